@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# `npm test`: does all of its own setup on a fresh clone. Installs dependencies when missing, checks types,
+# lint and format, then runs every jest test with private FerretDB and Redis servers that it starts and stops.
+# Extra arguments go to jest (e.g. `npm test -- test/unit`).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "[test] installing dependencies (npm ci)"
+  npm ci --no-audit --no-fund
+fi
+
+echo "[test] typecheck"
+npm run --silent typecheck
+echo "[test] lint and format"
+npm run --silent lint
+
+exec node_modules/.bin/tsx scripts/with-services.ts --data .data/test -- npm run --silent test:jest -- "$@"

@@ -1,0 +1,55 @@
+import { z } from 'zod';
+
+/**
+ * Every setting the processes read, with its default. `.env.example` documents each one;
+ * test/unit/config.test.ts fails when the two drift apart.
+ */
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+
+export const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  PORT: port.default(3000),
+  PUBLIC_URL: z.url({ protocol: /^https?$/ }).default('http://localhost:3000'),
+  TRUST_PROXY: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
+  MONGODB_URI: z.string().regex(/^mongodb(\+srv)?:\/\/.+/, 'must be a mongodb:// or mongodb+srv:// URI'),
+  REDIS_URL: z.string().regex(/^rediss?:\/\/.+/, 'must be a redis:// or rediss:// URL'),
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[a-zA-Z0-9_-]+$/, 'letters, digits, "_" and "-" only')
+    .default('credbridge'),
+  WORKER_CONCURRENCY: positiveInt.max(256).default(4),
+  WORKER_HEALTH_PORT: port.default(3001),
+  SHUTDOWN_TIMEOUT_MS: positiveInt.default(25_000),
+  READINESS_TIMEOUT_MS: positiveInt.default(2_000),
+  MAINTENANCE_INTERVAL_MS: positiveInt.default(3_600_000),
+  AUDIT_RETENTION_DAYS: positiveInt.default(365),
+});
+
+export type Config = z.infer<typeof envSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses settings from `env`; throws a ConfigError naming every missing or malformed setting. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // An empty variable means "not set", so defaults apply and required settings are reported as missing.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(present);
+  if (parsed.success) return parsed.data;
+  throw new ConfigError(
+    parsed.error.issues.map((issue) => {
+      const name = issue.path.join('.');
+      return present[name] === undefined ? `${name} is required but not set` : `${name}: ${issue.message}`;
+    }),
+  );
+}

@@ -1,0 +1,2 @@
+// Importing this module registers every model, so ensureIndexes() sees them all.
+export * from './audit-event.js';

@@ -1,0 +1,36 @@
+import { once } from 'node:events';
+import { loadConfigOrExit } from './config/load.js';
+import { connectDatabase, disconnectDatabase } from './db/connection.js';
+import { handleShutdown } from './lifecycle/shutdown.js';
+import { createLogger } from './log/logger.js';
+import { createQueues } from './queue/queues.js';
+import { createRedis } from './queue/redis.js';
+import { createApp } from './web/app.js';
+import './db/models/index.js';
+
+/** The web process: LTI endpoints, screens, APIs. Stateless; run as many as needed behind a load balancer. */
+async function main(): Promise<void> {
+  const config = loadConfigOrExit();
+  const logger = createLogger('web', config.LOG_LEVEL);
+  await connectDatabase(config.MONGODB_URI, logger);
+  const redis = createRedis(config.REDIS_URL, 'client', logger);
+  const queues = createQueues(redis, config.QUEUE_PREFIX);
+  const app = createApp({ config, logger, redis, queues });
+  const server = app.listen(config.PORT, config.HOST);
+  await once(server, 'listening');
+  const address = server.address();
+  logger.info({ port: typeof address === 'object' && address ? address.port : config.PORT }, 'web listening');
+
+  handleShutdown(logger, config.SHUTDOWN_TIMEOUT_MS, [
+    // Stop taking requests, let in-flight ones finish, then close the connections they used.
+    ['http', () => new Promise<void>((resolve) => server.close(() => resolve()))],
+    ['queues', () => queues.close()],
+    ['redis', () => redis.quit()],
+    ['mongodb', () => disconnectDatabase()],
+  ]);
+}
+
+main().catch((err: unknown) => {
+  console.error('web failed to start:', err instanceof Error ? err.message : err);
+  process.exit(1);
+});

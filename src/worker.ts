@@ -1,0 +1,48 @@
+import { once } from 'node:events';
+import express from 'express';
+import { loadConfigOrExit } from './config/load.js';
+import { connectDatabase, disconnectDatabase } from './db/connection.js';
+import { healthRouter } from './health/routes.js';
+import { scheduleMaintenance } from './jobs/maintenance.js';
+import { startWorkers } from './jobs/registry.js';
+import { handleShutdown } from './lifecycle/shutdown.js';
+import { createLogger } from './log/logger.js';
+import { createQueues } from './queue/queues.js';
+import { createRedis } from './queue/redis.js';
+import './db/models/index.js';
+
+/** The worker process: runs BullMQ jobs. Run several for throughput; MongoDB keeps each job's effect once. */
+async function main(): Promise<void> {
+  const config = loadConfigOrExit();
+  const logger = createLogger('worker', config.LOG_LEVEL);
+  await connectDatabase(config.MONGODB_URI, logger);
+  const blocking = createRedis(config.REDIS_URL, 'worker', logger);
+  const client = createRedis(config.REDIS_URL, 'client', logger);
+  const queues = createQueues(client, config.QUEUE_PREFIX);
+  await scheduleMaintenance(queues, config.MAINTENANCE_INTERVAL_MS);
+  const workers = startWorkers(blocking, config, logger);
+
+  const health = express();
+  health.use(
+    healthRouter({ redis: client, timeoutMs: config.READINESS_TIMEOUT_MS }, async () => ({
+      queues: workers.map((w) => ({ name: w.name, running: w.isRunning() })),
+    })),
+  );
+  const server = health.listen(config.WORKER_HEALTH_PORT, config.HOST);
+  await once(server, 'listening');
+  logger.info({ queues: workers.map((w) => w.name), healthPort: config.WORKER_HEALTH_PORT }, 'worker started');
+
+  handleShutdown(logger, config.SHUTDOWN_TIMEOUT_MS, [
+    // Worker.close() stops fetching and waits for the jobs in hand to finish.
+    ['workers', () => Promise.all(workers.map((w) => w.close()))],
+    ['health', () => new Promise<void>((resolve) => server.close(() => resolve()))],
+    ['queues', () => queues.close()],
+    ['redis', () => Promise.all([blocking.quit(), client.quit()])],
+    ['mongodb', () => disconnectDatabase()],
+  ]);
+}
+
+main().catch((err: unknown) => {
+  console.error('worker failed to start:', err instanceof Error ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,58 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from '@jest/globals';
+import { ConfigError, envSchema, loadConfig } from '../../src/config/env.js';
+
+const required = { MONGODB_URI: 'mongodb://127.0.0.1:27017/credbridge', REDIS_URL: 'redis://127.0.0.1:6379' };
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('configuration', () => {
+  it('applies defaults when only the required settings are given', () => {
+    const config = loadConfig(required);
+    expect(config.PORT).toBe(3000);
+    expect(config.QUEUE_PREFIX).toBe('credbridge');
+    expect(config.TRUST_PROXY).toBe(false);
+    expect(config.WORKER_CONCURRENCY).toBe(4);
+  });
+
+  it('names every missing required setting', () => {
+    expect(problemsOf({})).toEqual(
+      expect.arrayContaining(['MONGODB_URI is required but not set', 'REDIS_URL is required but not set']),
+    );
+  });
+
+  it('treats an empty variable as not set', () => {
+    expect(problemsOf({ ...required, MONGODB_URI: '' })).toEqual(['MONGODB_URI is required but not set']);
+  });
+
+  it('names a malformed setting with what is wrong', () => {
+    const problems = problemsOf({ ...required, PORT: 'eighty', REDIS_URL: 'http://nope' });
+    expect(problems.some((p) => p.startsWith('PORT:'))).toBe(true);
+    expect(problems).toContain('REDIS_URL: must be a redis:// or rediss:// URL');
+  });
+
+  it('refuses an out-of-range number and an unknown enum value', () => {
+    const problems = problemsOf({ ...required, WORKER_CONCURRENCY: '0', LOG_LEVEL: 'loud' });
+    expect(problems.map((p) => p.split(':')[0]).sort()).toEqual(['LOG_LEVEL', 'WORKER_CONCURRENCY']);
+  });
+
+  it('documents exactly the settings the schema reads in .env.example', () => {
+    const example = readFileSync(new URL('../../.env.example', import.meta.url), 'utf8');
+    const documented = [...example.matchAll(/^#?\s*([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]).sort();
+    expect(documented).toEqual(Object.keys(envSchema.shape).sort());
+    // Each setting has a comment line right above it.
+    const lines = example.split('\n');
+    for (const name of documented) {
+      const at = lines.findIndex((l) => new RegExp(`^#?\\s*${name}=`).test(l));
+      expect(lines[at - 1]).toMatch(/^#/);
+    }
+  });
+});
