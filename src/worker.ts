@@ -30,7 +30,10 @@ async function main(): Promise<void> {
   );
   const server = health.listen(config.WORKER_HEALTH_PORT, config.HOST);
   await once(server, 'listening');
-  logger.info({ queues: workers.map((w) => w.name), healthPort: config.WORKER_HEALTH_PORT }, 'worker started');
+  logger.info(
+    { queues: workers.map((w) => w.name), healthPort: config.WORKER_HEALTH_PORT },
+    'worker started',
+  );
 
   handleShutdown(logger, config.SHUTDOWN_TIMEOUT_MS, [
     // Worker.close() stops fetching and waits for the jobs in hand to finish.

@@ -11,7 +11,10 @@ const FERRETDB_VERSIONS = ['v1.24.1', 'v1.24.0'];
 const FERRETDB_MODULE = 'github.com/FerretDB/FerretDB';
 
 function cacheDir(): string {
-  return process.env.CREDBRIDGE_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'credbridge');
+  return (
+    process.env.CREDBRIDGE_CACHE_DIR ??
+    join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'credbridge')
+  );
 }
 
 /**
@@ -29,16 +32,17 @@ async function buildFerretDB(go: string, log: (line: string) => void): Promise<s
       let download: { Dir?: string; Error?: string };
       try {
         download = JSON.parse(
-          await run(go, ['mod', 'download', '-json', `${FERRETDB_MODULE}@${version}`], { env, cwd: work }).catch(
-            (err: Error) => {
-              // Without the checksum database, FerretDB's own go.sum still pins every dependency.
-              if (!/sum\.golang\.org|checksum database|verifying module/.test(err.message)) throw err;
-              return run(go, ['mod', 'download', '-json', `${FERRETDB_MODULE}@${version}`], {
-                env: { ...env, GOSUMDB: 'off' },
-                cwd: work,
-              });
-            },
-          ),
+          await run(go, ['mod', 'download', '-json', `${FERRETDB_MODULE}@${version}`], {
+            env,
+            cwd: work,
+          }).catch((err: Error) => {
+            // Without the checksum database, FerretDB's own go.sum still pins every dependency.
+            if (!/sum\.golang\.org|checksum database|verifying module/.test(err.message)) throw err;
+            return run(go, ['mod', 'download', '-json', `${FERRETDB_MODULE}@${version}`], {
+              env: { ...env, GOSUMDB: 'off' },
+              cwd: work,
+            });
+          }),
         ) as { Dir?: string; Error?: string };
       } catch (err) {
         log(`FerretDB ${version} not available: ${(err as Error).message.split('\n')[0]}`);
@@ -53,7 +57,10 @@ async function buildFerretDB(go: string, log: (line: string) => void): Promise<s
       await run('chmod', ['-R', 'u+w', src]);
       await writeFile(join(src, 'build', 'version', 'version.txt'), `${version}\n`);
       await mkdir(join(cacheDir(), 'bin'), { recursive: true });
-      await run(go, ['build', '-o', `${target}.tmp`, './cmd/ferretdb'], { env: { ...env, GOFLAGS: '' }, cwd: src });
+      await run(go, ['build', '-o', `${target}.tmp`, './cmd/ferretdb'], {
+        env: { ...env, GOFLAGS: '' },
+        cwd: src,
+      });
       await chmod(`${target}.tmp`, 0o755);
       await rename(`${target}.tmp`, target);
       return target;
@@ -69,7 +76,9 @@ export async function findFerretDB(log: (line: string) => void): Promise<string 
   if (process.env.FERRETDB_BIN) return process.env.FERRETDB_BIN;
   const onPath = which('ferretdb');
   if (onPath) return onPath;
-  const cached = FERRETDB_VERSIONS.map((v) => join(cacheDir(), 'bin', `ferretdb-${v}`)).find((p) => existsSync(p));
+  const cached = FERRETDB_VERSIONS.map((v) => join(cacheDir(), 'bin', `ferretdb-${v}`)).find((p) =>
+    existsSync(p),
+  );
   if (cached) return cached;
   const go = which('go', ['/usr/local/go/bin']);
   if (!go) return undefined;
@@ -122,7 +131,9 @@ export async function startMongoMemoryServer(dataDir: string): Promise<ServiceHa
   const { MongoMemoryServer } = await import('mongodb-memory-server-core');
   await mkdir(dataDir, { recursive: true });
   const port = await freePort();
-  const server = await MongoMemoryServer.create({ instance: { port, dbPath: dataDir, storageEngine: 'wiredTiger' } });
+  const server = await MongoMemoryServer.create({
+    instance: { port, dbPath: dataDir, storageEngine: 'wiredTiger' },
+  });
   const uri = `${server.getUri().replace(/\/$/, '')}/credbridge`;
   return {
     name: 'MongoDB',

@@ -36,7 +36,10 @@ export async function startLocalServices(options: LocalServicesOptions): Promise
   await mkdir(options.dataDir, { recursive: true });
   const started: ServiceHandle[] = [];
   const stop = async () => {
-    for (const service of started.reverse()) await service.stop().catch(() => undefined);
+    for (const service of started.reverse()) {
+      await service.stop().catch((err: Error) => log(`could not stop ${service.name}: ${err.message}`));
+      log(`stopped ${service.name}`);
+    }
     started.length = 0;
   };
 

@@ -36,7 +36,18 @@ export async function startRedis(binary: string, dataDir: string): Promise<Servi
   const port = await freePort();
   const url = `redis://127.0.0.1:${port}`;
   // Like production's queue store, but nothing is kept on disk: MongoDB holds the truth.
-  const args = ['--bind', '127.0.0.1', '--port', String(port), '--dir', dataDir, '--save', '', '--appendonly', 'no'];
+  const args = [
+    '--bind',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--dir',
+    dataDir,
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+  ];
   const launch = async () => {
     const child = startDaemon(binary, args, join(dataDir, 'redis.log'));
     await waitFor(`Redis on port ${port}`, () => redisAnswers(url), 15_000);

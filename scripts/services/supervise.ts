@@ -12,26 +12,31 @@ export interface Command {
  * Starts the local services, runs `commands` with MONGODB_URI and REDIS_URL set, and stops everything
  * when the first command ends or on Ctrl-C / SIGTERM. Resolves with the exit code to use.
  */
-export async function superviseWithServices(options: LocalServicesOptions, commands: Command[]): Promise<number> {
+export async function superviseWithServices(
+  options: LocalServicesOptions,
+  commands: Command[],
+): Promise<number> {
   const services = await startLocalServices(options);
   const children: ChildProcess[] = [];
-  let stopping = false;
+  let stopping: Promise<number> | undefined;
 
-  const finish = async (code: number) => {
-    if (stopping) return code;
-    stopping = true;
-    await Promise.all(
-      children.map(
-        (child) =>
-          new Promise<void>((resolve) => {
-            if (child.exitCode !== null || child.signalCode !== null) return resolve();
-            child.once('exit', () => resolve());
-            child.kill('SIGTERM');
-          }),
-      ),
-    );
-    await services.stop();
-    return code;
+  // The first ending (a command exits, or a signal) decides the exit code; later ones wait for the same stop.
+  const finish = (code: number): Promise<number> => {
+    stopping ??= (async () => {
+      await Promise.all(
+        children.map(
+          (child) =>
+            new Promise<void>((resolve) => {
+              if (child.exitCode !== null || child.signalCode !== null) return resolve();
+              child.once('exit', () => resolve());
+              child.kill('SIGTERM');
+            }),
+        ),
+      );
+      await services.stop();
+      return code;
+    })();
+    return stopping;
   };
 
   return new Promise<number>((resolve) => {

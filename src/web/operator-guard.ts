@@ -30,7 +30,13 @@ export const rejectOperatorInjection: RequestHandler = (req, _res, next) => {
   ] as const) {
     const key = findOperatorKey(value);
     if (key) {
-      next(new HttpError(400, 'invalid_input', `${where} field "${key}" is not allowed: keys may not start with "$"`));
+      next(
+        new HttpError(
+          400,
+          'invalid_input',
+          `${where} field "${key}" is not allowed: keys may not start with "$"`,
+        ),
+      );
       return;
     }
   }

@@ -9,7 +9,8 @@ export function uniqueName(prefix: string): string {
 
 /** The MongoDB URI of the test servers with the database name replaced. */
 export function databaseUri(database: string, base = process.env.MONGODB_URI): string {
-  if (!base) throw new Error('MONGODB_URI is not set: run the tests with `npm test`, which starts the services');
+  if (!base)
+    throw new Error('MONGODB_URI is not set: run the tests with `npm test`, which starts the services');
   const url = new URL(base);
   url.pathname = `/${database}`;
   return url.toString();

@@ -82,7 +82,10 @@ describe('health endpoints', () => {
   });
 
   it('refuses operator keys in a body, naming the field', async () => {
-    const res = await request(app).post('/nope').send({ learner: { $gt: '' } }).expect(400);
+    const res = await request(app)
+      .post('/nope')
+      .send({ learner: { $gt: '' } })
+      .expect(400);
     expect(res.body.error.message).toContain('learner.$gt');
   });
 

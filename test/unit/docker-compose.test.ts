@@ -1,0 +1,38 @@
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from '@jest/globals';
+
+/** `docker compose config` parses the production compose file without an engine; runs where a client exists. */
+function composeCommand(): string[] | undefined {
+  if (spawnSync('docker', ['compose', 'version']).status === 0) return ['docker', 'compose'];
+  if (spawnSync('docker-compose', ['version']).status === 0) return ['docker-compose'];
+  return undefined;
+}
+
+const compose = composeCommand();
+const maybe = compose ? it : it.skip;
+if (!compose) console.warn('docker compose client not found: compose file check skipped');
+
+function config(env: Record<string, string>) {
+  const [cmd, ...args] = compose!;
+  return spawnSync(cmd!, [...args, '-f', 'docker/compose.yml', 'config'], {
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    encoding: 'utf8',
+  });
+}
+
+describe('docker/compose.yml', () => {
+  maybe('parses, with MongoDB 7, Redis 7, web and worker', () => {
+    const result = config({ PUBLIC_URL: 'https://credbridge.example.org' });
+    expect(result.stderr).not.toMatch(/error|invalid/i);
+    expect(result.status).toBe(0);
+    for (const line of ['image: mongo:7', 'image: redis:7', '  web:', '  worker:', 'dist/src/worker.js']) {
+      expect(result.stdout).toContain(line);
+    }
+  });
+
+  maybe('refuses to start without PUBLIC_URL, naming it', () => {
+    const result = config({});
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain('PUBLIC_URL');
+  });
+});
