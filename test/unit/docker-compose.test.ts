@@ -1,16 +1,14 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from '@jest/globals';
 
-/** `docker compose config` parses the production compose file without an engine; runs where a client exists. */
+/** `docker compose config` parses the production compose file without an engine; runs where Compose v2 exists. */
 function composeCommand(): string[] | undefined {
-  if (spawnSync('docker', ['compose', 'version']).status === 0) return ['docker', 'compose'];
-  if (spawnSync('docker-compose', ['version']).status === 0) return ['docker-compose'];
-  return undefined;
+  return spawnSync('docker', ['compose', 'version']).status === 0 ? ['docker', 'compose'] : undefined;
 }
 
 const compose = composeCommand();
 const maybe = compose ? it : it.skip;
-if (!compose) console.warn('docker compose client not found: compose file check skipped');
+if (!compose) console.warn('docker compose (v2) not found: compose file check skipped');
 
 function config(env: Record<string, string>) {
   const [cmd, ...args] = compose!;
