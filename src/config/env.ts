@@ -29,6 +29,16 @@ export const envSchema = z.object({
   READINESS_TIMEOUT_MS: positiveInt.default(2_000),
   MAINTENANCE_INTERVAL_MS: positiveInt.default(3_600_000),
   AUDIT_RETENTION_DAYS: positiveInt.default(365),
+  KEY_ENCRYPTION_KEY: z
+    .string()
+    .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded')
+    .optional(),
+  LTI_INSECURE_COOKIES: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
+  LTI_SESSION_TTL_MINUTES: positiveInt.max(10_080).default(480),
+  LTI_ADMIN_TOKEN: z.string().min(32, 'at least 32 characters').optional(),
 });
 
 export type Config = z.infer<typeof envSchema>;

@@ -5,6 +5,7 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../config/env.js';
 import type { Logger } from '../log/logger.js';
 import { healthRouter } from '../health/routes.js';
+import { createLtiRouter } from '../lti/index.js';
 import type { Queues } from '../queue/queues.js';
 import { errorHandler, notFound } from './errors.js';
 import { rejectOperatorInjection } from './operator-guard.js';
@@ -43,6 +44,8 @@ export function createApp({ config, logger, redis, queues }: AppDeps): Express {
       workers: await queues.maintenance.getWorkersCount(),
     })),
   );
+
+  app.use(createLtiRouter(config, logger));
 
   app.use(notFound);
   app.use(errorHandler(logger));

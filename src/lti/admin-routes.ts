@@ -1,0 +1,56 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { Router, type RequestHandler } from 'express';
+import { isValidObjectId } from 'mongoose';
+import { ZodError } from 'zod';
+import { HttpError } from '../web/errors.js';
+import { LtiPlatform } from './models.js';
+import { PlatformConflictError, platformView, registerPlatform, updatePlatform } from './platforms.js';
+
+/**
+ * Admin API for platforms: manual registration (LMSs without dynamic registration, Canvas developer keys),
+ * listing, activating / disabling, adding deployments. Bearer LTI_ADMIN_TOKEN; without it the API is off.
+ */
+export function platformAdminRouter(adminToken: string | undefined): Router {
+  const router = Router();
+  const guard: RequestHandler = (req, _res, next) => {
+    if (!adminToken)
+      return next(
+        new HttpError(503, 'admin_api_disabled', 'Set LTI_ADMIN_TOKEN to use the platform admin API'),
+      );
+    const given = /^Bearer (.+)$/.exec(req.get('authorization') ?? '')?.[1] ?? '';
+    const digest = (s: string) => createHash('sha256').update(s).digest();
+    if (!timingSafeEqual(digest(given), digest(adminToken)))
+      return next(new HttpError(401, 'unauthorized', 'Missing or wrong admin token'));
+    next();
+  };
+  const base = '/api/admin/lti/platforms';
+  const badInput = (err: unknown): never => {
+    if (err instanceof ZodError) {
+      throw new HttpError(
+        400,
+        'invalid_input',
+        'Invalid platform',
+        err.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+      );
+    }
+    if (err instanceof PlatformConflictError) throw new HttpError(409, 'conflict', err.message);
+    throw err;
+  };
+
+  router.get(base, guard, async (_req, res) => {
+    const platforms = await LtiPlatform.find().sort({ createdAt: 1 });
+    res.json({ platforms: platforms.map(platformView) });
+  });
+  router.post(base, guard, async (req, res) => {
+    const platform = await registerPlatform(req.body).catch(badInput);
+    res.status(201).json(platformView(platform));
+  });
+  router.patch(`${base}/:id`, guard, async (req, res) => {
+    const id = String(req.params.id);
+    if (!isValidObjectId(id)) throw new HttpError(404, 'not_found', 'No such platform');
+    const platform = await updatePlatform(id, req.body).catch(badInput);
+    if (!platform) throw new HttpError(404, 'not_found', 'No such platform');
+    res.json(platformView(platform));
+  });
+  return router;
+}

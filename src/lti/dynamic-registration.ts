@@ -1,0 +1,210 @@
+import { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
+import { PATHS, PLATFORM_CONFIGURATION, TOOL_CONFIGURATION, TOOL_SCOPES } from './constants.js';
+import type { LtiDeps } from './deps.js';
+import { LtiError } from './errors.js';
+import { escapeHtml, sendPage } from './html.js';
+import { wrap } from './launch.js';
+import { LtiPlatform } from './models.js';
+
+const httpUrl = z.url({ protocol: /^https?$/ });
+
+const openIdConfigSchema = z.looseObject({
+  issuer: httpUrl,
+  authorization_endpoint: httpUrl,
+  token_endpoint: httpUrl,
+  jwks_uri: httpUrl,
+  registration_endpoint: httpUrl,
+  authorization_server: z.string().optional(),
+  id_token_signing_alg_values_supported: z.array(z.string()).optional(),
+  scopes_supported: z.array(z.string()).optional(),
+  [PLATFORM_CONFIGURATION]: z
+    .looseObject({
+      product_family_code: z.string().optional(),
+      messages_supported: z
+        .array(z.looseObject({ type: z.string(), placements: z.array(z.string()).optional() }))
+        .optional(),
+    })
+    .optional(),
+});
+
+const registrationResponseSchema = z.looseObject({
+  client_id: z.string().min(1),
+  scope: z.string().optional(),
+  [TOOL_CONFIGURATION]: z.looseObject({ deployment_id: z.string().min(1).optional() }).optional(),
+});
+
+/** The tool's side of the registration, as sent to the platform (LTI Dynamic Registration 1.0 §3.5.2). */
+export function registrationRequest(publicUrl: string, platformConfig: z.infer<typeof openIdConfigSchema>) {
+  const dlPlacements = platformConfig[PLATFORM_CONFIGURATION]?.messages_supported?.find(
+    (m) => m.type === 'LtiDeepLinkingRequest',
+  )?.placements;
+  const supported = new Set(platformConfig.scopes_supported ?? TOOL_SCOPES);
+  return {
+    application_type: 'web',
+    response_types: ['id_token'],
+    grant_types: ['implicit', 'client_credentials'],
+    initiate_login_uri: publicUrl + PATHS.login,
+    redirect_uris: [publicUrl + PATHS.launch],
+    client_name: 'Credbridge',
+    jwks_uri: publicUrl + PATHS.jwks,
+    logo_uri: '',
+    token_endpoint_auth_method: 'private_key_jwt',
+    scope: TOOL_SCOPES.filter((s) => supported.has(s)).join(' '),
+    [TOOL_CONFIGURATION]: {
+      domain: new URL(publicUrl).host,
+      target_link_uri: publicUrl + PATHS.launch,
+      description: 'Signed EU micro-credentials for passed course assessments',
+      claims: ['iss', 'sub', 'name', 'given_name', 'family_name', 'email'],
+      messages: [
+        { type: 'LtiResourceLinkRequest', target_link_uri: publicUrl + PATHS.launch, label: 'Credbridge' },
+        {
+          type: 'LtiDeepLinkingRequest',
+          target_link_uri: publicUrl + PATHS.launch,
+          label: 'Add a credential',
+          ...(dlPlacements?.length ? { placements: dlPlacements } : {}),
+        },
+      ],
+    },
+  };
+}
+
+/**
+ * LTI Dynamic Registration: the LMS opens PATHS.register with `openid_configuration` and
+ * `registration_token`; the tool reads the platform's configuration, registers itself, stores the platform
+ * and shows a finish page that tells the LMS to close the window. Registering again from the same platform
+ * (same issuer and the client id the platform hands back, as Moodle does when an admin re-registers the same
+ * URL and chooses to update the tool) updates the stored platform instead of adding a second one.
+ */
+export function dynamicRegistrationRouter(deps: LtiDeps): Router {
+  const router = Router();
+  router.get(
+    PATHS.register,
+    wrap(deps, async (req: Request, res: Response) => {
+      const configUrl =
+        typeof req.query.openid_configuration === 'string' ? req.query.openid_configuration : '';
+      const regToken =
+        typeof req.query.registration_token === 'string' ? req.query.registration_token : undefined;
+      if (!httpUrl.safeParse(configUrl).success) {
+        throw new LtiError(
+          400,
+          'invalid_registration',
+          'The registration request lacks a valid openid_configuration URL.',
+        );
+      }
+      const auth: Record<string, string> = regToken ? { authorization: `Bearer ${regToken}` } : {};
+      const configRes = await fetchJson(configUrl, { headers: { ...auth, accept: 'application/json' } });
+      if (!configRes.ok) {
+        throw new LtiError(
+          502,
+          'registration_config_refused',
+          `The platform refused its OpenID configuration (HTTP ${configRes.status}).`,
+        );
+      }
+      const parsed = openIdConfigSchema.safeParse(configRes.body);
+      if (!parsed.success)
+        throw new LtiError(
+          502,
+          'registration_config_invalid',
+          "The platform's OpenID configuration is incomplete.",
+        );
+      const config = parsed.data;
+      // The configuration must come from the issuer's own host, or anyone could register under a known issuer.
+      if (new URL(config.issuer).host !== new URL(configUrl).host) {
+        throw new LtiError(
+          400,
+          'registration_issuer_mismatch',
+          'The OpenID configuration names an issuer on another host.',
+        );
+      }
+      if (
+        config.id_token_signing_alg_values_supported &&
+        !config.id_token_signing_alg_values_supported.includes('RS256')
+      ) {
+        throw new LtiError(400, 'registration_alg_unsupported', 'The platform does not sign with RS256.');
+      }
+
+      const regRes = await fetchJson(config.registration_endpoint, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json', accept: 'application/json' },
+        body: JSON.stringify(registrationRequest(deps.publicUrl, config)),
+      });
+      if (!regRes.ok) {
+        throw new LtiError(
+          regRes.status === 401 || regRes.status === 403 ? 401 : 502,
+          'registration_refused',
+          `The platform refused the registration (HTTP ${regRes.status}); the registration token may be invalid or expired.`,
+        );
+      }
+      const reg = registrationResponseSchema.safeParse(regRes.body);
+      if (!reg.success)
+        throw new LtiError(
+          502,
+          'registration_response_invalid',
+          "The platform's registration answer lacks a client_id.",
+        );
+      const deploymentId = reg.data[TOOL_CONFIGURATION]?.deployment_id;
+
+      const fields = {
+        authLoginUrl: config.authorization_endpoint,
+        tokenUrl: config.token_endpoint,
+        tokenAudience: config.authorization_server ?? '',
+        jwksUrl: config.jwks_uri,
+        productFamily: config[PLATFORM_CONFIGURATION]?.product_family_code ?? '',
+        scopes: (reg.data.scope ?? '').split(' ').filter(Boolean),
+      };
+      const filter = { issuer: config.issuer, clientId: reg.data.client_id };
+      const existing = await LtiPlatform.findOneAndUpdate(
+        filter,
+        { $set: fields, ...(deploymentId ? { $addToSet: { deploymentIds: deploymentId } } : {}) },
+        { new: true },
+      );
+      if (!existing) {
+        await LtiPlatform.create({
+          ...filter,
+          ...fields,
+          name: new URL(config.issuer).host,
+          deploymentIds: deploymentId ? [deploymentId] : [],
+          status: 'active',
+          registeredBy: 'dynamic',
+        });
+      }
+      deps.logger.info(
+        { component: 'lti', issuer: config.issuer, updated: Boolean(existing) },
+        existing ? 'lti platform registration updated' : 'lti platform registered',
+      );
+      const moodle = fields.productFamily === 'moodle';
+      sendPage(
+        res,
+        200,
+        existing ? 'Credbridge registration updated' : 'Credbridge is registered',
+        `<p>${existing ? 'The existing registration' : 'The registration'} for <strong>${escapeHtml(config.issuer)}</strong> ` +
+          `(client id <code>${escapeHtml(reg.data.client_id)}</code>${deploymentId ? `, deployment <code>${escapeHtml(deploymentId)}</code>` : ''}) is saved.</p>` +
+          (moodle
+            ? '<p>In Moodle the tool now shows as <em>Pending</em> under Site administration &gt; Plugins &gt; Activity modules &gt; External tool &gt; Manage tools: choose <em>Activate</em> on its card before teachers can use it.</p>'
+            : '<p>Enable the tool in your LMS before teachers can use it.</p>') +
+          '<p>You can close this window.</p>',
+        { frameAncestors: [configUrl], allowOpener: true },
+        "(window.opener || window.parent).postMessage({subject: 'org.imsglobal.lti.close'}, '*');",
+      );
+    }),
+  );
+  return router;
+}
+
+async function fetchJson(
+  url: string,
+  init: RequestInit,
+): Promise<{ ok: boolean; status: number; body: unknown }> {
+  try {
+    const res = await fetch(url, { ...init, signal: AbortSignal.timeout(10_000) });
+    const body = await res.json().catch(() => undefined);
+    return { ok: res.ok, status: res.status, body };
+  } catch {
+    throw new LtiError(
+      502,
+      'platform_unreachable',
+      `The platform at ${new URL(url).host} could not be reached.`,
+    );
+  }
+}

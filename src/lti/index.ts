@@ -1,0 +1,80 @@
+import { Router } from 'express';
+import type { Config } from '../config/env.js';
+import type { Logger } from '../log/logger.js';
+import { parseEncryptionKey } from '../security/encryption.js';
+import { platformAdminRouter } from './admin-routes.js';
+import { canvasDeveloperKeyConfig } from './canvas-config.js';
+import { PATHS } from './constants.js';
+import { courseRouter } from './course-routes.js';
+import { deepLinkingRouter } from './deep-linking.js';
+import type { LtiDeps } from './deps.js';
+import { dynamicRegistrationRouter } from './dynamic-registration.js';
+import { launchRouter } from './launch.js';
+import { PlatformJwks, type PlatformJwksOptions } from './platform-jwks.js';
+import { ServiceTokens } from './service-token.js';
+import { loadSession } from './session.js';
+import { emptyTemplateCatalog, type TemplateCatalog } from './template-catalog.js';
+import { ToolKeys } from './tool-keys.js';
+
+export interface LtiOptions {
+  config: Config;
+  logger: Logger;
+  templates?: TemplateCatalog;
+  jwks?: PlatformJwksOptions;
+}
+
+/** Builds the LTI services of one process. */
+export function createLti({ config, logger, templates, jwks }: LtiOptions): LtiDeps {
+  if (!config.KEY_ENCRYPTION_KEY)
+    throw new Error('KEY_ENCRYPTION_KEY is required for LTI (tool keys are stored encrypted)');
+  const toolKeys = new ToolKeys(parseEncryptionKey(config.KEY_ENCRYPTION_KEY));
+  return {
+    config,
+    logger: logger.child({ component: 'lti' }),
+    publicUrl: config.PUBLIC_URL.replace(/\/$/, ''),
+    toolKeys,
+    platformJwks: new PlatformJwks(jwks),
+    serviceTokens: new ServiceTokens(toolKeys),
+    templates: templates ?? emptyTemplateCatalog,
+    cookies: { insecure: config.LTI_INSECURE_COOKIES },
+    sessionTtlMs: config.LTI_SESSION_TTL_MINUTES * 60_000,
+  };
+}
+
+/** Every LTI route: JWKS, Canvas configuration, registration, login/launch, deep linking, course pages, admin API. */
+export function ltiRouter(deps: LtiDeps): Router {
+  const router = Router();
+  router.get(PATHS.jwks, async (_req, res) => {
+    res.set('Cache-Control', 'public, max-age=300').json(await deps.toolKeys.jwks());
+  });
+  router.get(PATHS.canvasConfig, (_req, res) => {
+    res.json(canvasDeveloperKeyConfig(deps.publicUrl));
+  });
+  router.use(platformAdminRouter(deps.config.LTI_ADMIN_TOKEN));
+  router.use(dynamicRegistrationRouter(deps));
+  router.use(launchRouter(deps));
+  router.use('/lti', loadSession);
+  router.use(deepLinkingRouter(deps));
+  router.use(courseRouter(deps));
+  return router;
+}
+
+/** One line for src/web/app.ts: the LTI routes with the default (stub) template catalog. */
+export function createLtiRouter(config: Config, logger: Logger, templates?: TemplateCatalog): Router {
+  if (config.KEY_ENCRYPTION_KEY) return ltiRouter(createLti({ config, logger, templates }));
+  // Without a key the tool cannot keep its private keys: LTI answers 503 rather than the app not starting.
+  logger.warn({ component: 'lti' }, 'KEY_ENCRYPTION_KEY is not set: LTI endpoints are disabled');
+  const off = Router();
+  off.use(['/lti', '/api/admin/lti'], (_req, res) => {
+    res
+      .status(503)
+      .json({ error: { code: 'lti_not_configured', message: 'Set KEY_ENCRYPTION_KEY to enable LTI' } });
+  });
+  return off;
+}
+
+export { registerPlatform, updatePlatform } from './platforms.js';
+export { AgsClient } from './ags.js';
+export { NrpsClient } from './nrps.js';
+export { ServiceClient } from './service-client.js';
+export type { TemplateCatalog, TemplateSummary } from './template-catalog.js';
