@@ -1,0 +1,75 @@
+import { bundledContexts } from './contexts.js';
+import { didKeyDocument } from './did-key.js';
+
+export interface RemoteDocument {
+  contextUrl: null;
+  documentUrl: string;
+  document: object;
+}
+export type DocumentLoader = (url: string) => Promise<RemoteDocument>;
+
+/** Looks up a DID document this installation can answer for (its own did:web issuers); undefined when unknown. */
+export type DidResolver = (did: string) => Promise<DidDocument | undefined>;
+/** Returns the signed status list credential published at `url`, or undefined. */
+export type StatusListResolver = (url: string) => Promise<object | undefined>;
+
+export interface DidDocument {
+  '@context': string[];
+  id: string;
+  verificationMethod: { id: string; type: string; controller: string; publicKeyMultibase: string }[];
+  assertionMethod: string[];
+  [key: string]: unknown;
+}
+
+export class DocumentNotFoundError extends Error {
+  readonly code = 'document_not_found';
+  constructor(url: string, why: string) {
+    super(`cannot load ${url}: ${why}`);
+    this.name = 'DocumentNotFoundError';
+  }
+}
+
+export interface LoaderOptions {
+  resolveDid?: DidResolver;
+  resolveStatusList?: StatusListResolver;
+}
+
+/**
+ * A JSON-LD document loader that never fetches: bundled contexts, did:key (computed), this installation's own
+ * did:web documents and status lists (through the resolvers given). Anything else fails, so a credential naming
+ * an unknown context or a foreign DID is refused rather than fetched.
+ */
+export function createDocumentLoader({ resolveDid, resolveStatusList }: LoaderOptions = {}): DocumentLoader {
+  return async (url: string) => {
+    const context = bundledContexts.get(url);
+    if (context) return wrap(url, context);
+
+    if (url.startsWith('did:')) {
+      const [did, fragment] = splitFragment(url);
+      let doc: DidDocument | undefined;
+      if (did.startsWith('did:key:')) doc = await didKeyDocument(did);
+      else if (did.startsWith('did:web:') && resolveDid) doc = await resolveDid(did);
+      if (!doc)
+        throw new DocumentNotFoundError(url, 'unknown DID (only did:key and this installation’s did:web)');
+      if (!fragment) return wrap(url, doc);
+      const method = doc.verificationMethod.find((vm) => vm.id === url || vm.id === `#${fragment}`);
+      if (!method) throw new DocumentNotFoundError(url, 'no such verification method');
+      return wrap(url, { '@context': doc['@context'], ...method });
+    }
+
+    if (resolveStatusList && /^https?:\/\//.test(url)) {
+      const list = await resolveStatusList(url);
+      if (list) return wrap(url, list);
+    }
+    throw new DocumentNotFoundError(url, 'not bundled, and documents are never fetched from the network');
+  };
+}
+
+function wrap(url: string, document: object): RemoteDocument {
+  return { contextUrl: null, documentUrl: url, document };
+}
+
+function splitFragment(url: string): [string, string | undefined] {
+  const at = url.indexOf('#');
+  return at === -1 ? [url, undefined] : [url.slice(0, at), url.slice(at + 1)];
+}
