@@ -39,6 +39,16 @@ export const envSchema = z.object({
     .transform((v) => v === 'true'),
   LTI_SESSION_TTL_MINUTES: positiveInt.max(10_080).default(480),
   LTI_ADMIN_TOKEN: z.string().min(32, 'at least 32 characters').optional(),
+  ISSUE_ATTEMPTS: positiveInt.max(50).default(5),
+  ISSUE_BACKOFF_MS: positiveInt.default(5_000),
+  ISSUE_CLAIM_TIMEOUT_MS: positiveInt.default(120_000),
+  RECONCILE_INTERVAL_MS: positiveInt.default(60_000),
+  SYNC_INTERVAL_MS: positiveInt.default(900_000),
+  SYNC_ACTIVE_DAYS: positiveInt.default(14),
+  SYNC_DEBOUNCE_MS: z.coerce.number().int().min(0).default(30_000),
+  LMS_REQUESTS_PER_SECOND: positiveInt.max(1_000).default(10),
+  SMTP_URL: z.string().regex(/^smtps?:\/\/.+/, 'must be an smtp:// or smtps:// URL').optional(),
+  MAIL_FROM: z.string().min(3).default('Credbridge <no-reply@localhost>'),
 });
 
 export type Config = z.infer<typeof envSchema>;
