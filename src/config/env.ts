@@ -47,7 +47,10 @@ export const envSchema = z.object({
   SYNC_ACTIVE_DAYS: positiveInt.default(14),
   SYNC_DEBOUNCE_MS: z.coerce.number().int().min(0).default(30_000),
   LMS_REQUESTS_PER_SECOND: positiveInt.max(1_000).default(10),
-  SMTP_URL: z.string().regex(/^smtps?:\/\/.+/, 'must be an smtp:// or smtps:// URL').optional(),
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\/.+/, 'must be an smtp:// or smtps:// URL')
+    .optional(),
   MAIL_FROM: z.string().min(3).default('Credbridge <no-reply@localhost>'),
 });
 
