@@ -1,0 +1,189 @@
+import { z } from 'zod';
+
+/**
+ * A course rule: which evidence from the course proves each learning outcome of a template, and how
+ * many outcomes must be proven. Outcomes are referred to by their position in the template's
+ * `learningOutcomes`; bindings pin a published (immutable) template version, so positions never move.
+ */
+
+const threshold = z.discriminatedUnion('unit', [
+  z.strictObject({ unit: z.literal('percent'), value: z.number().min(0).max(100) }),
+  z.strictObject({ unit: z.literal('points'), value: z.number().min(0) }),
+  /** The LMS's own pass mark for the item (Moodle's grade to pass, a quiz's gradetopass). */
+  z.strictObject({ unit: z.literal('passMark') }),
+]);
+
+const id = z.string().trim().min(1).max(200);
+
+export const evidenceSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('assessment'), itemId: id, threshold }),
+  z.strictObject({
+    kind: z.literal('activityCompletion'),
+    activityId: id,
+    requirePass: z.boolean().default(true),
+  }),
+  z.strictObject({ kind: z.literal('competency'), competencyId: id }),
+  z.strictObject({ kind: z.literal('courseCompletion') }),
+]);
+
+export const outcomeMappingSchema = z.strictObject({
+  outcome: z.number().int().min(0),
+  /** Every piece of evidence must hold (`all`), or any one of them (`any`). */
+  combine: z.enum(['all', 'any']).default('all'),
+  evidence: z.array(evidenceSchema).min(1, 'map at least one piece of evidence').max(20),
+});
+
+export const ruleSchema = z
+  .strictObject({
+    outcomes: z.array(outcomeMappingSchema).min(1, 'map at least one learning outcome').max(50),
+    require: z
+      .discriminatedUnion('mode', [
+        z.strictObject({ mode: z.literal('all') }),
+        z.strictObject({ mode: z.literal('atLeast'), count: z.number().int().min(1) }),
+      ])
+      .default({ mode: 'all' }),
+    minCourseTotalPercent: z.number().min(0).max(100).optional(),
+  })
+  .superRefine((rule, ctx) => {
+    const seen = new Set<number>();
+    rule.outcomes.forEach((o, i) => {
+      if (seen.has(o.outcome)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['outcomes', i, 'outcome'],
+          message: `outcome ${o.outcome} is mapped twice`,
+        });
+      }
+      seen.add(o.outcome);
+    });
+    if (rule.require.mode === 'atLeast' && rule.require.count > rule.outcomes.length) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['require', 'count'],
+        message: `requires ${rule.require.count} outcomes but only ${rule.outcomes.length} are mapped`,
+      });
+    }
+  });
+
+export type Evidence = z.infer<typeof evidenceSchema>;
+export type Rule = z.infer<typeof ruleSchema>;
+
+/** What the grade source knows about one learner. */
+export interface LearnerEvidence {
+  /** Grade items by id: raw score, maximum, and the LMS's pass mark where it has one. */
+  scores: Record<string, { score: number; max: number; passMark?: number }>;
+  activities: Record<string, 'incomplete' | 'complete' | 'passed' | 'failed'>;
+  competencies: Record<string, boolean>;
+  courseCompleted?: boolean;
+  courseTotalPercent?: number;
+}
+
+export interface OutcomeResult {
+  outcome: number;
+  met: boolean;
+  /** Why not, in words an instructor reads ("Quiz 1: 4 of 10 points, needs 50%"). */
+  reasons: string[];
+}
+
+export interface RuleResult {
+  qualified: boolean;
+  outcomes: OutcomeResult[];
+  /** Outcomes not met, and a course-total shortfall, for the dry run. */
+  missing: string[];
+}
+
+function checkEvidence(
+  e: Evidence,
+  learner: LearnerEvidence,
+  names: Record<string, string>,
+): string | undefined {
+  switch (e.kind) {
+    case 'assessment': {
+      const name = names[e.itemId] ?? e.itemId;
+      const s = learner.scores[e.itemId];
+      if (!s) return `${name}: no grade yet`;
+      if (e.threshold.unit === 'percent') {
+        const percent = s.max > 0 ? (s.score / s.max) * 100 : 0;
+        return percent + 1e-9 >= e.threshold.value
+          ? undefined
+          : `${name}: ${round(percent)}%, needs ${e.threshold.value}%`;
+      }
+      if (e.threshold.unit === 'points') {
+        return s.score >= e.threshold.value
+          ? undefined
+          : `${name}: ${s.score} points, needs ${e.threshold.value}`;
+      }
+      if (s.passMark === undefined) return `${name}: the LMS has no pass mark for this item`;
+      return s.score >= s.passMark ? undefined : `${name}: ${s.score} points, pass mark ${s.passMark}`;
+    }
+    case 'activityCompletion': {
+      const name = names[e.activityId] ?? e.activityId;
+      const state = learner.activities[e.activityId] ?? 'incomplete';
+      if (state === 'passed' || (!e.requirePass && state === 'complete')) return undefined;
+      return state === 'failed'
+        ? `${name}: completed without a pass`
+        : `${name}: not completed${e.requirePass ? ' with a pass' : ''}`;
+    }
+    case 'competency': {
+      const name = names[e.competencyId] ?? e.competencyId;
+      return learner.competencies[e.competencyId] ? undefined : `${name}: not proficient`;
+    }
+    case 'courseCompletion':
+      return learner.courseCompleted ? undefined : 'course not completed';
+  }
+}
+
+function round(n: number): number {
+  return Math.round(n * 10) / 10;
+}
+
+/**
+ * Evaluates `rule` for one learner. Pure and allocation-light: grade sync runs it for every learner of
+ * every enabled binding. `names` maps evidence ids to the names instructors know them by.
+ */
+export function evaluateRule(
+  rule: Rule,
+  learner: LearnerEvidence,
+  names: Record<string, string> = {},
+): RuleResult {
+  const outcomes: OutcomeResult[] = [];
+  let metCount = 0;
+  for (const mapping of rule.outcomes) {
+    const reasons: string[] = [];
+    let anyMet = false;
+    for (const e of mapping.evidence) {
+      const reason = checkEvidence(e, learner, names);
+      if (reason === undefined) anyMet = true;
+      else reasons.push(reason);
+    }
+    const met = mapping.combine === 'all' ? reasons.length === 0 : anyMet;
+    if (met) metCount++;
+    outcomes.push({ outcome: mapping.outcome, met, reasons: met ? [] : reasons });
+  }
+  const missing = outcomes
+    .filter((o) => !o.met)
+    .map((o) => `outcome ${o.outcome + 1}: ${o.reasons.join('; ')}`);
+  const needed = rule.require.mode === 'all' ? rule.outcomes.length : rule.require.count;
+  let qualified = metCount >= needed;
+  if (rule.minCourseTotalPercent !== undefined) {
+    const total = learner.courseTotalPercent;
+    if (total === undefined || total + 1e-9 < rule.minCourseTotalPercent) {
+      qualified = false;
+      missing.push(
+        `course total: ${total === undefined ? 'no grade yet' : `${round(total)}%`}, needs ${rule.minCourseTotalPercent}%`,
+      );
+    }
+  }
+  return { qualified, outcomes, missing };
+}
+
+/** Checks a rule against the template it is for; problems name the field (`outcomes[2].outcome`). */
+export function ruleProblems(rule: Rule, outcomeCount: number): string[] {
+  return rule.outcomes.flatMap((o, i) =>
+    o.outcome < outcomeCount
+      ? []
+      : [
+          `outcomes[${i}].outcome: the template has ${outcomeCount} learning outcomes (0 to ${outcomeCount - 1})`,
+        ],
+  );
+}

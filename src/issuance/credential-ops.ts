@@ -1,0 +1,110 @@
+import { Credential } from '../credentials/credential-model.js';
+import { changeCredentialStatus, issueAndStoreCredential } from '../credentials/credential-store.js';
+import type { DocumentLoader } from '../credentials/document-loader.js';
+import { findIssuer, signingIssuer } from '../issuers/issuers.js';
+import { findPublishedTemplate } from '../templates/lifecycle.js';
+import type { Multilingual } from '../templates/schema.js';
+import type { LearnerEvidence } from '../courses/rules.js';
+import { mailLanguage } from '../notifications/messages.js';
+import { PermanentIssueError } from './issue.js';
+import type { CredentialOps } from './ports.js';
+
+export interface EngineOptions {
+  publicUrl: string;
+  kek: Buffer;
+  documentLoader: DocumentLoader;
+}
+
+/** The learner reference kept beside a credential: platform-scoped, since LMS user ids repeat across LMSs. */
+export function learnerRef(platformId: string, learnerId: string): string {
+  return `${platformId}:${learnerId}`;
+}
+
+function localized(text: Multilingual | undefined, locale: string | undefined): string {
+  if (!text) return '';
+  return text[mailLanguage(locale)] ?? text.en;
+}
+
+function gradeOf(evidence: LearnerEvidence | undefined): string | undefined {
+  const total = evidence?.courseTotalPercent;
+  return total === undefined ? undefined : `${Math.round(total * 10) / 10}%`;
+}
+
+/** The credential engine behind the pipeline's port: issue, change status, describe. */
+export function engineCredentialOps(options: EngineOptions): CredentialOps {
+  const { publicUrl, kek, documentLoader } = options;
+
+  async function signer(issuerId: string) {
+    const issuer = await findIssuer(issuerId);
+    if (!issuer) throw new PermanentIssueError(`issuer "${issuerId}" does not exist`);
+    return signingIssuer(issuer, kek);
+  }
+
+  return {
+    async issue(request, binding) {
+      const template = await findPublishedTemplate(binding.templateId, binding.templateVersion);
+      if (!template) {
+        throw new PermanentIssueError(
+          `template "${binding.templateId}" version ${binding.templateVersion} is not published`,
+        );
+      }
+      const learner = request.learner!;
+      await issueAndStoreCredential({
+        template: { ...template.data, version: template.version },
+        issuer: await signer(binding.issuerId),
+        learner: {
+          fullName: learner.name,
+          ...(learner.givenName ? { givenName: learner.givenName } : {}),
+          ...(learner.familyName ? { familyName: learner.familyName } : {}),
+        },
+        learnerRef: learnerRef(request.platformId, request.learnerId),
+        evidence: {
+          ...(gradeOf(request.evidence as LearnerEvidence)
+            ? { grade: gradeOf(request.evidence as LearnerEvidence) }
+            : {}),
+          ...(binding.courseTitle ? { courseTitle: binding.courseTitle } : {}),
+          assessedAt: new Date().toISOString(),
+        },
+        credentialId: String(request._id),
+        publicUrl,
+        documentLoader,
+      });
+      return { credentialId: String(request._id) };
+    },
+
+    async setStatus(credentialId, status, _reason) {
+      const credential = await Credential.findById(credentialId, { issuerId: 1 }).lean();
+      if (!credential) throw new Error(`credential ${credentialId} does not exist`);
+      const issuer = await signer(credential.issuerId);
+      if (status === 'revoked') {
+        await changeCredentialStatus(credentialId, 'revocation', true, issuer, publicUrl, documentLoader);
+      } else {
+        await changeCredentialStatus(
+          credentialId,
+          'suspension',
+          status === 'suspended',
+          issuer,
+          publicUrl,
+          documentLoader,
+        );
+      }
+    },
+
+    async summary(credentialId, locale) {
+      const credential = await Credential.findById(credentialId, {
+        templateKey: 1,
+        templateVersion: 1,
+        issuerId: 1,
+      }).lean();
+      if (!credential) throw new Error(`credential ${credentialId} does not exist`);
+      const [template, issuer] = await Promise.all([
+        findPublishedTemplate(credential.templateKey, credential.templateVersion),
+        findIssuer(credential.issuerId),
+      ]);
+      return {
+        title: localized(template?.data.title, locale),
+        issuer: issuer?.profile.legalName ? localized(issuer.profile.legalName as Multilingual, locale) : '',
+      };
+    },
+  };
+}

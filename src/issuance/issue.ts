@@ -1,0 +1,125 @@
+import { UnrecoverableError, type Job } from 'bullmq';
+import type { Logger } from '../log/logger.js';
+import { CourseBinding } from '../courses/binding-model.js';
+import type { Queues } from '../queue/queues.js';
+import type { CredentialOps, GradeWriteBack } from './ports.js';
+import { enqueueNotify } from './queueing.js';
+import { IssuanceRequest, type IssuanceRequestDoc } from './request-model.js';
+
+export interface IssueDeps {
+  queues: Queues;
+  credentials: CredentialOps;
+  writeBack?: GradeWriteBack;
+  logger: Logger;
+  claimTimeoutMs: number;
+  /** Public URL of a credential, for the LMS comment and the e-mail. */
+  credentialUrl(credentialId: string): string;
+}
+
+/** The job outcome, for logs and tests. */
+export type IssueOutcome = 'issued' | 'already-issued' | 'not-issuable';
+
+/** Thrown when another attempt holds the request; BullMQ retries after the backoff, by then the claim may be stale. */
+export class ClaimHeldError extends Error {
+  constructor(requestId: string) {
+    super(`request ${requestId} is being issued by another attempt`);
+    this.name = 'ClaimHeldError';
+  }
+}
+
+/**
+ * Claims the request with one atomic update: from `queued`, or from `signing` when the claim is older than
+ * the claim timeout (its worker died). Only the claimant signs, so two jobs never make two credentials.
+ */
+async function claim(requestId: string, claimTimeoutMs: number): Promise<IssuanceRequestDoc | null> {
+  const now = new Date();
+  return IssuanceRequest.findOneAndUpdate(
+    {
+      _id: requestId,
+      $or: [
+        { state: 'queued' },
+        { state: 'signing', claimedAt: { $lt: new Date(now.getTime() - claimTimeoutMs) } },
+      ],
+    },
+    { $set: { state: 'signing', claimedAt: now }, $inc: { attempts: 1 } },
+    { returnDocument: 'after' },
+  );
+}
+
+/**
+ * Issues one credential: claim, build and sign both documents (stored under the request id, so a retry
+ * after a crash finds them instead of signing again), mark issued, write back to the LMS, queue the e-mail.
+ */
+export function issueProcessor(deps: IssueDeps) {
+  return async (job: Job<{ requestId: string }>): Promise<IssueOutcome> => {
+    const { requestId } = job.data;
+    const request = await claim(requestId, deps.claimTimeoutMs);
+    if (!request) {
+      const current = await IssuanceRequest.findById(requestId, { state: 1 }).lean();
+      if (!current) return 'not-issuable';
+      if (current.state === 'signing') throw new ClaimHeldError(requestId);
+      return current.state === 'issued' ? 'already-issued' : 'not-issuable';
+    }
+
+    try {
+      const binding = await CourseBinding.findById(request.bindingId);
+      if (!binding) throw new PermanentIssueError('the course binding was deleted');
+      await deps.credentials.issue(request, binding);
+      const issued = await IssuanceRequest.findOneAndUpdate(
+        { _id: requestId, state: 'signing' },
+        { $set: { state: 'issued', issuedAt: new Date(), lastError: '' } },
+        { returnDocument: 'after' },
+      );
+      if (!issued) return 'already-issued';
+      if (deps.writeBack && binding.writeBackLineItemUrl) {
+        await reportToLms(deps, binding, issued);
+      }
+      await enqueueNotify(deps.queues, requestId);
+      return 'issued';
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      const lastAttempt =
+        err instanceof PermanentIssueError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      await IssuanceRequest.updateOne(
+        { _id: requestId, state: 'signing' },
+        { $set: { state: lastAttempt ? 'failed' : 'queued', lastError: message } },
+      );
+      deps.logger.warn(
+        { requestId, attempt: job.attemptsMade + 1, lastAttempt, err: message },
+        'issuance attempt failed',
+      );
+      // BullMQ retries anything but an UnrecoverableError, with exponential backoff.
+      throw err instanceof PermanentIssueError ? new UnrecoverableError(message) : err;
+    }
+  };
+}
+
+/** A failure that retrying cannot fix; the request fails at once with this reason. */
+export class PermanentIssueError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PermanentIssueError';
+  }
+}
+
+/**
+ * Score and "credential issued" comment on the course's line item. Only for gradable learners (Moodle
+ * refuses scores for others); a failure here never undoes the credential, it is recorded for the instructor.
+ */
+async function reportToLms(
+  deps: IssueDeps,
+  binding: Parameters<GradeWriteBack['report']>[0],
+  request: IssuanceRequestDoc,
+) {
+  if (!request.learner?.gradable) {
+    await IssuanceRequest.updateOne({ _id: request._id }, { $set: { writeBack: 'skipped' } });
+    return;
+  }
+  try {
+    await deps.writeBack!.report(binding, request, deps.credentialUrl(String(request._id)));
+    await IssuanceRequest.updateOne({ _id: request._id }, { $set: { writeBack: 'done' } });
+  } catch (err) {
+    deps.logger.warn({ requestId: request._id, err: (err as Error).message }, 'grade write-back failed');
+    await IssuanceRequest.updateOne({ _id: request._id }, { $set: { writeBack: 'failed' } });
+  }
+}

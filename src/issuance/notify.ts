@@ -1,0 +1,40 @@
+import type { Job } from 'bullmq';
+import type { Logger } from '../log/logger.js';
+import type { Mailer } from '../notifications/mailer.js';
+import type { CredentialOps } from './ports.js';
+import { IssuanceRequest } from './request-model.js';
+
+export interface NotifyDeps {
+  mailer?: Mailer;
+  credentials: CredentialOps;
+  logger: Logger;
+  credentialUrl(credentialId: string): string;
+}
+
+/** E-mails the learner a link to a newly issued credential, once the request is issued. */
+export function notifyProcessor(deps: NotifyDeps) {
+  return async (job: Job<{ requestId: string }>): Promise<string> => {
+    const { requestId } = job.data;
+    const request = await IssuanceRequest.findById(requestId);
+    if (!request || request.state !== 'issued' || request.notification !== 'pending') return 'skipped';
+    const email = request.learner?.email;
+    if (!deps.mailer || !email) {
+      const notification = deps.mailer ? 'no-address' : 'disabled';
+      await IssuanceRequest.updateOne({ _id: requestId }, { $set: { notification } });
+      return notification;
+    }
+    const locale = request.learner?.locale ?? undefined;
+    const { title, issuer } = await deps.credentials.summary(requestId, locale);
+    await deps.mailer.sendCredentialMail({
+      to: email,
+      name: request.learner?.name ?? '',
+      locale,
+      title,
+      issuer,
+      url: deps.credentialUrl(requestId),
+    });
+    await IssuanceRequest.updateOne({ _id: requestId }, { $set: { notification: 'sent' } });
+    deps.logger.info({ requestId }, 'credential e-mail sent');
+    return 'sent';
+  };
+}

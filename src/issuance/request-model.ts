@@ -1,0 +1,66 @@
+import { Schema, model, type HydratedDocumentFromSchema, type InferSchemaType } from 'mongoose';
+
+/**
+ * The outbox row of one award: one per (binding, learner), unique in the database. Its id is also the
+ * BullMQ job id and the stored credential's id, which is what makes issuance exactly-once:
+ *   queued -> signing -> issued            (a worker claims it with one atomic update)
+ *   signing -> queued                       (a failed attempt that will be retried)
+ *   signing -> failed                       (attempts used up; an instructor can retry -> queued)
+ *   issued -> suspended | revoked           (regrade policy or instructor action; suspended -> issued)
+ */
+export const REQUEST_STATES = ['queued', 'signing', 'issued', 'failed', 'suspended', 'revoked'] as const;
+export type RequestState = (typeof REQUEST_STATES)[number];
+
+const issuanceRequestSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    bindingId: { type: String, required: true },
+    platformId: { type: String, required: true },
+    deploymentId: { type: String, required: true },
+    contextId: { type: String, required: true },
+    learnerId: { type: String, required: true },
+    learner: {
+      name: { type: String, required: true },
+      givenName: { type: String },
+      familyName: { type: String },
+      email: { type: String },
+      locale: { type: String },
+      gradable: { type: Boolean, default: true },
+    },
+    /** The evidence that qualified the learner, kept as issued (the credential's result and audit trail). */
+    evidence: { type: Schema.Types.Mixed, default: {} },
+    state: { type: String, required: true, enum: REQUEST_STATES, default: 'queued' },
+    attempts: { type: Number, required: true, default: 0 },
+    lastError: { type: String, default: '' },
+    claimedAt: { type: Date },
+    issuedAt: { type: Date },
+    /** Set under the "keep" regrade policy when the learner no longer meets the rule. */
+    flagged: { type: String, default: '' },
+    statusReason: { type: String, default: '' },
+    writeBack: { type: String, enum: ['none', 'done', 'failed', 'skipped'], default: 'none' },
+    /** The learner e-mail: pending until sent, or why none was sent. Sent at least once (SMTP has no undo). */
+    notification: { type: String, enum: ['pending', 'sent', 'no-address', 'disabled'], default: 'pending' },
+  },
+  { timestamps: true, versionKey: false, collection: 'issuance_requests' },
+);
+issuanceRequestSchema.index({ bindingId: 1, learnerId: 1 }, { unique: true });
+issuanceRequestSchema.index({ state: 1, updatedAt: 1 });
+issuanceRequestSchema.index({ platformId: 1, learnerId: 1 });
+
+export type IssuanceRequestData = InferSchemaType<typeof issuanceRequestSchema>;
+export type IssuanceRequestDoc = HydratedDocumentFromSchema<typeof issuanceRequestSchema>;
+export const IssuanceRequest = model('IssuanceRequest', issuanceRequestSchema);
+
+/** What grade sync last saw of a learner in a binding: skip unchanged learners, and answer the dry run. */
+const gradeSnapshotSchema = new Schema(
+  {
+    bindingId: { type: String, required: true },
+    learnerId: { type: String, required: true },
+    fingerprint: { type: String, required: true },
+    qualified: { type: Boolean, required: true },
+    missing: { type: [String], default: [] },
+  },
+  { timestamps: true, versionKey: false, collection: 'grade_snapshots' },
+);
+gradeSnapshotSchema.index({ bindingId: 1, learnerId: 1 }, { unique: true });
+export const GradeSnapshot = model('GradeSnapshot', gradeSnapshotSchema);

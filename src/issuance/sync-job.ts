@@ -1,0 +1,53 @@
+import type { Job } from 'bullmq';
+import { CourseBinding, type CourseBindingDoc } from '../courses/binding-model.js';
+import type { GradeSource } from '../grades/source.js';
+import type { Queues } from '../queue/queues.js';
+import { enqueueSync } from './queueing.js';
+import { syncBinding, type SyncDeps, type SyncSummary } from './sync.js';
+
+export const SYNC_ACTIVE = 'sync-active';
+
+export interface SyncJobDeps extends SyncDeps {
+  sourceFor(binding: CourseBindingDoc): Promise<GradeSource>;
+  activeDays: number;
+}
+
+/** The repeatable job that syncs every enabled binding of a course launched in the last `activeDays`. */
+export async function scheduleActiveSync(queues: Queues, everyMs: number): Promise<void> {
+  await queues.gradeSync.upsertJobScheduler(
+    SYNC_ACTIVE,
+    { every: everyMs },
+    { name: SYNC_ACTIVE, opts: { removeOnComplete: 100, removeOnFail: 100 } },
+  );
+}
+
+export function gradeSyncProcessor(deps: SyncJobDeps) {
+  return async (job: Job<{ bindingId?: string }>): Promise<SyncSummary | { enqueued: number } | string> => {
+    if (job.name === SYNC_ACTIVE) {
+      const since = new Date(Date.now() - deps.activeDays * 86_400_000);
+      const active = await CourseBinding.find(
+        { enabled: true, lastActiveAt: { $gte: since } },
+        { _id: 1 },
+      ).lean();
+      for (const { _id } of active) await enqueueSync(deps.queues, String(_id));
+      return { enqueued: active.length };
+    }
+    const binding = await CourseBinding.findById(job.data.bindingId);
+    if (!binding || !binding.enabled) return 'binding disabled or gone';
+    binding.set('sync.status', 'running');
+    await binding.save();
+    try {
+      return await syncBinding(binding, await deps.sourceFor(binding), deps);
+    } catch (err) {
+      // Shown to the instructor; the job is retried with backoff.
+      binding.set('sync', {
+        ...binding.toObject().sync,
+        status: 'failed',
+        at: new Date(),
+        problems: [(err as Error).message],
+      });
+      await binding.save();
+      throw err;
+    }
+  };
+}

@@ -1,0 +1,216 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '../log/logger.js';
+import type { CourseBindingDoc } from '../courses/binding-model.js';
+import { evaluateRule, ruleSchema, type Rule } from '../courses/rules.js';
+import {
+  emptyEvidence,
+  evidenceFingerprint,
+  type CourseSnapshot,
+  type GradeSource,
+} from '../grades/source.js';
+import type { Queues } from '../queue/queues.js';
+import { enqueueIssue } from './queueing.js';
+import type { CredentialOps } from './ports.js';
+import { GradeSnapshot, IssuanceRequest, type IssuanceRequestData } from './request-model.js';
+
+export interface SyncSummary {
+  status: 'ok' | 'partial' | 'failed';
+  learners: number;
+  changed: number;
+  qualified: number;
+  newRequests: number;
+  regraded: number;
+  problems: string[];
+}
+
+export interface SyncDeps {
+  queues: Queues;
+  credentials: CredentialOps;
+  logger: Logger;
+}
+
+/** Names of evidence ids, so reasons read "Quiz 1: 40%" rather than an id. */
+function optionNames(snapshot: CourseSnapshot): Record<string, string> {
+  return Object.fromEntries(snapshot.options.map((o) => [o.id, o.name]));
+}
+
+/**
+ * One grade sync of one binding: read the course through its source, evaluate the rule for every learner
+ * whose evidence changed since the last sync, record an IssuanceRequest for each learner who newly qualifies
+ * (unique per binding and learner, so a repeated sync records nothing twice), and apply the regrade policy
+ * to holders who no longer qualify. Issues nothing when the source could not read everything.
+ */
+export async function syncBinding(
+  binding: CourseBindingDoc,
+  source: GradeSource,
+  deps: SyncDeps,
+): Promise<SyncSummary> {
+  const rule: Rule = ruleSchema.parse(binding.rule);
+  const bindingId = String(binding._id);
+  const snapshot = await source.snapshot();
+  if (!snapshot.complete) {
+    const summary: SyncSummary = {
+      status: 'partial',
+      learners: snapshot.learners.length,
+      changed: 0,
+      qualified: 0,
+      newRequests: 0,
+      regraded: 0,
+      problems: snapshot.problems,
+    };
+    await recordSync(binding, summary);
+    deps.logger.warn(
+      { bindingId, problems: snapshot.problems },
+      'grade sync read partial data; nothing issued',
+    );
+    return summary;
+  }
+
+  const names = optionNames(snapshot);
+  const [previous, requests] = await Promise.all([
+    GradeSnapshot.find({ bindingId }, { learnerId: 1, fingerprint: 1, qualified: 1 }).lean(),
+    IssuanceRequest.find({ bindingId }, { learnerId: 1, state: 1, statusReason: 1, flagged: 1 }).lean(),
+  ]);
+  const previousByLearner = new Map(previous.map((p) => [p.learnerId, p]));
+  const requestByLearner = new Map(requests.map((r) => [r.learnerId, r]));
+
+  const snapshotWrites: Parameters<typeof GradeSnapshot.bulkWrite>[0] = [];
+  const newRequests: IssuanceRequestData[] = [];
+  let changed = 0;
+  let qualified = 0;
+  let regraded = 0;
+
+  for (const learner of snapshot.learners) {
+    const evidence = snapshot.evidence.get(learner.id) ?? emptyEvidence();
+    const fingerprint = evidenceFingerprint(evidence);
+    const before = previousByLearner.get(learner.id);
+    if (before?.fingerprint === fingerprint) {
+      if (before.qualified) qualified++;
+      continue;
+    }
+    changed++;
+    const result = evaluateRule(rule, evidence, names);
+    if (result.qualified) qualified++;
+    snapshotWrites.push({
+      updateOne: {
+        filter: { bindingId, learnerId: learner.id },
+        update: { $set: { fingerprint, qualified: result.qualified, missing: result.missing } },
+        upsert: true,
+      },
+    });
+
+    const request = requestByLearner.get(learner.id);
+    if (result.qualified && !request) {
+      newRequests.push({
+        _id: randomUUID(),
+        bindingId,
+        platformId: binding.platformId,
+        deploymentId: binding.deploymentId,
+        contextId: binding.contextId,
+        learnerId: learner.id,
+        learner: {
+          name: learner.name,
+          givenName: learner.givenName,
+          familyName: learner.familyName,
+          email: learner.email,
+          locale: learner.locale,
+          gradable: learner.gradable,
+        },
+        evidence,
+        state: 'queued',
+        attempts: 0,
+      } as IssuanceRequestData);
+    } else if (request) {
+      regraded += await applyRegrade(binding, request, result.qualified, result.missing, deps);
+    }
+  }
+
+  // Requests first, snapshots last: a crash in between re-evaluates these learners next time instead of
+  // remembering them as seen without their request (the unique index absorbs the repeat).
+  const inserted = await insertNewRequests(newRequests);
+  await enqueueIssue(deps.queues, inserted);
+  if (snapshotWrites.length > 0) await GradeSnapshot.bulkWrite(snapshotWrites, { ordered: false });
+
+  const summary: SyncSummary = {
+    status: 'ok',
+    learners: snapshot.learners.length,
+    changed,
+    qualified,
+    newRequests: inserted.length,
+    regraded,
+    problems: [],
+  };
+  await recordSync(binding, summary);
+  deps.logger.info({ bindingId, ...summary }, 'grade sync done');
+  return summary;
+}
+
+/** Inserts what is new; a request another sync inserted first (same binding and learner) is skipped. */
+async function insertNewRequests(requests: IssuanceRequestData[]): Promise<string[]> {
+  if (requests.length === 0) return [];
+  try {
+    const docs = await IssuanceRequest.insertMany(requests, { ordered: false });
+    return docs.map((d) => String(d._id));
+  } catch (err) {
+    const e = err as { code?: number; insertedDocs?: { _id: unknown }[]; writeErrors?: { code?: number }[] };
+    const onlyDuplicates = (e.writeErrors ?? [{ code: e.code }]).every((w) => w.code === 11000);
+    if (!onlyDuplicates) throw err;
+    return (e.insertedDocs ?? []).map((d) => String(d._id));
+  }
+}
+
+type RequestSummary = { _id: string; state: string; statusReason?: string | null; flagged?: string | null };
+
+/**
+ * A learner holding a credential who no longer qualifies: keep it (flag for the instructor), suspend or
+ * revoke it, as the binding says. One who qualifies again gets a regrade suspension lifted.
+ */
+async function applyRegrade(
+  binding: CourseBindingDoc,
+  request: RequestSummary,
+  qualifies: boolean,
+  missing: string[],
+  deps: SyncDeps,
+): Promise<number> {
+  const id = request._id;
+  if (qualifies) {
+    if (request.state === 'suspended' && request.statusReason === 'regrade') {
+      await deps.credentials.setStatus(id, 'active', 'meets the rule again');
+      await IssuanceRequest.updateOne(
+        { _id: id, state: 'suspended' },
+        { $set: { state: 'issued', statusReason: '' } },
+      );
+      return 1;
+    }
+    if (request.flagged) await IssuanceRequest.updateOne({ _id: id }, { $set: { flagged: '' } });
+    return 0;
+  }
+  if (request.state !== 'issued') return 0;
+  const why = `no longer meets the rule: ${missing.join('; ')}`;
+  switch (binding.regradePolicy) {
+    case 'keep':
+      await IssuanceRequest.updateOne({ _id: id }, { $set: { flagged: why } });
+      return 1;
+    case 'suspend':
+    case 'revoke': {
+      const state = binding.regradePolicy === 'suspend' ? 'suspended' : 'revoked';
+      await deps.credentials.setStatus(id, state, why);
+      await IssuanceRequest.updateOne(
+        { _id: id, state: 'issued' },
+        { $set: { state, statusReason: 'regrade', flagged: why } },
+      );
+      return 1;
+    }
+  }
+}
+
+async function recordSync(binding: CourseBindingDoc, summary: SyncSummary): Promise<void> {
+  binding.set('sync', {
+    status: summary.status,
+    at: new Date(),
+    problems: summary.problems,
+    learners: summary.learners,
+    qualified: summary.qualified,
+  });
+  await binding.save();
+}
