@@ -1,0 +1,185 @@
+#!/usr/bin/env node
+/**
+ * credbridge — command line for templates and credentials.
+ *   credbridge template validate FILE
+ *   credbridge credential sample --template FILE --format ob3|elm [--learner FILE] --ephemeral
+ *   credbridge credential verify FILE
+ * The first two never need MongoDB or Redis. `verify` is offline for did:key; for this installation's did:web
+ * issuers it reads their keys and status lists from MONGODB_URI.
+ */
+import { readFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { learnerSchema, type LearnerInput } from '../credentials/award.js';
+import { generateDidKey } from '../credentials/did-key.js';
+import { createDocumentLoader, type DocumentLoader } from '../credentials/document-loader.js';
+import { buildElmCredential } from '../credentials/elm.js';
+import { buildOb3Credential } from '../credentials/ob3.js';
+import { signCredential } from '../credentials/signer.js';
+import { verifyCredential } from '../credentials/verifier.js';
+import { publishingProblems } from '../templates/elements.js';
+import { describeIssues, templateSchema, type TemplateData } from '../templates/schema.js';
+
+const USAGE = `usage:
+  credbridge template validate FILE
+  credbridge credential sample --template FILE --format ob3|elm [--learner FILE] --ephemeral
+  credbridge credential verify FILE`;
+
+class UsageError extends Error {}
+
+interface Parsed {
+  positional: string[];
+  options: Map<string, string | true>;
+}
+
+/** `--name value` and `--flag`; everything else is positional. */
+export function parseArgs(argv: string[], flags: string[] = []): Parsed {
+  const positional: string[] = [];
+  const options = new Map<string, string | true>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith('--')) {
+      positional.push(arg);
+      continue;
+    }
+    const name = arg.slice(2);
+    if (flags.includes(name)) options.set(name, true);
+    else {
+      const value = argv[++i];
+      if (value === undefined || value.startsWith('--')) throw new UsageError(`--${name} needs a value`);
+      options.set(name, value);
+    }
+  }
+  return { positional, options };
+}
+
+async function readJson(file: string, what: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    throw new UsageError(`cannot read ${what} file ${file}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new UsageError(`${what} file ${file} is not valid JSON`);
+  }
+}
+
+/** Parses a template file; returns it with every problem that keeps it from being published. */
+async function loadTemplate(file: string): Promise<{ template?: TemplateData; problems: string[] }> {
+  const parsed = templateSchema.safeParse(await readJson(file, 'template'));
+  if (!parsed.success) return { problems: describeIssues(parsed.error) };
+  return { template: parsed.data, problems: publishingProblems(parsed.data) };
+}
+
+async function templateValidate(args: string[]): Promise<number> {
+  const [file] = parseArgs(args).positional;
+  if (!file) throw new UsageError('template validate needs a FILE');
+  const { template, problems } = await loadTemplate(file);
+  if (problems.length) {
+    console.error(`${file}: not publishable, ${problems.length} problem(s):`);
+    for (const p of problems) console.error(`  - ${p}`);
+    return 1;
+  }
+  process.stdout.write(`${file}: publishable template "${template!.key}" (${template!.title!.en})\n`);
+  return 0;
+}
+
+const SAMPLE_LEARNER: LearnerInput = {
+  fullName: 'Ana Andromeda',
+  givenName: 'Ana',
+  familyName: 'Andromeda',
+  email: 'ana.andromeda@example.org',
+};
+
+async function credentialSample(args: string[]): Promise<number> {
+  const { options } = parseArgs(args, ['ephemeral']);
+  const templateFile = options.get('template');
+  const format = options.get('format');
+  if (typeof templateFile !== 'string') throw new UsageError('credential sample needs --template FILE');
+  if (format !== 'ob3' && format !== 'elm') throw new UsageError('--format must be ob3 or elm');
+  if (!options.has('ephemeral')) {
+    throw new UsageError('credential sample signs only with a throwaway did:key: pass --ephemeral');
+  }
+  const { template, problems } = await loadTemplate(templateFile);
+  if (!template || problems.length) {
+    console.error(`${templateFile}: not publishable:`);
+    for (const p of problems) console.error(`  - ${p}`);
+    return 1;
+  }
+  let learner = SAMPLE_LEARNER;
+  const learnerFile = options.get('learner');
+  if (typeof learnerFile === 'string') {
+    const parsed = learnerSchema.safeParse(await readJson(learnerFile, 'learner'));
+    if (!parsed.success) {
+      console.error(`${learnerFile}: invalid learner:`);
+      for (const p of describeIssues(parsed.error)) console.error(`  - ${p}`);
+      return 1;
+    }
+    learner = parsed.data;
+  }
+  const key = await generateDidKey();
+  const body = template.awardingBodies![0]!;
+  const award = {
+    template,
+    issuer: { did: key.controller!, profile: body },
+    learner,
+    evidence: { grade: template.gradeShown ? '87%' : undefined },
+    credentialId: randomUUID(),
+  };
+  const unsigned = format === 'ob3' ? buildOb3Credential(award) : buildElmCredential(award);
+  const signed = await signCredential(unsigned, key, createDocumentLoader());
+  process.stdout.write(`${JSON.stringify(signed, null, 2)}\n`);
+  return 0;
+}
+
+/** did:key needs nothing; this installation's did:web issuers and status lists come from its database. */
+async function loaderFor(
+  credential: unknown,
+): Promise<{ loader: DocumentLoader; close: () => Promise<void> }> {
+  const issuer = (credential as { issuer?: unknown })?.issuer;
+  const issuerId = typeof issuer === 'object' && issuer ? (issuer as { id?: unknown }).id : issuer;
+  if (typeof issuerId === 'string' && issuerId.startsWith('did:web:') && process.env.MONGODB_URI) {
+    const { installationLoader } = await import('./installation.js');
+    return installationLoader();
+  }
+  return { loader: createDocumentLoader(), close: async () => undefined };
+}
+
+async function credentialVerify(args: string[]): Promise<number> {
+  const [file] = parseArgs(args).positional;
+  if (!file) throw new UsageError('credential verify needs a FILE');
+  const credential = await readJson(file, 'credential');
+  const { loader, close } = await loaderFor(credential);
+  try {
+    const result = await verifyCredential(credential, { documentLoader: loader });
+    process.stdout.write(`${result.verified ? 'VERIFIED' : 'NOT VERIFIED'} (${result.format})\n`);
+    for (const c of result.checks)
+      process.stdout.write(`  ${c.ok ? 'ok  ' : 'FAIL'} ${c.check}: ${c.message}\n`);
+    return result.verified ? 0 : 1;
+  } finally {
+    await close();
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [group, command, ...rest] = argv;
+  try {
+    if (group === 'template' && command === 'validate') return await templateValidate(rest);
+    if (group === 'credential' && command === 'sample') return await credentialSample(rest);
+    if (group === 'credential' && command === 'verify') return await credentialVerify(rest);
+    throw new UsageError(
+      group ? `unknown command: ${[group, command].filter(Boolean).join(' ')}` : 'no command',
+    );
+  } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(`${err.message}\n${USAGE}`);
+      return 2;
+    }
+    console.error(`error: ${err instanceof Error ? err.message : String(err)}`);
+    return 1;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

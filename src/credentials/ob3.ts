@@ -1,0 +1,223 @@
+import type { Multilingual, TemplateData } from '../templates/schema.js';
+import { clean, dateTime, documentId, statusEntries, validUntil, type AwardInput } from './award.js';
+import { OB3_CONTEXT, VC_V2_CONTEXT } from './contexts.js';
+import {
+  ASSESSMENT_LABELS,
+  QF_EHEA_LABELS,
+  QUALITY_ASSURANCE_LABELS,
+  SUPERVISION_LABELS,
+  countryName,
+} from './vocab.js';
+import { createHash, randomBytes } from 'node:crypto';
+
+/**
+ * Builds the Open Badges 3.0 document of an award (OpenBadgeCredential, VC Data Model 2.0, achievementType
+ * MicroCredential). EU elements map to OB3 fields where OB3 has one: learner -> credentialSubject.identifier
+ * (name in clear, e-mail hashed); title -> achievement.name; country -> issuer.address; awarding body -> issuer
+ * and achievement.creator; date -> validFrom and awardedDate; outcomes and ESCO skills -> achievement.alignment;
+ * ECTS -> achievement.creditsAvailable; EQF level and QF-EHEA cycle -> alignment to the framework; grade ->
+ * credentialSubject.result. Elements OB3 has no field for (hours, type of assessment, form of participation,
+ * quality assurance, supervision, prerequisites, stackability) are carried twice: as `eu:<element>:<value>` tags
+ * in achievement.tag (machine-readable) and as lines of the criteria narrative (human-readable). The parallel
+ * ELM credential carries all of them natively.
+ */
+export function buildOb3Credential(input: AwardInput): Record<string, unknown> {
+  const { template: t, issuer, learner, evidence = {} } = input;
+  const issued = input.issuedAt ?? new Date();
+  const until = validUntil(issued, t);
+  const id = documentId(input, 'ob3');
+  const body = issuer.profile;
+  const profile = {
+    id: issuer.did,
+    type: ['Profile'],
+    name: body.legalName.en,
+    url: body.homepage,
+    email: body.email,
+    address: {
+      type: ['Address'],
+      addressCountry: countryName(body.country),
+      addressCountryCode: body.country,
+      addressRegion: body.region,
+    },
+    otherIdentifier: body.identifiers?.map((i) => ({
+      type: 'IdentifierEntry',
+      identifier: i.value,
+      identifierType: 'ext:' + i.scheme.replace(/[^A-Za-z0-9.\-_]/g, ''),
+    })),
+  };
+
+  const alignment = [
+    ...(t.learningOutcomes ?? []).flatMap((o, i) => [
+      {
+        type: ['Alignment'],
+        targetType: 'ext:LearningOutcome',
+        targetName: o.title.en,
+        targetUrl: `${id}#outcome-${i + 1}`,
+      },
+      ...(o.escoSkills ?? []).map((s) => ({
+        type: ['Alignment'],
+        targetType: 'ext:ESCOSkill',
+        targetFramework: 'ESCO',
+        targetName: s.label.en,
+        targetUrl: s.uri,
+      })),
+    ]),
+    ...(t.level?.eqf
+      ? [
+          {
+            type: ['Alignment'],
+            targetType: 'ext:EQFLevel',
+            targetFramework: 'European Qualifications Framework',
+            targetName: `EQF level ${t.level.eqf}`,
+            targetCode: String(t.level.eqf),
+            targetUrl: `http://data.europa.eu/snb/eqf/${t.level.eqf}`,
+          },
+        ]
+      : []),
+    ...(t.level?.qfEheaCycle
+      ? [
+          {
+            type: ['Alignment'],
+            targetType: 'ext:QFEHEACycle',
+            targetFramework: 'QF-EHEA',
+            targetName: QF_EHEA_LABELS[t.level.qfEheaCycle]!,
+            targetCode: t.level.qfEheaCycle,
+            targetUrl: 'https://www.ehea.info/page-qualification-frameworks',
+          },
+        ]
+      : []),
+  ];
+
+  const achievement = {
+    id: `${id}#achievement`,
+    type: ['Achievement'],
+    achievementType: 'MicroCredential',
+    name: t.title!.en,
+    description: t.description?.en ?? t.title!.en,
+    criteria: { narrative: criteriaNarrative(t) },
+    image: badgeImage(t, id),
+    creator: { ...profile },
+    creditsAvailable: t.workload?.ects,
+    alignment,
+    tag: euTags(t),
+    inLanguage: t.instructionLanguage ?? 'en',
+    fieldOfStudy: t.thematicArea ? `ISCED-F ${t.thematicArea}` : undefined,
+    resultDescription: t.gradeShown
+      ? [
+          {
+            id: `${id}#result-description`,
+            type: ['ResultDescription'],
+            name: t.assessment?.gradingScheme?.title.en ?? 'Grade',
+            resultType: 'ext:Grade',
+          },
+        ]
+      : undefined,
+  };
+
+  const subject = {
+    id: learner.id,
+    type: ['AchievementSubject'],
+    identifier: [
+      { type: 'IdentityObject', identityType: 'name', hashed: false, identityHash: learner.fullName },
+      ...(learner.email ? [hashedEmail(learner.email)] : []),
+    ],
+    achievement,
+    activityStartDate: evidence.activityStart,
+    activityEndDate: evidence.activityEnd,
+    creditsEarned: t.workload?.ects,
+    result:
+      t.gradeShown && evidence.grade
+        ? [{ type: ['Result'], resultDescription: `${id}#result-description`, value: evidence.grade }]
+        : undefined,
+  };
+
+  return clean({
+    '@context': [VC_V2_CONTEXT, OB3_CONTEXT],
+    id,
+    type: ['VerifiableCredential', 'OpenBadgeCredential'],
+    name: t.title!.en,
+    description: t.description?.en,
+    image: badgeImage(t, id),
+    issuer: profile,
+    validFrom: dateTime(issued),
+    validUntil: until ? dateTime(until) : undefined,
+    awardedDate: dateTime(issued),
+    credentialSubject: subject,
+    credentialStatus: statusEntries(input.status),
+  });
+}
+
+function badgeImage(t: TemplateData, id: string) {
+  if (t.badgeImage?.url) return { id: t.badgeImage.url, type: 'Image', caption: t.title?.en };
+  if (t.badgeImage?.dataUri) return { id: t.badgeImage.dataUri, type: 'Image', caption: t.title?.en };
+  return { id: `${id}#image`, type: 'Image' };
+}
+
+/** Salted SHA-256 of the e-mail address, as OB3 IdentityObject expects ("sha256$<hex>"). */
+function hashedEmail(email: string) {
+  const salt = randomBytes(8).toString('hex');
+  const hash = createHash('sha256')
+    .update(email.trim().toLowerCase() + salt)
+    .digest('hex');
+  return {
+    type: 'IdentityObject',
+    identityType: 'emailAddress',
+    hashed: true,
+    identityHash: `sha256$${hash}`,
+    salt,
+  };
+}
+
+function euTags(t: TemplateData): string[] {
+  const tags = ['MicroCredential'];
+  if (t.workload?.ects) tags.push(`eu:workload-ects:${t.workload.ects}`);
+  if (t.workload?.hours) tags.push(`eu:workload-hours:${t.workload.hours}`);
+  if (t.level?.eqf) tags.push(`eu:eqf-level:${t.level.eqf}`);
+  if (t.level?.qfEheaCycle) tags.push(`eu:qf-ehea-cycle:${t.level.qfEheaCycle}`);
+  if (t.assessment?.type) tags.push(`eu:assessment:${t.assessment.type}`);
+  if (t.participation?.mode) tags.push(`eu:participation:${t.participation.mode}`);
+  if (t.participation?.context) tags.push(`eu:participation-context:${t.participation.context}`);
+  if (t.qualityAssurance?.type) tags.push(`eu:quality-assurance:${t.qualityAssurance.type}`);
+  if (t.supervision) tags.push(`eu:supervision:${t.supervision}`);
+  if (t.stackability)
+    tags.push(`eu:stackability:${t.stackability.standalone ? 'stand-alone' : 'part-of-larger'}`);
+  return tags;
+}
+
+function criteriaNarrative(t: TemplateData): string {
+  const en = (m?: Multilingual) => m?.en;
+  const lines = [en(t.criteria) ?? ''];
+  const workload = [
+    t.workload?.ects && `${t.workload.ects} ECTS`,
+    t.workload?.hours && `${t.workload.hours} hours`,
+  ];
+  lines.push('', 'EU micro-credential elements (Council Recommendation 2022/C 243/02):');
+  if (workload.some(Boolean)) lines.push(`- Notional workload: ${workload.filter(Boolean).join(', ')}`);
+  if (t.level?.eqf) lines.push(`- Level: EQF ${t.level.eqf}`);
+  if (t.level?.qfEheaCycle) lines.push(`- Cycle: ${QF_EHEA_LABELS[t.level.qfEheaCycle]}`);
+  if (t.assessment?.type) lines.push(`- Type of assessment: ${ASSESSMENT_LABELS[t.assessment.type]}`);
+  if (t.participation?.mode) {
+    const ctx =
+      t.participation.context && t.participation.context !== 'classroom'
+        ? `, ${t.participation.context}`
+        : '';
+    lines.push(`- Form of participation: ${t.participation.mode}${ctx}`);
+  }
+  const qa = t.qualityAssurance;
+  if (qa?.type) {
+    lines.push(
+      `- Quality assurance: ${QUALITY_ASSURANCE_LABELS[qa.type]}${qa.accreditingAgent ? ` (${qa.accreditingAgent.legalName.en})` : ''}`,
+    );
+  }
+  if (t.supervision)
+    lines.push(`- Supervision and identity verification: ${SUPERVISION_LABELS[t.supervision]}`);
+  if (t.prerequisites) lines.push(`- Prerequisites: ${t.prerequisites.en}`);
+  if (t.stackability) {
+    const parts = (t.stackability.partOf ?? []).map((p) => p.title.en).join('; ');
+    lines.push(
+      `- Stackability: ${t.stackability.standalone ? 'stand-alone' : 'part of a larger credential'}${parts ? `; can count towards ${parts}` : ''}`,
+    );
+  }
+  if (t.furtherInformation?.url) lines.push(`- Further information: ${t.furtherInformation.url}`);
+  return lines.join('\n').trim();
+}

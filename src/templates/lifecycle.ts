@@ -1,0 +1,109 @@
+import { publishingProblems } from './elements.js';
+import { describeIssues, templateSchema, type TemplateData } from './schema.js';
+import { Template } from './template-model.js';
+
+export class TemplateError extends Error {
+  constructor(
+    readonly code: 'invalid' | 'not_publishable' | 'not_found' | 'not_draft' | 'not_published',
+    message: string,
+    readonly problems: string[] = [],
+  ) {
+    super(problems.length ? `${message}:\n  - ${problems.join('\n  - ')}` : message);
+    this.name = 'TemplateError';
+  }
+}
+
+export interface StoredTemplate {
+  _id: unknown;
+  key: string;
+  version: number;
+  status: 'draft' | 'published' | 'archived';
+  data: TemplateData;
+}
+
+function parse(json: unknown): TemplateData {
+  const parsed = templateSchema.safeParse(json);
+  if (!parsed.success)
+    throw new TemplateError('invalid', 'template is not valid', describeIssues(parsed.error));
+  return parsed.data;
+}
+
+/** Imports template JSON as a new draft, one version after the latest of the same key. */
+export async function importTemplate(json: unknown): Promise<StoredTemplate> {
+  const data = parse(json);
+  const latest = await Template.findOne({ key: data.key }).sort({ version: -1 }).lean();
+  const version = (latest?.version ?? 0) + 1;
+  const created = await Template.create({
+    key: data.key,
+    version,
+    status: 'draft',
+    data: { ...data, version, status: 'draft' },
+  });
+  return created.toObject() as unknown as StoredTemplate;
+}
+
+/** Replaces a draft's content; published and archived versions cannot change. */
+export async function updateDraft(key: string, version: number, json: unknown): Promise<StoredTemplate> {
+  const data = parse(json);
+  if (data.key !== key) throw new TemplateError('invalid', 'the key of a template cannot change');
+  const updated = await Template.findOneAndUpdate(
+    { key, version, status: 'draft' },
+    { $set: { data: { ...data, version, status: 'draft' } } },
+    { new: true },
+  ).lean();
+  if (!updated)
+    throw new TemplateError('not_draft', `template ${key} v${version} is not a draft (or does not exist)`);
+  return updated as unknown as StoredTemplate;
+}
+
+/** Publishes a draft; refuses, naming each missing mandatory element, when the template is incomplete. */
+export async function publishTemplate(key: string, version: number): Promise<StoredTemplate> {
+  const draft = await Template.findOne({ key, version }).lean();
+  if (!draft) throw new TemplateError('not_found', `no template ${key} v${version}`);
+  if (draft.status !== 'draft')
+    throw new TemplateError('not_draft', `template ${key} v${version} is ${draft.status}`);
+  const problems = publishingProblems(draft.data as TemplateData);
+  if (problems.length)
+    throw new TemplateError('not_publishable', `template ${key} v${version} cannot be published`, problems);
+  const now = new Date();
+  const published = await Template.findOneAndUpdate(
+    { key, version, status: 'draft' },
+    { $set: { status: 'published', publishedAt: now, 'data.status': 'published' } },
+    { new: true },
+  ).lean();
+  if (!published) throw new TemplateError('not_draft', `template ${key} v${version} changed meanwhile`);
+  return published as unknown as StoredTemplate;
+}
+
+export async function archiveTemplate(key: string, version: number): Promise<StoredTemplate> {
+  const archived = await Template.findOneAndUpdate(
+    { key, version, status: 'published' },
+    { $set: { status: 'archived', archivedAt: new Date(), 'data.status': 'archived' } },
+    { new: true },
+  ).lean();
+  if (!archived) throw new TemplateError('not_published', `template ${key} v${version} is not published`);
+  return archived as unknown as StoredTemplate;
+}
+
+/** A new draft version copied from a published one: the way to change a published template. */
+export async function newVersion(key: string, fromVersion: number): Promise<StoredTemplate> {
+  const source = await Template.findOne({ key, version: fromVersion }).lean();
+  if (!source) throw new TemplateError('not_found', `no template ${key} v${fromVersion}`);
+  return importTemplate(exportTemplate(source as unknown as StoredTemplate));
+}
+
+/** The import/export JSON of a stored version. */
+export function exportTemplate(stored: StoredTemplate): TemplateData {
+  return { ...stored.data, version: stored.version, status: stored.status };
+}
+
+export async function findPublishedTemplate(
+  key: string,
+  version?: number,
+): Promise<StoredTemplate | undefined> {
+  const query = version
+    ? { key, version, status: 'published' as const }
+    : { key, status: 'published' as const };
+  const found = await Template.findOne(query).sort({ version: -1 }).lean();
+  return (found as unknown as StoredTemplate | null) ?? undefined;
+}

@@ -1,0 +1,187 @@
+import { Router, type Request } from 'express';
+import { z } from 'zod';
+import type { Config } from '../../config/env.js';
+import { changeCredentialStatus, findCredential } from '../../credentials/credential-store.js';
+import { credentialProblems } from '../../credentials/input-checks.js';
+import { signCredential } from '../../credentials/signer.js';
+import { allocateStatusEntries, statusListCredential } from '../../credentials/status-lists.js';
+import { statusEntries } from '../../credentials/award.js';
+import { verifyCredential } from '../../credentials/verifier.js';
+import { findDefaultIssuer, findIssuer, issuerDidDocument, signingIssuer } from '../../issuers/issuers.js';
+import { keyEncryptionKey } from '../../issuers/key-encryption.js';
+import { installationDocumentLoader } from '../../issuers/resolvers.js';
+import { HttpError } from '../errors.js';
+import { requireAdminToken } from './admin-token.js';
+import { randomUUID } from 'node:crypto';
+
+const issueBody = z.strictObject({
+  credential: z.record(z.string(), z.unknown()),
+  options: z
+    .strictObject({
+      issuerId: z
+        .string()
+        .regex(/^[a-z0-9][a-z0-9-]{1,62}$/)
+        .optional(),
+      credentialStatus: z.strictObject({ type: z.literal('BitstringStatusListEntry') }).optional(),
+    })
+    .optional(),
+});
+const verifyBody = z.strictObject({
+  verifiableCredential: z.unknown(),
+  options: z.record(z.string(), z.unknown()).optional(),
+});
+const statusBody = z.strictObject({
+  credentialId: z.string().min(1).max(200),
+  credentialStatus: z
+    .array(
+      z.strictObject({
+        type: z.literal('BitstringStatusListEntry'),
+        statusPurpose: z.enum(['revocation', 'suspension']),
+        status: z.boolean(),
+      }),
+    )
+    .min(1),
+});
+
+function parseBody<T>(schema: z.ZodType<T>, req: Request): T {
+  const parsed = schema.safeParse(req.body ?? {});
+  if (!parsed.success) {
+    const fields = parsed.error.issues.map((i) => ({
+      field: i.path.join('.') || '(body)',
+      message: i.message,
+    }));
+    throw new HttpError(400, 'invalid_input', fields.map((f) => `${f.field}: ${f.message}`).join('; '), {
+      fields,
+    });
+  }
+  return parsed.data;
+}
+
+/**
+ * The W3C CCG VC API (issue, verify, status), this installation's did:web documents, its status list
+ * credentials and a public verification endpoint per stored credential.
+ */
+export function credentialsRouter(config: Config): Router {
+  const router = Router();
+  const loader = installationDocumentLoader(config.PUBLIC_URL);
+  const admin = requireAdminToken(config.ADMIN_API_TOKEN);
+
+  // Read when signing, so an installation without KEY_ENCRYPTION_KEY still serves DIDs, lists and verification.
+  const kek = () => {
+    try {
+      return keyEncryptionKey(config);
+    } catch (err) {
+      throw new HttpError(503, 'signing_unavailable', (err as Error).message);
+    }
+  };
+
+  async function issuerFor(id: string | undefined) {
+    const issuer = id ? await findIssuer(id) : await findDefaultIssuer();
+    if (!issuer)
+      throw new HttpError(404, 'issuer_not_found', id ? `No issuer "${id}"` : 'No default issuer is set up');
+    return issuer;
+  }
+
+  router.get('/.well-known/did.json', async (_req, res) => {
+    const issuer = await findDefaultIssuer();
+    if (!issuer) throw new HttpError(404, 'not_found', 'No default issuer is set up');
+    res.type('application/did+json').send(JSON.stringify(issuerDidDocument(issuer)));
+  });
+
+  router.get('/issuers/:id/did.json', async (req, res) => {
+    const issuer = await findIssuer(req.params.id);
+    if (!issuer || issuer.isDefault) throw new HttpError(404, 'not_found', 'No such issuer');
+    res.type('application/did+json').send(JSON.stringify(issuerDidDocument(issuer)));
+  });
+
+  router.get('/status-lists/:id', async (req, res) => {
+    const credential = /^[0-9a-f-]{36}$/.test(req.params.id)
+      ? await statusListCredential(req.params.id)
+      : undefined;
+    if (!credential) throw new HttpError(404, 'not_found', 'No such status list');
+    res.set('cache-control', 'public, max-age=300').json(credential);
+  });
+
+  router.get('/credentials/:id/:format', async (req, res) => {
+    const { id, format } = req.params;
+    const stored = await findCredential(id);
+    if (!stored) throw new HttpError(404, 'not_found', 'No such credential');
+    if (format === 'ob3' || format === 'elm') {
+      res.json(stored[format]);
+      return;
+    }
+    if (format !== 'verification') throw new HttpError(404, 'not_found', 'Use ob3, elm or verification');
+    const [ob3, elm] = await Promise.all([
+      verifyCredential(stored.ob3, { documentLoader: loader }),
+      verifyCredential(stored.elm, { documentLoader: loader }),
+    ]);
+    res.json({ id, verified: ob3.verified && elm.verified, issuedAt: stored.issuedAt, ob3, elm });
+  });
+
+  router.post('/credentials/issue', admin, async (req, res) => {
+    const { credential, options } = parseBody(issueBody, req);
+    const issuer = await signingIssuer(await issuerFor(options?.issuerId), kek());
+    const unsigned: Record<string, unknown> = { ...credential };
+    if ('proof' in unsigned)
+      throw new HttpError(400, 'invalid_input', 'credential.proof: must not be present');
+    const given = unsigned.issuer;
+    const givenId = typeof given === 'object' && given ? (given as { id?: unknown }).id : given;
+    if (givenId !== undefined && givenId !== issuer.did) {
+      throw new HttpError(400, 'invalid_input', `credential.issuer: must be this issuer's DID ${issuer.did}`);
+    }
+    if (givenId === undefined) unsigned.issuer = issuer.did;
+    unsigned.id ??= `urn:uuid:${randomUUID()}`;
+    if (options?.credentialStatus) {
+      const refs = await allocateStatusEntries(issuer, String(unsigned.id), config.PUBLIC_URL, loader);
+      unsigned.credentialStatus = statusEntries(refs);
+    }
+    const problems = credentialProblems(unsigned);
+    if (problems.length) {
+      throw new HttpError(400, 'invalid_credential', problems.map((p) => `credential.${p}`).join('; '), {
+        problems,
+      });
+    }
+    try {
+      res.status(201).json({ verifiableCredential: await signCredential(unsigned, issuer.key, loader) });
+    } catch (err) {
+      throw new HttpError(
+        400,
+        'invalid_credential',
+        `credential could not be signed: ${(err as Error).message}`,
+      );
+    }
+  });
+
+  router.post('/credentials/verify', async (req, res) => {
+    const { verifiableCredential } = parseBody(verifyBody, req);
+    const result = await verifyCredential(verifiableCredential, { documentLoader: loader });
+    const errors = result.checks.filter((c) => !c.ok).map((c) => `${c.check}: ${c.message}`);
+    res.status(result.verified ? 200 : 400).json({
+      verified: result.verified,
+      checks: result.checks.filter((c) => c.ok).map((c) => c.check),
+      results: result.checks,
+      warnings: [],
+      errors,
+    });
+  });
+
+  router.post('/credentials/status', admin, async (req, res) => {
+    const body = parseBody(statusBody, req);
+    const stored = await findCredential(body.credentialId);
+    if (!stored) throw new HttpError(404, 'not_found', `credentialId: no credential "${body.credentialId}"`);
+    const issuer = await signingIssuer(await issuerFor(stored.issuerId), kek());
+    for (const change of body.credentialStatus) {
+      await changeCredentialStatus(
+        body.credentialId,
+        change.statusPurpose,
+        change.status,
+        issuer,
+        config.PUBLIC_URL,
+        loader,
+      );
+    }
+    res.status(200).json({ credentialId: body.credentialId, credentialStatus: body.credentialStatus });
+  });
+
+  return router;
+}
