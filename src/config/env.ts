@@ -33,6 +33,7 @@ export const envSchema = z.object({
     .string()
     .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded')
     .optional(),
+  ADMIN_API_TOKEN: z.string().min(32, 'at least 32 characters').optional(),
   LTI_INSECURE_COOKIES: z
     .enum(['true', 'false'])
     .default('false')

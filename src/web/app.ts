@@ -9,6 +9,7 @@ import { createLtiRouter } from '../lti/index.js';
 import type { Queues } from '../queue/queues.js';
 import { errorHandler, notFound } from './errors.js';
 import { rejectOperatorInjection } from './operator-guard.js';
+import { credentialsRouter } from './routes/credentials.js';
 
 export interface AppDeps {
   config: Config;
@@ -46,6 +47,8 @@ export function createApp({ config, logger, redis, queues }: AppDeps): Express {
   );
 
   app.use(createLtiRouter(config, logger));
+
+  app.use(credentialsRouter(config));
 
   app.use(notFound);
   app.use(errorHandler(logger));

@@ -1,3 +1,7 @@
 // Importing this module registers every model, so ensureIndexes() sees them all.
 export * from './audit-event.js';
 export * from '../../lti/models.js';
+export * from '../../credentials/credential-model.js';
+export * from '../../credentials/status-list-model.js';
+export * from '../../issuers/issuer-model.js';
+export * from '../../templates/template-model.js';
