@@ -1,0 +1,30 @@
+import { readFileSync } from 'node:fs';
+import { templateSchema, type TemplateData } from '../../src/templates/schema.js';
+import { projectPath } from '../../src/credentials/project-files.js';
+
+export const EXAMPLE_TEMPLATE_FILE = projectPath('config', 'templates', 'applied-data-analysis.json');
+
+/** The shipped example template: every mandatory and optional element filled. */
+export function exampleTemplate(): TemplateData {
+  return templateSchema.parse(JSON.parse(readFileSync(EXAMPLE_TEMPLATE_FILE, 'utf8')));
+}
+
+export const LEARNER = {
+  fullName: 'Ana Andromeda',
+  givenName: 'Ana',
+  familyName: 'Andromeda',
+  email: 'ana@example.org',
+  dateOfBirth: '1999-10-02',
+  nationalId: { country: 'IT', value: 'LA-234218' },
+};
+
+/** Changes one character of a string value deep in a signed document. */
+export function tamper(doc: Record<string, unknown>, path: string[]): Record<string, unknown> {
+  const copy = structuredClone(doc);
+  let node: Record<string, unknown> = copy;
+  for (const key of path.slice(0, -1)) node = node[key] as Record<string, unknown>;
+  const last = path[path.length - 1]!;
+  const value = node[last] as string;
+  node[last] = value.slice(0, -1) + (value.endsWith('a') ? 'b' : 'a');
+  return copy;
+}
