@@ -1,0 +1,291 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- the tests walk signed JSON documents by path */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import express, { type Express } from 'express';
+import mongoose from 'mongoose';
+import request from 'supertest';
+import type { Config } from '../../src/config/env.js';
+import { connectDatabase, disconnectDatabase } from '../../src/db/connection.js';
+import '../../src/db/models/index.js';
+import { issueAndStoreCredential } from '../../src/credentials/credential-store.js';
+import { verifyCredential } from '../../src/credentials/verifier.js';
+import { STATUS_LIST_LENGTH } from '../../src/credentials/status-lists.js';
+import { createIssuer, findIssuer, rotateIssuerKey, signingIssuer } from '../../src/issuers/issuers.js';
+import { keyEncryptionKey } from '../../src/issuers/key-encryption.js';
+import { installationDocumentLoader } from '../../src/issuers/resolvers.js';
+import {
+  importTemplate,
+  publishTemplate,
+  updateDraft,
+  TemplateError,
+} from '../../src/templates/lifecycle.js';
+import { errorHandler, notFound } from '../../src/web/errors.js';
+import { rejectOperatorInjection } from '../../src/web/operator-guard.js';
+import { credentialsRouter } from '../../src/web/routes/credentials.js';
+import { silentLogger, testConfig } from '../helpers/env.js';
+import { LEARNER, exampleTemplate, tamper } from '../helpers/credentials.js';
+
+const TOKEN = 'test-admin-token-0123456789abcdef0123456789';
+const PUBLIC_URL = 'http://localhost:3999';
+
+describe('credential engine against FerretDB', () => {
+  let config: Config;
+  let app: Express;
+  let kek: Buffer;
+  const loader = installationDocumentLoader(PUBLIC_URL);
+
+  beforeAll(async () => {
+    config = testConfig({
+      PUBLIC_URL,
+      KEY_ENCRYPTION_KEY: Buffer.alloc(32, 42).toString('base64'),
+      ADMIN_API_TOKEN: TOKEN,
+    });
+    kek = keyEncryptionKey(config);
+    await connectDatabase(config.MONGODB_URI, silentLogger());
+    app = express();
+    app.use(express.json({ limit: '256kb' }));
+    app.use(rejectOperatorInjection);
+    app.use(credentialsRouter(config));
+    app.use(notFound);
+    app.use(errorHandler(silentLogger()));
+    const profile = exampleTemplate().awardingBodies![0]!;
+    await createIssuer({ id: 'ipa', profile, publicUrl: PUBLIC_URL, kek, isDefault: true });
+    await createIssuer({ id: 'ipa-continuing', profile, publicUrl: PUBLIC_URL, kek });
+  }, 120_000);
+
+  afterAll(async () => {
+    await mongoose.connection.db?.dropDatabase();
+    await disconnectDatabase();
+  });
+
+  async function publishedExample() {
+    const draft = await importTemplate(exampleTemplate());
+    return publishTemplate(draft.key, draft.version);
+  }
+
+  async function issue(id: string, issuerId = 'ipa') {
+    const template = await publishedExample();
+    const issuer = await signingIssuer((await findIssuer(issuerId))!, kek);
+    return issueAndStoreCredential({
+      template: { ...template.data, version: template.version },
+      issuer,
+      learner: LEARNER,
+      learnerRef: 'lti-user-1',
+      evidence: { grade: '91%' },
+      credentialId: id,
+      publicUrl: PUBLIC_URL,
+      documentLoader: loader,
+    });
+  }
+
+  it('stores private keys only as ciphertext', async () => {
+    const raw = await mongoose.connection.db!.collection('issuers').findOne({ _id: 'ipa' as never });
+    const stored = raw!.keys[0];
+    expect(stored.sealedPrivateKey.alg).toBe('A256GCM');
+    expect(JSON.stringify(raw)).not.toMatch(/secretKeyMultibase|"zrv|privateKeyMultibase/);
+    const issuer = await signingIssuer((await findIssuer('ipa'))!, kek);
+    const exported = await issuer.key.export({ secretKey: true });
+    expect(JSON.stringify(raw)).not.toContain(exported.secretKeyMultibase);
+  });
+
+  it('serves did:web documents in root and path form', async () => {
+    const root = await request(app).get('/.well-known/did.json').expect(200);
+    expect(root.body.id).toBe('did:web:localhost%3A3999');
+    expect(root.body.assertionMethod).toEqual([`${root.body.id}#key-1`]);
+    const path = await request(app).get('/issuers/ipa-continuing/did.json').expect(200);
+    expect(path.body.id).toBe('did:web:localhost%3A3999:issuers:ipa-continuing');
+    await request(app).get('/issuers/nobody/did.json').expect(404);
+  });
+
+  it('issues both documents, stores them, and verifies them through the public endpoint', async () => {
+    const pair = await issue('award-1');
+    expect((pair.ob3.credentialStatus as any[]).map((s) => s.statusPurpose)).toEqual([
+      'revocation',
+      'suspension',
+    ]);
+    const index = Number((pair.ob3.credentialStatus as any[])[0].statusListIndex);
+    expect(index).toBeGreaterThanOrEqual(0);
+    expect(index).toBeLessThan(STATUS_LIST_LENGTH);
+    const res = await request(app).get('/credentials/award-1/verification').expect(200);
+    expect(res.body.verified).toBe(true);
+    expect(res.body.elm.checks.find((c: any) => c.check === 'status').ok).toBe(true);
+    const doc = await request(app).get('/credentials/award-1/elm').expect(200);
+    expect(doc.body.id).toBe(`${PUBLIC_URL}/credentials/award-1/elm`);
+    // Same id again: the stored pair, not a second issuance.
+    const again = await issue('award-1');
+    expect(again.ob3.proof).toEqual(pair.ob3.proof);
+  });
+
+  it('serves signed status list credentials of at least 131,072 entries', async () => {
+    const pair = await issue('award-2');
+    const url = (pair.ob3.credentialStatus as any[])[0].statusListCredential as string;
+    const res = await request(app).get(new URL(url).pathname).expect(200);
+    expect(res.body.type).toContain('BitstringStatusListCredential');
+    expect(res.body.proof.cryptosuite).toBe('eddsa-rdfc-2022');
+    expect((await verifyCredential(res.body, { documentLoader: loader })).verified).toBe(true);
+  });
+
+  it('a revoked credential fails verification through the status list', async () => {
+    const pair = await issue('award-3');
+    expect((await verifyCredential(pair.elm, { documentLoader: loader })).verified).toBe(true);
+    await request(app)
+      .post('/credentials/status')
+      .set('authorization', `Bearer ${TOKEN}`)
+      .send({
+        credentialId: 'award-3',
+        credentialStatus: [{ type: 'BitstringStatusListEntry', statusPurpose: 'revocation', status: true }],
+      })
+      .expect(200);
+    for (const doc of [pair.ob3, pair.elm]) {
+      const result = await verifyCredential(doc, { documentLoader: loader });
+      expect(result.verified).toBe(false);
+      expect(result.checks.find((c) => c.check === 'status')).toMatchObject({
+        ok: false,
+        message: 'revoked',
+      });
+      expect(result.checks.find((c) => c.check === 'proof')).toMatchObject({ ok: true });
+    }
+    // Another credential on the same list is unaffected.
+    const other = (await request(app).get('/credentials/award-2/verification').expect(200)).body;
+    expect(other.verified).toBe(true);
+  });
+
+  it('suspension can be lifted', async () => {
+    const pair = await issue('award-4');
+    const change = (status: boolean) =>
+      request(app)
+        .post('/credentials/status')
+        .set('authorization', `Bearer ${TOKEN}`)
+        .send({
+          credentialId: 'award-4',
+          credentialStatus: [{ type: 'BitstringStatusListEntry', statusPurpose: 'suspension', status }],
+        })
+        .expect(200);
+    await change(true);
+    const suspended = await verifyCredential(pair.ob3, { documentLoader: loader });
+    expect(suspended.checks.find((c) => c.check === 'status')?.message).toBe('suspended');
+    await change(false);
+    expect((await verifyCredential(pair.ob3, { documentLoader: loader })).verified).toBe(true);
+  });
+
+  it('keeps earlier credentials valid after a key rotation', async () => {
+    const before = await issue('award-5', 'ipa-continuing');
+    const rotated = await rotateIssuerKey('ipa-continuing', kek);
+    expect(rotated.keys.map((k) => k.status)).toEqual(['retired', 'active']);
+    const after = await issue('award-6', 'ipa-continuing');
+    expect((after.ob3.proof as any).verificationMethod).toMatch(/#key-2$/);
+    expect((before.ob3.proof as any).verificationMethod).toMatch(/#key-1$/);
+    for (const doc of [before.ob3, before.elm, after.ob3, after.elm]) {
+      expect((await verifyCredential(doc, { documentLoader: loader })).verified).toBe(true);
+    }
+    expect(
+      (await verifyCredential(tamper(before.elm, ['issued']), { documentLoader: loader })).verified,
+    ).toBe(false);
+  });
+
+  it('template lifecycle: publishing names each missing element; published versions are immutable', async () => {
+    const incomplete = exampleTemplate();
+    delete incomplete.level;
+    delete incomplete.assessment;
+    const draft = await importTemplate({ ...incomplete, key: 'incomplete-course' });
+    const refused = await publishTemplate(draft.key, draft.version).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(TemplateError);
+    expect((refused as TemplateError).problems.join('\n')).toMatch(
+      /element 8 "level[\s\S]*element 9 "type of assessment/,
+    );
+    const published = await publishedExample();
+    await expect(updateDraft(published.key, published.version, exampleTemplate())).rejects.toThrow(
+      /not a draft/,
+    );
+  });
+
+  describe('VC API', () => {
+    const credential = {
+      '@context': ['https://www.w3.org/ns/credentials/v2'],
+      type: ['VerifiableCredential'],
+      credentialSubject: { id: 'did:example:learner', name: 'Ana' },
+    };
+
+    it('POST /credentials/issue needs the admin token', async () => {
+      await request(app).post('/credentials/issue').send({ credential }).expect(401);
+      await request(app)
+        .post('/credentials/issue')
+        .set('authorization', 'Bearer wrong')
+        .send({ credential })
+        .expect(401);
+    });
+
+    it('POST /credentials/issue signs with the default issuer and returns 201 {verifiableCredential}', async () => {
+      const res = await request(app)
+        .post('/credentials/issue')
+        .set('authorization', `Bearer ${TOKEN}`)
+        .send({ credential, options: { credentialStatus: { type: 'BitstringStatusListEntry' } } })
+        .expect(201);
+      const vc = res.body.verifiableCredential;
+      expect(vc.issuer).toBe('did:web:localhost%3A3999');
+      expect(vc.proof.type).toBe('DataIntegrityProof');
+      const verified = await request(app)
+        .post('/credentials/verify')
+        .send({ verifiableCredential: vc })
+        .expect(200);
+      expect(verified.body.verified).toBe(true);
+      expect(verified.body.checks).toEqual(expect.arrayContaining(['proof', 'status', 'issuer']));
+      const bad = await request(app)
+        .post('/credentials/verify')
+        .send({
+          verifiableCredential: { ...vc, credentialSubject: { ...vc.credentialSubject, name: 'Anb' } },
+        })
+        .expect(400);
+      expect(bad.body.verified).toBe(false);
+      expect(bad.body.errors.join()).toMatch(/proof/);
+    });
+
+    it.each([
+      [{ credentialSchema: { id: 'https://example.org/schema.json' } }, 'credential.credentialSchema.type'],
+      [{ refreshService: { id: 'https://example.org/refresh' } }, 'credential.refreshService.type'],
+      [{ relatedResource: [{ id: 'https://example.org/x' }] }, 'credential.relatedResource[0]'],
+      [{ credentialSubject: 'did:example:learner' }, 'credential.credentialSubject'],
+      [{ issuer: 'did:web:someone.else' }, 'credential.issuer'],
+    ])('POST /credentials/issue refuses %j naming the field', async (change, field) => {
+      const res = await request(app)
+        .post('/credentials/issue')
+        .set('authorization', `Bearer ${TOKEN}`)
+        .send({ credential: { ...credential, ...change } })
+        .expect(400);
+      expect(res.body.error.message).toContain(field);
+    });
+
+    it('validates bodies with errors that name the field', async () => {
+      const res = await request(app)
+        .post('/credentials/issue')
+        .set('authorization', `Bearer ${TOKEN}`)
+        .send({})
+        .expect(400);
+      expect(res.body.error.details.fields[0].field).toBe('credential');
+      const status = await request(app)
+        .post('/credentials/status')
+        .set('authorization', `Bearer ${TOKEN}`)
+        .send({
+          credentialId: 'award-1',
+          credentialStatus: [{ type: 'BitstringStatusListEntry', statusPurpose: 'x', status: true }],
+        })
+        .expect(400);
+      expect(status.body.error.message).toContain('credentialStatus.0.statusPurpose');
+      await request(app)
+        .post('/credentials/status')
+        .set('authorization', `Bearer ${TOKEN}`)
+        .send({
+          credentialId: 'nope',
+          credentialStatus: [{ type: 'BitstringStatusListEntry', statusPurpose: 'revocation', status: true }],
+        })
+        .expect(404);
+    });
+
+    it('POST /credentials/verify refuses a credential from an unknown did:web without fetching', async () => {
+      const res = await request(app)
+        .post('/credentials/verify')
+        .send({ verifiableCredential: { ...credential, issuer: 'did:web:evil.example', proof: {} } })
+        .expect(400);
+      expect(res.body.errors.join()).toMatch(/issuer/);
+    });
+  });
+});
