@@ -1,16 +1,12 @@
-import { timingSafeEqual } from 'node:crypto';
-import { Router, json, type Request } from 'express';
-import { isValidObjectId } from 'mongoose';
+import { Router, json } from 'express';
 import { z } from 'zod';
-import { AgsClient } from './ags.js';
 import { PATHS } from './constants.js';
 import type { LtiDeps } from './deps.js';
 import { LtiError, LtiServiceError } from './errors.js';
 import { escapeHtml, sendPage } from './html.js';
 import { wrap } from './launch.js';
-import { LtiCourse, LtiPlatform, type SessionDoc } from './models.js';
-import { NrpsClient } from './nrps.js';
-import { ServiceClient } from './service-client.js';
+import { LtiPlatform, type SessionDoc } from './models.js';
+import { platformServices, requireCourse, requireCsrf } from './course-access.js';
 
 /**
  * Course pages and course APIs behind the launch session. A session belongs to one platform, deployment and
@@ -20,35 +16,8 @@ import { ServiceClient } from './service-client.js';
 export function courseRouter(deps: LtiDeps): Router {
   const router = Router();
 
-  const courseFor = async (req: Request, staffOnly: boolean) => {
-    const session = req.ltiSession;
-    if (!session)
-      throw new LtiError(
-        401,
-        'no_session',
-        'Your session has ended; launch the tool again from your course.',
-      );
-    const courseId = String(req.params.courseId);
-    if (!isValidObjectId(courseId) || !session.courseId || String(session.courseId) !== courseId) {
-      throw new LtiError(403, 'other_course', 'This course is not the one you launched from.');
-    }
-    if (staffOnly && session.role === 'learner')
-      throw new LtiError(403, 'not_instructor', 'Only instructors can do this.');
-    const course = await LtiCourse.findOne({
-      _id: courseId,
-      platformId: session.platformId,
-      deploymentId: session.deploymentId,
-    });
-    if (!course) throw new LtiError(403, 'other_course', 'This course is not the one you launched from.');
-    return { session, course };
-  };
-
-  const servicesFor = async (session: SessionDoc) => {
-    const platform = await LtiPlatform.findOne({ _id: session.platformId, status: 'active' });
-    if (!platform) throw new LtiError(403, 'platform_inactive', 'This platform is not active.');
-    const client = new ServiceClient(platform, deps.serviceTokens);
-    return { ags: new AgsClient(client), nrps: new NrpsClient(client) };
-  };
+  const courseFor = requireCourse;
+  const servicesFor = (session: SessionDoc) => platformServices(session.platformId, deps.serviceTokens);
 
   const serviceError = (err: unknown): never => {
     if (err instanceof LtiServiceError)
@@ -135,14 +104,7 @@ export function courseRouter(deps: LtiDeps): Router {
     json({ limit: '16kb' }),
     wrap(deps, async (req, res) => {
       const { session, course } = await courseFor(req, true);
-      // Cookies go along cross-site (SameSite=None), so writes also need the session's CSRF token.
-      const csrf = req.get('x-csrf-token') ?? '';
-      if (
-        csrf.length !== session.csrfToken.length ||
-        !timingSafeEqual(Buffer.from(csrf), Buffer.from(session.csrfToken))
-      ) {
-        throw new LtiError(403, 'csrf_mismatch', 'Missing or wrong X-CSRF-Token.');
-      }
+      requireCsrf(req, session);
       const input = newLineItem.safeParse(req.body);
       if (!input.success)
         throw new LtiError(400, 'invalid_input', 'A line item needs a label and a positive scoreMaximum.');
