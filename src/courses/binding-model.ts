@@ -10,6 +10,8 @@ const courseBindingSchema = new Schema(
     deploymentId: { type: String, required: true },
     /** The LMS's course id (LTI context id). */
     contextId: { type: String, required: true },
+    /** The tool's record of that course (LtiCourse id), which the course API and sessions name. */
+    courseId: { type: String, required: true },
     courseTitle: { type: String, default: '' },
     templateId: { type: String, required: true },
     /** The published version this course issues; later versions need a deliberate switch. */
@@ -39,6 +41,7 @@ const courseBindingSchema = new Schema(
   { timestamps: true, versionKey: false, collection: 'course_bindings' },
 );
 courseBindingSchema.index({ platformId: 1, deploymentId: 1, contextId: 1, templateId: 1 }, { unique: true });
+courseBindingSchema.index({ courseId: 1 });
 courseBindingSchema.index({ enabled: 1, lastActiveAt: -1 });
 
 export type CourseBindingData = InferSchemaType<typeof courseBindingSchema>;
