@@ -5,3 +5,5 @@ export * from '../../credentials/credential-model.js';
 export * from '../../credentials/status-list-model.js';
 export * from '../../issuers/issuer-model.js';
 export * from '../../templates/template-model.js';
+export * from '../../grades/lms-connection-model.js';
+export * from '../../grades/canvas-ids.js';
