@@ -1,17 +1,19 @@
 import { z } from 'zod';
+import { HttpError } from '../web/errors.js';
 import { findDefaultIssuer, findIssuer } from '../issuers/issuers.js';
 import { findPublishedTemplate } from '../templates/lifecycle.js';
 import { CourseBinding, type CourseBindingDoc } from './binding-model.js';
 import { ruleProblems, ruleSchema } from './rules.js';
 
-export class BindingError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly problems: string[] = [],
-  ) {
-    super(problems.length ? `${message}: ${problems.join('; ')}` : message);
+/** A refused binding change; `details` lists each problem with the field it is about. */
+export class BindingError extends HttpError {
+  constructor(status: number, code: string, message: string, problems: string[] = []) {
+    super(
+      status,
+      code,
+      problems.length ? `${message}: ${problems.join('; ')}` : message,
+      problems.length ? problems : undefined,
+    );
     this.name = 'BindingError';
   }
 }

@@ -1,10 +1,10 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { Router, type RequestHandler } from 'express';
 import { isValidObjectId } from 'mongoose';
 import { z } from 'zod';
 import { LtiCourse, LtiPlatform } from '../lti/models.js';
 import { loadSession } from '../lti/session.js';
 import { HttpError } from '../web/errors.js';
+import { requireAdminToken } from '../web/routes/admin-token.js';
 import {
   lmsConnectionInput,
   lmsConnectionView,
@@ -28,7 +28,7 @@ const wrap =
   };
 
 /**
- * Admin API for a platform's LMS API connection (Bearer LTI_ADMIN_TOKEN, like the platform admin API):
+ * Admin API for a platform's LMS API connection (Bearer ADMIN_API_TOKEN, like the platform admin API):
  *   PUT    /api/admin/lti/platforms/:id/lms-connection        {kind, baseUrl, token}
  *   GET    /api/admin/lti/platforms/:id/lms-connection        (never the token)
  *   DELETE /api/admin/lti/platforms/:id/lms-connection
@@ -44,18 +44,11 @@ export function gradeSourceRouter(options: {
   const router = Router();
   const { adminToken, encryptionKey: key, settings } = options;
 
-  const guard: RequestHandler = (req, _res, next) => {
-    if (!adminToken)
-      return next(
-        new HttpError(503, 'admin_api_disabled', 'Set LTI_ADMIN_TOKEN to use the platform admin API'),
-      );
+  const adminOnly = requireAdminToken(adminToken);
+  const guard: RequestHandler = (req, res, next) => {
     if (!key)
       return next(new HttpError(503, 'lti_not_configured', 'Set KEY_ENCRYPTION_KEY to store LMS tokens'));
-    const given = /^Bearer (.+)$/.exec(req.get('authorization') ?? '')?.[1] ?? '';
-    const digest = (s: string) => createHash('sha256').update(s).digest();
-    if (!timingSafeEqual(digest(given), digest(adminToken)))
-      return next(new HttpError(401, 'unauthorized', 'Missing or wrong admin token'));
-    next();
+    adminOnly(req, res, next);
   };
   const platformOf = async (id: string) => {
     const platform = isValidObjectId(id) ? await LtiPlatform.findById(id) : null;

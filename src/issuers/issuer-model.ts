@@ -9,12 +9,8 @@ const keySchema = new Schema(
   {
     keyId: { type: String, required: true }, // fragment of the verification method id, e.g. "key-1"
     publicKeyMultibase: { type: String, required: true },
-    sealedPrivateKey: {
-      alg: { type: String, required: true },
-      iv: { type: String, required: true },
-      tag: { type: String, required: true },
-      ciphertext: { type: String, required: true },
-    },
+    /** AES-256-GCM under KEY_ENCRYPTION_KEY, bound to the verification method id (src/security/encryption.ts). */
+    sealedPrivateKey: { type: String, required: true },
     status: { type: String, required: true, enum: ['active', 'retired'] },
     createdAt: { type: Date, required: true },
     retiredAt: { type: Date },

@@ -3,11 +3,11 @@ import type { Ed25519KeyPair } from '@digitalbazaar/ed25519-multikey';
 import { organisationSchema, type Organisation } from '../templates/schema.js';
 import { didDocument, didWebFor, type PublicKeyEntry } from './did-web.js';
 import { Issuer } from './issuer-model.js';
-import { seal, unseal, type SealedSecret } from './key-encryption.js';
+import { decryptSecret, encryptSecret } from '../security/encryption.js';
 import type { DidDocument } from '../credentials/document-loader.js';
 
 interface StoredKey extends PublicKeyEntry {
-  sealedPrivateKey: SealedSecret;
+  sealedPrivateKey: string;
   createdAt: Date;
   retiredAt?: Date;
 }
@@ -33,7 +33,7 @@ async function newKey(kek: Buffer, did: string, keyId: string): Promise<StoredKe
   return {
     keyId,
     publicKeyMultibase: pair.publicKeyMultibase,
-    sealedPrivateKey: seal(kek, secretKeyMultibase!, `${did}#${keyId}`),
+    sealedPrivateKey: encryptSecret(kek, secretKeyMultibase!, `${did}#${keyId}`),
     status: 'active',
     createdAt: new Date(),
   };
@@ -116,7 +116,7 @@ export async function signingIssuer(issuer: IssuerRecord, kek: Buffer): Promise<
       id: vmId,
       controller: issuer.did,
       publicKeyMultibase: active.publicKeyMultibase,
-      secretKeyMultibase: unseal(kek, active.sealedPrivateKey, vmId),
+      secretKeyMultibase: decryptSecret(kek, active.sealedPrivateKey, vmId),
     });
     signingKeys.set(vmId, key);
   }

@@ -1,28 +1,18 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
-import { Router, type RequestHandler } from 'express';
+import { Router } from 'express';
 import { isValidObjectId } from 'mongoose';
 import { ZodError } from 'zod';
 import { HttpError } from '../web/errors.js';
+import { requireAdminToken } from '../web/routes/admin-token.js';
 import { LtiPlatform } from './models.js';
 import { PlatformConflictError, platformView, registerPlatform, updatePlatform } from './platforms.js';
 
 /**
  * Admin API for platforms: manual registration (LMSs without dynamic registration, Canvas developer keys),
- * listing, activating / disabling, adding deployments. Bearer LTI_ADMIN_TOKEN; without it the API is off.
+ * listing, activating / disabling, adding deployments. Bearer ADMIN_API_TOKEN; without it the API is closed.
  */
 export function platformAdminRouter(adminToken: string | undefined): Router {
   const router = Router();
-  const guard: RequestHandler = (req, _res, next) => {
-    if (!adminToken)
-      return next(
-        new HttpError(503, 'admin_api_disabled', 'Set LTI_ADMIN_TOKEN to use the platform admin API'),
-      );
-    const given = /^Bearer (.+)$/.exec(req.get('authorization') ?? '')?.[1] ?? '';
-    const digest = (s: string) => createHash('sha256').update(s).digest();
-    if (!timingSafeEqual(digest(given), digest(adminToken)))
-      return next(new HttpError(401, 'unauthorized', 'Missing or wrong admin token'));
-    next();
-  };
+  const guard = requireAdminToken(adminToken);
   const base = '/api/admin/lti/platforms';
   const badInput = (err: unknown): never => {
     if (err instanceof ZodError) {

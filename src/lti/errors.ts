@@ -1,11 +1,9 @@
+import { HttpError } from '../web/errors.js';
+
 /** A refused LTI message or call: `code` is stable for tests and logs, `message` is safe to show. */
-export class LtiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
+export class LtiError extends HttpError {
+  constructor(status: number, code: string, message: string) {
+    super(status, code, message);
     this.name = 'LtiError';
   }
 }

@@ -11,6 +11,16 @@ export function parseEncryptionKey(base64: string): Buffer {
   return key;
 }
 
+/**
+ * The key-encryption key from the settings: KEY_ENCRYPTION_KEY, 32 random bytes in base64
+ * (`openssl rand -base64 32`). There is no fallback: without it no stored private key can be used.
+ */
+export function requireEncryptionKey(config: { KEY_ENCRYPTION_KEY?: string | undefined }): Buffer {
+  if (!config.KEY_ENCRYPTION_KEY)
+    throw new Error('KEY_ENCRYPTION_KEY is required (private keys are stored encrypted)');
+  return parseEncryptionKey(config.KEY_ENCRYPTION_KEY);
+}
+
 export function encryptSecret(key: Buffer, plaintext: string, context = ''): string {
   const iv = randomBytes(12);
   const cipher = createCipheriv('aes-256-gcm', key, iv);

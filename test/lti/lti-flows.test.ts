@@ -49,7 +49,7 @@ async function startTool(): Promise<void> {
   const config = testConfig({
     PUBLIC_URL: toolUrl,
     KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-    LTI_ADMIN_TOKEN: ADMIN_TOKEN,
+    ADMIN_API_TOKEN: ADMIN_TOKEN,
   });
   await connectDatabase(config.MONGODB_URI, silentLogger());
   deps = createLti({

@@ -11,7 +11,7 @@ import { buildElmCredential } from '../../src/credentials/elm.js';
 import { credentialProblems } from '../../src/credentials/input-checks.js';
 import { projectPath } from '../../src/credentials/project-files.js';
 import { verifyCredential } from '../../src/credentials/verifier.js';
-import { keyEncryptionKey, seal, unseal } from '../../src/issuers/key-encryption.js';
+import { decryptSecret, encryptSecret, requireEncryptionKey } from '../../src/security/encryption.js';
 import { didWebFor, didWebUrl } from '../../src/issuers/did-web.js';
 import { MANDATORY_ELEMENTS, missingElements, publishingProblems } from '../../src/templates/elements.js';
 import type { TemplateData } from '../../src/templates/schema.js';
@@ -248,12 +248,12 @@ describe('VC Data Model 2.0 input checks', () => {
 
 describe('keys and DIDs', () => {
   it('seals private keys with AES-256-GCM bound to the key id', () => {
-    const kek = keyEncryptionKey({ KEY_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64') });
-    const sealed = seal(kek, 'zSecretKeyMultibase', 'did:web:x#key-1');
-    expect(sealed.ciphertext).not.toContain('Secret');
-    expect(unseal(kek, sealed, 'did:web:x#key-1')).toBe('zSecretKeyMultibase');
-    expect(() => unseal(kek, sealed, 'did:web:x#key-2')).toThrow();
-    expect(() => keyEncryptionKey({ KEY_ENCRYPTION_KEY: undefined })).toThrow(/KEY_ENCRYPTION_KEY/);
+    const kek = requireEncryptionKey({ KEY_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64') });
+    const sealed = encryptSecret(kek, 'zSecretKeyMultibase', 'did:web:x#key-1');
+    expect(sealed).not.toContain('Secret');
+    expect(decryptSecret(kek, sealed, 'did:web:x#key-1')).toBe('zSecretKeyMultibase');
+    expect(() => decryptSecret(kek, sealed, 'did:web:x#key-2')).toThrow();
+    expect(() => requireEncryptionKey({ KEY_ENCRYPTION_KEY: undefined })).toThrow(/KEY_ENCRYPTION_KEY/);
   });
 
   it('derives did:web from PUBLIC_URL in root and path form', () => {

@@ -8,7 +8,7 @@ import { allocateStatusEntries, statusListCredential } from '../../credentials/s
 import { statusEntries } from '../../credentials/award.js';
 import { verifyCredential } from '../../credentials/verifier.js';
 import { findDefaultIssuer, findIssuer, issuerDidDocument, signingIssuer } from '../../issuers/issuers.js';
-import { keyEncryptionKey } from '../../issuers/key-encryption.js';
+import { requireEncryptionKey } from '../../security/encryption.js';
 import { installationDocumentLoader } from '../../issuers/resolvers.js';
 import { HttpError } from '../errors.js';
 import { requireAdminToken } from './admin-token.js';
@@ -69,7 +69,7 @@ export function credentialsRouter(config: Config): Router {
   // Read when signing, so an installation without KEY_ENCRYPTION_KEY still serves DIDs, lists and verification.
   const kek = () => {
     try {
-      return keyEncryptionKey(config);
+      return requireEncryptionKey(config);
     } catch (err) {
       throw new HttpError(503, 'signing_unavailable', (err as Error).message);
     }
