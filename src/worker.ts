@@ -5,6 +5,7 @@ import { connectDatabase, disconnectDatabase } from './db/connection.js';
 import { healthRouter } from './health/routes.js';
 import { scheduleMaintenance } from './jobs/maintenance.js';
 import { startWorkers } from './jobs/registry.js';
+import { createPipeline } from './issuance/pipeline.js';
 import { handleShutdown } from './lifecycle/shutdown.js';
 import { createLogger } from './log/logger.js';
 import { createQueues } from './queue/queues.js';
@@ -20,7 +21,11 @@ async function main(): Promise<void> {
   const client = createRedis(config.REDIS_URL, 'client', logger);
   const queues = createQueues(client, config.QUEUE_PREFIX);
   await scheduleMaintenance(queues, config.MAINTENANCE_INTERVAL_MS);
-  const workers = startWorkers(blocking, config, logger);
+  // Without the key-encryption key nothing can be signed: such a worker only does maintenance.
+  const pipeline = config.KEY_ENCRYPTION_KEY ? createPipeline(config, logger, queues) : undefined;
+  if (!pipeline) logger.warn('KEY_ENCRYPTION_KEY is not set: this worker issues no credentials');
+  const workers = startWorkers(blocking, config, logger, pipeline?.handlers);
+  pipeline?.startReconciler();
 
   const health = express();
   health.use(
@@ -37,6 +42,7 @@ async function main(): Promise<void> {
 
   handleShutdown(logger, config.SHUTDOWN_TIMEOUT_MS, [
     // Worker.close() stops fetching and waits for the jobs in hand to finish.
+    ['reconciler', async () => pipeline?.stop()],
     ['workers', () => Promise.all(workers.map((w) => w.close()))],
     ['health', () => new Promise<void>((resolve) => server.close(() => resolve()))],
     ['queues', () => queues.close()],

@@ -39,7 +39,7 @@ export const envSchema = z.object({
     .default('false')
     .transform((v) => v === 'true'),
   LTI_SESSION_TTL_MINUTES: positiveInt.max(10_080).default(480),
-  LTI_ADMIN_TOKEN: z.string().min(32, 'at least 32 characters').optional(),
+  JOB_LOCK_MS: positiveInt.min(1_000).default(30_000),
   ISSUE_ATTEMPTS: positiveInt.max(50).default(5),
   ISSUE_BACKOFF_MS: positiveInt.default(5_000),
   ISSUE_CLAIM_TIMEOUT_MS: positiveInt.default(120_000),

@@ -36,6 +36,9 @@ const courseBindingSchema = new Schema(
       problems: { type: [String], default: [] },
       learners: { type: Number, default: 0 },
       qualified: { type: Number, default: 0 },
+      /** Learners whose evidence changed since the previous sync, and requests this sync recorded. */
+      changed: { type: Number, default: 0 },
+      newRequests: { type: Number, default: 0 },
     },
   },
   { timestamps: true, versionKey: false, collection: 'course_bindings' },

@@ -49,6 +49,20 @@ export function emptyEvidence(): LearnerEvidence {
   return { scores: {}, activities: {}, competencies: {} };
 }
 
+/**
+ * Evidence as stored with a request: ids become values, since MongoDB field names may not hold the dots and
+ * dollar signs that LMS ids (AGS line item URLs) carry.
+ */
+export function evidenceForStorage(e: LearnerEvidence) {
+  return {
+    scores: Object.entries(e.scores).map(([id, s]) => ({ id, ...s })),
+    activities: Object.entries(e.activities).map(([id, state]) => ({ id, state })),
+    competencies: Object.entries(e.competencies).map(([id, proficient]) => ({ id, proficient })),
+    ...(e.courseCompleted !== undefined ? { courseCompleted: e.courseCompleted } : {}),
+    ...(e.courseTotalPercent !== undefined ? { courseTotalPercent: e.courseTotalPercent } : {}),
+  };
+}
+
 /** A stable fingerprint of a learner's evidence, so a re-sync can skip learners whose grades did not change. */
 export function evidenceFingerprint(e: LearnerEvidence): string {
   return JSON.stringify(e, (_key, value: unknown) =>

@@ -1,4 +1,5 @@
 import type { JobsOptions } from 'bullmq';
+import { CourseBinding } from '../courses/binding-model.js';
 import type { Queues } from '../queue/queues.js';
 
 /**
@@ -69,4 +70,11 @@ export async function requeueIssue(queues: Queues, requestId: string): Promise<v
   const previous = await queues.issue.getJob(issueJobId(requestId));
   if (previous && (await previous.isFailed())) await previous.remove();
   await enqueueIssue(queues, [requestId]);
+}
+
+/** After a launch from a course: its enabled bindings count as active and get one (debounced) sync. */
+export async function courseLaunched(queues: Queues, courseId: string, debounceMs: number): Promise<void> {
+  await CourseBinding.updateMany({ courseId, enabled: true }, { $set: { lastActiveAt: new Date() } });
+  const bindings = await CourseBinding.find({ courseId, enabled: true }, { _id: 1 }).lean();
+  for (const { _id } of bindings) await enqueueSync(queues, String(_id), debounceMs);
 }

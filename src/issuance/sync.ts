@@ -5,6 +5,7 @@ import { evaluateRule, ruleSchema, type Rule } from '../courses/rules.js';
 import {
   emptyEvidence,
   evidenceFingerprint,
+  evidenceForStorage,
   type CourseSnapshot,
   type GradeSource,
 } from '../grades/source.js';
@@ -116,7 +117,7 @@ export async function syncBinding(
           locale: learner.locale,
           gradable: learner.gradable,
         },
-        evidence,
+        evidence: evidenceForStorage(evidence),
         state: 'queued',
         attempts: 0,
       } as IssuanceRequestData);
@@ -211,6 +212,8 @@ async function recordSync(binding: CourseBindingDoc, summary: SyncSummary): Prom
     problems: summary.problems,
     learners: summary.learners,
     qualified: summary.qualified,
+    changed: summary.changed,
+    newRequests: summary.newRequests,
   });
   await binding.save();
 }

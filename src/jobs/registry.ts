@@ -5,20 +5,32 @@ import type { Logger } from '../log/logger.js';
 import { queueNames, type QueueName } from '../queue/queues.js';
 import { maintenanceProcessor } from './maintenance.js';
 
-interface JobHandler {
+export interface JobHandler {
   queue: QueueName;
   processor: Processor;
   concurrency: number;
 }
 
-/** Which processor serves which queue. A new queue gets its line here and nowhere else. */
-function handlers(config: Config, logger: Logger): JobHandler[] {
-  return [{ queue: queueNames.maintenance, processor: maintenanceProcessor(logger), concurrency: 1 }];
-}
-
-export function startWorkers(connection: Redis, config: Config, logger: Logger): Worker[] {
-  return handlers(config, logger).map(({ queue, processor, concurrency }) => {
-    const worker = new Worker(queue, processor, { connection, prefix: config.QUEUE_PREFIX, concurrency });
+/** One BullMQ worker per handler: the maintenance queue always, plus what `extra` brings (the issuance pipeline). */
+export function startWorkers(
+  connection: Redis,
+  config: Config,
+  logger: Logger,
+  extra: JobHandler[] = [],
+): Worker[] {
+  const handlers: JobHandler[] = [
+    { queue: queueNames.maintenance, processor: maintenanceProcessor(logger), concurrency: 1 },
+    ...extra,
+  ];
+  return handlers.map(({ queue, processor, concurrency }) => {
+    const worker = new Worker(queue, processor, {
+      connection,
+      prefix: config.QUEUE_PREFIX,
+      concurrency,
+      // A killed worker's jobs come back after the lock lapses and the next stalled-job check runs.
+      lockDuration: config.JOB_LOCK_MS,
+      stalledInterval: config.JOB_LOCK_MS,
+    });
     worker.on('failed', (job, err) =>
       logger.warn({ queue, job: job?.name, jobId: job?.id, err: err.message }, 'job failed'),
     );

@@ -21,10 +21,11 @@ export interface LtiOptions {
   logger: Logger;
   templates?: TemplateCatalog;
   jwks?: PlatformJwksOptions;
+  onLaunch?: LtiDeps['onLaunch'];
 }
 
 /** Builds the LTI services of one process. */
-export function createLti({ config, logger, templates, jwks }: LtiOptions): LtiDeps {
+export function createLti({ config, logger, templates, jwks, onLaunch }: LtiOptions): LtiDeps {
   if (!config.KEY_ENCRYPTION_KEY)
     throw new Error('KEY_ENCRYPTION_KEY is required for LTI (tool keys are stored encrypted)');
   const toolKeys = new ToolKeys(parseEncryptionKey(config.KEY_ENCRYPTION_KEY));
@@ -38,11 +39,15 @@ export function createLti({ config, logger, templates, jwks }: LtiOptions): LtiD
     templates: templates ?? emptyTemplateCatalog,
     cookies: { insecure: config.LTI_INSECURE_COOKIES },
     sessionTtlMs: config.LTI_SESSION_TTL_MINUTES * 60_000,
+    onLaunch,
   };
 }
 
-/** Every LTI route: JWKS, Canvas configuration, registration, login/launch, deep linking, course pages, admin API. */
-export function ltiRouter(deps: LtiDeps): Router {
+/**
+ * Every LTI route: JWKS, Canvas configuration, registration, login/launch, deep linking, course pages, admin
+ * API. `courseRouters` (the issuance API) run after the session is loaded, like the course pages.
+ */
+export function ltiRouter(deps: LtiDeps, ...courseRouters: Router[]): Router {
   const router = Router();
   router.get(PATHS.jwks, async (_req, res) => {
     res.set('Cache-Control', 'public, max-age=300').json(await deps.toolKeys.jwks());
@@ -50,19 +55,18 @@ export function ltiRouter(deps: LtiDeps): Router {
   router.get(PATHS.canvasConfig, (_req, res) => {
     res.json(canvasDeveloperKeyConfig(deps.publicUrl));
   });
-  router.use(platformAdminRouter(deps.config.LTI_ADMIN_TOKEN));
+  router.use(platformAdminRouter(deps.config.ADMIN_API_TOKEN));
   router.use(dynamicRegistrationRouter(deps));
   router.use(launchRouter(deps));
   router.use('/lti', loadSession);
   router.use(deepLinkingRouter(deps));
   router.use(courseRouter(deps));
+  for (const extra of courseRouters) router.use(extra);
   return router;
 }
 
-/** One line for src/web/app.ts: the LTI routes with the default (stub) template catalog. */
-export function createLtiRouter(config: Config, logger: Logger, templates?: TemplateCatalog): Router {
-  if (config.KEY_ENCRYPTION_KEY) return ltiRouter(createLti({ config, logger, templates }));
-  // Without a key the tool cannot keep its private keys: LTI answers 503 rather than the app not starting.
+/** Without a key the tool cannot keep its private keys: LTI answers 503 rather than the app not starting. */
+export function ltiDisabledRouter(logger: Logger): Router {
   logger.warn({ component: 'lti' }, 'KEY_ENCRYPTION_KEY is not set: LTI endpoints are disabled');
   const off = Router();
   off.use(['/lti', '/api/admin/lti'], (_req, res) => {

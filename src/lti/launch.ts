@@ -218,6 +218,16 @@ async function startSession(
     expiresAt: new Date(Date.now() + deps.sessionTtlMs),
   });
   setCookie(res, deps.cookies, SESSION_COOKIE, token, deps.sessionTtlMs);
+  if (deps.onLaunch) {
+    await deps
+      .onLaunch({
+        platformId: String(platform._id),
+        deploymentId,
+        courseId: courseId ? String(courseId) : undefined,
+        claims: claims as Record<string, unknown>,
+      })
+      .catch((err: Error) => deps.logger.warn({ component: 'lti', err: err.message }, 'launch hook failed'));
+  }
 
   if (launch.messageType === 'LtiDeepLinkingRequest') {
     if (role === 'learner')

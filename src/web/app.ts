@@ -5,7 +5,16 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../config/env.js';
 import type { Logger } from '../log/logger.js';
 import { healthRouter } from '../health/routes.js';
-import { createLtiRouter } from '../lti/index.js';
+import { createLti, ltiDisabledRouter, ltiRouter } from '../lti/index.js';
+import { gradeSourceFactory, lmsApiSources } from '../grades/source-factory.js';
+import { recordCanvasLaunchIds } from '../grades/canvas-ids.js';
+import { gradeSourceRouter } from '../grades/routes.js';
+import { installationDocumentLoader } from '../issuers/resolvers.js';
+import { engineCredentialOps } from '../issuance/credential-ops.js';
+import { courseLaunched } from '../issuance/queueing.js';
+import { issuanceRouter } from '../issuance/routes.js';
+import { parseEncryptionKey } from '../security/encryption.js';
+import { publishedTemplateCatalog } from '../templates/catalog.js';
 import type { Queues } from '../queue/queues.js';
 import { errorHandler, notFound } from './errors.js';
 import { rejectOperatorInjection } from './operator-guard.js';
@@ -46,7 +55,35 @@ export function createApp({ config, logger, redis, queues }: AppDeps): Express {
     })),
   );
 
-  app.use(createLtiRouter(config, logger));
+  if (config.KEY_ENCRYPTION_KEY) {
+    const lti = createLti({
+      config,
+      logger,
+      templates: publishedTemplateCatalog,
+      onLaunch: async ({ platformId, deploymentId, courseId, claims }) => {
+        await recordCanvasLaunchIds(platformId, deploymentId, claims);
+        if (courseId) await courseLaunched(queues, courseId, config.SYNC_DEBOUNCE_MS);
+      },
+    });
+    const publicUrl = config.PUBLIC_URL.replace(/\/$/, '');
+    const kek = parseEncryptionKey(config.KEY_ENCRYPTION_KEY);
+    const credentials = engineCredentialOps({
+      publicUrl,
+      kek,
+      documentLoader: installationDocumentLoader(publicUrl),
+    });
+    const issuance = issuanceRouter({
+      queues,
+      sources: gradeSourceFactory(lti.serviceTokens, lmsApiSources(kek)),
+      credentials,
+      auditRetentionDays: config.AUDIT_RETENTION_DAYS,
+    });
+    app.use(
+      ltiRouter(lti, issuance, gradeSourceRouter({ adminToken: config.ADMIN_API_TOKEN, encryptionKey: kek })),
+    );
+  } else {
+    app.use(ltiDisabledRouter(logger));
+  }
 
   app.use(credentialsRouter(config));
 

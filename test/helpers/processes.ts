@@ -1,5 +1,4 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { resolve } from 'node:path';
 
 export interface RunningProcess {
   child: ChildProcess;
@@ -9,11 +8,12 @@ export interface RunningProcess {
   exited: Promise<number | string>;
 }
 
-const tsx = resolve('node_modules/.bin/tsx');
-
-/** Starts one of the product's entry points (e.g. 'src/server.ts') as a real child process. */
+/**
+ * Starts one of the product's entry points (e.g. 'src/server.ts') as one real child process: node with the
+ * tsx loader, not the tsx launcher, so a signal reaches the entry point itself (SIGKILL kills the worker).
+ */
 export function startEntry(entry: string, env: Record<string, string>): RunningProcess {
-  const child = spawn(tsx, [entry], {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,0 +1,271 @@
+import { Router, json, text, type Request } from 'express';
+import { isValidObjectId } from 'mongoose';
+import { z } from 'zod';
+import { CourseBinding } from '../courses/binding-model.js';
+import { BindingError, enableTemplate, fieldProblems, updateBinding } from '../courses/bindings.js';
+import { recordAudit } from '../db/models/audit-event.js';
+import type { GradeSourceFactory } from '../grades/source-factory.js';
+import { CsvImportError, importResults, parseResultsCsv } from '../grades/manual-source.js';
+import { requireCourse, requireCsrf } from '../lti/course-access.js';
+import { LtiError } from '../lti/errors.js';
+import type { Queues } from '../queue/queues.js';
+import { awardManually, awardSchema } from './manual-award.js';
+import type { CredentialOps } from './ports.js';
+import { bindingProgress, dryRun } from './progress.js';
+import { enqueueSync, requeueIssue } from './queueing.js';
+import { IssuanceRequest, REQUEST_STATES } from './request-model.js';
+
+export interface IssuanceRouteDeps {
+  queues: Queues;
+  sources: GradeSourceFactory;
+  credentials: CredentialOps;
+  auditRetentionDays: number;
+}
+
+const statusSchema = z.strictObject({
+  status: z.enum(['revoked', 'suspended', 'active']),
+  reason: z.string().trim().min(5, 'give a reason of at least 5 characters').max(1000),
+});
+
+const listSchema = z.strictObject({
+  state: z.enum(REQUEST_STATES).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(200),
+  skip: z.coerce.number().int().min(0).default(0),
+});
+
+function invalid(error: z.ZodError): never {
+  throw new BindingError(400, 'invalid_input', 'the request is not valid', fieldProblems(error));
+}
+
+/** One CSV field: quoted when it holds a comma, quote or line break; formula starts neutralised for spreadsheets. */
+function csvField(value: unknown): string {
+  let s = value === undefined || value === null ? '' : String(value);
+  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/**
+ * The instructor's issuance API for the course of the session: enable and map templates, sync, dry run,
+ * progress, the issuance list, retry, revoke or suspend, manual awards and CSV imports. Writes need the
+ * session's CSRF token. Every binding is looked up with the session's course, so no other course is reachable.
+ */
+export function issuanceRouter(deps: IssuanceRouteDeps): Router {
+  const router = Router();
+  const base = '/lti/api/courses/:courseId/bindings';
+
+  const bindingFor = async (req: Request, write: boolean) => {
+    const { session, course } = await requireCourse(req, true);
+    if (write) requireCsrf(req, session);
+    const bindingId = String(req.params.bindingId);
+    const binding = isValidObjectId(bindingId)
+      ? await CourseBinding.findOne({
+          _id: bindingId,
+          courseId: String(course._id),
+          platformId: String(session.platformId),
+        })
+      : null;
+    if (!binding) throw new LtiError(404, 'not_found', 'No such credential in this course.');
+    return { session, course, binding };
+  };
+
+  const requestFor = async (bindingId: string, requestId: string) => {
+    const request = await IssuanceRequest.findOne({ _id: requestId, bindingId });
+    if (!request) throw new LtiError(404, 'not_found', 'No such issuance in this course.');
+    return request;
+  };
+
+  const audit = (actor: string, action: string, id: string, details: Record<string, unknown>) =>
+    recordAudit(
+      { actor: { kind: 'instructor', id: actor }, action, target: { kind: 'issuance-request', id }, details },
+      deps.auditRetentionDays,
+    );
+
+  router.get(base, async (req, res) => {
+    const { course } = await requireCourse(req, true);
+    const bindings = await CourseBinding.find({ courseId: String(course._id) }).lean();
+    res.json({
+      bindings: await Promise.all(
+        bindings.map(async (b) => ({ ...b, progress: await bindingProgress(String(b._id)) })),
+      ),
+    });
+  });
+
+  router.post(base, json({ limit: '64kb' }), async (req, res) => {
+    const { session, course } = await requireCourse(req, true);
+    requireCsrf(req, session);
+    const binding = await enableTemplate(
+      {
+        courseId: String(course._id),
+        platformId: String(session.platformId),
+        deploymentId: session.deploymentId,
+        contextId: course.contextId,
+        title: course.title,
+        lineItemsUrl: course.lineItemsUrl,
+        membershipsUrl: course.membershipsUrl,
+      },
+      req.body,
+    );
+    await enqueueSync(deps.queues, String(binding._id));
+    res.status(201).json(binding.toObject());
+  });
+
+  router.put(`${base}/:bindingId`, json({ limit: '64kb' }), async (req, res) => {
+    const { binding } = await bindingFor(req, true);
+    res.json((await updateBinding(binding, req.body)).toObject());
+  });
+
+  router.post(`${base}/:bindingId/sync`, async (req, res) => {
+    const { binding } = await bindingFor(req, true);
+    await enqueueSync(deps.queues, String(binding._id));
+    res.status(202).json({ queued: true });
+  });
+
+  router.get(`${base}/:bindingId/progress`, async (req, res) => {
+    const { binding } = await bindingFor(req, false);
+    res.json({ progress: await bindingProgress(String(binding._id)), sync: binding.sync });
+  });
+
+  router.get(`${base}/:bindingId/options`, async (req, res) => {
+    const { binding } = await bindingFor(req, false);
+    const snapshot = await (await deps.sources(binding)).snapshot();
+    res.json({ options: snapshot.options, complete: snapshot.complete, problems: snapshot.problems });
+  });
+
+  router.get(`${base}/:bindingId/dry-run`, async (req, res) => {
+    const { binding } = await bindingFor(req, false);
+    res.json(await dryRun(binding, await deps.sources(binding)));
+  });
+
+  router.get(`${base}/:bindingId/requests`, async (req, res) => {
+    const { binding } = await bindingFor(req, false);
+    const query = listSchema.safeParse(req.query);
+    if (!query.success) invalid(query.error);
+    const filter = {
+      bindingId: String(binding._id),
+      ...(query.data.state ? { state: query.data.state } : {}),
+    };
+    const [requests, total] = await Promise.all([
+      IssuanceRequest.find(filter)
+        .sort({ createdAt: 1 })
+        .skip(query.data.skip)
+        .limit(query.data.limit)
+        .lean(),
+      IssuanceRequest.countDocuments(filter),
+    ]);
+    res.json({ total, requests });
+  });
+
+  router.get(`${base}/:bindingId/requests.csv`, async (req, res) => {
+    const { binding } = await bindingFor(req, false);
+    const rows = await IssuanceRequest.find({ bindingId: String(binding._id) })
+      .sort({ createdAt: 1 })
+      .lean();
+    const header = ['learner_id', 'name', 'email', 'state', 'issued_at', 'reason', 'flag'];
+    const lines = rows.map((r) =>
+      [
+        r.learnerId,
+        r.learner?.name,
+        r.learner?.email,
+        r.state,
+        r.issuedAt?.toISOString(),
+        r.lastError || r.statusReason,
+        r.flagged,
+      ]
+        .map(csvField)
+        .join(','),
+    );
+    res
+      .type('text/csv')
+      .attachment(`issuance-${binding.templateId}.csv`)
+      .send([header.join(','), ...lines].join('\r\n') + '\r\n');
+  });
+
+  router.post(`${base}/:bindingId/requests/:requestId/retry`, async (req, res) => {
+    const { session, binding } = await bindingFor(req, true);
+    const request = await requestFor(String(binding._id), String(req.params.requestId));
+    const updated = await IssuanceRequest.findOneAndUpdate(
+      { _id: request._id, state: 'failed' },
+      { $set: { state: 'queued', lastError: '', attempts: 0 } },
+      { returnDocument: 'after' },
+    );
+    if (!updated)
+      throw new LtiError(
+        409,
+        'not_failed',
+        `Only failed issuances can be retried (this one is ${request.state}).`,
+      );
+    await requeueIssue(deps.queues, String(request._id));
+    await audit(session.userId, 'credential.retry', String(request._id), {});
+    res.status(202).json({ state: updated.state });
+  });
+
+  router.post(`${base}/:bindingId/requests/:requestId/status`, json({ limit: '16kb' }), async (req, res) => {
+    const { session, binding } = await bindingFor(req, true);
+    const input = statusSchema.safeParse(req.body);
+    if (!input.success) invalid(input.error);
+    const request = await requestFor(String(binding._id), String(req.params.requestId));
+    const allowed: Record<string, string[]> = {
+      revoked: ['issued', 'suspended'],
+      suspended: ['issued'],
+      active: ['suspended'],
+    };
+    if (!allowed[input.data.status]!.includes(request.state)) {
+      throw new LtiError(
+        409,
+        'wrong_state',
+        `A credential that is ${request.state} cannot become ${input.data.status}.`,
+      );
+    }
+    await deps.credentials.setStatus(String(request._id), input.data.status, input.data.reason);
+    const state = input.data.status === 'active' ? 'issued' : input.data.status;
+    await IssuanceRequest.updateOne(
+      { _id: request._id },
+      { $set: { state, statusReason: input.data.status === 'active' ? '' : input.data.reason } },
+    );
+    await audit(session.userId, `credential.${input.data.status}`, String(request._id), {
+      reason: input.data.reason,
+    });
+    res.json({ state });
+  });
+
+  router.post(`${base}/:bindingId/awards`, json({ limit: '16kb' }), async (req, res) => {
+    const { session, binding } = await bindingFor(req, true);
+    const input = awardSchema.safeParse(req.body);
+    if (!input.success) invalid(input.error);
+    const id = await awardManually(binding, input.data, session.userId, deps.auditRetentionDays, deps.queues);
+    if (!id)
+      throw new LtiError(
+        409,
+        'already_requested',
+        'This learner already has this credential or a request for it.',
+      );
+    res.status(202).json({ requestId: id });
+  });
+
+  router.post(
+    `${base}/:bindingId/results`,
+    text({ type: ['text/csv', 'text/plain'], limit: '10mb' }),
+    async (req, res) => {
+      const { binding } = await bindingFor(req, true);
+      if (binding.source?.kind !== 'manual') {
+        throw new LtiError(
+          409,
+          'not_manual',
+          'Results can be imported only for a credential whose grades are entered by hand.',
+        );
+      }
+      if (typeof req.body !== 'string') throw new LtiError(415, 'not_csv', 'Send the results as text/csv.');
+      try {
+        const learners = await importResults(String(binding._id), parseResultsCsv(req.body));
+        await enqueueSync(deps.queues, String(binding._id));
+        res.json({ learners });
+      } catch (err) {
+        if (err instanceof CsvImportError)
+          throw new BindingError(400, 'invalid_csv', 'the CSV file is not valid', err.problems);
+        throw err;
+      }
+    },
+  );
+
+  return router;
+}

@@ -1,0 +1,423 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { Credential } from '../../src/credentials/credential-model.js';
+import { verifyCredential } from '../../src/credentials/verifier.js';
+import { CourseBinding } from '../../src/courses/binding-model.js';
+import { installationDocumentLoader } from '../../src/issuers/resolvers.js';
+import { createIssuer } from '../../src/issuers/issuers.js';
+import { GradeSnapshot, IssuanceRequest } from '../../src/issuance/request-model.js';
+import { enqueueIssue } from '../../src/issuance/queueing.js';
+import { syncBinding } from '../../src/issuance/sync.js';
+import { engineCredentialOps } from '../../src/issuance/credential-ops.js';
+import { gradeSourceFactory } from '../../src/grades/source-factory.js';
+import { ServiceTokens } from '../../src/lti/service-token.js';
+import { ToolKeys } from '../../src/lti/tool-keys.js';
+import { parseEncryptionKey } from '../../src/security/encryption.js';
+import { importTemplate, publishTemplate } from '../../src/templates/lifecycle.js';
+import { findRedisServer, startRedis } from '../../scripts/services/redis.js';
+import type { ServiceHandle } from '../../scripts/services/types.js';
+import { silentLogger } from '../helpers/env.js';
+import type { RunningProcess } from '../helpers/processes.js';
+import { startSmtpServer, type ReceivedMail } from '../helpers/smtp.js';
+import { startTool, type ToolUnderTest } from '../helpers/tool.js';
+import { Browser } from '../simulator/browser.js';
+import { PlatformSimulator, type SimLineItem } from '../simulator/platform.js';
+
+/**
+ * Grades to credentials end to end: the tool (web in this process, workers as real processes) against the
+ * LTI platform simulator and a real SMTP server, on a private Redis so FLUSHALL touches nothing else.
+ */
+const LEARNERS = 200;
+const learnerIds = Array.from({ length: LEARNERS }, (_, i) => String(1000 + i));
+const quizOf = (i: number) => (i * 37) % 101;
+const projectOf = (i: number) => (i * 53) % 101;
+const qualifies = (i: number) => quizOf(i) >= 50 && projectOf(i) >= 60;
+
+let redisServer: ServiceHandle;
+let redisDir: string;
+let smtp: { url: string; mails: ReceivedMail[]; stop(): Promise<void> };
+let sim: PlatformSimulator;
+let tool: ToolUnderTest;
+let clientId: string;
+let quiz: SimLineItem;
+let project: SimLineItem;
+let credentialItem: SimLineItem;
+let browser: Browser;
+let courseUrlId: string;
+let csrf: string;
+let bindingId: string;
+let worker: RunningProcess;
+
+async function api(path: string, init: { method?: string; body?: unknown } = {}) {
+  const res = await fetch(`${tool.url}${path}`, {
+    method: init.method ?? 'GET',
+    headers: {
+      cookie: [...browser.cookies].map(([k, v]) => `${k}=${v}`).join('; '),
+      accept: 'application/json',
+      'x-csrf-token': csrf,
+      ...(init.body ? { 'content-type': 'application/json' } : {}),
+    },
+    body: init.body ? JSON.stringify(init.body) : undefined,
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 120_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
+
+/** Waits until no request of the binding is open, and returns the state counts. */
+async function settled(expectedIssued: number) {
+  return waitFor(
+    `${expectedIssued} issued credentials`,
+    async () => {
+      const issued = await IssuanceRequest.countDocuments({ bindingId, state: 'issued' });
+      const open = await IssuanceRequest.countDocuments({ bindingId, state: { $in: ['queued', 'signing'] } });
+      return issued >= expectedIssued && open === 0 ? issued : undefined;
+    },
+    180_000,
+  );
+}
+
+function expectedQualified(): Set<string> {
+  return new Set(learnerIds.filter((_, i) => qualifies(i)));
+}
+
+beforeAll(async () => {
+  redisDir = await mkdtemp(join(tmpdir(), 'credbridge-pipeline-redis-'));
+  redisServer = await startRedis(await findRedisServer(() => undefined), redisDir);
+  smtp = await startSmtpServer();
+  tool = await startTool({
+    REDIS_URL: redisServer.url,
+    SMTP_URL: smtp.url,
+    ISSUE_BACKOFF_MS: '200',
+    ISSUE_CLAIM_TIMEOUT_MS: '3000',
+    RECONCILE_INTERVAL_MS: '1500',
+    JOB_LOCK_MS: '4000',
+    WORKER_CONCURRENCY: '4',
+  });
+  sim = await new PlatformSimulator().start();
+
+  // The admin registers the tool (dynamic registration) and activates it; the institution and a template exist.
+  const registration = await new Browser().get(await sim.registrationUrl(`${tool.url}/lti/register`));
+  expect(registration.status).toBe(200);
+  clientId = [...sim.tools.values()][0]!.clientId;
+  sim.activateTool(clientId);
+  const kek = parseEncryptionKey(tool.config.KEY_ENCRYPTION_KEY!);
+  const template = JSON.parse(readFileSync('config/templates/applied-data-analysis.json', 'utf8')) as Record<
+    string,
+    unknown
+  >;
+  await createIssuer({
+    id: 'demo-university',
+    profile: (template.awardingBodies as Record<string, unknown>[])[0] as never,
+    publicUrl: tool.url,
+    kek,
+    isDefault: true,
+  });
+  const draft = await importTemplate(template);
+  await publishTemplate(draft.key, draft.version);
+
+  // The course: an instructor, 200 learners with scripted grades on two of the tool's line items.
+  sim.addUser('3', 'Terry Teacher');
+  sim.addCourse('2', 'Applied Data Analysis', 'ADA101');
+  sim.enrol('2', '3', 'Instructor');
+  quiz = sim.addLineItem('2', 'Quiz 1', { clientId, scoreMaximum: 100 });
+  project = sim.addLineItem('2', 'Project', { clientId, scoreMaximum: 100 });
+  credentialItem = sim.addLineItem('2', 'Credential', { clientId, scoreMaximum: 1 });
+  learnerIds.forEach((id, i) => {
+    sim.addUser(id, `Learner ${id}`);
+    sim.enrol('2', id, 'Learner');
+    sim.grade(quiz.id, id, quizOf(i));
+    sim.grade(project.id, id, projectOf(i));
+  });
+
+  browser = new Browser();
+  const { url, params } = sim.loginRequest(clientId, '3', '2');
+  const form = await browser.get(`${url}?${new URLSearchParams(params)}`);
+  const match = /<form[^>]*action="([^"]+)"/.exec(form.body)!;
+  const fields = Object.fromEntries(
+    [...form.body.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)].map((m) => [
+      m[1]!,
+      m[2]!,
+    ]),
+  );
+  const page = await browser.post(match[1]!.replace(/&amp;/g, '&'), fields);
+  courseUrlId = /\/lti\/courses\/([0-9a-f]{24})$/.exec(page.url)![1]!;
+  csrf = /data-csrf="([^"]+)"/.exec(page.body)![1]!;
+}, 180_000);
+
+afterAll(async () => {
+  await tool?.close();
+  await sim?.stop();
+  await smtp?.stop();
+  await redisServer?.stop();
+  await rm(redisDir, { recursive: true, force: true });
+});
+
+function lineItemUrl(item: SimLineItem): string {
+  const typeId = sim.tool(clientId).typeId;
+  return `${sim.url}/mod/lti/services.php/${item.courseId}/lineitems/${item.id}/lineitem?type_id=${typeId}`;
+}
+
+describe('from grades to credentials', () => {
+  it('refuses a rule that names an outcome the template lacks, naming the field', async () => {
+    const res = await api(`/lti/api/courses/${courseUrlId}/bindings`, {
+      method: 'POST',
+      body: {
+        templateKey: 'applied-data-analysis-python',
+        rule: { outcomes: [{ outcome: 7, evidence: [{ kind: 'courseCompletion' }] }] },
+      },
+    });
+    expect(res.status).toBe(400);
+    expect(JSON.stringify(res.body)).toContain('rule.outcomes[0].outcome');
+    expect(await CourseBinding.countDocuments()).toBe(0);
+  });
+
+  it('enables a template with a rule; the dry run matches what is then issued, exactly once each', async () => {
+    const created = await api(`/lti/api/courses/${courseUrlId}/bindings`, {
+      method: 'POST',
+      body: {
+        templateKey: 'applied-data-analysis-python',
+        rule: {
+          outcomes: [
+            {
+              outcome: 0,
+              evidence: [
+                { kind: 'assessment', itemId: lineItemUrl(quiz), threshold: { unit: 'percent', value: 50 } },
+              ],
+            },
+            {
+              outcome: 1,
+              evidence: [
+                {
+                  kind: 'assessment',
+                  itemId: lineItemUrl(project),
+                  threshold: { unit: 'percent', value: 60 },
+                },
+              ],
+            },
+          ],
+        },
+        writeBackLineItemUrl: lineItemUrl(credentialItem),
+      },
+    });
+    expect(created.status).toBe(201);
+    bindingId = String(created.body._id);
+
+    const dry = await api(`/lti/api/courses/${courseUrlId}/bindings/${bindingId}/dry-run`);
+    expect(dry.status).toBe(200);
+    const rows = dry.body.rows as { learnerId: string; qualified: boolean; missing: string[] }[];
+    expect(rows).toHaveLength(LEARNERS);
+    const dryQualified = new Set(rows.filter((r) => r.qualified).map((r) => r.learnerId));
+    expect(dryQualified).toEqual(expectedQualified());
+    const notQualified = rows.find((r) => !r.qualified)!;
+    expect(notQualified.missing.join(' ')).toMatch(/Quiz 1|Project/);
+
+    worker = await tool.startWorker();
+    const issued = await settled(dryQualified.size);
+    expect(issued).toBe(dryQualified.size);
+
+    const holders = new Set(
+      (await IssuanceRequest.find({ bindingId, state: 'issued' }).lean()).map((r) => r.learnerId),
+    );
+    expect(holders).toEqual(dryQualified);
+    expect(await Credential.countDocuments()).toBe(dryQualified.size);
+  }, 240_000);
+
+  it('issues credentials that verify, in both formats', async () => {
+    const loader = installationDocumentLoader(tool.url);
+    const sample = await Credential.find().limit(5).lean();
+    for (const c of sample) {
+      for (const doc of [c.ob3, c.elm]) {
+        const result = await verifyCredential(doc, { documentLoader: loader });
+        expect(result.checks.filter((k) => !k.ok)).toEqual([]);
+        expect(result.verified).toBe(true);
+      }
+    }
+  });
+
+  it('writes a score and comment back to the LMS and e-mails each learner once', async () => {
+    const holders = expectedQualified();
+    await waitFor('write-backs and e-mails', async () =>
+      credentialItem.results.size >= holders.size && smtp.mails.length >= holders.size ? true : undefined,
+    );
+    expect(new Set(credentialItem.results.keys())).toEqual(holders);
+    const one = credentialItem.results.get([...holders][0]!)!;
+    expect(one.score).toBe(1);
+    expect(one.comment).toMatch(/^Credential issued: http:\/\/127\.0\.0\.1:\d+\/credentials\//);
+    expect(smtp.mails).toHaveLength(holders.size);
+    expect(new Set(smtp.mails.map((m) => m.to))).toEqual(
+      new Set([...holders].map((id) => `user${id}@example.com`)),
+    );
+    expect(smtp.mails[0]!.subject).toMatch(/^Your micro-credential: /);
+  });
+
+  it('records nothing on a re-sync without grade changes', async () => {
+    const requestsBefore = await IssuanceRequest.countDocuments();
+    const snapshotsBefore = await GradeSnapshot.find().sort({ learnerId: 1 }).lean();
+    const res = await api(`/lti/api/courses/${courseUrlId}/bindings/${bindingId}/sync`, { method: 'POST' });
+    expect(res.status).toBe(202);
+    const binding = await waitFor('the re-sync', async () => {
+      const b = await CourseBinding.findById(bindingId).lean();
+      return b?.sync?.at &&
+        b.sync.at > snapshotsBefore[0]!.updatedAt! &&
+        b.sync.status === 'ok' &&
+        b.sync.changed === 0
+        ? b
+        : undefined;
+    });
+    expect(binding.sync!.newRequests).toBe(0);
+    expect(await IssuanceRequest.countDocuments()).toBe(requestsBefore);
+    const snapshotsAfter = await GradeSnapshot.find().sort({ learnerId: 1 }).lean();
+    expect(snapshotsAfter.map((s) => s.updatedAt!.getTime())).toEqual(
+      snapshotsBefore.map((s) => s.updatedAt!.getTime()),
+    );
+  });
+
+  it('the same issue job run twice still yields one credential', async () => {
+    const request = (await IssuanceRequest.findOne({ bindingId, state: 'issued' }).lean())!;
+    await enqueueIssue(tool.queues, [String(request._id)]);
+    await enqueueIssue(tool.queues, [String(request._id)]);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await Credential.countDocuments({ _id: request._id })).toBe(1);
+    expect(await IssuanceRequest.findById(request._id).lean()).toMatchObject({
+      state: 'issued',
+      attempts: 1,
+    });
+  });
+
+  it('a worker killed with SIGKILL mid-batch loses nothing and duplicates nothing', async () => {
+    // 60 more learners pass the quiz now; most of them newly qualify.
+    learnerIds.slice(0, 60).forEach((id) => sim.grade(quiz.id, id, 95));
+    const expected = learnerIds.filter(
+      (_, i) => (i < 60 ? true : quizOf(i) >= 50) && projectOf(i) >= 60,
+    ).length;
+    const before = await IssuanceRequest.countDocuments({ bindingId, state: 'issued' });
+    await api(`/lti/api/courses/${courseUrlId}/bindings/${bindingId}/sync`, { method: 'POST' });
+    await waitFor('a batch in progress', async () => {
+      const issued = await IssuanceRequest.countDocuments({ bindingId, state: 'issued' });
+      return issued > before ? true : undefined;
+    });
+    worker.child.kill('SIGKILL');
+    expect(await worker.exited).toBe('SIGKILL');
+    worker = await tool.startWorker();
+    await settled(expected);
+    const requests = await IssuanceRequest.find({ bindingId }).lean();
+    expect(requests.filter((r) => r.state === 'issued')).toHaveLength(expected);
+    expect(await Credential.countDocuments()).toBe(expected);
+    expect(new Set(requests.map((r) => r.learnerId)).size).toBe(requests.length);
+  }, 240_000);
+
+  it('Redis FLUSHALL between sync and issue: the reconciler brings every request back', async () => {
+    worker.child.kill('SIGTERM');
+    await worker.exited;
+    learnerIds.slice(60, 100).forEach((id) => {
+      sim.grade(quiz.id, id, 90);
+      sim.grade(project.id, id, 90);
+    });
+    const binding = (await CourseBinding.findById(bindingId))!;
+    const kek = parseEncryptionKey(tool.config.KEY_ENCRYPTION_KEY!);
+    const summary = await syncBinding(
+      binding,
+      await gradeSourceFactory(new ServiceTokens(new ToolKeys(kek)))(binding),
+      {
+        queues: tool.queues,
+        credentials: engineCredentialOps({
+          publicUrl: tool.url,
+          kek,
+          documentLoader: installationDocumentLoader(tool.url),
+        }),
+        logger: silentLogger(),
+      },
+    );
+    expect(summary.newRequests).toBeGreaterThan(0);
+    expect(await IssuanceRequest.countDocuments({ bindingId, state: 'queued' })).toBe(summary.newRequests);
+
+    const admin = new Redis(redisServer.url);
+    await admin.flushall();
+    expect(await admin.dbsize()).toBe(0);
+    admin.disconnect();
+
+    const issuedBefore = await IssuanceRequest.countDocuments({ bindingId, state: 'issued' });
+    worker = await tool.startWorker();
+    await settled(issuedBefore + summary.newRequests);
+    expect(await Credential.countDocuments()).toBe(await IssuanceRequest.countDocuments({ bindingId }));
+  }, 240_000);
+
+  it('applies the regrade policy: keep flags, suspend suspends and lifts, revoke revokes', async () => {
+    const loader = installationDocumentLoader(tool.url);
+    const holders = await IssuanceRequest.find({ bindingId, state: 'issued' })
+      .sort({ learnerId: 1 })
+      .limit(3)
+      .lean();
+    const [kept, suspended, revoked] = holders.map((h) => h.learnerId);
+    const syncOnce = async () => {
+      const at = new Date();
+      await api(`/lti/api/courses/${courseUrlId}/bindings/${bindingId}/sync`, { method: 'POST' });
+      await waitFor('a sync', async () => {
+        const b = await CourseBinding.findById(bindingId).lean();
+        return b?.sync?.at && b.sync.at >= at && b.sync.status === 'ok' ? true : undefined;
+      });
+    };
+    const regrade = async (learnerId: string, policy: string) => {
+      expect(
+        (
+          await api(`/lti/api/courses/${courseUrlId}/bindings/${bindingId}`, {
+            method: 'PUT',
+            body: { regradePolicy: policy },
+          })
+        ).status,
+      ).toBe(200);
+      sim.grade(quiz.id, learnerId, 10);
+      await syncOnce();
+      return (await IssuanceRequest.findOne({ bindingId, learnerId }).lean())!;
+    };
+    const statusOk = async (learnerId: string) => {
+      const request = (await IssuanceRequest.findOne({ bindingId, learnerId }).lean())!;
+      const credential = (await Credential.findById(request._id).lean())!;
+      const result = await verifyCredential(credential.ob3, { documentLoader: loader });
+      return result.checks.find((c) => c.check === 'status')!.ok;
+    };
+
+    const k = await regrade(kept!, 'keep');
+    expect(k.state).toBe('issued');
+    expect(k.flagged).toMatch(/no longer meets the rule/);
+    expect(await statusOk(kept!)).toBe(true);
+
+    const s = await regrade(suspended!, 'suspend');
+    expect(s.state).toBe('suspended');
+    expect(await statusOk(suspended!)).toBe(false);
+
+    const r = await regrade(revoked!, 'revoke');
+    expect(r.state).toBe('revoked');
+    expect(await statusOk(revoked!)).toBe(false);
+
+    sim.grade(quiz.id, suspended!, 99);
+    await syncOnce();
+    expect((await IssuanceRequest.findOne({ bindingId, learnerId: suspended }).lean())!.state).toBe('issued');
+    expect(await statusOk(suspended!)).toBe(true);
+  }, 120_000);
+
+  it('keeps courses apart: another course cannot see or change this binding', async () => {
+    const other = await api(`/lti/api/courses/${'0'.repeat(24)}/bindings/${bindingId}/progress`);
+    expect(other.status).toBe(403);
+    const progress = await api(`/lti/api/courses/${courseUrlId}/bindings/${bindingId}/progress`);
+    expect(progress.status).toBe(200);
+    expect((progress.body.progress as { percentDone: number }).percentDone).toBe(100);
+  });
+});
