@@ -3,6 +3,7 @@ import type { Config } from '../config/env.js';
 import type { GradeSourceFactory } from '../grades/source-factory.js';
 import { gradeSourceFactory, lmsApiSources } from '../grades/source-factory.js';
 import { installationDocumentLoader } from '../issuers/resolvers.js';
+import { lmsRateLimiter } from '../lti/rate-limiter.js';
 import { ServiceTokens } from '../lti/service-token.js';
 import { ToolKeys } from '../lti/tool-keys.js';
 import type { Logger } from '../log/logger.js';
@@ -12,7 +13,7 @@ import { parseEncryptionKey } from '../security/encryption.js';
 import { engineCredentialOps } from './credential-ops.js';
 import { issueProcessor } from './issue.js';
 import { agsWriteBack } from './lms-write-back.js';
-import { credentialPageUrl } from './links.js';
+import { credentialPageUrl, learnerLinkKey, learnerPageUrl } from './links.js';
 import { notifyProcessor } from './notify.js';
 import type { CredentialOps } from './ports.js';
 import { setRetryPolicy } from './queueing.js';
@@ -48,6 +49,7 @@ export function createPipeline(
   const kek = parseEncryptionKey(config.KEY_ENCRYPTION_KEY);
   const publicUrl = config.PUBLIC_URL.replace(/\/$/, '');
   setRetryPolicy({ attempts: config.ISSUE_ATTEMPTS, backoffMs: config.ISSUE_BACKOFF_MS });
+  lmsRateLimiter.setRate(config.LMS_REQUESTS_PER_SECOND);
   const tokens = new ServiceTokens(new ToolKeys(kek));
   const credentials = engineCredentialOps({
     publicUrl,
@@ -56,6 +58,8 @@ export function createPipeline(
   });
   const mailer = createMailer(config.SMTP_URL, config.MAIL_FROM);
   const credentialUrl = (id: string) => credentialPageUrl(publicUrl, id);
+  const linkKey = learnerLinkKey(kek);
+  const learnerUrl = (ref: string) => learnerPageUrl(publicUrl, linkKey, ref, config.LEARNER_LINK_TTL_DAYS);
   const log = logger.child({ component: 'issuance' });
 
   const handlers: PipelineHandler[] = [
@@ -84,7 +88,7 @@ export function createPipeline(
     },
     {
       queue: queueNames.notify,
-      processor: notifyProcessor({ mailer, credentials, logger: log, credentialUrl }),
+      processor: notifyProcessor({ mailer, credentials, logger: log, credentialUrl, learnerUrl }),
       concurrency: 4,
     },
   ];

@@ -1,5 +1,6 @@
 import { LtiServiceError } from './errors.js';
 import type { PlatformDoc } from './models.js';
+import { KeyedRateLimiter, lmsRateLimiter, retryAfterMs } from './rate-limiter.js';
 import type { ServiceTokens } from './service-token.js';
 
 export interface ServiceResponse<T> {
@@ -7,20 +8,49 @@ export interface ServiceResponse<T> {
   next?: string;
 }
 
+export interface ServiceClientOptions {
+  timeoutMs?: number;
+  limiter?: KeyedRateLimiter;
+  /** Retries of one request after a 429, a 5xx or no answer (5xx and timeouts: reads only). */
+  maxRetries?: number;
+  /** First backoff of a retried request (doubles, with jitter); also the wait after a 429 without Retry-After. */
+  backoffMs?: number;
+  /** A Retry-After longer than this fails the call now: the job's own backoff waits instead of a held worker. */
+  maxRetryAfterMs?: number;
+}
+
 /** Largest number of pages one listing follows, so a platform that links pages in a circle cannot hold us forever. */
 export const MAX_PAGES = 1_000;
 
+const TRANSIENT = new Set([500, 502, 503, 504]);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 /**
  * Bearer calls to one platform's LTI Advantage services, retried once with a fresh token after a 401 (the
- * platform may have revoked or expired the cached one). Pages are followed through `Link: <...>; rel="next"`
- * only while they stay on the origin of the first URL, so the token never goes to another host.
+ * platform may have revoked or expired the cached one). Every request waits its turn in the platform's rate
+ * limit (LMS_REQUESTS_PER_SECOND); a 429 pauses the platform for its Retry-After, and reads that meet a 5xx or
+ * no answer are retried with exponential backoff before the error reaches the caller. Pages are followed
+ * through `Link: <...>; rel="next"` only while they stay on the origin of the first URL, so the token never
+ * goes to another host.
  */
 export class ServiceClient {
+  private readonly timeoutMs: number;
+  private readonly limiter: KeyedRateLimiter;
+  private readonly maxRetries: number;
+  private readonly backoffMs: number;
+  private readonly maxRetryAfterMs: number;
+
   constructor(
     private readonly platform: PlatformDoc,
     private readonly tokens: ServiceTokens,
-    private readonly timeoutMs = 15_000,
-  ) {}
+    options: ServiceClientOptions = {},
+  ) {
+    this.timeoutMs = options.timeoutMs ?? 15_000;
+    this.limiter = options.limiter ?? lmsRateLimiter;
+    this.maxRetries = options.maxRetries ?? 4;
+    this.backoffMs = options.backoffMs ?? 500;
+    this.maxRetryAfterMs = options.maxRetryAfterMs ?? 60_000;
+  }
 
   async call<T>(
     method: string,
@@ -29,30 +59,64 @@ export class ServiceClient {
     accept: string,
     body?: { type: string; data: unknown },
   ): Promise<ServiceResponse<T>> {
-    for (let attempt = 0; ; attempt++) {
+    const key = String(this.platform._id);
+    let refreshed = false;
+    for (let retry = 0; ; retry++) {
       const token = await this.tokens.get(this.platform, scopes);
-      const res = await fetch(url, {
-        method,
-        headers: {
-          authorization: `Bearer ${token}`,
-          accept,
-          ...(body ? { 'content-type': body.type } : {}),
-        },
-        body: body ? JSON.stringify(body.data) : undefined,
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-      if (res.status === 401 && attempt === 0) {
+      await this.limiter.acquire(key);
+      let res: Response;
+      try {
+        res = await fetch(url, {
+          method,
+          headers: {
+            authorization: `Bearer ${token}`,
+            accept,
+            ...(body ? { 'content-type': body.type } : {}),
+          },
+          body: body ? JSON.stringify(body.data) : undefined,
+          signal: AbortSignal.timeout(this.timeoutMs),
+        });
+      } catch (err) {
+        // No answer (timeout, reset): a read is safe to repeat; a write may have landed, so it is not.
+        const error = noAnswer(err, this.timeoutMs, url);
+        if (method !== 'GET' || retry >= this.maxRetries) throw error;
+        await sleep(this.backoff(retry));
+        continue;
+      }
+      if (res.status === 401 && !refreshed) {
+        refreshed = true;
         await res.body?.cancel();
         this.tokens.invalidate(this.platform, scopes);
+        retry--;
+        continue;
+      }
+      if (res.status === 429 && retry < this.maxRetries) {
+        await res.body?.cancel();
+        const wait = retryAfterMs(res.headers.get('retry-after')) ?? this.backoff(retry);
+        if (wait > this.maxRetryAfterMs)
+          throw new LtiServiceError(
+            429,
+            `rate limited; the LMS asks to wait ${Math.ceil(wait / 1000)} s`,
+            url,
+          );
+        this.limiter.pause(key, Date.now() + wait);
+        continue;
+      }
+      if (TRANSIENT.has(res.status) && method === 'GET' && retry < this.maxRetries) {
+        await res.body?.cancel();
+        await sleep(this.backoff(retry));
         continue;
       }
       const text = await res.text();
       if (!res.ok) throw new LtiServiceError(res.status, reasonOf(text, res.statusText), url);
-      return {
-        body: (text ? JSON.parse(text) : undefined) as T,
-        next: nextLink(res.headers.get('link'), url),
-      };
+      return { body: parseBody<T>(text, url), next: nextLink(res.headers.get('link'), url) };
     }
+  }
+
+  /** Exponential backoff with jitter, so retries from several workers do not arrive together. */
+  private backoff(retry: number): number {
+    const base = this.backoffMs * 2 ** retry;
+    return base / 2 + Math.random() * (base / 2);
   }
 
   /** GETs every page of a paged container and concatenates what `pick` takes from each. */
@@ -62,7 +126,10 @@ export class ServiceClient {
     for (let pages = 0; pageUrl; pages++) {
       if (pages >= MAX_PAGES) throw new LtiServiceError(508, `more than ${MAX_PAGES} pages`, url);
       const page: ServiceResponse<P> = await this.call<P>('GET', pageUrl, scopes, accept);
-      out.push(...pick(page.body));
+      const items = pick(page.body);
+      // A page whose list is not a list (a broken proxy, a changed API) must not pass as a shorter roster.
+      if (!Array.isArray(items)) throw new LtiServiceError(502, 'malformed page (no list)', pageUrl);
+      out.push(...items);
       pageUrl = page.next;
     }
     return out;
@@ -79,6 +146,23 @@ export function nextLink(header: string | null, requestUrl: string): string | un
     return target.origin === new URL(requestUrl).origin ? target.toString() : undefined;
   }
   return undefined;
+}
+
+function noAnswer(err: unknown, timeoutMs: number, url: string): LtiServiceError {
+  const name = (err as Error).name;
+  return name === 'TimeoutError' || name === 'AbortError'
+    ? new LtiServiceError(504, `no answer within ${Math.round(timeoutMs / 1000)} s`, url)
+    : new LtiServiceError(502, `unreachable (${(err as Error).message})`, url);
+}
+
+/** A body that is not JSON is the platform's fault (502), said plainly rather than as a SyntaxError. */
+function parseBody<T>(text: string, url: string): T {
+  if (!text) return undefined as T;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw new LtiServiceError(502, 'malformed response (not JSON)', url);
+  }
 }
 
 function reasonOf(text: string, fallback: string): string {

@@ -7,12 +7,14 @@ import {
   createRemoteJWKSet,
   exportJWK,
   generateKeyPair,
+  importJWK,
   jwtVerify,
   SignJWT,
   type CryptoKey,
   type JWK,
   type JWTPayload,
 } from 'jose';
+import { FaultInjector } from './faults.js';
 
 /**
  * An LTI 1.3 platform as a real HTTP server, shaped on Moodle 4.5 (URLs, answers and quirks recorded in
@@ -81,6 +83,13 @@ export interface DeepLinkReturn {
 
 const DR_TOKEN_TTL_S = 3600;
 
+/** What a simulator needs to come back as the same platform (keys, registered tools), e.g. for the demo. */
+export interface PlatformState {
+  keys: { kid: string; privateJwk: JWK; publicJwk: JWK }[];
+  tools: SimTool[];
+  nextTypeId: number;
+}
+
 export class PlatformSimulator {
   url = '';
   readonly users = new Map<string, SimUser>();
@@ -91,6 +100,8 @@ export class PlatformSimulator {
   /** Access tokens handed out; clearing it makes every service call answer 401. */
   readonly accessTokens = new Map<string, { clientId: string; scopes: string[]; expiresAt: number }>();
   tokenRequests = 0;
+  /** Failure switches: 500s, 429s, hangs, malformed pages (see faults.ts). */
+  readonly faults = new FaultInjector();
   accessTokenTtlS = 3600;
   private keys: { kid: string; privateKey: CryptoKey; publicJwk: JWK }[] = [];
   private readonly messageHints = new Map<string, PendingAuth>();
@@ -104,6 +115,7 @@ export class PlatformSimulator {
     const app = express();
     app.use(express.urlencoded({ extended: false, limit: '1mb' }));
     app.use(express.json({ type: ['application/json', 'application/*+json'], limit: '1mb' }));
+    app.use(this.faults.middleware);
     this.routes(app);
     await new Promise<void>((resolve) => {
       this.server = app.listen(0, '127.0.0.1', () => resolve());
@@ -202,6 +214,32 @@ export class PlatformSimulator {
     url.searchParams.set('openid_configuration', this.openIdConfigurationUrl);
     url.searchParams.set('registration_token', token ?? (await this.registrationToken()));
     return url.toString();
+  }
+
+  async exportState(): Promise<PlatformState> {
+    return {
+      keys: await Promise.all(
+        this.keys.map(async (k) => ({
+          kid: k.kid,
+          privateJwk: await exportJWK(k.privateKey),
+          publicJwk: k.publicJwk,
+        })),
+      ),
+      tools: [...this.tools.values()],
+      nextTypeId: this.nextTypeId,
+    };
+  }
+
+  private async importState(state: PlatformState): Promise<void> {
+    this.keys = await Promise.all(
+      state.keys.map(async (k) => ({
+        kid: k.kid,
+        privateKey: (await importJWK(k.privateJwk, 'RS256', { extractable: true })) as CryptoKey,
+        publicJwk: k.publicJwk,
+      })),
+    );
+    for (const tool of state.tools) this.tools.set(tool.clientId, tool);
+    this.nextTypeId = state.nextTypeId;
   }
 
   /** New platform signing key; the old one leaves the JWKS (as after a key rotation in the LMS). */
@@ -679,6 +717,54 @@ export class PlatformSimulator {
           .type('text')
           .send(`Invalid signature: ${(err as Error).message}`);
       }
+    });
+  }
+
+  /**
+   * Pages for a person in a browser: `/` lists the courses with their people and grades, each with a
+   * "Launch as <name>" link; `/launch` performs the LMS side of opening the tool's activity (third-party
+   * initiated login) for that person with the first active tool.
+   */
+  private humanPages(app: express.Express): void {
+    const esc = (v: unknown) =>
+      String(v).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+    app.get('/', (_req, res) => {
+      const tool = [...this.tools.values()].find((t) => t.status === 'active');
+      const courses = [...this.courses.values()].map((course) => {
+        const items = [...this.lineItems.values()].filter((i) => i.courseId === course.id);
+        const head = items.map((i) => `<th>${esc(i.label)} (/${i.scoreMaximum})</th>`).join('');
+        const rows = [...course.members].map(([userId, role]) => {
+          const user = this.users.get(userId)!;
+          const grades = items.map((i) => `<td>${esc(i.results.get(userId)?.score ?? '–')}</td>`).join('');
+          const launch = tool
+            ? `<a href="/launch?course=${encodeURIComponent(course.id)}&amp;user=${encodeURIComponent(userId)}">Launch as ${esc(user.name)}</a>`
+            : '';
+          return `<tr><td>${esc(user.name)}</td><td>${role}</td>${grades}<td>${launch}</td></tr>`;
+        });
+        return (
+          `<h2>${esc(course.title)} (${esc(course.label)})</h2>` +
+          `<table><thead><tr><th>Name</th><th>Role</th>${head}<th></th></tr></thead><tbody>${rows.join('')}</tbody></table>`
+        );
+      });
+      res
+        .type('html')
+        .send(
+          `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>LTI platform simulator</title>` +
+            `<style>body{font:15px system-ui,sans-serif;margin:2rem;max-width:60rem}table{border-collapse:collapse}` +
+            `td,th{border-bottom:1px solid #ddd;padding:.3rem .8rem;text-align:left}</style></head><body>` +
+            `<h1>LTI platform simulator</h1><p>Behaves like Moodle 4.5 towards the tool. ` +
+            (tool ? 'Open the tool as any person below.' : 'No tool is registered and active yet.') +
+            `</p>${courses.join('')}</body></html>`,
+        );
+    });
+    app.get('/launch', (req, res) => {
+      const tool = [...this.tools.values()].find((t) => t.status === 'active');
+      const courseId = String(req.query.course ?? '');
+      const userId = String(req.query.user ?? '');
+      if (!tool || !this.courses.get(courseId)?.members.has(userId))
+        return void res.status(404).type('text').send('No such person in this course, or no active tool');
+      const { url, params } = this.loginRequest(tool.clientId, userId, courseId);
+      res.redirect(302, `${url}?${new URLSearchParams(params)}`);
     });
   }
 
