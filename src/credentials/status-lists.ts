@@ -73,7 +73,7 @@ export async function allocateStatusEntries(
       const after = await StatusList.findOneAndUpdate(
         { _id: list._id },
         { $inc: { allocated: 1 } },
-        { new: true },
+        { returnDocument: 'after' },
       ).lean();
       if (after && after.allocated >= after.length * FILL_LIMIT) {
         await StatusList.updateOne({ _id: list._id }, { $set: { open: false } });

@@ -52,7 +52,7 @@ export async function saveLmsConnection(
       },
       $unset: { lastTest: 1 },
     },
-    { upsert: true, new: true },
+    { upsert: true, returnDocument: 'after' },
   ).orFail();
 }
 

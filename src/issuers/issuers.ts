@@ -96,7 +96,7 @@ export async function rotateIssuerKey(id: string, kek: Buffer): Promise<IssuerRe
     const updated = await Issuer.findOneAndUpdate(
       { _id: id, 'keys.keyId': { $ne: key.keyId } },
       { $set: { keys } },
-      { new: true },
+      { returnDocument: 'after' },
     ).lean();
     if (updated) return updated as unknown as IssuerRecord;
   }

@@ -157,7 +157,7 @@ export function dynamicRegistrationRouter(deps: LtiDeps): Router {
       const existing = await LtiPlatform.findOneAndUpdate(
         filter,
         { $set: fields, ...(deploymentId ? { $addToSet: { deploymentIds: deploymentId } } : {}) },
-        { new: true },
+        { returnDocument: 'after' },
       );
       if (!existing) {
         await LtiPlatform.create({

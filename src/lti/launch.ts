@@ -169,7 +169,7 @@ async function startSession(
             : {}),
         },
       },
-      { upsert: true, new: true },
+      { upsert: true, returnDocument: 'after' },
     );
     courseId = course._id;
     const link = claims[CLAIM.resourceLink] as { id?: unknown; title?: unknown } | undefined;

@@ -60,12 +60,12 @@ export async function updatePlatform(
   const update: Record<string, unknown> = { $set: set };
   // Two updates, each single-document and atomic: MongoDB cannot $addToSet and $pull one field at once.
   if (data.addDeploymentIds?.length) update.$addToSet = { deploymentIds: { $each: data.addDeploymentIds } };
-  let doc = await LtiPlatform.findByIdAndUpdate(id, update, { new: true });
+  let doc = await LtiPlatform.findByIdAndUpdate(id, update, { returnDocument: 'after' });
   if (doc && data.removeDeploymentIds?.length) {
     doc = await LtiPlatform.findByIdAndUpdate(
       id,
       { $pull: { deploymentIds: { $in: data.removeDeploymentIds } } },
-      { new: true },
+      { returnDocument: 'after' },
     );
   }
   return doc;

@@ -49,7 +49,7 @@ export async function updateDraft(key: string, version: number, json: unknown): 
   const updated = await Template.findOneAndUpdate(
     { key, version, status: 'draft' },
     { $set: { data: { ...data, version, status: 'draft' } } },
-    { new: true },
+    { returnDocument: 'after' },
   ).lean();
   if (!updated)
     throw new TemplateError('not_draft', `template ${key} v${version} is not a draft (or does not exist)`);
@@ -69,7 +69,7 @@ export async function publishTemplate(key: string, version: number): Promise<Sto
   const published = await Template.findOneAndUpdate(
     { key, version, status: 'draft' },
     { $set: { status: 'published', publishedAt: now, 'data.status': 'published' } },
-    { new: true },
+    { returnDocument: 'after' },
   ).lean();
   if (!published) throw new TemplateError('not_draft', `template ${key} v${version} changed meanwhile`);
   return published as unknown as StoredTemplate;
@@ -79,7 +79,7 @@ export async function archiveTemplate(key: string, version: number): Promise<Sto
   const archived = await Template.findOneAndUpdate(
     { key, version, status: 'published' },
     { $set: { status: 'archived', archivedAt: new Date(), 'data.status': 'archived' } },
-    { new: true },
+    { returnDocument: 'after' },
   ).lean();
   if (!archived) throw new TemplateError('not_published', `template ${key} v${version} is not published`);
   return archived as unknown as StoredTemplate;

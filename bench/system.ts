@@ -1,0 +1,433 @@
+/**
+ * The whole path, measured on real processes: the web process and worker processes (node + tsx loader) on
+ * private FerretDB and Redis servers, the LTI platform simulator over HTTP. Sizes come from the caller.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mongoose from 'mongoose';
+import * as vc from '@digitalbazaar/vc';
+import { checkStatus } from '@digitalbazaar/vc-bitstring-status-list';
+import { DataIntegrityProof } from '@digitalbazaar/data-integrity';
+import { cryptosuite } from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
+import { connectDatabase, disconnectDatabase } from '../src/db/connection.js';
+import '../src/db/models/index.js';
+import { CourseBinding } from '../src/courses/binding-model.js';
+import { evaluateRule, ruleSchema, type LearnerEvidence } from '../src/courses/rules.js';
+import { Credential } from '../src/credentials/credential-model.js';
+import { createIssuer } from '../src/issuers/issuers.js';
+import { installationDocumentLoader } from '../src/issuers/resolvers.js';
+import { enqueueIssue, enqueueSync } from '../src/issuance/queueing.js';
+import { IssuanceRequest } from '../src/issuance/request-model.js';
+import { createLogger } from '../src/log/logger.js';
+import { LtiCourse, LtiPlatform } from '../src/lti/models.js';
+import { createQueues } from '../src/queue/queues.js';
+import { createRedis } from '../src/queue/redis.js';
+import { parseEncryptionKey } from '../src/security/encryption.js';
+import { importTemplate, publishTemplate } from '../src/templates/lifecycle.js';
+import { freePort } from '../scripts/services/process.js';
+import { startLocalServices } from '../scripts/services/index.js';
+import { Browser, readForm } from '../test/simulator/browser.js';
+import { PlatformSimulator } from '../test/simulator/platform.js';
+import { atLeast, atMost, median, percentile, type Figure } from './figures.js';
+
+export interface SystemSizes {
+  pipelineLearners: number;
+  syncLearners: number;
+  syncItems: number;
+  ruleLearners: number;
+  verifications: number;
+  launches: number;
+}
+
+interface Proc {
+  child: ChildProcess;
+  port: number;
+  peakRssMb(): number;
+  stop(): Promise<void>;
+}
+
+/** Peak resident set (VmHWM) of a process, in MB, from /proc. */
+function peakRss(pid: number | undefined): number {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
+  } catch {
+    return 0;
+  }
+}
+
+async function waitReady(port: number, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await fetch(`http://127.0.0.1:${port}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`process on port ${port} not ready`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function startProcess(
+  entry: string,
+  env: Record<string, string>,
+  portVar: string,
+  fixedPort?: number,
+): Promise<Proc> {
+  const port = fixedPort ?? (await freePort());
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env, [portVar]: String(port) },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  let peak = 0;
+  const sampler = setInterval(() => (peak = Math.max(peak, peakRss(child.pid))), 500);
+  await waitReady(port);
+  return {
+    child,
+    port,
+    peakRssMb: () => Math.max(peak, peakRss(child.pid)),
+    stop: async () => {
+      clearInterval(sampler);
+      peak = Math.max(peak, peakRss(child.pid));
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 1_800_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export async function systemFigures(
+  sizes: SystemSizes,
+  baselines: { rawPairsPerSecond: number },
+  log: (line: string) => void,
+): Promise<Figure[]> {
+  const figures: Figure[] = [];
+  const dataDir = await mkdtemp(join(tmpdir(), 'credbridge-bench-'));
+  const services = await startLocalServices({ dataDir, fresh: true, isolated: true, log: () => undefined });
+  const webPort = await freePort();
+  const publicUrl = `http://127.0.0.1:${webPort}`;
+  const env: Record<string, string> = {
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    HOST: '127.0.0.1',
+    MONGODB_URI: services.env.MONGODB_URI.replace(/\/[^/]*$/, '/bench'),
+    REDIS_URL: services.env.REDIS_URL,
+    QUEUE_PREFIX: 'bench',
+    PUBLIC_URL: publicUrl,
+    KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    ADMIN_API_TOKEN: randomBytes(24).toString('hex'),
+    RECONCILE_INTERVAL_MS: '600000',
+    SYNC_DEBOUNCE_MS: '0',
+    // The benchmark is the only client: lift the per-client limits of the public endpoints.
+    RATE_LIMIT_DISABLED: 'true',
+  };
+  const procs: Proc[] = [];
+  const logger = createLogger('bench', 'silent');
+  const sim = await new PlatformSimulator().start();
+  try {
+    await connectDatabase(env.MONGODB_URI!, logger);
+    const redis = createRedis(env.REDIS_URL!, 'client', logger);
+    const queues = createQueues(redis, env.QUEUE_PREFIX!);
+    const web = await startProcess('src/server.ts', env, 'PORT', webPort);
+    procs.push(web);
+    const startWorker = async () => {
+      const w = await startProcess('src/worker.ts', env, 'WORKER_HEALTH_PORT');
+      procs.push(w);
+      return w;
+    };
+
+    const kek = parseEncryptionKey(env.KEY_ENCRYPTION_KEY!);
+    const templateJson = JSON.parse(readFileSync('config/templates/applied-data-analysis.json', 'utf8'));
+    await createIssuer({
+      id: 'bench',
+      profile: templateJson.awardingBodies[0],
+      publicUrl,
+      kek,
+      isDefault: true,
+    });
+    const draft = await importTemplate(templateJson);
+    await publishTemplate(draft.key, draft.version);
+
+    // --- rule evaluation alone --------------------------------------------------------------------------
+    const items = Array.from({ length: sizes.syncItems }, (_, i) => `item-${i}`);
+    const rule = ruleSchema.parse({
+      outcomes: [0, 1, 2].map((outcome) => ({
+        outcome,
+        evidence: items
+          .filter((_, i) => i % 3 === outcome)
+          .map((itemId) => ({ kind: 'assessment', itemId, threshold: { unit: 'percent', value: 50 } })),
+      })),
+    });
+    const learners: LearnerEvidence[] = Array.from({ length: sizes.ruleLearners }, (_, l) => ({
+      scores: Object.fromEntries(items.map((id, i) => [id, { score: (l * 7 + i * 13) % 101, max: 100 }])),
+      activities: {},
+      competencies: {},
+    }));
+    const ruleRuns: number[] = [];
+    for (let run = 0; run < 5; run++) {
+      const start = performance.now();
+      let qualified = 0;
+      for (const l of learners) if (evaluateRule(rule, l).qualified) qualified++;
+      ruleRuns.push(learners.length / ((performance.now() - start) / 1000));
+      if (qualified < 0) throw new Error('unreachable');
+    }
+    figures.push(
+      atLeast(
+        'rule evaluation (target: >= 200000 learner-rules/s)',
+        'learner-rules/s',
+        median(ruleRuns),
+        null,
+        200_000,
+      ),
+    );
+    log(`rules: ${Math.round(median(ruleRuns))} learner-rules/s`);
+
+    // --- LTI: register the tool with the simulator, then launch --------------------------------------------
+    const registration = await new Browser().get(await sim.registrationUrl(`${publicUrl}/lti/register`));
+    if (registration.status !== 200) throw new Error(`registration failed: ${registration.status}`);
+    const clientId = [...sim.tools.values()][0]!.clientId;
+    sim.activateTool(clientId);
+    sim.addUser('3', 'Terry Teacher');
+    sim.addCourse('2', 'Benchmark Course', 'BENCH');
+    sim.enrol('2', '3', 'Instructor');
+
+    const launchTimes: number[] = [];
+    for (let i = 0; i < sizes.launches; i++) {
+      const browser = new Browser();
+      const start = performance.now();
+      const { url, params } = sim.loginRequest(clientId, '3', '2');
+      const form = readForm(await browser.get(`${url}?${new URLSearchParams(params)}`));
+      const page = await browser.post(form.action, form.fields);
+      if (page.status !== 200) throw new Error(`launch failed: ${page.status}`);
+      launchTimes.push(performance.now() - start);
+    }
+    const steady = launchTimes.slice(Math.min(3, launchTimes.length - 1));
+    figures.push(
+      atMost(
+        'LTI login + launch p50 (no bare-ltijs baseline, see docs/performance.md)',
+        'ms',
+        percentile(steady, 50),
+        null,
+        null,
+      ),
+    );
+    figures.push(
+      atMost(
+        'LTI login + launch p95 (no bare-ltijs baseline, see docs/performance.md)',
+        'ms',
+        percentile(steady, 95),
+        null,
+        null,
+      ),
+    );
+    log(`launch: p50 ${Math.round(percentile(steady, 50))} ms, p95 ${Math.round(percentile(steady, 95))} ms`);
+
+    // --- grade sync over HTTP: paged NRPS + AGS; nobody qualifies, so only sync work is measured ------------
+    const worker = await startWorker();
+    const lineItems = items.map((label) => sim.addLineItem('2', label, { clientId, scoreMaximum: 100 }));
+    for (let l = 0; l < sizes.syncLearners; l++) {
+      const id = String(10_000 + l);
+      sim.addUser(id, `Learner ${id}`);
+      sim.enrol('2', id, 'Learner');
+      for (const [i, item] of lineItems.entries()) sim.grade(item.id, id, (l + i) % 50);
+    }
+    const course = (await LtiCourse.findOne({ contextId: '2' }).lean())!;
+    const platform = (await LtiPlatform.findOne().lean())!;
+    const typeId = sim.tool(clientId).typeId;
+    const itemUrl = (id: number) =>
+      `${sim.url}/mod/lti/services.php/2/lineitems/${id}/lineitem?type_id=${typeId}`;
+    const syncBindingDoc = await CourseBinding.create({
+      platformId: String(platform._id),
+      deploymentId: platform.deploymentIds[0],
+      contextId: '2',
+      courseId: String(course._id),
+      templateId: draft.key,
+      templateVersion: draft.version,
+      issuerId: 'bench',
+      rule: {
+        outcomes: [0, 1, 2].map((outcome) => ({
+          outcome,
+          evidence: lineItems
+            .filter((_, i) => i % 3 === outcome)
+            .map((li) => ({
+              kind: 'assessment',
+              itemId: itemUrl(li.id),
+              threshold: { unit: 'percent', value: 50 },
+            })),
+        })),
+      },
+      source: { kind: 'ags', lineItemsUrl: course.lineItemsUrl, membershipsUrl: course.membershipsUrl },
+    });
+    const syncOnce = async () => {
+      const before = new Date();
+      const start = performance.now();
+      await enqueueSync(queues, String(syncBindingDoc._id));
+      let sync: {
+        status?: string | null;
+        at?: Date | null;
+        newRequests?: number | null;
+        learners?: number | null;
+      } = {};
+      await until('grade sync', async () => {
+        sync = (await CourseBinding.findById(syncBindingDoc._id).lean())?.sync ?? {};
+        return !!sync.at && sync.at >= before && sync.status !== 'running';
+      });
+      if (sync.status !== 'ok' || sync.learners !== sizes.syncLearners)
+        throw new Error(`sync: ${JSON.stringify(sync)}`);
+      return { seconds: (performance.now() - start) / 1000, newRequests: sync.newRequests ?? 0 };
+    };
+    const first = await syncOnce();
+    const again = await syncOnce();
+    const requestsAfter = await IssuanceRequest.countDocuments({ bindingId: String(syncBindingDoc._id) });
+    figures.push(
+      atMost(
+        `grade sync, first full sync of ${sizes.syncLearners} learners x ${sizes.syncItems} items (target: <= 15 s)`,
+        's',
+        first.seconds,
+        null,
+        15,
+      ),
+    );
+    figures.push(
+      atMost(
+        `grade sync, no-change re-sync (ratio to the first; target <= 0.333; enqueued ${again.newRequests + requestsAfter})`,
+        's',
+        again.seconds,
+        first.seconds,
+        again.newRequests + requestsAfter === 0 ? 0.333 : 0,
+      ),
+    );
+    log(`sync: first ${first.seconds.toFixed(2)} s, re-sync ${again.seconds.toFixed(2)} s`);
+    const syncWorkerPeak = worker.peakRssMb();
+    await worker.stop();
+
+    // --- pipeline: requests in the outbox to signed, stored credentials -----------------------------------
+    const workerPeaks: number[] = [syncWorkerPeak];
+    for (const workers of [1, 2]) {
+      const binding = await CourseBinding.create({
+        platformId: String(platform._id),
+        deploymentId: platform.deploymentIds[0],
+        contextId: `pipeline-${workers}`,
+        courseId: `pipeline-${workers}`,
+        templateId: draft.key,
+        templateVersion: draft.version,
+        issuerId: 'bench',
+        rule: { outcomes: [{ outcome: 0, evidence: [{ kind: 'courseCompletion' }] }] },
+        source: { kind: 'manual' },
+      });
+      const ids = Array.from({ length: sizes.pipelineLearners }, () => randomUUID());
+      await IssuanceRequest.insertMany(
+        ids.map((id, i) => ({
+          _id: id,
+          bindingId: String(binding._id),
+          platformId: String(platform._id),
+          deploymentId: platform.deploymentIds[0],
+          contextId: `pipeline-${workers}`,
+          learnerId: `learner-${i}`,
+          learner: { name: `Learner ${i}`, gradable: false },
+          state: 'queued',
+        })),
+      );
+      const running = await Promise.all(Array.from({ length: workers }, () => startWorker()));
+      const start = performance.now();
+      await enqueueIssue(queues, ids);
+      await until(
+        'pipeline batch',
+        async () =>
+          (await IssuanceRequest.countDocuments({ bindingId: String(binding._id), state: 'issued' })) ===
+          ids.length,
+      );
+      const rate = ids.length / ((performance.now() - start) / 1000);
+      figures.push(
+        atLeast(
+          `pipeline, ${ids.length} credentials (OB3 + ELM) with ${workers} worker process${workers > 1 ? 'es' : ''} (ratio to raw single-process signing; target >= ${workers === 1 ? 0.8 : 1.5})`,
+          'credentials/s',
+          rate,
+          baselines.rawPairsPerSecond,
+          workers === 1 ? 0.8 : 1.5,
+        ),
+      );
+      log(`pipeline x${workers}: ${rate.toFixed(1)} credentials/s`);
+      for (const w of running) {
+        workerPeaks.push(w.peakRssMb());
+        await w.stop();
+      }
+    }
+    figures.push(
+      atMost('worker peak resident memory (target: <= 400 MB)', 'MB', Math.max(...workerPeaks), null, 400),
+    );
+
+    // --- verification: the public endpoint against raw @digitalbazaar/vc ---------------------------------
+    const docs = (
+      await Credential.find()
+        .limit(Math.max(1, Math.ceil(sizes.verifications / 2)))
+        .lean()
+    ).flatMap((c) => [c.ob3, c.elm]);
+    const loader = installationDocumentLoader(publicUrl);
+    const suite = new DataIntegrityProof({ cryptosuite });
+    const rawStart = performance.now();
+    for (const credential of docs) {
+      const r = await vc.verifyCredential({
+        credential,
+        suite,
+        documentLoader: loader,
+        checkStatus: (o: object) => checkStatus(o as never),
+      });
+      if (!r.verified) throw new Error('raw verification failed');
+    }
+    const rawRate = docs.length / ((performance.now() - rawStart) / 1000);
+    let next = 0;
+    const endpointStart = performance.now();
+    await Promise.all(
+      Array.from({ length: 4 }, async () => {
+        for (let i = next++; i < docs.length; i = next++) {
+          const res = await fetch(`${publicUrl}/credentials/verify`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ verifiableCredential: docs[i] }),
+          });
+          const body = (await res.json()) as { verified?: boolean };
+          if (!res.ok || !body.verified)
+            throw new Error(`verify endpoint: ${res.status} ${JSON.stringify(body)}`);
+        }
+      }),
+    );
+    const endpointRate = docs.length / ((performance.now() - endpointStart) / 1000);
+    figures.push(
+      atLeast(
+        'public verify endpoint (ratio to raw @digitalbazaar/vc verify; target >= 0.8)',
+        'credentials/s',
+        endpointRate,
+        rawRate,
+        0.8,
+      ),
+    );
+    log(`verify: endpoint ${endpointRate.toFixed(1)}/s, raw ${rawRate.toFixed(1)}/s`);
+    figures.push(atMost('web peak resident memory (target: <= 300 MB)', 'MB', web.peakRssMb(), null, 300));
+
+    await queues.close();
+    redis.disconnect();
+    return figures;
+  } finally {
+    for (const p of procs) await p.stop().catch(() => undefined);
+    await sim.stop();
+    await mongoose.connection.db?.dropDatabase().catch(() => undefined);
+    await disconnectDatabase().catch(() => undefined);
+    await services.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
