@@ -48,6 +48,7 @@ export const envSchema = z.object({
   SYNC_ACTIVE_DAYS: positiveInt.default(14),
   SYNC_DEBOUNCE_MS: z.coerce.number().int().min(0).default(30_000),
   LMS_REQUESTS_PER_SECOND: positiveInt.max(1_000).default(10),
+  LMS_TIMEOUT_MS: positiveInt.min(100).default(15_000),
   SMTP_URL: z
     .string()
     .regex(/^smtps?:\/\/.+/, 'must be an smtp:// or smtps:// URL')

@@ -3,7 +3,7 @@ import type { Config } from '../config/env.js';
 import type { GradeSourceFactory } from '../grades/source-factory.js';
 import { gradeSourceFactory, lmsApiSources } from '../grades/source-factory.js';
 import { installationDocumentLoader } from '../issuers/resolvers.js';
-import { lmsRateLimiter } from '../lti/rate-limiter.js';
+import { configureServiceClients } from '../lti/service-client.js';
 import { ServiceTokens } from '../lti/service-token.js';
 import { ToolKeys } from '../lti/tool-keys.js';
 import type { Logger } from '../log/logger.js';
@@ -49,7 +49,10 @@ export function createPipeline(
   const kek = parseEncryptionKey(config.KEY_ENCRYPTION_KEY);
   const publicUrl = config.PUBLIC_URL.replace(/\/$/, '');
   setRetryPolicy({ attempts: config.ISSUE_ATTEMPTS, backoffMs: config.ISSUE_BACKOFF_MS });
-  lmsRateLimiter.setRate(config.LMS_REQUESTS_PER_SECOND);
+  configureServiceClients({
+    requestsPerSecond: config.LMS_REQUESTS_PER_SECOND,
+    timeoutMs: config.LMS_TIMEOUT_MS,
+  });
   const tokens = new ServiceTokens(new ToolKeys(kek));
   const credentials = engineCredentialOps({
     publicUrl,

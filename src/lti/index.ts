@@ -11,7 +11,7 @@ import type { LtiDeps } from './deps.js';
 import { dynamicRegistrationRouter } from './dynamic-registration.js';
 import { launchRouter } from './launch.js';
 import { PlatformJwks, type PlatformJwksOptions } from './platform-jwks.js';
-import { lmsRateLimiter } from './rate-limiter.js';
+import { configureServiceClients } from './service-client.js';
 import { ServiceTokens } from './service-token.js';
 import { loadSession } from './session.js';
 import { emptyTemplateCatalog, type TemplateCatalog } from './template-catalog.js';
@@ -30,7 +30,10 @@ export function createLti({ config, logger, templates, jwks, onLaunch }: LtiOpti
   if (!config.KEY_ENCRYPTION_KEY)
     throw new Error('KEY_ENCRYPTION_KEY is required for LTI (tool keys are stored encrypted)');
   const toolKeys = new ToolKeys(parseEncryptionKey(config.KEY_ENCRYPTION_KEY));
-  lmsRateLimiter.setRate(config.LMS_REQUESTS_PER_SECOND);
+  configureServiceClients({
+    requestsPerSecond: config.LMS_REQUESTS_PER_SECOND,
+    timeoutMs: config.LMS_TIMEOUT_MS,
+  });
   return {
     config,
     logger: logger.child({ component: 'lti' }),

@@ -23,6 +23,14 @@ export interface ServiceClientOptions {
 export const MAX_PAGES = 1_000;
 
 const TRANSIENT = new Set([500, 502, 503, 504]);
+
+let defaultTimeoutMs = 15_000;
+
+/** Set once at start from LMS_REQUESTS_PER_SECOND and LMS_TIMEOUT_MS. */
+export function configureServiceClients(settings: { requestsPerSecond: number; timeoutMs: number }): void {
+  lmsRateLimiter.setRate(settings.requestsPerSecond);
+  defaultTimeoutMs = settings.timeoutMs;
+}
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -45,7 +53,7 @@ export class ServiceClient {
     private readonly tokens: ServiceTokens,
     options: ServiceClientOptions = {},
   ) {
-    this.timeoutMs = options.timeoutMs ?? 15_000;
+    this.timeoutMs = options.timeoutMs ?? defaultTimeoutMs;
     this.limiter = options.limiter ?? lmsRateLimiter;
     this.maxRetries = options.maxRetries ?? 4;
     this.backoffMs = options.backoffMs ?? 500;
