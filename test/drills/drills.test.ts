@@ -1,0 +1,75 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import {
+  databaseOutageDrill,
+  gracefulShutdownDrill,
+  lmsTroubleDrill,
+  redisLossDrill,
+  workerCrashDrill,
+  type DrillResult,
+} from './drills.js';
+import { orphanCredentials, startDrillWorld, type DrillWorld } from './world.js';
+
+/**
+ * The failure drills at a small size, on private servers (the database and Redis are stopped and flushed).
+ * `npm run drills` runs the same drills at the issue's sizes.
+ */
+let world: DrillWorld;
+beforeAll(async () => {
+  world = await startDrillWorld();
+}, 120_000);
+afterAll(async () => {
+  await world?.close();
+}, 60_000);
+
+function expectExactlyOnce(result: DrillResult) {
+  const t = result.tally;
+  expect({ ...t, verified: t.verified > 0 }).toEqual({
+    learners: t.learners,
+    issued: t.learners,
+    open: 0,
+    failed: 0,
+    credentials: t.learners,
+    duplicateLearners: 0,
+    missing: 0,
+    verified: true,
+    verifyFailures: 0,
+  });
+}
+
+describe('failure drills (small)', () => {
+  it('worker crash: SIGKILL three times mid-batch, exactly one credential per learner', async () => {
+    expectExactlyOnce(await workerCrashDrill(world, 40));
+  }, 240_000);
+
+  it('Redis loss: FLUSHALL and a restart mid-batch, the reconciler restores every request', async () => {
+    expectExactlyOnce(await redisLossDrill(world, 30));
+  }, 240_000);
+
+  it('database outage: readiness says not-ready, then ready again; the batch completes', async () => {
+    const result = await databaseOutageDrill(world, 30, 4_000);
+    expect(result.notes.readyDuring).toEqual([503]);
+    expect(result.notes.readyAgainAfterMs).toBeGreaterThanOrEqual(0);
+    expectExactlyOnce(result);
+  }, 240_000);
+
+  it('LMS trouble: retried through 500, 429 and a hang; nothing issued on partial data, the reason shown', async () => {
+    const result = await lmsTroubleDrill(world, 20);
+    expectExactlyOnce(result);
+    expect(result.notes.transientFaultsServed).toBe(4);
+    expect(result.notes.partialStatus).toBe('partial');
+    expect(JSON.stringify(result.notes.partialProblems)).toMatch(/malformed/);
+    expect(result.notes.requestsOnPartialData).toBe(0);
+    expectExactlyOnce({ ...result, tally: result.notes.afterRecovery as DrillResult['tally'] });
+  }, 240_000);
+
+  it('graceful shutdown: SIGTERM mid-batch leaves nothing half-done and loses nothing', async () => {
+    const result = await gracefulShutdownDrill(world, 30);
+    expect(result.notes.exits).toEqual([0, 0]);
+    expect(result.notes.signingAfterExit).toBe(0);
+    expectExactlyOnce(result);
+  }, 240_000);
+
+  it('no credential exists without its request anywhere in the database', async () => {
+    expect(await orphanCredentials()).toBe(0);
+  });
+});

@@ -1,0 +1,179 @@
+import { Redis } from 'ioredis';
+import { IssuanceRequest } from '../../src/issuance/request-model.js';
+import { bindingSync, randomBetween, type DrillWorld, type Tally } from './world.js';
+
+/**
+ * The failure drills, shared by the test suite (small sizes) and `npm run drills` (full sizes). Each breaks
+ * one thing in the middle of a batch and returns what it saw; the caller checks exactly-once.
+ */
+export interface DrillResult {
+  name: string;
+  tally: Tally;
+  ms: number;
+  notes: Record<string, unknown>;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const timeoutFor = (learners: number) => 120_000 + learners * 400;
+
+async function stopWorkers(world: DrillWorld, signal: NodeJS.Signals) {
+  const running = world.workers.splice(0);
+  for (const w of running) w.child.kill(signal);
+  return Promise.all(running.map((w) => w.exited));
+}
+
+/** Worker processes SIGKILLed `kills` times at random moments of the batch, and restarted each time. */
+export async function workerCrashDrill(world: DrillWorld, learners: number, kills = 3): Promise<DrillResult> {
+  const started = Date.now();
+  await world.startWorkers(2);
+  const batch = await world.newBatch('crash', learners);
+  await world.sync(batch);
+  const killedAt: number[] = [];
+  for (let k = 0; k < kills; k++) {
+    // A random point of the batch: after a random share of the learners is issued, plus a random jitter.
+    await world.waitIssued(
+      batch,
+      Math.floor(((k + Math.random()) / (kills + 1)) * learners),
+      timeoutFor(learners),
+    );
+    await sleep(randomBetween(0, 400));
+    const victim = world.workers.splice(randomBetween(0, world.workers.length), 1)[0]!;
+    victim.child.kill('SIGKILL');
+    await victim.exited;
+    killedAt.push(await IssuanceRequest.countDocuments({ bindingId: batch.bindingId, state: 'issued' }));
+    await world.startWorkers(1);
+  }
+  const tally = await world.settle(batch, timeoutFor(learners));
+  await stopWorkers(world, 'SIGTERM');
+  return { name: 'worker crash', tally, ms: Date.now() - started, notes: { killedWhenIssued: killedAt } };
+}
+
+/** FLUSHALL in the middle of the batch, then a Redis restart (empty) a little later. */
+export async function redisLossDrill(world: DrillWorld, learners: number): Promise<DrillResult> {
+  const started = Date.now();
+  await world.startWorkers(2);
+  const batch = await world.newBatch('redis', learners);
+  await world.sync(batch);
+  await world.waitIssued(batch, Math.floor(learners / 4), timeoutFor(learners));
+  const admin = new Redis(world.redis.url, { maxRetriesPerRequest: 1 });
+  await admin.flushall();
+  admin.disconnect();
+  const flushedAt = await IssuanceRequest.countDocuments({ bindingId: batch.bindingId, state: 'issued' });
+  await world.waitIssued(batch, Math.floor(learners / 2), 15_000);
+  await world.redis.stop();
+  await sleep(1_000);
+  await world.redis.start();
+  const restartedAt = await IssuanceRequest.countDocuments({ bindingId: batch.bindingId, state: 'issued' });
+  const tally = await world.settle(batch, timeoutFor(learners));
+  await stopWorkers(world, 'SIGTERM');
+  return { name: 'redis loss', tally, ms: Date.now() - started, notes: { flushedAt, restartedAt } };
+}
+
+/**
+ * The database stopped for `outageMs` mid-batch: the web's /readyz must say not-ready during the outage and
+ * ready again after it without a restart; workers back off and finish the batch.
+ */
+export async function databaseOutageDrill(
+  world: DrillWorld,
+  learners: number,
+  outageMs: number,
+): Promise<DrillResult> {
+  const started = Date.now();
+  await world.startWorkers(2);
+  const batch = await world.newBatch('db', learners);
+  await world.sync(batch);
+  await world.waitIssued(batch, Math.floor(learners / 4), timeoutFor(learners));
+  const stoppedAt = await IssuanceRequest.countDocuments({ bindingId: batch.bindingId, state: 'issued' });
+  await world.db.stop();
+  const down = Date.now();
+  const readyDuring: number[] = [];
+  while (Date.now() - down < outageMs) {
+    readyDuring.push((await fetch(`${world.tool.url}/readyz`).catch(() => undefined))?.status ?? 0);
+    await sleep(500);
+  }
+  await world.db.start();
+  let recoveredMs = -1;
+  for (const back = Date.now(); Date.now() - back < 60_000; await sleep(250)) {
+    if ((await fetch(`${world.tool.url}/readyz`).catch(() => undefined))?.status === 200) {
+      recoveredMs = Date.now() - back;
+      break;
+    }
+  }
+  const tally = await world.settle(batch, timeoutFor(learners));
+  await stopWorkers(world, 'SIGTERM');
+  return {
+    name: 'database outage',
+    tally,
+    ms: Date.now() - started,
+    notes: { stoppedAt, outageMs, readyDuring: [...new Set(readyDuring)], readyAgainAfterMs: recoveredMs },
+  };
+}
+
+/**
+ * The LMS misbehaves during grade sync: 500s, a 429 with Retry-After, a hang past the timeout (all retried
+ * and the batch issued); then a course whose results stay malformed: nothing issued, the binding's sync
+ * status names the problem for the instructor, and the next sync after the LMS recovers issues them all.
+ */
+export async function lmsTroubleDrill(world: DrillWorld, learners: number): Promise<DrillResult> {
+  const started = Date.now();
+  const { sim } = world;
+  await world.startWorkers(1);
+  const batch = await world.newBatch('lms', learners);
+  sim.faults.inject(/\/memberships$/, { kind: 'status', status: 500 }, 2);
+  sim.faults.inject(/\/lineitems$/, { kind: 'status', status: 429, headers: { 'retry-after': '1' } }, 1);
+  sim.faults.inject(/\/results$/, { kind: 'hang', ms: 3_000 }, 1);
+  await world.sync(batch);
+  const tally = await world.settle(batch, timeoutFor(learners));
+  const transientHits = sim.faults.hits.length;
+
+  const broken = await world.newBatch('lms-broken', Math.max(5, Math.floor(learners / 4)));
+  sim.faults.clear();
+  sim.faults.inject(/\/results$/, { kind: 'malformed', body: '<html>502 proxy error</html>' }, 1_000);
+  await world.sync(broken);
+  let partial = await bindingSync(broken);
+  for (const deadline = Date.now() + 60_000; partial?.status !== 'partial' && Date.now() < deadline;) {
+    await sleep(300);
+    partial = await bindingSync(broken);
+  }
+  const issuedOnPartial = await IssuanceRequest.countDocuments({ bindingId: broken.bindingId });
+  sim.faults.clear();
+  await world.sync(broken);
+  const recovered = await world.settle(broken, timeoutFor(learners));
+  await stopWorkers(world, 'SIGTERM');
+  return {
+    name: 'LMS trouble',
+    tally,
+    ms: Date.now() - started,
+    notes: {
+      transientFaultsServed: transientHits,
+      partialStatus: partial?.status,
+      partialProblems: partial?.problems,
+      requestsOnPartialData: issuedOnPartial,
+      afterRecovery: recovered,
+    },
+  };
+}
+
+/** SIGTERM to every worker mid-batch: each exits cleanly with nothing left half-done; restarted, all finish. */
+export async function gracefulShutdownDrill(world: DrillWorld, learners: number): Promise<DrillResult> {
+  const started = Date.now();
+  await world.startWorkers(2);
+  const batch = await world.newBatch('sigterm', learners);
+  await world.sync(batch);
+  await world.waitIssued(batch, Math.floor(learners / 3), timeoutFor(learners));
+  const exits = await stopWorkers(world, 'SIGTERM');
+  const signingAfterExit = await IssuanceRequest.countDocuments({
+    bindingId: batch.bindingId,
+    state: 'signing',
+  });
+  const issuedAtStop = await IssuanceRequest.countDocuments({ bindingId: batch.bindingId, state: 'issued' });
+  await world.startWorkers(1);
+  const tally = await world.settle(batch, timeoutFor(learners));
+  await stopWorkers(world, 'SIGTERM');
+  return {
+    name: 'graceful shutdown',
+    tally,
+    ms: Date.now() - started,
+    notes: { exits, signingAfterExit, issuedAtStop },
+  };
+}

@@ -1,0 +1,260 @@
+import { randomInt } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Types } from 'mongoose';
+import { enableTemplate } from '../../src/courses/bindings.js';
+import { CourseBinding } from '../../src/courses/binding-model.js';
+import { Credential } from '../../src/credentials/credential-model.js';
+import { verifyCredential } from '../../src/credentials/verifier.js';
+import { enqueueSync } from '../../src/issuance/queueing.js';
+import { IssuanceRequest } from '../../src/issuance/request-model.js';
+import { createIssuer } from '../../src/issuers/issuers.js';
+import { installationDocumentLoader } from '../../src/issuers/resolvers.js';
+import { LtiPlatform } from '../../src/lti/models.js';
+import { parseEncryptionKey } from '../../src/security/encryption.js';
+import { importTemplate, publishTemplate } from '../../src/templates/lifecycle.js';
+import { findFerretDB, startFerretDB, startMongoMemoryServer } from '../../scripts/services/ferretdb.js';
+import { findRedisServer, startRedis } from '../../scripts/services/redis.js';
+import type { ServiceHandle } from '../../scripts/services/types.js';
+import type { RunningProcess } from '../helpers/processes.js';
+import { startTool, type ToolUnderTest } from '../helpers/tool.js';
+import { Browser } from '../simulator/browser.js';
+import { PlatformSimulator, type SimLineItem } from '../simulator/platform.js';
+
+/**
+ * The world a failure drill breaks: private MongoDB-compatible server and Redis (stopped, flushed and
+ * restarted at will without touching any other test), the web app in this process, real worker processes,
+ * and the LTI platform simulator as the LMS. A batch is one course of N learners who all qualify, synced
+ * through the worker exactly as in production.
+ */
+export interface Batch {
+  label: string;
+  bindingId: string;
+  learners: string[];
+  courseId: string;
+  quiz: SimLineItem;
+}
+
+export interface Tally {
+  learners: number;
+  issued: number;
+  open: number;
+  failed: number;
+  credentials: number;
+  duplicateLearners: number;
+  missing: number;
+  verified: number;
+  verifyFailures: number;
+}
+
+export interface DrillWorld {
+  tool: ToolUnderTest;
+  sim: PlatformSimulator;
+  db: ServiceHandle;
+  redis: ServiceHandle;
+  workers: RunningProcess[];
+  startWorkers(n: number): Promise<RunningProcess[]>;
+  /** A new course of `learners` qualifying learners with its binding; not synced yet. */
+  newBatch(label: string, learners: number): Promise<Batch>;
+  sync(batch: Batch): Promise<void>;
+  /** Resolves once `count` requests of the batch are issued (or the timeout passes). */
+  waitIssued(batch: Batch, count: number, timeoutMs: number): Promise<void>;
+  /** Polls until no request of the batch is open; fails after `timeoutMs`. */
+  settle(batch: Batch, timeoutMs: number): Promise<Tally>;
+  close(): Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export const randomBetween = (min: number, max: number) => min + randomInt(Math.max(1, max - min));
+
+export async function startDrillWorld(
+  options: { log?: (line: string) => void; env?: Record<string, string> } = {},
+): Promise<DrillWorld> {
+  const log = options.log ?? (() => undefined);
+  const dir = await mkdtemp(join(tmpdir(), 'credbridge-drill-'));
+  const redis = await startRedis(await findRedisServer(log), join(dir, 'redis'));
+  const ferret = await findFerretDB(log);
+  const db = ferret
+    ? await startFerretDB(ferret, join(dir, 'db'))
+    : await startMongoMemoryServer(join(dir, 'db'));
+  const tool = await startTool({
+    MONGODB_URI: db.url.replace(/\/[^/]*$/, '/drills'),
+    REDIS_URL: redis.url,
+    ISSUE_ATTEMPTS: '8',
+    ISSUE_BACKOFF_MS: '500',
+    ISSUE_CLAIM_TIMEOUT_MS: '4000',
+    RECONCILE_INTERVAL_MS: '2000',
+    JOB_LOCK_MS: '4000',
+    WORKER_CONCURRENCY: '4',
+    SHUTDOWN_TIMEOUT_MS: '20000',
+    LMS_REQUESTS_PER_SECOND: '200',
+    LMS_TIMEOUT_MS: '1500',
+    ...options.env,
+  });
+  const sim = await new PlatformSimulator().start();
+  await new Browser().get(await sim.registrationUrl(`${tool.url}/lti/register`));
+  const clientId = [...sim.tools.values()][0]!.clientId;
+  sim.activateTool(clientId);
+  const platform = (await LtiPlatform.findOne({ issuer: sim.issuer }).lean())!;
+
+  const template = JSON.parse(readFileSync('config/templates/applied-data-analysis.json', 'utf8')) as Record<
+    string,
+    unknown
+  >;
+  await createIssuer({
+    id: 'drill-university',
+    profile: (template.awardingBodies as Record<string, unknown>[])[0] as never,
+    publicUrl: tool.url,
+    kek: parseEncryptionKey(tool.config.KEY_ENCRYPTION_KEY!),
+    isDefault: true,
+  });
+  const draft = await importTemplate(template);
+  await publishTemplate(draft.key, draft.version);
+  const loader = installationDocumentLoader(tool.url);
+  let nextCourse = 100;
+  const workers: RunningProcess[] = [];
+  const services = `${sim.url}/mod/lti/services.php`;
+
+  const openCount = (bindingId: string) =>
+    IssuanceRequest.countDocuments({ bindingId, state: { $in: ['queued', 'signing'] } });
+
+  const world: DrillWorld = {
+    tool,
+    sim,
+    db,
+    redis,
+    workers,
+    async startWorkers(n) {
+      const started = await Promise.all(Array.from({ length: n }, () => tool.startWorker()));
+      workers.push(...started);
+      return started;
+    },
+    async newBatch(label, learners) {
+      const courseId = String(nextCourse++);
+      const typeId = sim.tool(clientId).typeId;
+      sim.addCourse(courseId, `Drill ${label}`);
+      const quiz = sim.addLineItem(courseId, 'Quiz', { clientId, scoreMaximum: 100 });
+      const ids = Array.from({ length: learners }, (_, i) => `${label}-${i}`);
+      for (const id of ids) {
+        sim.addUser(id, `Learner ${id}`);
+        sim.enrol(courseId, id, 'Learner');
+        sim.grade(quiz.id, id, 60 + (ids.indexOf(id) % 40));
+      }
+      const binding = await enableTemplate(
+        {
+          courseId: new Types.ObjectId().toHexString(),
+          platformId: String(platform._id),
+          deploymentId: platform.deploymentIds[0] ?? '1',
+          contextId: courseId,
+          title: `Drill ${label}`,
+          lineItemsUrl: `${services}/${courseId}/lineitems?type_id=${typeId}`,
+          membershipsUrl: `${services}/CourseSection/${courseId}/bindings/${typeId}/memberships`,
+        },
+        {
+          templateKey: draft.key,
+          rule: {
+            outcomes: [
+              {
+                outcome: 0,
+                evidence: [
+                  {
+                    kind: 'assessment',
+                    itemId: `${services}/${courseId}/lineitems/${quiz.id}/lineitem?type_id=${typeId}`,
+                    threshold: { unit: 'percent', value: 50 },
+                  },
+                ],
+              },
+            ],
+          },
+        },
+      );
+      return { label, bindingId: String(binding._id), learners: ids, courseId, quiz };
+    },
+    async sync(batch) {
+      await enqueueSync(tool.queues, batch.bindingId);
+    },
+    async waitIssued(batch, count, timeoutMs) {
+      const deadline = Date.now() + timeoutMs;
+      while (Date.now() < deadline) {
+        const issued = await IssuanceRequest.countDocuments({
+          bindingId: batch.bindingId,
+          state: 'issued',
+        }).catch(() => 0);
+        if (issued >= count) return;
+        await sleep(100);
+      }
+    },
+    async settle(batch, timeoutMs) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const [issued, open] = await Promise.all([
+          IssuanceRequest.countDocuments({ bindingId: batch.bindingId, state: 'issued' }),
+          openCount(batch.bindingId),
+        ]).catch(() => [0, 1]);
+        if (issued >= batch.learners.length && open === 0) break;
+        if (Date.now() > deadline) break;
+        await sleep(300);
+      }
+      return tally(batch, loader);
+    },
+    async close() {
+      await tool.close();
+      await sim.stop();
+      await redis.stop().catch(() => undefined);
+      await db.stop().catch(() => undefined);
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+  return world;
+}
+
+/**
+ * Exactly once, counted from both sides: every learner has one request, every issued request one stored
+ * credential under its id, no credential exists without a request, and a sample verifies (signature,
+ * status, expiry) in both formats.
+ */
+async function tally(batch: Batch, loader: ReturnType<typeof installationDocumentLoader>): Promise<Tally> {
+  const requests = await IssuanceRequest.find(
+    { bindingId: batch.bindingId },
+    { learnerId: 1, state: 1 },
+  ).lean();
+  const ids = requests.map((r) => String(r._id));
+  const byLearner = new Map<string, number>();
+  for (const r of requests) byLearner.set(r.learnerId, (byLearner.get(r.learnerId) ?? 0) + 1);
+  const credentials = await Credential.find({ _id: { $in: ids } }, { _id: 1 }).lean();
+  const sample = await Credential.find({ _id: { $in: ids } })
+    .limit(Math.min(20, ids.length))
+    .lean();
+  let verified = 0;
+  let verifyFailures = 0;
+  for (const c of sample) {
+    for (const doc of [c.ob3, c.elm]) {
+      if ((await verifyCredential(doc, { documentLoader: loader })).verified) verified++;
+      else verifyFailures++;
+    }
+  }
+  return {
+    learners: batch.learners.length,
+    issued: requests.filter((r) => r.state === 'issued').length,
+    open: requests.filter((r) => r.state === 'queued' || r.state === 'signing').length,
+    failed: requests.filter((r) => r.state === 'failed').length,
+    credentials: credentials.length,
+    duplicateLearners: [...byLearner.values()].filter((n) => n > 1).length,
+    missing: batch.learners.filter((l) => !byLearner.has(l)).length,
+    verified,
+    verifyFailures,
+  };
+}
+
+/** The whole database: no credential without its request (a duplicate would be one). */
+export async function orphanCredentials(): Promise<number> {
+  const requestIds = new Set((await IssuanceRequest.find({}, { _id: 1 }).lean()).map((r) => String(r._id)));
+  const all = await Credential.find({}, { _id: 1 }).lean();
+  return all.filter((c) => !requestIds.has(String(c._id))).length;
+}
+
+export async function bindingSync(batch: Batch) {
+  return (await CourseBinding.findById(batch.bindingId).lean())?.sync;
+}
