@@ -98,7 +98,12 @@ let routes: RouteEntry[];
 const ids = { A: '', B: '', C: '', platform1: '', platform2: '', bindingA: '', bindingB: '' };
 const identities: Identity[] = [];
 
-async function session(platformId: string, courseId: string, role: string, deepLinking = false) {
+async function session(
+  platformId: string,
+  courseId: string,
+  role: 'admin' | 'instructor' | 'learner',
+  deepLinking = false,
+) {
   const token = randomToken();
   const csrf = randomToken();
   await LtiSession.create({
