@@ -10,6 +10,16 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund
 fi
 
+# The browser tests (test/browser) drive Debian's chromium; never a downloaded browser.
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "[test] installing chromium (Debian package) for the browser tests"
+    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
+  else
+    echo "[test] /usr/bin/chromium is missing: run 'apt-get install -y chromium' as root" >&2
+  fi
+fi
+
 echo "[test] typecheck"
 npm run --silent typecheck
 echo "[test] lint and format"

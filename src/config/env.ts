@@ -54,6 +54,8 @@ export const envSchema = z.object({
     .regex(/^smtps?:\/\/.+/, 'must be an smtp:// or smtps:// URL')
     .optional(),
   MAIL_FROM: z.string().min(3).default('Credbridge <no-reply@localhost>'),
+  LEARNER_LINK_TTL_DAYS: positiveInt.max(3_650).default(90),
+  ADMIN_SESSION_TTL_MINUTES: positiveInt.max(1_440).default(120),
 });
 
 export type Config = z.infer<typeof envSchema>;

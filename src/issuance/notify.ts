@@ -1,6 +1,7 @@
 import type { Job } from 'bullmq';
 import type { Logger } from '../log/logger.js';
 import type { Mailer } from '../notifications/mailer.js';
+import { learnerRef } from './credential-ops.js';
 import type { CredentialOps } from './ports.js';
 import { IssuanceRequest } from './request-model.js';
 
@@ -9,6 +10,8 @@ export interface NotifyDeps {
   credentials: CredentialOps;
   logger: Logger;
   credentialUrl(credentialId: string): string;
+  /** The learner's signed "my credentials" link; the e-mail falls back to the public page without it. */
+  learnerUrl?(learnerRef: string): string;
 }
 
 /** E-mails the learner a link to a newly issued credential, once the request is issued. */
@@ -31,7 +34,9 @@ export function notifyProcessor(deps: NotifyDeps) {
       locale,
       title,
       issuer,
-      url: deps.credentialUrl(requestId),
+      url: deps.learnerUrl
+        ? deps.learnerUrl(learnerRef(request.platformId, request.learnerId))
+        : deps.credentialUrl(requestId),
     });
     await IssuanceRequest.updateOne({ _id: requestId }, { $set: { notification: 'sent' } });
     deps.logger.info({ requestId }, 'credential e-mail sent');

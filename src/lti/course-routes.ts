@@ -1,11 +1,12 @@
 import { Router, json } from 'express';
 import { z } from 'zod';
-import { PATHS } from './constants.js';
 import type { LtiDeps } from './deps.js';
 import { LtiError, LtiServiceError } from './errors.js';
-import { escapeHtml, sendPage } from './html.js';
 import { wrap } from './launch.js';
-import { LtiPlatform, type SessionDoc } from './models.js';
+import { instructorScreensRouter } from '../ui/instructor-routes.js';
+import { learnerScreensRouter } from '../ui/learner-routes.js';
+import { parseEncryptionKey } from '../security/encryption.js';
+import type { SessionDoc } from './models.js';
 import { platformServices, requireCourse, requireCsrf } from './course-access.js';
 
 /**
@@ -25,42 +26,10 @@ export function courseRouter(deps: LtiDeps): Router {
     throw err;
   };
 
-  router.get(
-    '/lti/courses/:courseId',
-    wrap(deps, async (req, res) => {
-      const { session, course } = await courseFor(req, true);
-      const platform = await LtiPlatform.findById(session.platformId);
-      sendPage(
-        res,
-        200,
-        `Credentials for ${course.title || course.label || 'this course'}`,
-        `<p>Signed in as ${escapeHtml(session.name || session.userId)} (${escapeHtml(session.role)}).</p>` +
-          `<div hidden id="session" data-csrf="${escapeHtml(session.csrfToken)}"></div>` +
-          `<p data-course-id="${escapeHtml(course.id)}">Course dashboard: templates, rules and issued credentials appear here.</p>`,
-        { frameAncestors: platform ? [platform.issuer, platform.authLoginUrl] : [] },
-      );
-    }),
-  );
-
-  router.get(
-    PATHS.learnerCredentials,
-    wrap(deps, async (req, res) => {
-      const session = req.ltiSession;
-      if (!session)
-        throw new LtiError(
-          401,
-          'no_session',
-          'Your session has ended; launch the tool again from your course.',
-        );
-      const platform = await LtiPlatform.findById(session.platformId);
-      sendPage(
-        res,
-        200,
-        'My credentials',
-        `<p>Signed in as ${escapeHtml(session.name || session.userId)}.</p><p>Your credentials appear here once you earn them.</p>`,
-        { frameAncestors: platform ? [platform.issuer, platform.authLoginUrl] : [] },
-      );
-    }),
+  // The course dashboard and the learner's page are screens (src/ui), behind the same session.
+  router.use(
+    instructorScreensRouter(deps),
+    learnerScreensRouter(deps.config, parseEncryptionKey(deps.config.KEY_ENCRYPTION_KEY!)),
   );
 
   router.get(

@@ -19,6 +19,8 @@ import type { Queues } from '../queue/queues.js';
 import { errorHandler, notFound } from './errors.js';
 import { rejectOperatorInjection } from './operator-guard.js';
 import { credentialsRouter } from './routes/credentials.js';
+import { publicScreensRouter } from '../ui/public-routes.js';
+import { staticRouter } from '../ui/static-files.js';
 
 export interface AppDeps {
   config: Config;
@@ -48,6 +50,7 @@ export function createApp({ config, logger, redis, queues }: AppDeps): Express {
   );
   app.use(express.json({ limit: '256kb' }));
   app.use(rejectOperatorInjection);
+  app.use(staticRouter());
 
   app.use(
     healthRouter({ redis, timeoutMs: config.READINESS_TIMEOUT_MS }, async () => ({
@@ -85,6 +88,7 @@ export function createApp({ config, logger, redis, queues }: AppDeps): Express {
     app.use(ltiDisabledRouter(logger));
   }
 
+  app.use(publicScreensRouter(config));
   app.use(credentialsRouter(config));
 
   app.use(notFound);

@@ -1,0 +1,125 @@
+import { BitstringStatusList } from '@digitalbazaar/vc-bitstring-status-list';
+import { Credential } from '../credentials/credential-model.js';
+import { StatusList } from '../credentials/status-list-model.js';
+import { findIssuer } from '../issuers/issuers.js';
+import type { Multilingual, TemplateData } from '../templates/schema.js';
+import { Template } from '../templates/template-model.js';
+import type { UiLanguage } from './i18n.js';
+
+export type CredentialState = 'valid' | 'suspended' | 'revoked' | 'expired';
+
+/** What a person sees of one credential: the card, the certificate and the verification page share it. */
+export interface CredentialView {
+  id: string;
+  title: string;
+  description: string;
+  issuer: string;
+  issuerHomepage?: string;
+  learnerName: string;
+  issuedAt: Date;
+  validUntil?: Date;
+  level: string;
+  workload: string;
+  outcomes: string[];
+  image?: string;
+  state: CredentialState;
+}
+
+type StoredCredential = NonNullable<Awaited<ReturnType<typeof loadStored>>>;
+
+function loadStored(id: string) {
+  return Credential.findById(id).lean();
+}
+
+export function localized(text: Multilingual | undefined, lang: UiLanguage): string {
+  if (!text) return '';
+  return text[lang] ?? text.en;
+}
+
+/** Whether a bit is set in one of the credential's status lists (read from the store; no signature work). */
+async function statusBit(entry: { listId: string; index: number } | undefined): Promise<boolean> {
+  if (!entry) return false;
+  const list = await StatusList.findById(entry.listId, { encodedList: 1 }).lean();
+  if (!list) return false;
+  const decoded = await BitstringStatusList.decode({ encodedList: list.encodedList });
+  return decoded.getStatus(entry.index);
+}
+
+/** Revoked beats suspended beats expired: the honest state a learner, an employer or an instructor sees. */
+export async function credentialState(stored: StoredCredential, now = new Date()): Promise<CredentialState> {
+  const [revoked, suspended] = await Promise.all([
+    statusBit(stored.status.find((s) => s.purpose === 'revocation')),
+    statusBit(stored.status.find((s) => s.purpose === 'suspension')),
+  ]);
+  if (revoked) return 'revoked';
+  if (suspended) return 'suspended';
+  const until = (stored.ob3 as { validUntil?: string }).validUntil;
+  if (until && new Date(until) <= now) return 'expired';
+  return 'valid';
+}
+
+function levelOf(t: TemplateData): string {
+  const parts: string[] = [];
+  if (t.level?.eqf) parts.push(`EQF ${t.level.eqf}`);
+  if (t.level?.qfEheaCycle) parts.push(`QF-EHEA ${t.level.qfEheaCycle}`);
+  return parts.join(' · ');
+}
+
+function workloadOf(t: TemplateData): string {
+  const parts: string[] = [];
+  if (t.workload?.ects) parts.push(`${t.workload.ects} ECTS`);
+  if (t.workload?.hours) parts.push(`${t.workload.hours} h`);
+  return parts.join(' · ');
+}
+
+/** The learner's name as OB3 carries it: an unhashed IdentityObject of type "name". */
+function learnerNameOf(stored: StoredCredential): string {
+  const subject = (
+    stored.ob3 as {
+      credentialSubject?: {
+        identifier?: { identityType?: string; hashed?: boolean; identityHash?: string }[];
+      };
+    }
+  ).credentialSubject;
+  const name = subject?.identifier?.find((i) => i.identityType === 'name' && !i.hashed);
+  return name?.identityHash ?? '';
+}
+
+export async function describeCredential(
+  stored: StoredCredential,
+  lang: UiLanguage,
+): Promise<CredentialView> {
+  const [template, issuer, state] = await Promise.all([
+    Template.findOne({ key: stored.templateKey, version: stored.templateVersion }, { data: 1 }).lean(),
+    findIssuer(stored.issuerId),
+    credentialState(stored),
+  ]);
+  const t = (template?.data ?? {}) as TemplateData;
+  const until = (stored.ob3 as { validUntil?: string }).validUntil;
+  return {
+    id: stored._id,
+    title: localized(t.title, lang) || stored.templateKey,
+    description: localized(t.description, lang),
+    issuer: issuer ? localized(issuer.profile.legalName, lang) : '',
+    issuerHomepage: issuer?.profile.homepage,
+    learnerName: learnerNameOf(stored),
+    issuedAt: new Date(stored.issuedAt),
+    ...(until ? { validUntil: new Date(until) } : {}),
+    level: levelOf(t),
+    workload: workloadOf(t),
+    outcomes: (t.learningOutcomes ?? []).map((o) => localized(o.title, lang)),
+    image: t.badgeImage?.url ?? t.badgeImage?.dataUri,
+    state,
+  };
+}
+
+export async function findCredentialView(id: string, lang: UiLanguage) {
+  const stored = await loadStored(id);
+  return stored ? { stored, view: await describeCredential(stored, lang) } : undefined;
+}
+
+/** Every credential of one learner (platform-scoped reference), newest first. */
+export async function credentialsOf(learnerRef: string, lang: UiLanguage): Promise<CredentialView[]> {
+  const stored = await Credential.find({ learnerRef }).sort({ issuedAt: -1 }).limit(200).lean();
+  return Promise.all(stored.map((s) => describeCredential(s, lang)));
+}

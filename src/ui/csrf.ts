@@ -1,0 +1,29 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Request, Response } from 'express';
+import { parseCookies } from '../lti/session.js';
+import { HttpError } from '../web/errors.js';
+
+const CSRF_COOKIE = 'credbridge_csrf';
+
+/**
+ * Double-submit token for forms outside an LTI session (public verification, admin login): a random value in
+ * a SameSite=Strict, HttpOnly cookie that the form must echo. A cross-site page can neither read nor set it.
+ */
+export function formToken(req: Request, res: Response): string {
+  const existing = parseCookies(req)[CSRF_COOKIE];
+  if (existing && /^[A-Za-z0-9_-]{32,64}$/.test(existing)) return existing;
+  const token = randomBytes(24).toString('base64url');
+  res.cookie(CSRF_COOKIE, token, { httpOnly: true, sameSite: 'strict', secure: req.secure, path: '/' });
+  return token;
+}
+
+export function sameToken(given: unknown, expected: string | undefined): boolean {
+  if (typeof given !== 'string' || !expected || given.length !== expected.length) return false;
+  return timingSafeEqual(Buffer.from(given), Buffer.from(expected));
+}
+
+export function requireFormToken(req: Request): void {
+  const body = req.body as Record<string, unknown> | undefined;
+  if (!sameToken(body?._csrf, parseCookies(req)[CSRF_COOKIE]))
+    throw new HttpError(403, 'csrf_mismatch', 'The form has expired; reload the page and try again.');
+}

@@ -1,0 +1,159 @@
+import { Router, urlencoded, type Request, type Response } from 'express';
+import type { Config } from '../config/env.js';
+import { verifyCredential } from '../credentials/verifier.js';
+import { credentialPageUrl } from '../issuance/links.js';
+import { installationDocumentLoader } from '../issuers/resolvers.js';
+import { HttpError } from '../web/errors.js';
+import { certificatePdf } from './certificate.js';
+import { findCredentialView } from './credential-view.js';
+import { formToken, requireFormToken } from './csrf.js';
+import { html } from './html.js';
+import { pickLanguage, translator } from './i18n.js';
+import { sendScreen } from './layout.js';
+import { facts, stateBadge } from './views/credential-card.js';
+import { checkList, rawJson, verdict } from './views/verification.js';
+
+const ID = /^[A-Za-z0-9_-]{1,100}$/;
+
+function publicNav(t: ReturnType<typeof translator>, current: 'verify' | 'none') {
+  return [{ label: t('verifyACredential'), href: '/verify', current: current === 'verify' }];
+}
+
+/**
+ * Public screens: the page of one credential for a person (every check in plain words, raw JSON), the files
+ * (OB3, ELM, printable certificate), and a page where anyone can paste or upload a credential to verify it.
+ */
+export function publicScreensRouter(config: Config): Router {
+  const router = Router();
+  const publicUrl = config.PUBLIC_URL.replace(/\/$/, '');
+  const loader = installationDocumentLoader(publicUrl);
+
+  const load = async (req: Request, res: Response) => {
+    const id = String(req.params.id);
+    const lang = pickLanguage(req, res);
+    const found = ID.test(id) ? await findCredentialView(id, lang) : undefined;
+    if (!found) throw new HttpError(404, 'not_found', 'No such credential');
+    return { ...found, lang, t: translator(lang) };
+  };
+
+  router.get('/credentials/:id', async (req, res) => {
+    const { stored, view, lang, t } = await load(req, res);
+    const [ob3, elm] = await Promise.all([
+      verifyCredential(stored.ob3, { documentLoader: loader }),
+      verifyCredential(stored.elm, { documentLoader: loader }),
+    ]);
+    const files = `/credentials/${encodeURIComponent(view.id)}/files`;
+    sendScreen(req, res, {
+      lang,
+      t,
+      title: view.title,
+      nav: publicNav(t, 'none'),
+      body: html` <section class="card" aria-labelledby="who">
+          <div class="card-head">
+            ${view.image ? html`<img class="badge" src="${view.image}" alt="" width="96" height="96" />` : ''}
+            <p id="who" class="lead">${t('awardedTo', { name: view.learnerName || '—' })}</p>
+          </div>
+          ${view.state !== 'valid' ? html`<p class="warning" role="alert">${t(`stateExplained.${view.state}`)} ${stateBadge(view, t)}</p>` : ''}
+          ${view.description ? html`<p>${view.description}</p>` : ''} ${facts(view, t, lang)}
+        </section>
+        <section aria-labelledby="checks-h">
+          <h2 id="checks-h">${t('checks')}</h2>
+          ${verdict(ob3.verified && elm.verified, t)}
+          <h3>Open Badges 3.0</h3>
+          ${checkList(ob3, t)}
+          <h3>${t('elmName')}</h3>
+          ${checkList(elm, t)}
+        </section>
+        <section aria-labelledby="raw-h">
+          <h2 id="raw-h">${t('rawDocuments')}</h2>
+          <p>
+            <a href="${files}/ob3.json" download>${t('downloadOb3')}</a> ·
+            <a href="${files}/elm.jsonld" download>${t('downloadElm')}</a> ·
+            <a href="${files}/certificate.pdf?lang=${lang}">${t('downloadPdf')}</a>
+          </p>
+          ${rawJson('Open Badges 3.0 (JSON)', stored.ob3)} ${rawJson(`${t('elmName')} (JSON-LD)`, stored.elm)}
+        </section>`,
+    });
+  });
+
+  router.get('/credentials/:id/files/:file', async (req, res) => {
+    const { stored, view, lang, t } = await load(req, res);
+    const file = String(req.params.file);
+    res.setHeader('Cache-Control', 'no-store');
+    if (file === 'ob3.json') {
+      res.attachment(`credential-${view.id}-ob3.json`).type('application/json');
+      res.send(JSON.stringify(stored.ob3, null, 2));
+    } else if (file === 'elm.jsonld') {
+      res.attachment(`credential-${view.id}-elm.jsonld`).type('application/ld+json');
+      res.send(JSON.stringify(stored.elm, null, 2));
+    } else if (file === 'certificate.pdf') {
+      const pdf = await certificatePdf(view, credentialPageUrl(publicUrl, view.id), t, lang);
+      res.attachment(`certificate-${view.id}.pdf`).type('application/pdf').send(pdf);
+    } else {
+      throw new HttpError(404, 'not_found', 'Use ob3.json, elm.jsonld or certificate.pdf');
+    }
+  });
+
+  const verifyForm = (token: string, t: ReturnType<typeof translator>, text = '') =>
+    html` <p>${t('verifyIntro')}</p>
+      <form method="post" action="/verify" class="stack" id="verify-form">
+        <input type="hidden" name="_csrf" value="${token}" />
+        <label for="credential-file">${t('uploadFile')}</label>
+        <input
+          id="credential-file"
+          type="file"
+          accept=".json,.jsonld,application/json,application/ld+json"
+          data-fills="credential-text"
+        />
+        <label for="credential-text">${t('pasteCredential')}</label>
+        <textarea id="credential-text" name="credential" rows="10" required>${text}</textarea>
+        <button type="submit">${t('verify')}</button>
+      </form>`;
+
+  router.get('/verify', (req, res) => {
+    const lang = pickLanguage(req, res);
+    const t = translator(lang);
+    sendScreen(req, res, {
+      lang,
+      t,
+      title: t('verifyACredential'),
+      nav: publicNav(t, 'verify'),
+      body: verifyForm(formToken(req, res), t),
+      scripts: ['common.js'],
+    });
+  });
+
+  router.post('/verify', urlencoded({ extended: false, limit: '512kb' }), async (req, res) => {
+    requireFormToken(req);
+    const lang = pickLanguage(req, res);
+    const t = translator(lang);
+    const text = String((req.body as { credential?: unknown }).credential ?? '');
+    let parsed: unknown;
+    let result;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = undefined;
+    }
+    if (parsed && typeof parsed === 'object') {
+      // A VC API body ({verifiableCredential}) is accepted as well as the bare credential.
+      const inner = (parsed as { verifiableCredential?: unknown }).verifiableCredential;
+      result = await verifyCredential(inner ?? parsed, { documentLoader: loader });
+    }
+    sendScreen(req, res, {
+      lang,
+      t,
+      title: t('verifyACredential'),
+      nav: publicNav(t, 'verify'),
+      status: result ? 200 : 400,
+      scripts: ['common.js'],
+      body: html` <section aria-labelledby="result-h" class="result">
+          <h2 id="result-h">${t('result')}</h2>
+          ${result ? html`${verdict(result.verified, t)}${checkList(result, t)}` : html`<p class="verdict fail" role="alert">${t('notJson')}</p>`}
+        </section>
+        ${verifyForm(formToken(req, res), t, text)}`,
+    });
+  });
+
+  return router;
+}

@@ -1,0 +1,102 @@
+import { credentialPageUrl } from '../../issuance/links.js';
+import type { CredentialView } from '../credential-view.js';
+import { html, type Html } from '../html.js';
+import type { Translate, UiLanguage } from '../i18n.js';
+
+export function formatDate(date: Date, lang: UiLanguage): string {
+  return new Intl.DateTimeFormat(lang, { dateStyle: 'long', timeZone: 'UTC' }).format(date);
+}
+
+export function stateBadge(view: CredentialView, t: Translate): Html {
+  return html`<span class="state state-${view.state}">${t(`state.${view.state}`)}</span>`;
+}
+
+/** LinkedIn's "add certification to profile" link, prefilled. */
+export function linkedInUrl(view: CredentialView, pageUrl: string): string {
+  const params = new URLSearchParams({
+    startTask: 'CERTIFICATION_NAME',
+    name: view.title,
+    organizationName: view.issuer,
+    issueYear: String(view.issuedAt.getUTCFullYear()),
+    issueMonth: String(view.issuedAt.getUTCMonth() + 1),
+    certUrl: pageUrl,
+    certId: view.id,
+  });
+  if (view.validUntil) {
+    params.set('expirationYear', String(view.validUntil.getUTCFullYear()));
+    params.set('expirationMonth', String(view.validUntil.getUTCMonth() + 1));
+  }
+  return `https://www.linkedin.com/profile/add?${params}`;
+}
+
+export function facts(view: CredentialView, t: Translate, lang: UiLanguage): Html {
+  return html`<dl class="facts">
+      <dt>${t('issuer')}</dt>
+      <dd>${view.issuer}</dd>
+      <dt>${t('issuedOn')}</dt>
+      <dd>${formatDate(view.issuedAt, lang)}</dd>
+      ${
+        view.validUntil
+          ? html`<dt>${t('validUntil')}</dt>
+              <dd>${formatDate(view.validUntil, lang)}</dd>`
+          : ''
+      }
+      ${
+        view.level
+          ? html`<dt>${t('level')}</dt>
+              <dd>${view.level}</dd>`
+          : ''
+      }
+      ${
+        view.workload
+          ? html`<dt>${t('workload')}</dt>
+              <dd>${view.workload}</dd>`
+          : ''
+      }
+      <dt>${t('status')}</dt>
+      <dd>${stateBadge(view, t)}</dd>
+    </dl>
+    ${
+      view.outcomes.length
+        ? html`<h3>${t('outcomes')}</h3>
+            <ul class="outcomes">
+              ${view.outcomes.map((o) => html`<li>${o}</li>`)}
+            </ul>`
+        : ''
+    }`;
+}
+
+/** One credential of the learner: what it says, its honest status, and what can be done with it. */
+export function credentialCard(
+  view: CredentialView,
+  t: Translate,
+  lang: UiLanguage,
+  publicUrl: string,
+): Html {
+  const page = credentialPageUrl(publicUrl, view.id);
+  const files = `/credentials/${encodeURIComponent(view.id)}/files`;
+  const shareId = `share-${view.id}`;
+  return html`<article class="card" aria-labelledby="title-${view.id}">
+    <div class="card-head">
+      ${view.image ? html`<img class="badge" src="${view.image}" alt="" width="72" height="72" />` : ''}
+      <h2 id="title-${view.id}">${view.title}</h2>
+    </div>
+    ${facts(view, t, lang)}
+    <div class="actions">
+      <a class="button" href="${files}/ob3.json" download>${t('downloadOb3')}</a>
+      <a class="button" href="${files}/elm.jsonld" download>${t('downloadElm')}</a>
+      <a class="button" href="${files}/certificate.pdf?lang=${lang}" download>${t('downloadPdf')}</a>
+      <a class="button" href="${linkedInUrl(view, page)}" target="_blank" rel="noopener noreferrer"
+        >${t('addToLinkedIn')}</a
+      >
+    </div>
+    <div class="share">
+      <label for="${shareId}">${t('shareLink')}</label>
+      <input id="${shareId}" type="url" readonly value="${page}" />
+      <button type="button" class="copy" data-copy="${shareId}" data-done="${t('copied')}">
+        ${t('copy')}
+      </button>
+      <a href="${page}">${t('openVerification')}</a>
+    </div>
+  </article>`;
+}

@@ -1,0 +1,231 @@
+import type { Rule } from '../../courses/rules.js';
+import type { Progress } from '../../issuance/progress.js';
+import { html, type Html } from '../html.js';
+import type { Translate, UiLanguage } from '../i18n.js';
+import type { MessageKey } from '../messages.js';
+import { formatDate } from './credential-card.js';
+
+export interface TemplateChoice {
+  key: string;
+  version: number;
+  title: string;
+  outcomes: string[];
+}
+
+export interface ItemChoice {
+  id: string;
+  name: string;
+}
+
+export interface RequestRow {
+  id: string;
+  name: string;
+  state: string;
+  issuedAt?: Date;
+  reason: string;
+}
+
+export interface BindingPanel {
+  id: string;
+  title: string;
+  enabled: boolean;
+  regradePolicy: string;
+  rule: Rule;
+  outcomes: string[];
+  progress: Progress;
+  synced: boolean;
+  requests: RequestRow[];
+  total: number;
+}
+
+const POLICIES = ['keep', 'suspend', 'revoke'] as const;
+
+/** For each learning outcome: pick the course assessment that proves it, and the pass threshold. */
+function mappingFields(
+  prefix: string,
+  outcomes: string[],
+  items: ItemChoice[],
+  t: Translate,
+  rule?: Rule,
+): Html {
+  return html`${outcomes.map((title, i) => {
+    const mapped = rule?.outcomes.find((o) => o.outcome === i)?.evidence[0];
+    const itemId = mapped?.kind === 'assessment' ? mapped.itemId : '';
+    const threshold =
+      mapped?.kind === 'assessment' && mapped.threshold.unit === 'percent' ? mapped.threshold.value : 50;
+    return html`<fieldset class="outcome">
+      <legend>${t('outcomeN', { n: i + 1 })}: ${title}</legend>
+      <div class="row">
+        <span class="field"
+          ><label for="${prefix}-item-${i}">${t('provedBy')}</label>
+          <select id="${prefix}-item-${i}" name="item-${i}" data-outcome="${i}">
+            <option value="">${t('notMapped')}</option>
+            ${items.map((it) => html`<option value="${it.id}" ${it.id === itemId ? html` selected` : ''}>${it.name}</option>`)}
+          </select></span
+        >
+        <span class="field"
+          ><label for="${prefix}-threshold-${i}">${t('thresholdPercent')}</label>
+          <input
+            id="${prefix}-threshold-${i}"
+            name="threshold-${i}"
+            type="number"
+            min="0"
+            max="100"
+            step="1"
+            value="${threshold}"
+            inputmode="numeric"
+        /></span>
+      </div>
+    </fieldset>`;
+  })}`;
+}
+
+function policySelect(id: string, current: string, t: Translate): Html {
+  return html`<span class="field"
+    ><label for="${id}">${t('regradePolicy')}</label>
+    <select id="${id}" name="regradePolicy">
+      ${POLICIES.map(
+        (p) =>
+          html`<option value="${p}" ${p === current ? html` selected` : ''}>${t(`policy.${p}`)}</option>`,
+      )}
+    </select></span
+  >`;
+}
+
+export function enableSection(
+  templates: TemplateChoice[],
+  items: ItemChoice[],
+  itemsProblem: string,
+  t: Translate,
+): Html {
+  return html`<section aria-labelledby="enable-h" class="panel">
+    <h2 id="enable-h">${t('enableCredential')}</h2>
+    ${itemsProblem ? html`<p class="warning">${itemsProblem}</p>` : ''}
+    ${
+      templates.length
+        ? templates.map(
+            (tpl) =>
+              html`<form
+                class="enable-form stack"
+                data-template="${tpl.key}"
+                aria-labelledby="enable-${tpl.key}"
+              >
+                <h3 id="enable-${tpl.key}">${tpl.title} <small>v${tpl.version}</small></h3>
+                ${mappingFields(`en-${tpl.key}`, tpl.outcomes, items, t)}
+                ${policySelect(`en-${tpl.key}-policy`, 'keep', t)}
+                <button type="submit">${t('enable')}</button>
+                <p class="form-error" role="alert" aria-live="assertive"></p>
+              </form>`,
+          )
+        : html`<p class="empty">${t('noTemplatesToEnable')}</p>`
+    }
+  </section>`;
+}
+
+function counts(p: Progress, t: Translate): Html {
+  return html`${(['waiting', 'queued', 'signing', 'issued', 'failed', 'suspended', 'revoked'] as const).map(
+    (s) => html`<span class="count" data-count="${s}">${t(`state.${s}`)}: <b>${p[s]}</b></span> `,
+  )}`;
+}
+
+function requestActions(r: RequestRow, t: Translate): Html {
+  if (r.state === 'failed')
+    return html`<button type="button" class="retry" data-request="${r.id}">${t('retry')}</button>`;
+  if (r.state !== 'issued' && r.state !== 'suspended') return html``;
+  const options =
+    r.state === 'issued' ? (['suspended', 'revoked'] as const) : (['active', 'revoked'] as const);
+  return html`<form class="status-form inline" data-request="${r.id}">
+    <label for="st-${r.id}" class="visually-hidden">${t('action')}</label>
+    <select id="st-${r.id}" name="status">
+      ${options.map((o) => html`<option value="${o}">${t(`do.${o}`)}</option>`)}
+    </select>
+    <label for="re-${r.id}" class="visually-hidden">${t('reason')}</label>
+    <input id="re-${r.id}" name="reason" required minlength="5" placeholder="${t('reason')}" />
+    <button type="submit">${t('apply')}</button>
+  </form>`;
+}
+
+export function bindingSection(
+  b: BindingPanel,
+  items: ItemChoice[],
+  t: Translate,
+  lang: UiLanguage,
+  api: string,
+): Html {
+  const base = `${api}/bindings/${b.id}`;
+  const shown = b.synced ? b.progress.percentDone : 0;
+  return html`<section
+    class="panel binding"
+    aria-labelledby="b-${b.id}"
+    data-binding="${b.id}"
+    data-base="${base}"
+  >
+    <h2 id="b-${b.id}">
+      ${b.title}
+      <span class="state ${b.enabled ? 'state-valid' : 'state-suspended'}"
+        >${b.enabled ? t('enabled') : t('disabled')}</span
+      >
+    </h2>
+    <div class="actions">
+      <button type="button" class="toggle" data-enabled="${b.enabled ? 'true' : 'false'}">
+        ${b.enabled ? t('disable') : t('enable')}
+      </button>
+      <button type="button" class="sync">${t('syncNow')}</button>
+      <button type="button" class="dry-run">${t('dryRun')}</button>
+      <a class="button" href="${base}/requests.csv" download>${t('exportCsv')}</a>
+    </div>
+    <p class="form-error" role="alert" aria-live="assertive"></p>
+    <div class="progress-box">
+      <label for="p-${b.id}">${t('issuanceProgress')}</label>
+      <progress id="p-${b.id}" max="100" value="${shown}" data-progress-url="${base}/progress">
+        ${shown}%
+      </progress>
+      <span class="percent" aria-live="polite">${shown}%</span>
+      <p class="counts">${counts(b.progress, t)}</p>
+    </div>
+    <details class="mapping">
+      <summary>${t('editMapping')}</summary>
+      <form class="map-form stack">
+        ${mappingFields(`map-${b.id}`, b.outcomes, items, t, b.rule)}
+        ${policySelect(`map-${b.id}-policy`, b.regradePolicy, t)}
+        <button type="submit">${t('save')}</button>
+      </form>
+    </details>
+    <div class="dry-run-result" aria-live="polite"></div>
+    <h3>${t('learners')} <small>(${b.total})</small></h3>
+    ${
+      b.requests.length
+        ? html`<div class="table-wrap">
+            <table class="requests">
+              <caption class="visually-hidden">
+                ${t('learners')}: ${b.title}
+              </caption>
+              <thead>
+                <tr>
+                  <th scope="col">${t('learner')}</th>
+                  <th scope="col">${t('status')}</th>
+                  <th scope="col">${t('issuedOn')}</th>
+                  <th scope="col">${t('reason')}</th>
+                  <th scope="col">${t('action')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                ${b.requests.map(
+                  (r) =>
+                    html`<tr data-request-row="${r.id}">
+                      <td>${r.name}</td>
+                      <td>
+                        <span class="state state-${r.state}">${t(`state.${r.state}` as MessageKey)}</span>
+                      </td>
+                      <td>${r.issuedAt ? formatDate(r.issuedAt, lang) : ''}</td>
+                      <td>${r.reason}</td>
+                      <td>${requestActions(r, t)}</td>
+                    </tr>`,
+                )}
+              </tbody>
+            </table>
+          </div>`
+        : html`<p class="empty">${t('noRequestsYet')}</p>`
+    }
+  </section>`;
+}

@@ -1,0 +1,233 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import type { Page } from 'playwright-core';
+import { createIssuer } from '../../src/issuers/issuers.js';
+import { IssuanceRequest } from '../../src/issuance/request-model.js';
+import { learnerLinkKey, learnerPageUrl } from '../../src/issuance/links.js';
+import { parseEncryptionKey } from '../../src/security/encryption.js';
+import { importTemplate, publishTemplate } from '../../src/templates/lifecycle.js';
+import type { RunningProcess } from '../helpers/processes.js';
+import { startTool, type ToolUnderTest } from '../helpers/tool.js';
+import { Browser } from '../simulator/browser.js';
+import { PlatformSimulator } from '../simulator/platform.js';
+import { screenshot, seriousViolations, startChromium, type Chromium } from './chromium.js';
+
+/**
+ * The screens in a real browser (Debian's chromium), driven through the LTI platform simulator against the
+ * whole tool with a real worker process: instructor, learner, stranger, administrator.
+ */
+const LEARNERS = 12;
+const learnerIds = Array.from({ length: LEARNERS }, (_, i) => String(2000 + i));
+const quizOf = (i: number) => (i % 3 === 0 ? 30 : 80);
+const projectOf = (i: number) => (i % 4 === 0 ? 40 : 90);
+const qualifies = (i: number) => quizOf(i) >= 50 && projectOf(i) >= 60;
+const QUALIFIED = learnerIds.filter((_, i) => qualifies(i));
+const TEMPLATE_KEY = 'applied-data-analysis-python';
+
+let tool: ToolUnderTest;
+let sim: PlatformSimulator;
+let worker: RunningProcess;
+let browser: Chromium;
+let kek: Buffer;
+let clientId: string;
+
+async function accessible(page: Page, name: string): Promise<void> {
+  const violations = await seriousViolations(page);
+  expect({ page: name, violations }).toEqual({ page: name, violations: [] });
+  await screenshot(page, name);
+}
+
+async function launch(page: Page, userId: string): Promise<void> {
+  // What the LMS does when someone opens the activity: send the browser to the tool's login URL.
+  const { url, params } = sim.loginRequest(clientId, userId, '2');
+  await page.goto(`${url}?${new URLSearchParams(params)}`);
+  await page.waitForURL(/\/lti\/(courses\/[0-9a-f]{24}|me\/credentials)/);
+}
+
+beforeAll(async () => {
+  tool = await startTool({
+    ISSUE_BACKOFF_MS: '200',
+    ISSUE_CLAIM_TIMEOUT_MS: '5000',
+    RECONCILE_INTERVAL_MS: '2000',
+    WORKER_CONCURRENCY: '2',
+  });
+  sim = await new PlatformSimulator().start();
+  const registration = await new Browser().get(await sim.registrationUrl(`${tool.url}/lti/register`));
+  expect(registration.status).toBe(200);
+  clientId = [...sim.tools.values()][0]!.clientId;
+  sim.activateTool(clientId);
+  kek = parseEncryptionKey(tool.config.KEY_ENCRYPTION_KEY!);
+  const template = JSON.parse(readFileSync('config/templates/applied-data-analysis.json', 'utf8')) as Record<
+    string,
+    unknown
+  >;
+  await createIssuer({
+    id: 'demo-university',
+    profile: (template.awardingBodies as Record<string, unknown>[])[0] as never,
+    publicUrl: tool.url,
+    kek,
+    isDefault: true,
+  });
+  const draft = await importTemplate(template);
+  await publishTemplate(draft.key, draft.version);
+
+  sim.addUser('3', 'Terry Teacher');
+  sim.addCourse('2', 'Applied Data Analysis', 'ADA101');
+  sim.enrol('2', '3', 'Instructor');
+  const quiz = sim.addLineItem('2', 'Quiz 1', { clientId, scoreMaximum: 100 });
+  const project = sim.addLineItem('2', 'Project', { clientId, scoreMaximum: 100 });
+  learnerIds.forEach((id, i) => {
+    sim.addUser(id, `Learner ${id}`);
+    sim.enrol('2', id, 'Learner');
+    sim.grade(quiz.id, id, quizOf(i));
+    sim.grade(project.id, id, projectOf(i));
+  });
+  [worker, browser] = await Promise.all([tool.startWorker(), startChromium()]);
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  worker?.child.kill('SIGTERM');
+  await tool?.close();
+  await sim?.stop();
+});
+
+describe('instructor dashboard', () => {
+  it('enables and maps a template by picking assessments, and watches the batch reach 100%', async () => {
+    const page = await browser.context.newPage();
+    await launch(page, '3');
+    await accessible(page, 'instructor-dashboard-empty');
+
+    const form = page.locator(`form.enable-form[data-template="${TEMPLATE_KEY}"]`);
+    await form.getByLabel('Proved by').nth(0).selectOption({ label: 'Quiz 1' });
+    await form.getByLabel('Pass threshold (%)').nth(0).fill('50');
+    await form.getByLabel('Proved by').nth(1).selectOption({ label: 'Project' });
+    await form.getByLabel('Pass threshold (%)').nth(1).fill('60');
+    await form.getByRole('button', { name: 'Enable' }).click();
+
+    const section = page.locator('section.binding');
+    await section.waitFor();
+    await section.locator('.percent', { hasText: '100%' }).waitFor({ timeout: 120_000 });
+    expect(await section.locator('progress').getAttribute('value')).toBe('100');
+    expect(await section.locator('[data-count="issued"] b').textContent()).toBe(String(QUALIFIED.length));
+    expect(await IssuanceRequest.countDocuments({ state: 'issued' })).toBe(QUALIFIED.length);
+
+    await section.getByRole('button', { name: 'Dry run' }).click();
+    const rows = section.locator('.dry-run-result tbody tr');
+    await rows.first().waitFor();
+    expect(await rows.count()).toBe(LEARNERS);
+    await expect(section.locator('.dry-run-result').textContent()).resolves.toMatch(/Quiz 1: 30%, needs 50%/);
+
+    await page.reload();
+    await page.locator('table.requests tbody tr').first().waitFor();
+    expect(await page.locator('table.requests tbody tr').count()).toBe(QUALIFIED.length);
+    await accessible(page, 'instructor-dashboard-issued');
+
+    const csv = await Promise.all([
+      page.waitForEvent('download'),
+      section.getByRole('link', { name: 'Export CSV' }).click(),
+    ]).then(([d]) => d.path().then((p) => readFile(p, 'utf8')));
+    expect(csv.split('\r\n')[0]).toBe('learner_id,name,email,state,issued_at,reason,flag');
+    await page.close();
+  }, 240_000);
+
+  it('revokes one credential with a reason', async () => {
+    const page = await browser.context.newPage();
+    await launch(page, '3');
+    const target = (await IssuanceRequest.findOne({ state: 'issued', learnerId: QUALIFIED[0] }).lean())!;
+    const row = page.locator(`tr[data-request-row="${target._id}"]`);
+    await row.getByLabel('Action').selectOption({ label: 'Revoke' });
+    await row.getByLabel('Reason').fill('Academic misconduct found');
+    await row.getByRole('button', { name: 'Apply' }).click();
+    await page.locator(`tr[data-request-row="${target._id}"] .state-revoked`).waitFor();
+    expect((await IssuanceRequest.findById(target._id).lean())!.state).toBe('revoked');
+    await page.close();
+  }, 60_000);
+});
+
+describe('learner', () => {
+  it('sees the credential as a card and downloads OB3, ELM and the PDF certificate', async () => {
+    const page = await browser.context.newPage();
+    await launch(page, QUALIFIED[1]!);
+    const card = page.locator('article.card');
+    await card.first().waitFor();
+    expect(await card.count()).toBe(1);
+    await expect(card.textContent()).resolves.toMatch(/Valid/);
+    await expect(card.textContent()).resolves.toMatch(/ECTS/);
+    await accessible(page, 'learner-credentials');
+
+    const download = async (name: RegExp) => {
+      const [file] = await Promise.all([
+        page.waitForEvent('download'),
+        card.getByRole('link', { name }).click(),
+      ]);
+      return readFile((await file.path())!);
+    };
+    const ob3 = JSON.parse((await download(/Open Badge/)).toString('utf8')) as { type: string[] };
+    expect(ob3.type).toContain('OpenBadgeCredential');
+    const elm = JSON.parse((await download(/European credential/)).toString('utf8')) as { type: string[] };
+    expect(elm.type).toContain('EuropeanDigitalCredential');
+    const pdf = await download(/certificate/);
+    expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
+
+    const share = await card.getByLabel('Share link').inputValue();
+    expect(share).toMatch(/\/credentials\/[^/]+$/);
+    const linkedIn = await card.getByRole('link', { name: 'Add to LinkedIn' }).getAttribute('href');
+    expect(linkedIn).toContain('https://www.linkedin.com/profile/add?startTask=CERTIFICATION_NAME');
+    await page.close();
+  }, 120_000);
+
+  it('reaches the same page standalone through the signed e-mail link, in Greek on request', async () => {
+    await browser.context.clearCookies();
+    const page = await browser.context.newPage();
+    const platformId = (await IssuanceRequest.findOne({ learnerId: QUALIFIED[1] }).lean())!.platformId;
+    const url = learnerPageUrl(tool.url, learnerLinkKey(kek), `${platformId}:${QUALIFIED[1]}`, 1);
+    await page.goto(url);
+    await page.locator('article.card').waitFor();
+    await page.getByLabel('Language').selectOption('el');
+    await page.getByRole('button', { name: 'Change' }).click();
+    await page.locator('h1', { hasText: 'Τα διαπιστευτήριά μου' }).waitFor();
+    expect(await page.locator('article.card').count()).toBe(1);
+    await accessible(page, 'learner-standalone-el');
+
+    const forged = await page.goto(url.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')));
+    expect(forged!.status()).toBe(403);
+    await page.close();
+  }, 60_000);
+});
+
+describe('stranger', () => {
+  it('verifies a credential on its public page and by pasting it, and sees a revoked one marked revoked', async () => {
+    await browser.context.clearCookies();
+    const page = await browser.context.newPage();
+    const valid = (await IssuanceRequest.findOne({ learnerId: QUALIFIED[1] }).lean())!;
+    const revoked = (await IssuanceRequest.findOne({ state: 'revoked' }).lean())!;
+
+    await page.goto(`${tool.url}/credentials/${valid._id}`);
+    await page.locator('.verdict.ok').waitFor();
+    await expect(page.locator('main').textContent()).resolves.toMatch(/The digital signature is intact/);
+    await accessible(page, 'public-credential-valid');
+
+    await page.goto(`${tool.url}/credentials/${revoked._id}`);
+    await page.locator('.verdict.fail').waitFor();
+    await expect(page.locator('[role="alert"]').first().textContent()).resolves.toMatch(/revoked/);
+    await expect(page.locator('main').textContent()).resolves.toMatch(/The issuer has revoked it\./);
+    await accessible(page, 'public-credential-revoked');
+
+    const ob3 = await (await fetch(`${tool.url}/credentials/${revoked._id}/ob3`)).text();
+    await page.goto(`${tool.url}/verify`);
+    await accessible(page, 'verify-form');
+    await page.getByLabel('Credential (JSON)').fill(ob3);
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await page.locator('.verdict.fail').waitFor();
+    await expect(page.locator('.checks').textContent()).resolves.toMatch(/The issuer has revoked it\./);
+
+    const good = await (await fetch(`${tool.url}/credentials/${valid._id}/elm`)).text();
+    await page.getByLabel('Credential (JSON)').fill(good);
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await page.locator('.verdict.ok').waitFor();
+    await accessible(page, 'verify-result');
+    await page.close();
+  }, 90_000);
+});
