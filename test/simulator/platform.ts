@@ -110,15 +110,21 @@ export class PlatformSimulator {
   private nextLineItemId = 100;
   private nextTypeId = 2;
 
-  async start(): Promise<this> {
-    await this.rotateKey();
+  /** Listens on 127.0.0.1 at `port` (0: any free port); `state` restores an earlier run's keys and tools. */
+  async start(options: { port?: number; state?: PlatformState } = {}): Promise<this> {
+    if (options.state) await this.importState(options.state);
+    else await this.rotateKey();
     const app = express();
     app.use(express.urlencoded({ extended: false, limit: '1mb' }));
     app.use(express.json({ type: ['application/json', 'application/*+json'], limit: '1mb' }));
     app.use(this.faults.middleware);
     this.routes(app);
-    await new Promise<void>((resolve) => {
-      this.server = app.listen(0, '127.0.0.1', () => resolve());
+    this.humanPages(app);
+    await new Promise<void>((resolve, reject) => {
+      // express 5 hands a listen error (e.g. EADDRINUSE) to this callback.
+      this.server = app.listen(options.port ?? 0, '127.0.0.1', (err?: Error) =>
+        err ? reject(err) : resolve(),
+      );
     });
     this.url = `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
     return this;
