@@ -29,14 +29,26 @@ async function signedListCredential(
   return signCredential({ ...unsigned, issuer: issuer.did, validFrom }, issuer.key, loader);
 }
 
+/** The open list of each issuer and purpose, remembered so an allocation costs no list lookup. */
+const openLists = new Map<string, { _id: string; length: number }>();
+
 async function openList(
   issuer: SigningIssuer,
   purpose: StatusPurpose,
   publicUrl: string,
   loader: DocumentLoader,
-) {
-  const existing = await StatusList.findOne({ issuerId: issuer.id, purpose, open: true }).lean();
-  if (existing) return existing;
+): Promise<{ _id: string; length: number }> {
+  const key = `${issuer.id}|${purpose}`;
+  const known = openLists.get(key);
+  if (known) return known;
+  const existing = await StatusList.findOne(
+    { issuerId: issuer.id, purpose, open: true },
+    { _id: 1, length: 1 },
+  ).lean();
+  if (existing) {
+    openLists.set(key, existing);
+    return existing;
+  }
   const id = randomUUID();
   const list = new BitstringStatusList({ length: STATUS_LIST_LENGTH });
   const credential = await signedListCredential(issuer, statusListUrl(publicUrl, id), list, purpose, loader);
@@ -48,45 +60,56 @@ async function openList(
     encodedList: await list.encode(),
     credential,
   });
-  return created.toObject();
+  const opened = { _id: created._id, length: created.length };
+  openLists.set(key, opened);
+  return opened;
 }
 
-/** Reserves a random free index in the issuer's open list of each purpose, for one credential. */
+/** Reserves a random free index in the issuer's open list of each purpose (both at once), for one credential. */
 export async function allocateStatusEntries(
   issuer: SigningIssuer,
   credentialId: string,
   publicUrl: string,
   loader: DocumentLoader,
 ): Promise<StatusEntryRef[]> {
-  const refs: StatusEntryRef[] = [];
-  for (const purpose of PURPOSES) {
-    for (let attempt = 0; ; attempt++) {
-      if (attempt > 50) throw new Error(`no free ${purpose} status index found`);
-      const list = await openList(issuer, purpose, publicUrl, loader);
-      const index = randomInt(list.length);
-      try {
-        await StatusIndex.create({ listId: list._id, index, credentialId });
-      } catch (err) {
-        if ((err as { code?: number }).code === 11000) continue; // taken: pick again
-        throw err;
-      }
-      const after = await StatusList.findOneAndUpdate(
-        { _id: list._id },
-        { $inc: { allocated: 1 } },
-        { returnDocument: 'after' },
-      ).lean();
-      if (after && after.allocated >= after.length * FILL_LIMIT) {
-        await StatusList.updateOne({ _id: list._id }, { $set: { open: false } });
-      }
-      refs.push({
-        statusPurpose: purpose,
-        statusListIndex: index,
-        statusListCredential: statusListUrl(publicUrl, list._id),
-      });
-      break;
+  return Promise.all(
+    PURPOSES.map((purpose) => allocateOne(issuer, purpose, credentialId, publicUrl, loader)),
+  );
+}
+
+async function allocateOne(
+  issuer: SigningIssuer,
+  purpose: StatusPurpose,
+  credentialId: string,
+  publicUrl: string,
+  loader: DocumentLoader,
+): Promise<StatusEntryRef> {
+  for (let attempt = 0; ; attempt++) {
+    if (attempt > 50) throw new Error(`no free ${purpose} status index found`);
+    const list = await openList(issuer, purpose, publicUrl, loader);
+    const index = randomInt(list.length);
+    try {
+      await StatusIndex.create({ listId: list._id, index, credentialId });
+    } catch (err) {
+      if ((err as { code?: number }).code === 11000) continue; // taken: pick again
+      throw err;
     }
+    // Count the entry unless the list has reached its fill limit; a list that has is closed for new entries
+    // (this entry still fits: the limit leaves half the list free).
+    const counted = await StatusList.updateOne(
+      { _id: list._id, allocated: { $lt: list.length * FILL_LIMIT } },
+      { $inc: { allocated: 1 } },
+    );
+    if (counted.modifiedCount === 0) {
+      openLists.delete(`${issuer.id}|${purpose}`);
+      await StatusList.updateOne({ _id: list._id }, { $set: { open: false } });
+    }
+    return {
+      statusPurpose: purpose,
+      statusListIndex: index,
+      statusListCredential: statusListUrl(publicUrl, list._id),
+    };
   }
-  return refs;
 }
 
 /**

@@ -34,15 +34,42 @@ function gradeOf(evidence: LearnerEvidence | undefined): string | undefined {
 export function engineCredentialOps(options: EngineOptions): CredentialOps {
   const { publicUrl, kek, documentLoader } = options;
 
+  // Published templates never change, so they are read once; issuers briefly, so a key rotation takes effect.
+  const templates = new Map<string, Promise<Awaited<ReturnType<typeof findPublishedTemplate>>>>();
+  const issuers = new Map<string, { at: number; record: Promise<Awaited<ReturnType<typeof findIssuer>>> }>();
+  const ISSUER_CACHE_MS = 10_000;
+
+  function publishedTemplate(key: string, version: number) {
+    const id = `${key}@${version}`;
+    let template = templates.get(id);
+    if (!template) {
+      template = findPublishedTemplate(key, version);
+      templates.set(id, template);
+      void template.then(
+        (t) => t ?? templates.delete(id),
+        () => templates.delete(id),
+      );
+    }
+    return template;
+  }
+
   async function signer(issuerId: string) {
-    const issuer = await findIssuer(issuerId);
-    if (!issuer) throw new PermanentIssueError(`issuer "${issuerId}" does not exist`);
+    let cached = issuers.get(issuerId);
+    if (!cached || Date.now() - cached.at > ISSUER_CACHE_MS) {
+      cached = { at: Date.now(), record: findIssuer(issuerId) };
+      issuers.set(issuerId, cached);
+    }
+    const issuer = await cached.record.catch(() => undefined);
+    if (!issuer) {
+      issuers.delete(issuerId);
+      throw new PermanentIssueError(`issuer "${issuerId}" does not exist`);
+    }
     return signingIssuer(issuer, kek);
   }
 
   return {
     async issue(request, binding) {
-      const template = await findPublishedTemplate(binding.templateId, binding.templateVersion);
+      const template = await publishedTemplate(binding.templateId, binding.templateVersion);
       if (!template) {
         throw new PermanentIssueError(
           `template "${binding.templateId}" version ${binding.templateVersion} is not published`,

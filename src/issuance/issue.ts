@@ -14,6 +14,8 @@ export interface IssueDeps {
   claimTimeoutMs: number;
   /** Public URL of a credential, for the LMS comment and the e-mail. */
   credentialUrl(credentialId: string): string;
+  /** Whether learner e-mail is set up (SMTP_URL); without it no notify job is queued at all. */
+  mailEnabled: boolean;
 }
 
 /** The job outcome, for logs and tests. */
@@ -65,16 +67,18 @@ export function issueProcessor(deps: IssueDeps) {
       const binding = await CourseBinding.findById(request.bindingId);
       if (!binding) throw new PermanentIssueError('the course binding was deleted');
       await deps.credentials.issue(request, binding);
+      // Without SMTP or an address there is nothing to send: say so now instead of queueing a job for it.
+      const notification = !deps.mailEnabled ? 'disabled' : request.learner?.email ? 'pending' : 'no-address';
       const issued = await IssuanceRequest.findOneAndUpdate(
         { _id: requestId, state: 'signing' },
-        { $set: { state: 'issued', issuedAt: new Date(), lastError: '' } },
+        { $set: { state: 'issued', issuedAt: new Date(), lastError: '', notification } },
         { returnDocument: 'after' },
       );
       if (!issued) return 'already-issued';
       if (deps.writeBack && binding.writeBackLineItemUrl) {
         await reportToLms(deps, binding, issued);
       }
-      await enqueueNotify(deps.queues, requestId);
+      if (notification === 'pending') await enqueueNotify(deps.queues, requestId);
       return 'issued';
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);

@@ -86,6 +86,7 @@ export function createPipeline(
         logger: log,
         claimTimeoutMs: config.ISSUE_CLAIM_TIMEOUT_MS,
         credentialUrl,
+        mailEnabled: !!mailer,
       }),
       concurrency: config.WORKER_CONCURRENCY,
     },
