@@ -14,42 +14,41 @@ export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor
 export const percentile = (xs: number[], p: number) =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
 
-/** A figure whose ratio must be at least `min` (a rate against a baseline rate). */
-export function atLeast(
+function figure(
+  name: string,
+  unit: string,
+  value: number,
+  baseline: number | null,
+  target: number | null,
+  reached: (measured: number, target: number) => boolean,
+): Figure {
+  const ratio = baseline ? value / baseline : null;
+  return {
+    name,
+    unit,
+    value: round(value),
+    baseline: baseline === null ? null : round(baseline),
+    ratio: ratio === null ? null : round(ratio, 3),
+    target,
+    // Against a baseline the ratio counts; without one, the value itself.
+    met: target === null ? null : reached(ratio ?? value, target),
+  };
+}
+
+/** A figure whose ratio (or value, without a baseline) must be at least `min`: rates. */
+export const atLeast = (
   name: string,
   unit: string,
   value: number,
   baseline: number | null,
   min: number | null,
-): Figure {
-  const ratio = baseline ? value / baseline : null;
-  return {
-    name,
-    unit,
-    value: round(value),
-    baseline: baseline === null ? null : round(baseline),
-    ratio: ratio === null ? null : round(ratio, 3),
-    target: min,
-    met: min === null ? null : (ratio ?? value) >= min,
-  };
-}
+) => figure(name, unit, value, baseline, min, (m, t) => m >= t);
 
-/** A figure that must stay at or under `max` (a time or memory, absolute or as a ratio to a baseline). */
-export function atMost(
+/** A figure whose ratio (or value, without a baseline) must stay at or under `max`: times, memory. */
+export const atMost = (
   name: string,
   unit: string,
   value: number,
   baseline: number | null,
   max: number | null,
-): Figure {
-  const ratio = baseline ? value / baseline : null;
-  return {
-    name,
-    unit,
-    value: round(value),
-    baseline: baseline === null ? null : round(baseline),
-    ratio: ratio === null ? null : round(ratio, 3),
-    target: max,
-    met: max === null ? null : (ratio ?? value) <= max,
-  };
-}
+) => figure(name, unit, value, baseline, max, (m, t) => m <= t);
