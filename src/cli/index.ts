@@ -4,6 +4,7 @@
  *   credbridge template validate FILE
  *   credbridge credential sample --template FILE --format ob3|elm [--learner FILE] --ephemeral
  *   credbridge credential verify FILE
+ *   credbridge admin create-user USERNAME (console administrator; password from the environment or stdin)
  * The first two never need MongoDB or Redis. `verify` is offline for did:key; for this installation's did:web
  * issuers it reads their keys and status lists from MONGODB_URI.
  */
@@ -17,12 +18,14 @@ import { buildOb3Credential } from '../credentials/ob3.js';
 import { signCredential } from '../credentials/signer.js';
 import { verifyCredential } from '../credentials/verifier.js';
 import { publishingProblems } from '../templates/elements.js';
+import { adminCreateUser } from '../ui/admin/create-user-command.js';
 import { describeIssues, templateSchema, type TemplateData } from '../templates/schema.js';
 
 const USAGE = `usage:
   credbridge template validate FILE
   credbridge credential sample --template FILE --format ob3|elm [--learner FILE] --ephemeral
-  credbridge credential verify FILE`;
+  credbridge credential verify FILE
+  credbridge admin create-user USERNAME   (password from CREDBRIDGE_ADMIN_PASSWORD or stdin)`;
 
 class UsageError extends Error {}
 
@@ -169,6 +172,7 @@ export async function main(argv: string[]): Promise<number> {
     if (group === 'template' && command === 'validate') return await templateValidate(rest);
     if (group === 'credential' && command === 'sample') return await credentialSample(rest);
     if (group === 'credential' && command === 'verify') return await credentialVerify(rest);
+    if (group === 'admin' && command === 'create-user') return await adminCreateUser(rest);
     throw new UsageError(
       group ? `unknown command: ${[group, command].filter(Boolean).join(' ')}` : 'no command',
     );

@@ -19,6 +19,7 @@ import type { Queues } from '../queue/queues.js';
 import { errorHandler, notFound } from './errors.js';
 import { rejectOperatorInjection } from './operator-guard.js';
 import { credentialsRouter } from './routes/credentials.js';
+import { adminScreensRouter } from '../ui/admin/routes.js';
 import { publicScreensRouter } from '../ui/public-routes.js';
 import { staticRouter } from '../ui/static-files.js';
 
@@ -89,6 +90,7 @@ export function createApp({ config, logger, redis, queues }: AppDeps): Express {
   }
 
   app.use(publicScreensRouter(config));
+  app.use(adminScreensRouter(config, queues));
   app.use(credentialsRouter(config));
 
   app.use(notFound);

@@ -7,6 +7,7 @@ import { IssuanceRequest } from '../../src/issuance/request-model.js';
 import { learnerLinkKey, learnerPageUrl } from '../../src/issuance/links.js';
 import { parseEncryptionKey } from '../../src/security/encryption.js';
 import { importTemplate, publishTemplate } from '../../src/templates/lifecycle.js';
+import { createAdminUser } from '../../src/ui/admin/accounts.js';
 import type { RunningProcess } from '../helpers/processes.js';
 import { startTool, type ToolUnderTest } from '../helpers/tool.js';
 import { Browser } from '../simulator/browser.js';
@@ -230,4 +231,66 @@ describe('stranger', () => {
     await accessible(page, 'verify-result');
     await page.close();
   }, 90_000);
+});
+
+describe('administrator', () => {
+  it('signs in, and publishing a template with a missing element is refused by name until it is added', async () => {
+    await createAdminUser('ada', 'correct horse battery staple');
+    await browser.context.clearCookies();
+    const page = await browser.context.newPage();
+    await page.goto(`${tool.url}/admin`);
+    await page.waitForURL(/\/admin\/login$/);
+    await accessible(page, 'admin-login');
+    await page.getByLabel('Username').fill('ada');
+    await page.getByLabel('Password').fill('not the password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByText('Wrong username or password.').waitFor();
+    await page.getByLabel('Username').fill('ada');
+    await page.getByLabel('Password').fill('correct horse battery staple');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(/\/admin$/);
+    await expect(page.locator('main').textContent()).resolves.toContain(sim.issuer);
+    await accessible(page, 'admin-platforms');
+
+    const full = JSON.parse(readFileSync('config/templates/applied-data-analysis.json', 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    delete full.version;
+    delete full.status;
+    full.key = 'data-literacy-basics';
+    const { participation: _dropped, ...incomplete } = full;
+    await page.goto(`${tool.url}/admin/templates`);
+    await page.getByLabel('Template (JSON)').fill(JSON.stringify(incomplete, null, 2));
+    // Live validation names the missing element while typing.
+    await page.locator('#template-check', { hasText: 'form of participation' }).waitFor();
+    await page.getByRole('button', { name: 'Save draft' }).click();
+    await page.waitForURL(/\/admin\/templates\/data-literacy-basics\/1$/);
+    await page.getByRole('button', { name: 'Publish' }).click();
+    const refusal = page.locator('[role="alert"]');
+    await refusal.waitFor();
+    await expect(refusal.textContent()).resolves.toContain(
+      'missing mandatory element 10 "form of participation in the learning activity"',
+    );
+    await accessible(page, 'admin-template-refused');
+
+    await page.getByLabel('Template (JSON)').fill(JSON.stringify(full, null, 2));
+    await page.locator('#template-check', { hasText: 'Every mandatory element is present.' }).waitFor();
+    await page.getByRole('button', { name: 'Save draft' }).click();
+    await page.getByRole('button', { name: 'Publish' }).click();
+    await page.locator('h1', { hasText: '(published)' }).waitFor();
+    await expect(page.locator('main').textContent()).resolves.toContain('Open Badges 3.0');
+    await accessible(page, 'admin-template-published');
+
+    await page.getByRole('link', { name: 'Issuers' }).click();
+    await page.getByRole('button', { name: 'Rotate key' }).click();
+    await page.getByText('key-2').waitFor();
+    await accessible(page, 'admin-issuers');
+    await page.getByRole('link', { name: 'Queues' }).click();
+    await accessible(page, 'admin-queues');
+    await page.getByRole('link', { name: 'Audit log' }).click();
+    await expect(page.locator('main').textContent()).resolves.toContain('template.publish');
+    await accessible(page, 'admin-audit');
+    await page.close();
+  }, 120_000);
 });

@@ -24,9 +24,19 @@ import { listRoutes, type RouteEntry } from './routes.js';
  * - session: any LTI session (a learner's own page)
  * - deepLinking: a session started by a deep-linking launch
  * - link: the learner's signed link from the e-mail (HMAC token in the URL); nothing else opens it
+ * - console: the admin console: a console login session (or an LTI session with the admin role); none here
  */
 type Rule =
-  'public' | 'publicForm' | 'protocol' | 'link' | 'admin' | 'staff' | 'member' | 'session' | 'deepLinking';
+  | 'public'
+  | 'publicForm'
+  | 'protocol'
+  | 'link'
+  | 'admin'
+  | 'staff'
+  | 'member'
+  | 'session'
+  | 'deepLinking'
+  | 'console';
 
 const RULES: Record<string, Rule> = {
   'GET /healthz': 'public',
@@ -43,6 +53,23 @@ const RULES: Record<string, Rule> = {
   'GET /verify': 'public',
   'POST /verify': 'publicForm',
   'GET /my/credentials': 'link',
+  'GET /admin/login': 'public',
+  'POST /admin/login': 'publicForm',
+  'POST /admin/logout': 'console',
+  'GET /admin': 'console',
+  'POST /admin/platforms/:id/status': 'console',
+  'GET /admin/issuers': 'console',
+  'POST /admin/issuers/:id/rotate': 'console',
+  'GET /admin/templates': 'console',
+  'POST /admin/templates/check': 'console',
+  'POST /admin/templates': 'console',
+  'GET /admin/templates/:key/:version': 'console',
+  'GET /admin/templates/:key/:version/export': 'console',
+  'POST /admin/templates/:key/:version': 'console',
+  'POST /admin/templates/:key/:version/:action': 'console',
+  'GET /admin/audit': 'console',
+  'GET /admin/queues': 'console',
+  'POST /admin/queues/:name/retry': 'console',
   'GET /lti/register': 'protocol',
   'GET /lti/login': 'protocol',
   'POST /lti/login': 'protocol',

@@ -7,3 +7,4 @@ export * from '../../issuers/issuer-model.js';
 export * from '../../templates/template-model.js';
 export * from '../../grades/lms-connection-model.js';
 export * from '../../grades/canvas-ids.js';
+export * from '../../ui/admin/accounts.js';
