@@ -11,14 +11,42 @@ const markdownFiles = [
     .map((f) => `docs/${f}`),
 ];
 
+/** GitHub's heading anchors: lower case, punctuation dropped, spaces to "-". */
+function headingAnchors(file: string): Set<string> {
+  const text = readFileSync(file, 'utf8').replace(/```[\s\S]*?```/g, '');
+  return new Set(
+    [...text.matchAll(/^#{1,6} (.+)$/gm)].map((m) =>
+      m[1]!
+        .trim()
+        .toLowerCase()
+        .replace(/[^\p{L}\p{N} _-]/gu, '')
+        .replace(/ /g, '-'),
+    ),
+  );
+}
+
 describe('documentation', () => {
   it.each(markdownFiles)('%s has no broken relative link', (file) => {
     const text = readFileSync(join(root, file), 'utf8');
     const links = [...text.matchAll(/\]\(([^)\s]+)\)/g)].map((m) => m[1]!);
     const broken = links
-      .filter((link) => !/^[a-z]+:/i.test(link) && !link.startsWith('#'))
-      .filter((link) => !existsSync(join(root, dirname(file), link.split('#')[0]!)));
+      .filter((link) => !/^[a-z]+:/i.test(link))
+      .filter((link) => {
+        const [path, anchor] = link.split('#');
+        const target = path ? join(root, dirname(file), path) : join(root, file);
+        if (!existsSync(target)) return true;
+        // An anchor must name a heading of the target, as GitHub forms them.
+        return anchor !== undefined && target.endsWith('.md') && !headingAnchors(target).has(anchor);
+      });
     expect(broken).toEqual([]);
+  });
+
+  it('documents every setting in .env.example', () => {
+    const example = readFileSync(join(root, '.env.example'), 'utf8');
+    const missing = Object.keys(envSchema.shape).filter(
+      (name) => !new RegExp(`^(# )?${name}=`, 'm').test(example),
+    );
+    expect(missing).toEqual([]);
   });
 
   it('lists every setting in the README configuration table', () => {
