@@ -5,9 +5,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+# A fresh clone gets exactly the lock file (npm ci); a working tree whose lock file changed since the last
+# install gets an incremental install, which leaves node_modules in place for anything already running.
+if [ ! -d node_modules ]; then
   echo "[test] installing dependencies (npm ci)"
   npm ci --no-audit --no-fund
+elif [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "[test] package-lock.json changed: installing dependencies (npm install)"
+  npm install --no-audit --no-fund
 fi
 
 # The browser tests (test/browser) drive Debian's chromium; never a downloaded browser.
