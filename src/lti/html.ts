@@ -1,17 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Response } from 'express';
 
-const entities: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
+import { escape } from '../ui/html.js';
 
-export function escapeHtml(value: unknown): string {
-  return String(value ?? '').replace(/[&<>"']/g, (c) => entities[c] ?? c);
-}
+/** The one HTML escape of the project (src/ui/html.ts), under the name the LTI pages use. */
+export const escapeHtml = escape;
 
 function originOf(url: string): string | undefined {
   try {

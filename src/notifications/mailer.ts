@@ -1,5 +1,6 @@
 import nodemailer, { type Transporter } from 'nodemailer';
 import { credentialIssuedMail, mailLanguage } from './messages.js';
+import { escape as escapeHtml } from '../ui/html.js';
 
 export interface CredentialMail {
   to: string;
@@ -10,9 +11,6 @@ export interface CredentialMail {
   issuer: string;
   url: string;
 }
-
-const escapeHtml = (s: string) =>
-  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 function fill(text: string, values: Record<string, string>): string {
   return text.replace(/\{(\w+)\}/g, (_, key: string) => values[key] ?? '');
