@@ -40,7 +40,7 @@ export async function issueAndStoreCredential(options: StoreOptions): Promise<Si
     key: issuer.key,
     documentLoader,
   });
-  await Credential.create({
+  const record = {
     _id: options.credentialId,
     issuerId: issuer.id,
     templateKey: options.template.key,
@@ -54,7 +54,16 @@ export async function issueAndStoreCredential(options: StoreOptions): Promise<Si
       index: s.statusListIndex,
     })),
     issuedAt,
-  });
+  };
+  try {
+    await Credential.create(record);
+  } catch (err) {
+    // Another attempt stored this credential while this one signed (a claim taken over from a worker that was
+    // only slow): the first write is the credential, this pair is dropped.
+    if ((err as { code?: number }).code !== 11000) throw err;
+    const first = await Credential.findById(options.credentialId).orFail().lean();
+    return { ob3: first.ob3 as Record<string, unknown>, elm: first.elm as Record<string, unknown> };
+  }
   return pair;
 }
 

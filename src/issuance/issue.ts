@@ -84,8 +84,10 @@ export function issueProcessor(deps: IssueDeps) {
       const message = err instanceof Error ? err.message : String(err);
       const lastAttempt =
         err instanceof PermanentIssueError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      // Only while this attempt still holds its claim: an attempt that outlived the claim timeout must not
+      // mark failed (or re-queue) a request that a newer attempt has claimed and may already have issued.
       await IssuanceRequest.updateOne(
-        { _id: requestId, state: 'signing' },
+        { _id: requestId, state: 'signing', claimedAt: request.claimedAt },
         { $set: { state: lastAttempt ? 'failed' : 'queued', lastError: message } },
       );
       deps.logger.warn(

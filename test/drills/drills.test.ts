@@ -13,6 +13,7 @@ import { orphanCredentials, startDrillWorld, type DrillWorld } from './world.js'
  * The failure drills at a small size, on private servers (the database and Redis are stopped and flushed).
  * `npm run drills` runs the same drills at the issue's sizes.
  */
+const LEARNERS = 20;
 let world: DrillWorld;
 beforeAll(async () => {
   world = await startDrillWorld();
@@ -20,6 +21,12 @@ beforeAll(async () => {
 afterAll(async () => {
   await world?.close();
 }, 60_000);
+
+/** DRILLS_VERBOSE=1 prints what each drill saw, with its phase times. */
+function seen(result: DrillResult): DrillResult {
+  if (process.env.DRILLS_VERBOSE) console.log(result.name, (result.ms / 1000).toFixed(1), 's', result.notes);
+  return result;
+}
 
 function expectExactlyOnce(result: DrillResult) {
   const t = result.tally;
@@ -38,22 +45,22 @@ function expectExactlyOnce(result: DrillResult) {
 
 describe('failure drills (small)', () => {
   it('worker crash: SIGKILL three times mid-batch, exactly one credential per learner', async () => {
-    expectExactlyOnce(await workerCrashDrill(world, 40));
+    expectExactlyOnce(seen(await workerCrashDrill(world, LEARNERS)));
   }, 240_000);
 
   it('Redis loss: FLUSHALL and a restart mid-batch, the reconciler restores every request', async () => {
-    expectExactlyOnce(await redisLossDrill(world, 30));
+    expectExactlyOnce(seen(await redisLossDrill(world, LEARNERS)));
   }, 240_000);
 
   it('database outage: readiness says not-ready, then ready again; the batch completes', async () => {
-    const result = await databaseOutageDrill(world, 30, 4_000);
+    const result = seen(await databaseOutageDrill(world, LEARNERS, 3_000));
     expect(result.notes.readyDuring).toEqual([503]);
     expect(result.notes.readyAgainAfterMs).toBeGreaterThanOrEqual(0);
     expectExactlyOnce(result);
   }, 240_000);
 
   it('LMS trouble: retried through 500, 429 and a hang; nothing issued on partial data, the reason shown', async () => {
-    const result = await lmsTroubleDrill(world, 20);
+    const result = seen(await lmsTroubleDrill(world, LEARNERS));
     expectExactlyOnce(result);
     expect(result.notes.transientFaultsServed).toBe(4);
     expect(result.notes.partialStatus).toBe('partial');
@@ -63,7 +70,7 @@ describe('failure drills (small)', () => {
   }, 240_000);
 
   it('graceful shutdown: SIGTERM mid-batch leaves nothing half-done and loses nothing', async () => {
-    const result = await gracefulShutdownDrill(world, 30);
+    const result = seen(await gracefulShutdownDrill(world, LEARNERS));
     expect(result.notes.exits).toEqual([0, 0]);
     expect(result.notes.signingAfterExit).toBe(0);
     expectExactlyOnce(result);

@@ -14,6 +14,14 @@ export interface DrillResult {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Seconds from the drill's start at which each phase ended, so a slow drill shows where its time went. */
+function phases() {
+  const started = Date.now();
+  const marks: Record<string, number> = {};
+  const mark = (name: string) => void (marks[name] = Math.round((Date.now() - started) / 100) / 10);
+  return { mark, marks };
+}
 const timeoutFor = (learners: number) => 120_000 + learners * 400;
 
 async function stopWorkers(world: DrillWorld, signal: NodeJS.Signals) {
@@ -25,9 +33,12 @@ async function stopWorkers(world: DrillWorld, signal: NodeJS.Signals) {
 /** Worker processes SIGKILLed `kills` times at random moments of the batch, and restarted each time. */
 export async function workerCrashDrill(world: DrillWorld, learners: number, kills = 3): Promise<DrillResult> {
   const started = Date.now();
+  const p = phases();
   await world.startWorkers(2);
+  p.mark('workers up');
   const batch = await world.newBatch('crash', learners);
   await world.sync(batch);
+  p.mark('batch synced');
   const killedAt: number[] = [];
   for (let k = 0; k < kills; k++) {
     // A random point of the batch: after a random share of the learners is issued, plus a random jitter.
@@ -43,17 +54,28 @@ export async function workerCrashDrill(world: DrillWorld, learners: number, kill
     killedAt.push(await IssuanceRequest.countDocuments({ bindingId: batch.bindingId, state: 'issued' }));
     await world.startWorkers(1);
   }
+  p.mark('broken');
   const tally = await world.settle(batch, timeoutFor(learners));
+  p.mark('settled');
   await stopWorkers(world, 'SIGTERM');
-  return { name: 'worker crash', tally, ms: Date.now() - started, notes: { killedWhenIssued: killedAt } };
+  p.mark('workers stopped');
+  return {
+    name: 'worker crash',
+    tally,
+    ms: Date.now() - started,
+    notes: { killedWhenIssued: killedAt, phases: p.marks },
+  };
 }
 
 /** FLUSHALL in the middle of the batch, then a Redis restart (empty) a little later. */
 export async function redisLossDrill(world: DrillWorld, learners: number): Promise<DrillResult> {
   const started = Date.now();
+  const p = phases();
   await world.startWorkers(2);
+  p.mark('workers up');
   const batch = await world.newBatch('redis', learners);
   await world.sync(batch);
+  p.mark('batch synced');
   await world.waitIssued(batch, Math.floor(learners / 4), timeoutFor(learners));
   const admin = new Redis(world.redis.url, { maxRetriesPerRequest: 1 });
   await admin.flushall();
@@ -64,9 +86,17 @@ export async function redisLossDrill(world: DrillWorld, learners: number): Promi
   await sleep(1_000);
   await world.redis.start();
   const restartedAt = await IssuanceRequest.countDocuments({ bindingId: batch.bindingId, state: 'issued' });
+  p.mark('broken');
   const tally = await world.settle(batch, timeoutFor(learners));
+  p.mark('settled');
   await stopWorkers(world, 'SIGTERM');
-  return { name: 'redis loss', tally, ms: Date.now() - started, notes: { flushedAt, restartedAt } };
+  p.mark('workers stopped');
+  return {
+    name: 'redis loss',
+    tally,
+    ms: Date.now() - started,
+    notes: { flushedAt, restartedAt, phases: p.marks },
+  };
 }
 
 /**
@@ -79,9 +109,12 @@ export async function databaseOutageDrill(
   outageMs: number,
 ): Promise<DrillResult> {
   const started = Date.now();
+  const p = phases();
   await world.startWorkers(2);
+  p.mark('workers up');
   const batch = await world.newBatch('db', learners);
   await world.sync(batch);
+  p.mark('batch synced');
   await world.waitIssued(batch, Math.floor(learners / 4), timeoutFor(learners));
   const stoppedAt = await IssuanceRequest.countDocuments({ bindingId: batch.bindingId, state: 'issued' });
   await world.db.stop();
@@ -99,13 +132,22 @@ export async function databaseOutageDrill(
       break;
     }
   }
+  p.mark('broken');
   const tally = await world.settle(batch, timeoutFor(learners));
+  p.mark('settled');
   await stopWorkers(world, 'SIGTERM');
+  p.mark('workers stopped');
   return {
     name: 'database outage',
     tally,
     ms: Date.now() - started,
-    notes: { stoppedAt, outageMs, readyDuring: [...new Set(readyDuring)], readyAgainAfterMs: recoveredMs },
+    notes: {
+      stoppedAt,
+      outageMs,
+      readyDuring: [...new Set(readyDuring)],
+      readyAgainAfterMs: recoveredMs,
+      phases: p.marks,
+    },
   };
 }
 
@@ -116,15 +158,20 @@ export async function databaseOutageDrill(
  */
 export async function lmsTroubleDrill(world: DrillWorld, learners: number): Promise<DrillResult> {
   const started = Date.now();
+  const p = phases();
   const { sim } = world;
   await world.startWorkers(1);
   const batch = await world.newBatch('lms', learners);
   sim.faults.inject(/\/memberships$/, { kind: 'status', status: 500 }, 2);
   sim.faults.inject(/\/lineitems$/, { kind: 'status', status: 429, headers: { 'retry-after': '1' } }, 1);
-  sim.faults.inject(/\/results$/, { kind: 'hang', ms: 3_000 }, 1);
+  sim.faults.inject(/\/results$/, { kind: 'hang', ms: 2_000 }, 1);
   await world.sync(batch);
+  p.mark('batch synced');
+  p.mark('broken');
   const tally = await world.settle(batch, timeoutFor(learners));
+  p.mark('settled');
   const transientHits = sim.faults.hits.length;
+  p.mark('transient faults settled');
 
   const broken = await world.newBatch('lms-broken', Math.max(5, Math.floor(learners / 4)));
   sim.faults.clear();
@@ -135,11 +182,14 @@ export async function lmsTroubleDrill(world: DrillWorld, learners: number): Prom
     await sleep(300);
     partial = await bindingSync(broken);
   }
+  p.mark('partial sync seen');
   const issuedOnPartial = await IssuanceRequest.countDocuments({ bindingId: broken.bindingId });
   sim.faults.clear();
   await world.sync(broken);
   const recovered = await world.settle(broken, timeoutFor(learners));
+  p.mark('recovered');
   await stopWorkers(world, 'SIGTERM');
+  p.mark('workers stopped');
   return {
     name: 'LMS trouble',
     tally,
@@ -150,6 +200,7 @@ export async function lmsTroubleDrill(world: DrillWorld, learners: number): Prom
       partialProblems: partial?.problems,
       requestsOnPartialData: issuedOnPartial,
       afterRecovery: recovered,
+      phases: p.marks,
     },
   };
 }
@@ -157,23 +208,31 @@ export async function lmsTroubleDrill(world: DrillWorld, learners: number): Prom
 /** SIGTERM to every worker mid-batch: each exits cleanly with nothing left half-done; restarted, all finish. */
 export async function gracefulShutdownDrill(world: DrillWorld, learners: number): Promise<DrillResult> {
   const started = Date.now();
+  const p = phases();
   await world.startWorkers(2);
+  p.mark('workers up');
   const batch = await world.newBatch('sigterm', learners);
   await world.sync(batch);
+  p.mark('batch synced');
   await world.waitIssued(batch, Math.floor(learners / 3), timeoutFor(learners));
+  p.mark('part issued');
   const exits = await stopWorkers(world, 'SIGTERM');
+  p.mark('workers exited');
   const signingAfterExit = await IssuanceRequest.countDocuments({
     bindingId: batch.bindingId,
     state: 'signing',
   });
   const issuedAtStop = await IssuanceRequest.countDocuments({ bindingId: batch.bindingId, state: 'issued' });
   await world.startWorkers(1);
+  p.mark('worker restarted');
   const tally = await world.settle(batch, timeoutFor(learners));
+  p.mark('settled');
   await stopWorkers(world, 'SIGTERM');
+  p.mark('workers stopped');
   return {
     name: 'graceful shutdown',
     tally,
     ms: Date.now() - started,
-    notes: { exits, signingAfterExit, issuedAtStop },
+    notes: { exits, signingAfterExit, issuedAtStop, phases: p.marks },
   };
 }
