@@ -56,6 +56,13 @@ export const envSchema = z.object({
   MAIL_FROM: z.string().min(3).default('Credbridge <no-reply@localhost>'),
   LEARNER_LINK_TTL_DAYS: positiveInt.max(3_650).default(90),
   ADMIN_SESSION_TTL_MINUTES: positiveInt.max(1_440).default(120),
+  RATE_LIMIT_DISABLED: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
+  RATE_LIMIT_LOGIN_PER_MINUTE: positiveInt.default(10),
+  RATE_LIMIT_VERIFY_PER_MINUTE: positiveInt.default(60),
+  RATE_LIMIT_VC_API_PER_MINUTE: positiveInt.default(300),
 });
 
 export type Config = z.infer<typeof envSchema>;

@@ -18,6 +18,7 @@ import { publishedTemplateCatalog } from '../templates/catalog.js';
 import type { Queues } from '../queue/queues.js';
 import { errorHandler, notFound } from './errors.js';
 import { rejectOperatorInjection } from './operator-guard.js';
+import { createRateLimits } from './rate-limits.js';
 import { credentialsRouter } from './routes/credentials.js';
 import { adminScreensRouter } from '../ui/admin/routes.js';
 import { publicScreensRouter } from '../ui/public-routes.js';
@@ -49,6 +50,11 @@ export function createApp({ config, logger, redis, queues }: AppDeps): Express {
       },
     }),
   );
+  // Before any body is parsed: a client over its budget costs as little as possible.
+  const limits = createRateLimits(config, redis, logger);
+  app.post('/admin/login', limits.login);
+  app.post(['/credentials/verify', '/verify'], limits.verify);
+  app.post(['/credentials/issue', '/credentials/status'], limits.vcApi);
   app.use(express.json({ limit: '256kb' }));
   app.use(rejectOperatorInjection);
   app.use(staticRouter());
