@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # Only when they are absent: an existing node_modules may be shared with running processes.
 if [ ! -x node_modules/.bin/tsx ]; then
-  echo "[demo] installing dependencies (npm ci)"
-  npm ci --no-audit --no-fund
+  # npm install, not npm ci: see scripts/test.sh.
+  echo "[demo] installing dependencies (npm install)"
+  npm install --no-audit --no-fund
 fi
 exec node --import tsx scripts/demo.ts "$@"

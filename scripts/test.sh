@@ -5,13 +5,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# A fresh clone gets exactly the lock file (npm ci); a working tree whose lock file changed since the last
-# install gets an incremental install, which leaves node_modules in place for anything already running.
-if [ ! -d node_modules ]; then
-  echo "[test] installing dependencies (npm ci)"
-  npm ci --no-audit --no-fund
-elif [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  echo "[test] package-lock.json changed: installing dependencies (npm install)"
+# `npm install` with the committed lock file, not `npm ci`: the lock omits platform builds of optional
+# packages (@swc/core-darwin-*, ...) that the registry mirror here does not serve, which npm ci refuses.
+# An incremental install also leaves node_modules in place for anything already running.
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "[test] installing dependencies (npm install)"
   npm install --no-audit --no-fund
 fi
 
