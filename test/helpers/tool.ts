@@ -9,6 +9,7 @@ import { createQueues, type Queues } from '../../src/queue/queues.js';
 import { createRedis } from '../../src/queue/redis.js';
 import { createApp } from '../../src/web/app.js';
 import { freePort } from '../../scripts/services/process.js';
+import type { Logger } from '../../src/log/logger.js';
 import { databaseUri, silentLogger, uniqueName } from './env.js';
 import { startEntry, waitForStatus, type RunningProcess } from './processes.js';
 
@@ -26,7 +27,11 @@ export interface ToolUnderTest {
   close(): Promise<void>;
 }
 
-export async function startTool(overrides: Record<string, string> = {}): Promise<ToolUnderTest> {
+/** `options.logger` receives the web app's logs (silent by default), e.g. to scan them for secrets. */
+export async function startTool(
+  overrides: Record<string, string> = {},
+  options: { logger?: Logger } = {},
+): Promise<ToolUnderTest> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const env: Record<string, string> = {
@@ -43,7 +48,7 @@ export async function startTool(overrides: Record<string, string> = {}): Promise
     ...overrides,
   };
   const config = loadConfig(env);
-  const logger = silentLogger();
+  const logger = options.logger ?? silentLogger();
   await connectDatabase(config.MONGODB_URI, logger);
   const redis = createRedis(config.REDIS_URL, 'client', logger);
   const queues = createQueues(redis, config.QUEUE_PREFIX);
