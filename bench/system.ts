@@ -104,9 +104,10 @@ async function startProcess(
 
 async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 1_800_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  // Polls twice a second: a count on FerretDB scans the collection, and polling must not be the load.
   while (!(await probe())) {
     if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 500));
   }
 }
 

@@ -54,6 +54,11 @@ export const IssuanceRequest = model('IssuanceRequest', issuanceRequestSchema);
 /** What grade sync last saw of a learner in a binding: skip unchanged learners, and answer the dry run. */
 const gradeSnapshotSchema = new Schema(
   {
+    /**
+     * `${bindingId}|${learnerId}`: upserts then find their document by _id, which every MongoDB-compatible
+     * server looks up by key (FerretDB 1.x pushes only _id filters down to SQLite, and scans for the rest).
+     */
+    _id: { type: String, required: true },
     bindingId: { type: String, required: true },
     learnerId: { type: String, required: true },
     fingerprint: { type: String, required: true },
@@ -62,5 +67,7 @@ const gradeSnapshotSchema = new Schema(
   },
   { timestamps: true, versionKey: false, collection: 'grade_snapshots' },
 );
-gradeSnapshotSchema.index({ bindingId: 1, learnerId: 1 }, { unique: true });
+gradeSnapshotSchema.index({ bindingId: 1 });
+
+export const snapshotId = (bindingId: string, learnerId: string) => `${bindingId}|${learnerId}`;
 export const GradeSnapshot = model('GradeSnapshot', gradeSnapshotSchema);

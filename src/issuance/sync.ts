@@ -12,7 +12,7 @@ import {
 import type { Queues } from '../queue/queues.js';
 import { enqueueIssue } from './queueing.js';
 import type { CredentialOps } from './ports.js';
-import { GradeSnapshot, IssuanceRequest, type IssuanceRequestData } from './request-model.js';
+import { GradeSnapshot, IssuanceRequest, snapshotId, type IssuanceRequestData } from './request-model.js';
 
 export interface SyncSummary {
   status: 'ok' | 'partial' | 'failed';
@@ -75,7 +75,14 @@ export async function syncBinding(
   const previousByLearner = new Map(previous.map((p) => [p.learnerId, p]));
   const requestByLearner = new Map(requests.map((r) => [r.learnerId, r]));
 
-  const snapshotWrites: Parameters<typeof GradeSnapshot.bulkWrite>[0] = [];
+  const snapshotWrites: {
+    _id: string;
+    bindingId: string;
+    learnerId: string;
+    fingerprint: string;
+    qualified: boolean;
+    missing: string[];
+  }[] = [];
   const newRequests: IssuanceRequestData[] = [];
   let changed = 0;
   let qualified = 0;
@@ -93,11 +100,12 @@ export async function syncBinding(
     const result = evaluateRule(rule, evidence, names);
     if (result.qualified) qualified++;
     snapshotWrites.push({
-      updateOne: {
-        filter: { bindingId, learnerId: learner.id },
-        update: { $set: { fingerprint, qualified: result.qualified, missing: result.missing } },
-        upsert: true,
-      },
+      _id: snapshotId(bindingId, learner.id),
+      bindingId,
+      learnerId: learner.id,
+      fingerprint,
+      qualified: result.qualified,
+      missing: result.missing,
     });
 
     const request = requestByLearner.get(learner.id);
@@ -130,7 +138,7 @@ export async function syncBinding(
   // remembering them as seen without their request (the unique index absorbs the repeat).
   const inserted = await insertNewRequests(newRequests);
   await enqueueIssue(deps.queues, inserted);
-  if (snapshotWrites.length > 0) await GradeSnapshot.bulkWrite(snapshotWrites, { ordered: false });
+  await replaceSnapshots(snapshotWrites);
 
   const summary: SyncSummary = {
     status: 'ok',
@@ -144,6 +152,17 @@ export async function syncBinding(
   await recordSync(binding, summary);
   deps.logger.info({ bindingId, ...summary }, 'grade sync done');
   return summary;
+}
+
+/**
+ * Replaces the changed learners' snapshots: one delete and one insert, whatever their number (an update per
+ * learner would cost a collection scan each on FerretDB). A crash in between only makes those learners look
+ * changed next time, and requests are unique, so nothing is issued twice.
+ */
+async function replaceSnapshots(snapshots: { _id: string }[]): Promise<void> {
+  if (snapshots.length === 0) return;
+  await GradeSnapshot.deleteMany({ _id: { $in: snapshots.map((s) => s._id) } });
+  await GradeSnapshot.insertMany(snapshots, { ordered: false });
 }
 
 /** Inserts what is new; a request another sync inserted first (same binding and learner) is skipped. */

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +7,6 @@ import { Credential } from '../../src/credentials/credential-model.js';
 import { verifyCredential } from '../../src/credentials/verifier.js';
 import { CourseBinding } from '../../src/courses/binding-model.js';
 import { installationDocumentLoader } from '../../src/issuers/resolvers.js';
-import { createIssuer } from '../../src/issuers/issuers.js';
 import { GradeSnapshot, IssuanceRequest } from '../../src/issuance/request-model.js';
 import { enqueueIssue } from '../../src/issuance/queueing.js';
 import { syncBinding } from '../../src/issuance/sync.js';
@@ -17,14 +15,13 @@ import { gradeSourceFactory } from '../../src/grades/source-factory.js';
 import { ServiceTokens } from '../../src/lti/service-token.js';
 import { ToolKeys } from '../../src/lti/tool-keys.js';
 import { parseEncryptionKey } from '../../src/security/encryption.js';
-import { importTemplate, publishTemplate } from '../../src/templates/lifecycle.js';
 import { findRedisServer, startRedis } from '../../scripts/services/redis.js';
 import type { ServiceHandle } from '../../scripts/services/types.js';
 import { silentLogger } from '../helpers/env.js';
 import type { RunningProcess } from '../helpers/processes.js';
 import { startSmtpServer, type ReceivedMail } from '../helpers/smtp.js';
 import { startTool, type ToolUnderTest } from '../helpers/tool.js';
-import { Browser } from '../simulator/browser.js';
+import { launchInstructor, setUpInstitution } from '../helpers/lti.js';
 import { PlatformSimulator, type SimLineItem } from '../simulator/platform.js';
 
 /**
@@ -46,24 +43,13 @@ let clientId: string;
 let quiz: SimLineItem;
 let project: SimLineItem;
 let credentialItem: SimLineItem;
-let browser: Browser;
 let courseUrlId: string;
-let csrf: string;
+let sessionApi: Awaited<ReturnType<typeof launchInstructor>>['api'];
 let bindingId: string;
 let worker: RunningProcess;
 
-async function api(path: string, init: { method?: string; body?: unknown } = {}) {
-  const res = await fetch(`${tool.url}${path}`, {
-    method: init.method ?? 'GET',
-    headers: {
-      cookie: [...browser.cookies].map(([k, v]) => `${k}=${v}`).join('; '),
-      accept: 'application/json',
-      'x-csrf-token': csrf,
-      ...(init.body ? { 'content-type': 'application/json' } : {}),
-    },
-    body: init.body ? JSON.stringify(init.body) : undefined,
-  });
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+function api(path: string, init: { method?: string; body?: unknown } = {}) {
+  return sessionApi(tool.url, path, init);
 }
 
 async function waitFor<T>(
@@ -113,24 +99,7 @@ beforeAll(async () => {
   sim = await new PlatformSimulator().start();
 
   // The admin registers the tool (dynamic registration) and activates it; the institution and a template exist.
-  const registration = await new Browser().get(await sim.registrationUrl(`${tool.url}/lti/register`));
-  expect(registration.status).toBe(200);
-  clientId = [...sim.tools.values()][0]!.clientId;
-  sim.activateTool(clientId);
-  const kek = parseEncryptionKey(tool.config.KEY_ENCRYPTION_KEY!);
-  const template = JSON.parse(readFileSync('config/templates/applied-data-analysis.json', 'utf8')) as Record<
-    string,
-    unknown
-  >;
-  await createIssuer({
-    id: 'demo-university',
-    profile: (template.awardingBodies as Record<string, unknown>[])[0] as never,
-    publicUrl: tool.url,
-    kek,
-    isDefault: true,
-  });
-  const draft = await importTemplate(template);
-  await publishTemplate(draft.key, draft.version);
+  ({ clientId } = await setUpInstitution(sim, tool));
 
   // The course: an instructor, 200 learners with scripted grades on two of the tool's line items.
   sim.addUser('3', 'Terry Teacher');
@@ -146,19 +115,7 @@ beforeAll(async () => {
     sim.grade(project.id, id, projectOf(i));
   });
 
-  browser = new Browser();
-  const { url, params } = sim.loginRequest(clientId, '3', '2');
-  const form = await browser.get(`${url}?${new URLSearchParams(params)}`);
-  const match = /<form[^>]*action="([^"]+)"/.exec(form.body)!;
-  const fields = Object.fromEntries(
-    [...form.body.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)].map((m) => [
-      m[1]!,
-      m[2]!,
-    ]),
-  );
-  const page = await browser.post(match[1]!.replace(/&amp;/g, '&'), fields);
-  courseUrlId = /\/lti\/courses\/([0-9a-f]{24})$/.exec(page.url)![1]!;
-  csrf = /data-csrf="([^"]+)"/.exec(page.body)![1]!;
+  ({ courseUrlId, api: sessionApi } = await launchInstructor(sim, clientId, '3', '2'));
 }, 180_000);
 
 afterAll(async () => {
