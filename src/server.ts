@@ -3,6 +3,7 @@ import { loadConfigOrExit } from './config/load.js';
 import { connectDatabase, disconnectDatabase } from './db/connection.js';
 import { handleShutdown } from './lifecycle/shutdown.js';
 import { createLogger } from './log/logger.js';
+import { acceptPreviousKeys } from './security/encryption.js';
 import { createQueues } from './queue/queues.js';
 import { createRedis } from './queue/redis.js';
 import { createApp } from './web/app.js';
@@ -12,6 +13,7 @@ import './db/models/index.js';
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger('web', config.LOG_LEVEL);
+  acceptPreviousKeys(config); // during a key-encryption key rotation
   await connectDatabase(config.MONGODB_URI, logger);
   const redis = createRedis(config.REDIS_URL, 'client', logger);
   const queues = createQueues(redis, config.QUEUE_PREFIX);

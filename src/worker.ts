@@ -8,6 +8,7 @@ import { startWorkers } from './jobs/registry.js';
 import { createPipeline } from './issuance/pipeline.js';
 import { handleShutdown } from './lifecycle/shutdown.js';
 import { createLogger } from './log/logger.js';
+import { acceptPreviousKeys } from './security/encryption.js';
 import { createQueues } from './queue/queues.js';
 import { createRedis } from './queue/redis.js';
 import './db/models/index.js';
@@ -16,6 +17,7 @@ import './db/models/index.js';
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger('worker', config.LOG_LEVEL);
+  acceptPreviousKeys(config); // during a key-encryption key rotation
   await connectDatabase(config.MONGODB_URI, logger);
   const blocking = createRedis(config.REDIS_URL, 'worker', logger);
   const client = createRedis(config.REDIS_URL, 'client', logger);

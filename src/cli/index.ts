@@ -5,6 +5,7 @@
  *   credbridge credential sample --template FILE --format ob3|elm [--learner FILE] --ephemeral
  *   credbridge credential verify FILE
  *   credbridge admin create-user USERNAME (console administrator; password from the environment or stdin)
+ *   credbridge keys rotate-kek --new-key-env NAME | keys status (re-seal stored secrets under a new KEK)
  * The first two never need MongoDB or Redis. `verify` is offline for did:key; for this installation's did:web
  * issuers it reads their keys and status lists from MONGODB_URI.
  */
@@ -19,13 +20,16 @@ import { signCredential } from '../credentials/signer.js';
 import { verifyCredential } from '../credentials/verifier.js';
 import { publishingProblems } from '../templates/elements.js';
 import { adminCreateUser } from '../ui/admin/create-user-command.js';
+import { keysCommand } from './keys-command.js';
 import { describeIssues, templateSchema, type TemplateData } from '../templates/schema.js';
 
 const USAGE = `usage:
   credbridge template validate FILE
   credbridge credential sample --template FILE --format ob3|elm [--learner FILE] --ephemeral
   credbridge credential verify FILE
-  credbridge admin create-user USERNAME   (password from CREDBRIDGE_ADMIN_PASSWORD or stdin)`;
+  credbridge admin create-user USERNAME   (password from CREDBRIDGE_ADMIN_PASSWORD or stdin)
+  credbridge keys rotate-kek --new-key-env NAME   (re-seal stored secrets under the key in $NAME)
+  credbridge keys status`;
 
 class UsageError extends Error {}
 
@@ -173,6 +177,8 @@ export async function main(argv: string[]): Promise<number> {
     if (group === 'credential' && command === 'sample') return await credentialSample(rest);
     if (group === 'credential' && command === 'verify') return await credentialVerify(rest);
     if (group === 'admin' && command === 'create-user') return await adminCreateUser(rest);
+    if (group === 'keys' && (command === 'rotate-kek' || command === 'status'))
+      return await keysCommand(command, parseArgs(rest).options);
     throw new UsageError(
       group ? `unknown command: ${[group, command].filter(Boolean).join(' ')}` : 'no command',
     );

@@ -33,6 +33,14 @@ export const envSchema = z.object({
     .string()
     .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded')
     .optional(),
+  /** Earlier keys still read during a key-encryption key rotation: comma-separated, base64. */
+  KEY_ENCRYPTION_KEY_PREVIOUS: z
+    .string()
+    .refine(
+      (v) => v.split(',').every((k) => Buffer.from(k.trim(), 'base64').length === 32),
+      'comma-separated keys of 32 bytes each, base64-encoded',
+    )
+    .optional(),
   ADMIN_API_TOKEN: z.string().min(32, 'at least 32 characters').optional(),
   LTI_INSECURE_COOKIES: z
     .enum(['true', 'false'])

@@ -99,7 +99,7 @@ describe('LMS connection admin API and grade options', () => {
     expect(res.body).toMatchObject({ kind: 'moodle', baseUrl: sim.url, tokenSet: true });
     expect(JSON.stringify(res.body)).not.toContain(TOKEN);
     const stored = await LmsConnection.findOne({ platformId }).lean();
-    expect(stored?.tokenEncrypted).toMatch(/^v1\./);
+    expect(stored?.tokenEncrypted).toMatch(/^v2\.[0-9a-f]{16}\./);
     expect(JSON.stringify(stored)).not.toContain(TOKEN);
     const view = await request(app).get(path()).set('authorization', `Bearer ${ADMIN}`).expect(200);
     expect(JSON.stringify(view.body)).not.toContain(TOKEN);

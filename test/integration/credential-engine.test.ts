@@ -80,7 +80,7 @@ describe('credential engine against FerretDB', () => {
   it('stores private keys only as ciphertext', async () => {
     const raw = await mongoose.connection.db!.collection('issuers').findOne({ _id: 'ipa' as never });
     const stored = raw!.keys[0];
-    expect(stored.sealedPrivateKey).toMatch(/^v1\./);
+    expect(stored.sealedPrivateKey).toMatch(/^v2\.[0-9a-f]{16}\./);
     expect(JSON.stringify(raw)).not.toMatch(/secretKeyMultibase|"zrv|privateKeyMultibase/);
     const issuer = await signingIssuer((await findIssuer('ipa'))!, kek);
     const exported = await issuer.key.export({ secretKey: true });
