@@ -6,6 +6,9 @@ import { IssuanceRequest } from '../issuance/request-model.js';
 import { platformServices, requireCourse } from '../lti/course-access.js';
 import type { LtiDeps } from '../lti/deps.js';
 import { LtiPlatform } from '../lti/models.js';
+import { LmsConnection } from '../grades/lms-connection-model.js';
+import { lmsGradeSource } from '../grades/lms-sources.js';
+import { parseEncryptionKey } from '../security/encryption.js';
 import type { TemplateData } from '../templates/schema.js';
 import { Template } from '../templates/template-model.js';
 import { localized } from './credential-view.js';
@@ -37,10 +40,31 @@ export function instructorScreensRouter(deps: LtiDeps): Router {
       CourseBinding.find({ courseId }).sort({ createdAt: 1 }).lean(),
     ]);
 
-    // The course's gradebook columns, to pick from rather than type ids (AGS line items).
+    // What the course offers to map, to pick from rather than type ids: through the LMS's own API when the
+    // admin connected one (the whole gradebook, completion, competencies), else the tool's AGS line items.
     let items: ItemChoice[] = [];
     let itemsProblem = '';
-    if (course.lineItemsUrl) {
+    let source = 'ags';
+    const connection = await LmsConnection.findOne(
+      { platformId: String(session.platformId) },
+      { kind: 1 },
+    ).lean();
+    if (connection && deps.config.KEY_ENCRYPTION_KEY) {
+      source = connection.kind;
+      try {
+        const lms = await lmsGradeSource(parseEncryptionKey(deps.config.KEY_ENCRYPTION_KEY), {
+          platformId: String(session.platformId),
+          deploymentId: session.deploymentId,
+          contextId: course.contextId,
+        });
+        const offered = await lms.options();
+        items = offered.options.map((o) => ({ id: o.id, name: o.name, kind: o.kind }));
+        if (offered.problems.length) itemsProblem = t('itemsUnavailable');
+      } catch (err) {
+        deps.logger.warn({ err, courseId }, 'LMS options could not be read for the dashboard');
+        itemsProblem = t('itemsUnavailable');
+      }
+    } else if (course.lineItemsUrl) {
       try {
         const { ags } = await platformServices(session.platformId, deps.serviceTokens);
         items = (await ags.listLineItems(course.lineItemsUrl)).map((li) => ({ id: li.id!, name: li.label }));
@@ -115,6 +139,7 @@ export function instructorScreensRouter(deps: LtiDeps): Router {
       body: html`<div
         id="dashboard"
         data-api="${api}"
+        data-source="${source}"
         data-csrf="${session.csrfToken}"
         data-msg-error="${t('actionFailed')}"
         data-msg-qualified="${t('qualified')}"

@@ -28,19 +28,28 @@
     if (box) box.textContent = err.message;
   }
 
-  /** The rule a mapping form describes: each outcome with a picked assessment and a percent threshold. */
+  /** The evidence a picked option stands for: a grade with its percent threshold, a completion, a competency. */
+  function evidenceOf(option, threshold) {
+    switch (option.dataset.kind) {
+      case 'activityCompletion':
+        return { kind: 'activityCompletion', activityId: option.value, requirePass: true };
+      case 'competency':
+        return { kind: 'competency', competencyId: option.value };
+      case 'courseCompletion':
+        return { kind: 'courseCompletion' };
+      default:
+        return { kind: 'assessment', itemId: option.value, threshold: { unit: 'percent', value: threshold } };
+    }
+  }
+
+  /** The rule a mapping form describes: each outcome with the evidence picked for it. */
   function ruleOf(form) {
     const outcomes = [];
     form.querySelectorAll('select[data-outcome]').forEach((select) => {
       if (!select.value) return;
       const i = Number(select.dataset.outcome);
       const threshold = Number(form.querySelector(`[name="threshold-${i}"]`).value || 0);
-      outcomes.push({
-        outcome: i,
-        evidence: [
-          { kind: 'assessment', itemId: select.value, threshold: { unit: 'percent', value: threshold } },
-        ],
-      });
+      outcomes.push({ outcome: i, evidence: [evidenceOf(select.selectedOptions[0], threshold)] });
     });
     return { outcomes };
   }
@@ -53,6 +62,7 @@
         event.preventDefault();
         await call('POST', `${api}/bindings`, {
           templateKey: form.dataset.template,
+          source: root.dataset.source || 'ags',
           rule: ruleOf(form),
           regradePolicy: form.querySelector('[name="regradePolicy"]').value,
         });

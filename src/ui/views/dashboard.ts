@@ -15,6 +15,8 @@ export interface TemplateChoice {
 export interface ItemChoice {
   id: string;
   name: string;
+  /** What picking it proves: a grade (with the percent threshold), a completion, a competency. */
+  kind?: 'assessment' | 'activityCompletion' | 'competency' | 'courseCompletion';
 }
 
 export interface RequestRow {
@@ -60,7 +62,7 @@ function mappingFields(
           ><label for="${prefix}-item-${i}">${t('provedBy')}</label>
           <select id="${prefix}-item-${i}" name="item-${i}" data-outcome="${i}">
             <option value="">${t('notMapped')}</option>
-            ${items.map((it) => html`<option value="${it.id}" ${it.id === itemId ? html` selected` : ''}>${it.name}</option>`)}
+            ${items.map((it) => html`<option value="${it.id}" data-kind="${it.kind ?? 'assessment'}" ${it.id === itemId ? html` selected` : ''}>${it.name}</option>`)}
           </select></span
         >
         <span class="field"
