@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   acceptPreviousKeys(config); // during a key-encryption key rotation
   await connectDatabase(config.MONGODB_URI, logger);
   const redis = createRedis(config.REDIS_URL, 'client', logger);
-  const queues = createQueues(redis, config.QUEUE_PREFIX);
+  const queues = createQueues(redis, config.QUEUE_PREFIX, logger);
   const app = createApp({ config, logger, redis, queues });
   const server = app.listen(config.PORT, config.HOST);
   await once(server, 'listening');

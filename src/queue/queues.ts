@@ -1,5 +1,6 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { Logger } from '../log/logger.js';
 
 /** Every BullMQ queue of the product. Redis is only the transport: MongoDB holds the truth of each job. */
 export const queueNames = {
@@ -16,9 +17,19 @@ export type Queues = Record<keyof typeof queueNames, Queue> & {
   close(): Promise<void>;
 };
 
-export function createQueues(connection: Redis, prefix: string): Queues {
+/**
+ * The producers of every queue on one connection. `logger` receives their errors (a lost Redis), which
+ * would otherwise go to stderr as unhandled 'error' events; the connection's own errors are logged already.
+ */
+export function createQueues(connection: Redis, prefix: string, logger?: Logger): Queues {
   const queues = Object.fromEntries(
-    Object.entries(queueNames).map(([key, name]) => [key, new Queue(name, { connection, prefix })]),
+    Object.entries(queueNames).map(([key, name]) => {
+      const queue = new Queue(name, { connection, prefix });
+      queue.on('error', (err: Error) =>
+        logger?.debug({ component: 'queue', queue: name, err: err.message }, 'queue error'),
+      );
+      return [key, queue];
+    }),
   ) as Record<keyof typeof queueNames, Queue>;
   const all = () => Object.values(queues);
   return {
