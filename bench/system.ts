@@ -133,8 +133,10 @@ export async function systemFigures(
     ADMIN_API_TOKEN: randomBytes(24).toString('hex'),
     RECONCILE_INTERVAL_MS: '600000',
     SYNC_DEBOUNCE_MS: '0',
-    // The benchmark is the only client: lift the per-client limits of the public endpoints.
+    // The benchmark is the only client: lift the per-client limits of the public endpoints, and let the tool
+    // call the local simulator as fast as it can (the default 10 requests/s protects a real LMS).
     RATE_LIMIT_DISABLED: 'true',
+    LMS_REQUESTS_PER_SECOND: '200',
   };
   const procs: Proc[] = [];
   const logger = createLogger('bench', 'silent');

@@ -31,8 +31,10 @@ async function signedListCredential(
 
 /** The open list of each issuer and purpose, remembered so an allocation costs no list lookup. */
 const openLists = new Map<string, { _id: string; length: number }>();
+/** Lookups (or creations) in flight, shared by concurrent jobs so they do not each open a new list. */
+const opening = new Map<string, Promise<{ _id: string; length: number }>>();
 
-async function openList(
+function openList(
   issuer: SigningIssuer,
   purpose: StatusPurpose,
   publicUrl: string,
@@ -40,7 +42,22 @@ async function openList(
 ): Promise<{ _id: string; length: number }> {
   const key = `${issuer.id}|${purpose}`;
   const known = openLists.get(key);
-  if (known) return known;
+  if (known) return Promise.resolve(known);
+  let pending = opening.get(key);
+  if (!pending) {
+    pending = findOrCreateList(issuer, purpose, publicUrl, loader).finally(() => opening.delete(key));
+    opening.set(key, pending);
+  }
+  return pending;
+}
+
+async function findOrCreateList(
+  issuer: SigningIssuer,
+  purpose: StatusPurpose,
+  publicUrl: string,
+  loader: DocumentLoader,
+): Promise<{ _id: string; length: number }> {
+  const key = `${issuer.id}|${purpose}`;
   const existing = await StatusList.findOne(
     { issuerId: issuer.id, purpose, open: true },
     { _id: 1, length: 1 },
