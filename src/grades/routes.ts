@@ -1,8 +1,9 @@
 import { Router, type RequestHandler } from 'express';
 import { isValidObjectId } from 'mongoose';
 import { z } from 'zod';
-import { LtiCourse, LtiPlatform } from '../lti/models.js';
+import { LtiPlatform } from '../lti/models.js';
 import { loadSession } from '../lti/session.js';
+import { requireCourse } from '../lti/course-access.js';
 import { HttpError } from '../web/errors.js';
 import { requireAdminToken } from '../web/routes/admin-token.js';
 import {
@@ -109,24 +110,7 @@ export function gradeSourceRouter(options: {
     '/lti/api/courses/:courseId/grade-options',
     (req, res, next) => (req.ltiSession ? next() : loadSession(req, res, next)),
     wrap(async (req, res) => {
-      const session = req.ltiSession;
-      if (!session)
-        throw new HttpError(
-          401,
-          'no_session',
-          'Your session has ended; launch the tool again from your course.',
-        );
-      const courseId = String(req.params.courseId);
-      if (!isValidObjectId(courseId) || String(session.courseId ?? '') !== courseId)
-        throw new HttpError(403, 'other_course', 'This course is not the one you launched from.');
-      if (session.role === 'learner')
-        throw new HttpError(403, 'not_instructor', 'Only instructors can do this.');
-      const course = await LtiCourse.findOne({
-        _id: courseId,
-        platformId: session.platformId,
-        deploymentId: session.deploymentId,
-      });
-      if (!course) throw new HttpError(403, 'other_course', 'This course is not the one you launched from.');
+      const { course } = await requireCourse(req, true);
       if (!key) throw new HttpError(503, 'lti_not_configured', 'Set KEY_ENCRYPTION_KEY to read the LMS');
       const source = await lmsGradeSource(
         key,
