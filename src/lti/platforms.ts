@@ -59,12 +59,13 @@ export async function updatePlatform(
   if (data.status !== undefined) set.status = data.status;
   const update: Record<string, unknown> = { $set: set };
   // Two updates, each single-document and atomic: MongoDB cannot $addToSet and $pull one field at once.
+  // $pullAll rather than $pull with $in: FerretDB does not take a condition in $pull.
   if (data.addDeploymentIds?.length) update.$addToSet = { deploymentIds: { $each: data.addDeploymentIds } };
   let doc = await LtiPlatform.findByIdAndUpdate(id, update, { returnDocument: 'after' });
   if (doc && data.removeDeploymentIds?.length) {
     doc = await LtiPlatform.findByIdAndUpdate(
       id,
-      { $pull: { deploymentIds: { $in: data.removeDeploymentIds } } },
+      { $pullAll: { deploymentIds: data.removeDeploymentIds } },
       { returnDocument: 'after' },
     );
   }

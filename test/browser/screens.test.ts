@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import type { Page } from 'playwright-core';
 import { createIssuer } from '../../src/issuers/issuers.js';
 import { IssuanceRequest } from '../../src/issuance/request-model.js';
+import { LtiPlatform } from '../../src/lti/models.js';
 import { learnerLinkKey, learnerPageUrl } from '../../src/issuance/links.js';
 import { parseEncryptionKey } from '../../src/security/encryption.js';
 import { importTemplate, publishTemplate } from '../../src/templates/lifecycle.js';
@@ -293,4 +294,37 @@ describe('administrator', () => {
     await accessible(page, 'admin-audit');
     await page.close();
   }, 120_000);
+
+  it('registers a platform by hand, naming the wrong field, and adds and removes its deployment ids', async () => {
+    const page = await browser.context.newPage();
+    await page.goto(`${tool.url}/admin`);
+    const form = page.locator('form[action="/admin/platforms"]');
+    await form.getByLabel('Name').fill('Hand-made LMS');
+    await form.getByLabel('Issuer').fill('https://lms.example.edu');
+    await form.getByLabel('Client id').fill('hand-1');
+    await form.getByLabel('Auth login URL').fill('https://lms.example.edu/auth');
+    await form.getByLabel('Token URL').fill('ftp://lms.example.edu/token');
+    await form.getByLabel('JWKS URL').fill('https://lms.example.edu/jwks');
+    await form.getByLabel('Deployment ids (one per line)').fill('dep-1\ndep-2');
+    await form.getByRole('button', { name: 'Register a platform' }).click();
+    const alert = page.locator('[role="alert"]');
+    await alert.waitFor();
+    await expect(alert.textContent()).resolves.toContain('tokenUrl');
+    // The form keeps what was typed; only the wrong field needs fixing.
+    await form.getByLabel('Token URL').fill('https://lms.example.edu/token');
+    await form.getByRole('button', { name: 'Register a platform' }).click();
+    const row = page.locator('tr', { hasText: 'https://lms.example.edu' });
+    await row.waitFor();
+    await expect(row.locator('.deployments').textContent()).resolves.toMatch(/dep-1[\s\S]*dep-2/);
+    await accessible(page, 'admin-platform-registered');
+
+    await row.getByLabel('Add deployment id').fill('dep-3');
+    await row.getByRole('button', { name: 'Add deployment id' }).click();
+    await page.locator('tr', { hasText: 'dep-3' }).waitFor();
+    await page.getByRole('button', { name: 'Remove deployment dep-1' }).click();
+    await page.getByRole('button', { name: 'Remove deployment dep-1' }).waitFor({ state: 'detached' });
+    const stored = await LtiPlatform.findOne({ issuer: 'https://lms.example.edu' }).lean();
+    expect(stored?.deploymentIds).toEqual(['dep-2', 'dep-3']);
+    await page.close();
+  }, 60_000);
 });

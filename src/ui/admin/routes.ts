@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Router, json, urlencoded, type Request, type Response } from 'express';
 import { isValidObjectId } from 'mongoose';
+import { ZodError } from 'zod';
 import type { Config } from '../../config/env.js';
 import { buildElmCredential } from '../../credentials/elm.js';
 import { buildOb3Credential } from '../../credentials/ob3.js';
@@ -8,7 +9,7 @@ import { AuditEvent, recordAudit } from '../../db/models/audit-event.js';
 import { Issuer } from '../../issuers/issuer-model.js';
 import { rotateIssuerKey } from '../../issuers/issuers.js';
 import { LtiPlatform } from '../../lti/models.js';
-import { updatePlatform } from '../../lti/platforms.js';
+import { PlatformConflictError, registerPlatform, updatePlatform } from '../../lti/platforms.js';
 import { loadSession, parseCookies } from '../../lti/session.js';
 import type { Queues } from '../../queue/queues.js';
 import { parseEncryptionKey } from '../../security/encryption.js';
@@ -215,37 +216,76 @@ export function adminScreensRouter(config: Config, queues: Queues): Router {
   });
 
   // Platforms.
-  router.get('/admin', async (req, res) => {
+  type PlatformForm = Partial<
+    Record<'name' | 'issuer' | 'clientId' | 'authLoginUrl' | 'tokenUrl' | 'jwksUrl' | 'deploymentIds', string>
+  >;
+  const platformsPage = async (
+    req: Request,
+    res: Response,
+    problems: string[] = [],
+    values: PlatformForm = {},
+    status = 200,
+  ) => {
     const [t] = tr(req, res);
     const platforms = await LtiPlatform.find().sort({ createdAt: 1 }).lean();
+    const field = (name: keyof PlatformForm, label: string, type = 'url') =>
+      html`<label for="p-${name}">${label}</label>
+        <input
+          id="p-${name}"
+          name="${name}"
+          type="${type}"
+          value="${values[name] ?? ''}"
+          ${name === 'name' ? '' : html`required`}
+        />`;
     screen(
       req,
       res,
       t('platforms'),
       html`<div class="table-wrap">
-        <table>
-          <caption class="visually-hidden">
-            ${t('platforms')}
-          </caption>
-          <thead>
-            <tr>
-              <th scope="col">${t('name')}</th>
-              <th scope="col">Issuer / client id</th>
-              <th scope="col">${t('deployments')}</th>
-              <th scope="col">${t('status')}</th>
-              <th scope="col">${t('action')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            ${platforms.map(
-              (p) =>
-                html`<tr>
+          <table>
+            <caption class="visually-hidden">
+              ${t('platforms')}
+            </caption>
+            <thead>
+              <tr>
+                <th scope="col">${t('name')}</th>
+                <th scope="col">Issuer / client id</th>
+                <th scope="col">${t('deployments')}</th>
+                <th scope="col">${t('status')}</th>
+                <th scope="col">${t('action')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              ${platforms.map((p) => {
+                const id = String(p._id);
+                return html`<tr>
                   <td>${p.name}</td>
                   <td>${p.issuer}<br /><small>${p.clientId}</small></td>
-                  <td>${p.deploymentIds.join(', ')}</td>
+                  <td>
+                    <ul class="deployments">
+                      ${p.deploymentIds.map(
+                        (d) =>
+                          html`<li>
+                            <code>${d}</code>
+                            <form method="post" action="/admin/platforms/${id}/deployments" class="inline">
+                              ${csrf(req)}<input type="hidden" name="remove" value="${d}" />
+                              <button type="submit" aria-label="${t('removeDeployment', { id: d })}">
+                                ×
+                              </button>
+                            </form>
+                          </li>`,
+                      )}
+                    </ul>
+                    <form method="post" action="/admin/platforms/${id}/deployments" class="inline">
+                      ${csrf(req)}
+                      <label for="add-${id}" class="visually-hidden">${t('addDeployment')}</label>
+                      <input id="add-${id}" name="add" required maxlength="255" />
+                      <button type="submit">${t('addDeployment')}</button>
+                    </form>
+                  </td>
                   <td>${p.status}</td>
                   <td>
-                    <form method="post" action="/admin/platforms/${String(p._id)}/status">
+                    <form method="post" action="/admin/platforms/${id}/status">
                       ${csrf(req)}
                       <input
                         type="hidden"
@@ -255,22 +295,96 @@ export function adminScreensRouter(config: Config, queues: Queues): Router {
                       <button type="submit">${p.status === 'active' ? t('disable') : t('activate')}</button>
                     </form>
                   </td>
-                </tr>`,
-            )}
-          </tbody>
-        </table>
-      </div>`,
+                </tr>`;
+              })}
+            </tbody>
+          </table>
+        </div>
+        <section class="panel" aria-labelledby="register-h">
+          <h2 id="register-h">${t('registerPlatform')}</h2>
+          ${
+            problems.length
+              ? html`<div class="warning" role="alert">
+                  <p>${t('platformNotRegistered')}</p>
+                  <ul class="problems">
+                    ${problems.map((p) => html`<li>${p}</li>`)}
+                  </ul>
+                </div>`
+              : ''
+          }
+          <form method="post" action="/admin/platforms" class="stack">
+            ${csrf(req)} ${field('name', t('name'), 'text')} ${field('issuer', 'Issuer')}
+            ${field('clientId', 'Client id', 'text')} ${field('authLoginUrl', 'Auth login URL')}
+            ${field('tokenUrl', 'Token URL')} ${field('jwksUrl', 'JWKS URL')}
+            <label for="p-deploymentIds">${t('deploymentIdsOnePerLine')}</label>
+            <textarea id="p-deploymentIds" name="deploymentIds" rows="3" required>
+${values.deploymentIds ?? ''}</textarea>
+            <button type="submit">${t('registerPlatform')}</button>
+          </form>
+        </section>`,
       'platforms',
+      status,
     );
+  };
+
+  router.get('/admin', async (req, res) => {
+    await platformsPage(req, res);
   });
 
-  router.post('/admin/platforms/:id/status', async (req, res) => {
-    const status = (req.body as { status?: string }).status;
-    if (!isValidObjectId(req.params.id) || (status !== 'active' && status !== 'disabled'))
-      throw new HttpError(400, 'invalid_input', 'status: active or disabled');
-    if (!(await updatePlatform(String(req.params.id), { status })))
-      throw new HttpError(404, 'not_found', 'No such platform');
-    await audit(req, `platform.${status}`, 'platform', String(req.params.id));
+  const lines = (text: unknown) =>
+    String(text ?? '')
+      .split(/[\r\n,]+/)
+      .map((s) => s.trim())
+      .filter(Boolean);
+
+  // Registered through registerPlatform(), so its schema names the field that is wrong.
+  router.post('/admin/platforms', async (req, res) => {
+    const body = req.body as Record<string, unknown>;
+    const values: PlatformForm = {};
+    for (const k of [
+      'name',
+      'issuer',
+      'clientId',
+      'authLoginUrl',
+      'tokenUrl',
+      'jwksUrl',
+      'deploymentIds',
+    ] as const)
+      values[k] = typeof body[k] === 'string' ? body[k].trim() : '';
+    try {
+      const platform = await registerPlatform({
+        issuer: values.issuer!,
+        clientId: values.clientId!,
+        ...(values.name ? { name: values.name } : {}),
+        authLoginUrl: values.authLoginUrl!,
+        tokenUrl: values.tokenUrl!,
+        jwksUrl: values.jwksUrl!,
+        deploymentIds: lines(values.deploymentIds),
+      });
+      await audit(req, 'platform.register', 'platform', String(platform._id), { issuer: platform.issuer });
+      res.redirect(303, '/admin');
+    } catch (err) {
+      if (err instanceof ZodError) return platformsPage(req, res, describeIssues(err), values, 400);
+      if (err instanceof PlatformConflictError) return platformsPage(req, res, [err.message], values, 409);
+      throw err;
+    }
+  });
+
+  router.post('/admin/platforms/:id/deployments', async (req, res) => {
+    const body = req.body as { add?: unknown; remove?: unknown };
+    const add = lines(body.add);
+    const remove = lines(body.remove);
+    if (!isValidObjectId(req.params.id) || add.length + remove.length === 0)
+      throw new HttpError(400, 'invalid_input', 'add or remove: a deployment id');
+    try {
+      const id = String(req.params.id);
+      if (!(await updatePlatform(id, { addDeploymentIds: add, removeDeploymentIds: remove })))
+        throw new HttpError(404, 'not_found', 'No such platform');
+      await audit(req, 'platform.deployments', 'platform', id, { add, remove });
+    } catch (err) {
+      if (err instanceof ZodError) throw new HttpError(400, 'invalid_input', describeIssues(err).join('; '));
+      throw err;
+    }
     res.redirect(303, '/admin');
   });
 
