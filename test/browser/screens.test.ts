@@ -8,6 +8,7 @@ import { LtiPlatform } from '../../src/lti/models.js';
 import { learnerLinkKey, learnerPageUrl } from '../../src/issuance/links.js';
 import { parseEncryptionKey } from '../../src/security/encryption.js';
 import { importTemplate, publishTemplate } from '../../src/templates/lifecycle.js';
+import { Template } from '../../src/templates/template-model.js';
 import { createAdminUser } from '../../src/ui/admin/accounts.js';
 import type { RunningProcess } from '../helpers/processes.js';
 import { startTool, type ToolUnderTest } from '../helpers/tool.js';
@@ -262,6 +263,7 @@ describe('administrator', () => {
     full.key = 'data-literacy-basics';
     const { participation: _dropped, ...incomplete } = full;
     await page.goto(`${tool.url}/admin/templates`);
+    await page.getByText('Advanced: JSON').click();
     await page.getByLabel('Template (JSON)').fill(JSON.stringify(incomplete, null, 2));
     // Live validation names the missing element while typing.
     await page.locator('#template-check', { hasText: 'form of participation' }).waitFor();
@@ -275,6 +277,7 @@ describe('administrator', () => {
     );
     await accessible(page, 'admin-template-refused');
 
+    await page.getByText('Advanced: JSON').click();
     await page.getByLabel('Template (JSON)').fill(JSON.stringify(full, null, 2));
     await page.locator('#template-check', { hasText: 'Every mandatory element is present.' }).waitFor();
     await page.getByRole('button', { name: 'Save draft' }).click();
@@ -325,6 +328,60 @@ describe('administrator', () => {
     await page.getByRole('button', { name: 'Remove deployment dep-1' }).waitFor({ state: 'detached' });
     const stored = await LtiPlatform.findOne({ issuer: 'https://lms.example.edu' }).lean();
     expect(stored?.deploymentIds).toEqual(['dep-2', 'dep-3']);
+    await page.close();
+  }, 60_000);
+  it('edits a template field by field: live validation names the missing element, and the saved JSON is the same document', async () => {
+    const full = JSON.parse(readFileSync('config/templates/applied-data-analysis.json', 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    full.key = 'fields-made';
+    const { participation, ...incomplete } = full;
+    await importTemplate(incomplete);
+    const page = await browser.context.newPage();
+    await page.goto(`${tool.url}/admin/templates/fields-made/1`);
+    await page.locator('#template-check', { hasText: 'form of participation' }).waitFor();
+    const p = participation as { mode: string; context: string; nonFormal: boolean };
+    await page.getByLabel('participation.mode', { exact: true }).selectOption(p.mode);
+    await page.getByLabel('participation.context', { exact: true }).selectOption(p.context);
+    await page.getByLabel('participation.nonFormal', { exact: true }).selectOption('true');
+    await page.locator('#template-check', { hasText: 'Every mandatory element is present.' }).waitFor();
+
+    // A new outcome with an ESCO skill, through the list's own buttons.
+    await page.getByRole('button', { name: 'Add to learningOutcomes', exact: true }).click();
+    const outcome = page.locator('[data-list="learningOutcomes"] [data-item]').last();
+    await outcome
+      .getByLabel('learningOutcomes[].title.en', { exact: true })
+      .fill('Explain results to a lay audience');
+    await outcome.getByRole('button', { name: 'Add to learningOutcomes[].escoSkills' }).click();
+    const esco = 'http://data.europa.eu/esco/skill/15d76317-c71a-4fa2-aadc-2ecc34e627b7';
+    await outcome.getByLabel('learningOutcomes[].escoSkills[].uri').fill(esco);
+    await outcome
+      .getByLabel('learningOutcomes[].escoSkills[].label.en')
+      .fill('communicate with a non-scientific audience');
+    await page.locator('#template-check', { hasText: 'Every mandatory element is present.' }).waitFor();
+    await accessible(page, 'admin-template-fields');
+    await page.getByRole('button', { name: 'Save draft' }).click();
+    await page.waitForURL(/\/admin\/templates\/fields-made\/1$/);
+
+    const stored = await Template.findOne({ key: 'fields-made', version: 1 }).lean();
+    const outcomes = full.learningOutcomes as unknown[];
+    // What the JSON editor shows (and posts) of a draft, with the fields' changes.
+    expect(stored?.data).toEqual({
+      ...full,
+      version: 1,
+      status: 'draft',
+      participation,
+      learningOutcomes: [
+        ...outcomes,
+        {
+          title: { en: 'Explain results to a lay audience' },
+          escoSkills: [{ uri: esco, label: { en: 'communicate with a non-scientific audience' } }],
+        },
+      ],
+    });
+    await page.getByRole('button', { name: 'Publish' }).click();
+    await page.locator('h1', { hasText: '(published)' }).waitFor();
     await page.close();
   }, 60_000);
 });

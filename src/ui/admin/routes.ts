@@ -31,6 +31,7 @@ import { formToken, requireFormToken, sameToken } from '../csrf.js';
 import { html, type Html } from '../html.js';
 import { pickLanguage, translator, type Translate, type UiLanguage } from '../i18n.js';
 import { sendScreen } from '../layout.js';
+import { templateFields } from './template-fields.js';
 import {
   LoginLimiter,
   authenticate,
@@ -105,7 +106,7 @@ export function adminScreensRouter(config: Config, queues: Queues): Router {
       status,
       body: html`${body}${req.admin ? html`<form method="post" action="/admin/logout" class="logout"><input type="hidden" name="_csrf" value="${req.admin.csrfToken}" /><button type="submit">${t('signOut')}</button></form>` : ''}`,
       nav: req.admin ? nav.map(([k, href]) => ({ label: t(k), href, current: k === current })) : [],
-      scripts: ['common.js', 'admin.js'],
+      scripts: ['common.js', 'admin.js', 'template-fields.js'],
     });
   };
   const tr = (req: Request, res: Response): [Translate, UiLanguage] => {
@@ -461,24 +462,34 @@ ${values.deploymentIds ?? ''}</textarea>
     action: string,
     text: string,
     check: ReturnType<typeof templateCheck>,
+    data: Record<string, unknown>,
   ) =>
     html` <form method="post" action="${action}" class="stack template-form">
       ${csrf(req)}
-      <label for="template-file">${t('importJson')}</label>
-      <input id="template-file" type="file" accept=".json,application/json" data-fills="template-json" />
-      <label for="template-json">${t('templateJson')}</label>
-      <textarea
-        id="template-json"
-        name="template"
-        rows="24"
-        required
-        data-check="/admin/templates/check"
-        data-csrf="${req.admin!.csrfToken}"
-        data-msg-invalid="${t('invalidTemplate')}"
-        data-msg-missing="${t('cannotPublish')}"
-        data-msg-ready="${t('readyToPublish')}"
-      >
+      <section aria-labelledby="fields-h">
+        <h2 id="fields-h">${t('templateFields')}</h2>
+        ${templateFields(t, data)}
+      </section>
+      <details class="advanced">
+        <summary>${t('advancedJson')}</summary>
+        <div class="stack">
+          <label for="template-file">${t('importJson')}</label>
+          <input id="template-file" type="file" accept=".json,application/json" data-fills="template-json" />
+          <label for="template-json">${t('templateJson')}</label>
+          <textarea
+            id="template-json"
+            name="template"
+            rows="24"
+            required
+            data-check="/admin/templates/check"
+            data-csrf="${req.admin!.csrfToken}"
+            data-msg-invalid="${t('invalidTemplate')}"
+            data-msg-missing="${t('cannotPublish')}"
+            data-msg-ready="${t('readyToPublish')}"
+          >
 ${text}</textarea>
+        </div>
+      </details>
       ${problemList(t, check)}
       <button type="submit">${t('saveDraft')}</button>
     </form>`;
@@ -521,7 +532,7 @@ ${text}</textarea>
         </div>
         <section class="panel" aria-labelledby="new-h">
           <h2 id="new-h">${t('newTemplate')}</h2>
-          ${editor(req, t, '/admin/templates', JSON.stringify(sample, null, 2), { valid: true, problems: [], missing: [] })}
+          ${editor(req, t, '/admin/templates', JSON.stringify(sample, null, 2), { valid: true, problems: [], missing: [] }, sample)}
         </section>`,
       'templates',
     );
@@ -579,7 +590,7 @@ ${text}</textarea>
         </div>
         ${
           stored.status === 'draft'
-            ? editor(req, t, base, JSON.stringify(data, null, 2), check)
+            ? editor(req, t, base, JSON.stringify(data, null, 2), check, data)
             : html`${problemList(t, check)}
                 <details class="raw">
                   <summary>${t('templateJson')}</summary>

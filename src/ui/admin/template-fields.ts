@@ -1,0 +1,232 @@
+import {
+  ASSESSMENT_TYPES,
+  LANGUAGES,
+  PARTICIPATION_CONTEXTS,
+  PARTICIPATION_MODES,
+  QF_EHEA_CYCLES,
+  QUALITY_ASSURANCE_TYPES,
+  REUSABILITY_LEVELS,
+  SUPERVISION_TYPES,
+} from '../../templates/schema.js';
+import { html, type Html } from '../html.js';
+import type { Translate } from '../i18n.js';
+
+/**
+ * The field-by-field template editor: one input per element of templateSchema, labelled with the element's
+ * path (the name validation problems use). The markup describes the JSON shape (data-obj, data-list,
+ * data-item, data-key, data-kind) and template-fields.js serializes it into the JSON editor's textarea,
+ * so both editors post the same document.
+ */
+type Data = Record<string, unknown>;
+const obj = (v: unknown): Data => (v && typeof v === 'object' ? (v as Data) : {});
+const str = (v: unknown) => (v === undefined || v === null ? '' : String(v));
+
+/** Top-level keys the fields cover; anything else in the JSON is kept as it is. */
+export const FIELD_KEYS = [
+  'key',
+  'title',
+  'description',
+  'criteria',
+  'awardingBodies',
+  'learningOutcomes',
+  'workload',
+  'level',
+  'assessment',
+  'participation',
+  'qualityAssurance',
+  'prerequisites',
+  'supervision',
+  'gradeShown',
+  'stackability',
+  'furtherInformation',
+  'thematicArea',
+  'instructionLanguage',
+  'badgeImage',
+  'validity',
+];
+
+export function templateFields(t: Translate, data: Data): Html {
+  // Explicit label/id pairs (the script renumbers the ids of list items it adds).
+  let n = 0;
+  const field = (path: string, control: (id: string) => Html) => {
+    const id = `tf-${++n}`;
+    return html`<div class="field"><label for="${id}">${path}</label>${control(id)}</div>`;
+  };
+  const text = (path: string, key: string, value: unknown, type = 'text') =>
+    field(path, (id) => html`<input id="${id}" data-key="${key}" type="${type}" value="${str(value)}" />`);
+  const area = (path: string, key: string, value: unknown) =>
+    field(path, (id) => html`<textarea id="${id}" data-key="${key}" rows="2">${str(value)}</textarea>`);
+  const num = (path: string, key: string, value: unknown) =>
+    field(
+      path,
+      (id) =>
+        html`<input
+          id="${id}"
+          data-key="${key}"
+          data-kind="number"
+          type="number"
+          step="any"
+          min="0"
+          value="${str(value)}"
+        />`,
+    );
+  const choice = (
+    path: string,
+    key: string,
+    value: unknown,
+    options: readonly (string | number)[],
+    kind = '',
+  ) =>
+    field(
+      path,
+      (id) =>
+        html`<select id="${id}" data-key="${key}" data-kind="${kind}">
+          <option value=""></option>
+          ${options.map((o) => html`<option value="${o}" ${str(value) === String(o) ? html`selected` : ''}>${o}</option>`)}
+        </select>`,
+    );
+  const bool = (path: string, key: string, value: unknown) =>
+    choice(path, key, value === undefined ? '' : String(value), ['true', 'false'], 'boolean');
+  const multi = (path: string, key: string, value: unknown, long = false) => {
+    const v = obj(value);
+    return html`<fieldset data-obj="${key}" class="multilingual">
+      <legend>${path}</legend>
+      ${LANGUAGES.map((l) => (long ? area(`${path}.${l}`, l, v[l]) : text(`${path}.${l}`, l, v[l])))}
+    </fieldset>`;
+  };
+  const group = (path: string, key: string, body: Html) =>
+    html`<fieldset data-obj="${key}">
+      <legend>${path}</legend>
+      ${body}
+    </fieldset>`;
+  const list = (path: string, key: string, value: unknown, item: (v: Data) => Html) => {
+    const items = Array.isArray(value) ? (value as Data[]) : [];
+    const one = (v: Data) =>
+      html`<fieldset data-item class="item">
+        <legend>${path}[]</legend>
+        ${item(v)}
+        <button type="button" data-remove>${t('removeItem', { what: path })}</button>
+      </fieldset>`;
+    return html`<fieldset data-list="${key}" class="list">
+      <legend>${path}</legend>
+      <div class="items">${items.map(one)}</div>
+      <template>${one({})}</template>
+      <button type="button" data-add>${t('addItem', { what: path })}</button>
+    </fieldset>`;
+  };
+
+  const org = (p: string, v: Data) =>
+    html`${multi(`${p}.legalName`, 'legalName', v.legalName)}
+    ${text(`${p}.shortName`, 'shortName', v.shortName)} ${text(`${p}.country`, 'country', v.country)}
+    ${text(`${p}.region`, 'region', v.region)} ${text(`${p}.homepage`, 'homepage', v.homepage, 'url')}
+    ${text(`${p}.email`, 'email', v.email, 'email')}
+    ${list(`${p}.identifiers`, 'identifiers', v.identifiers, (i) => html`${text(`${p}.identifiers[].scheme`, 'scheme', i.scheme)} ${text(`${p}.identifiers[].value`, 'value', i.value)}`)}`;
+
+  const a = obj(data.assessment);
+  const qa = obj(data.qualityAssurance);
+  const agent = obj(qa.accreditingAgent);
+  const st = obj(data.stackability);
+  const fi = obj(data.furtherInformation);
+  const w = obj(data.workload);
+  const lv = obj(data.level);
+  const pa = obj(data.participation);
+  const gs = obj(a.gradingScheme);
+  return html`<div class="template-fields" data-fields data-covered="${FIELD_KEYS.join(' ')}">
+    ${text('key', 'key', data.key)} ${multi('title', 'title', data.title)}
+    ${multi('description', 'description', data.description, true)}
+    ${multi('criteria', 'criteria', data.criteria, true)}
+    ${list('awardingBodies', 'awardingBodies', data.awardingBodies, (v) => org('awardingBodies[]', v))}
+    ${list(
+      'learningOutcomes',
+      'learningOutcomes',
+      data.learningOutcomes,
+      (v) =>
+        html`${multi('learningOutcomes[].title', 'title', v.title)}
+        ${choice('learningOutcomes[].reusabilityLevel', 'reusabilityLevel', v.reusabilityLevel, REUSABILITY_LEVELS)}
+        ${list(
+          'learningOutcomes[].escoSkills',
+          'escoSkills',
+          v.escoSkills,
+          (s) =>
+            html`${text('learningOutcomes[].escoSkills[].uri', 'uri', s.uri, 'url')}
+            ${multi('learningOutcomes[].escoSkills[].label', 'label', s.label)}`,
+        )}`,
+    )}
+    ${group('workload', 'workload', html`${num('workload.ects', 'ects', w.ects)} ${num('workload.hours', 'hours', w.hours)}`)}
+    ${group(
+      'level',
+      'level',
+      html`${choice('level.eqf', 'eqf', lv.eqf, [1, 2, 3, 4, 5, 6, 7, 8], 'number')}
+      ${choice('level.qfEheaCycle', 'qfEheaCycle', lv.qfEheaCycle, QF_EHEA_CYCLES)}`,
+    )}
+    ${group(
+      'assessment',
+      'assessment',
+      html`${choice('assessment.type', 'type', a.type, ASSESSMENT_TYPES)}
+      ${multi('assessment.title', 'title', a.title)}
+      ${multi('assessment.description', 'description', a.description, true)}
+      ${group(
+        'assessment.gradingScheme',
+        'gradingScheme',
+        html`${multi('assessment.gradingScheme.title', 'title', gs.title)}
+        ${multi('assessment.gradingScheme.description', 'description', gs.description, true)}`,
+      )}`,
+    )}
+    ${group(
+      'participation',
+      'participation',
+      html`${choice('participation.mode', 'mode', pa.mode, PARTICIPATION_MODES)}
+      ${choice('participation.context', 'context', pa.context, PARTICIPATION_CONTEXTS)}
+      ${bool('participation.nonFormal', 'nonFormal', pa.nonFormal)}`,
+    )}
+    ${group(
+      'qualityAssurance',
+      'qualityAssurance',
+      html`${choice('qualityAssurance.type', 'type', qa.type, QUALITY_ASSURANCE_TYPES)}
+      ${multi('qualityAssurance.title', 'title', qa.title)}
+      ${multi('qualityAssurance.description', 'description', qa.description, true)}
+      ${group(
+        'qualityAssurance.accreditingAgent',
+        'accreditingAgent',
+        html`${multi('qualityAssurance.accreditingAgent.legalName', 'legalName', agent.legalName)}
+        ${text('qualityAssurance.accreditingAgent.country', 'country', agent.country)}
+        ${text('qualityAssurance.accreditingAgent.homepage', 'homepage', agent.homepage, 'url')}`,
+      )}
+      ${text('qualityAssurance.decisionDate', 'decisionDate', qa.decisionDate, 'date')}
+      ${text('qualityAssurance.expiryDate', 'expiryDate', qa.expiryDate, 'date')}
+      ${text('qualityAssurance.reportUrl', 'reportUrl', qa.reportUrl, 'url')}`,
+    )}
+    ${multi('prerequisites', 'prerequisites', data.prerequisites, true)}
+    ${choice('supervision', 'supervision', data.supervision, SUPERVISION_TYPES)}
+    ${bool('gradeShown', 'gradeShown', data.gradeShown)}
+    ${group(
+      'stackability',
+      'stackability',
+      html`${bool('stackability.standalone', 'standalone', st.standalone)}
+      ${list(
+        'stackability.partOf',
+        'partOf',
+        st.partOf,
+        (p) =>
+          html`${multi('stackability.partOf[].title', 'title', p.title)}
+          ${text('stackability.partOf[].url', 'url', p.url, 'url')}`,
+      )}
+      ${multi('stackability.note', 'note', st.note, true)}`,
+    )}
+    ${group(
+      'furtherInformation',
+      'furtherInformation',
+      html`${multi('furtherInformation.note', 'note', fi.note, true)}
+      ${text('furtherInformation.url', 'url', fi.url, 'url')}`,
+    )}
+    ${text('thematicArea', 'thematicArea', data.thematicArea)}
+    ${choice('instructionLanguage', 'instructionLanguage', data.instructionLanguage, LANGUAGES)}
+    ${group(
+      'badgeImage',
+      'badgeImage',
+      html`${text('badgeImage.url', 'url', obj(data.badgeImage).url, 'url')}
+      ${area('badgeImage.dataUri', 'dataUri', obj(data.badgeImage).dataUri)}`,
+    )}
+    ${group('validity', 'validity', num('validity.months', 'months', obj(data.validity).months))}
+  </div>`;
+}
