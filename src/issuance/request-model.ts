@@ -48,6 +48,21 @@ issuanceRequestSchema.index({ state: 1, updatedAt: 1 });
 issuanceRequestSchema.index({ platformId: 1, learnerId: 1 });
 
 export type IssuanceRequestData = InferSchemaType<typeof issuanceRequestSchema>;
+
+/**
+ * Requests replaced by a re-issue, kept under their own id (which stays the id of their revoked credential).
+ * A separate collection keeps "one active request per (binding, learner)" a plain unique index.
+ */
+const supersededRequestSchema = issuanceRequestSchema.clone();
+supersededRequestSchema.add({
+  supersededBy: { type: String, required: true },
+  supersededAt: { type: Date, required: true },
+  reissueReason: { type: String, default: '' },
+});
+supersededRequestSchema.set('collection', 'issuance_request_history');
+supersededRequestSchema.clearIndexes();
+supersededRequestSchema.index({ bindingId: 1, learnerId: 1 });
+export const SupersededRequest = model('SupersededRequest', supersededRequestSchema);
 export type IssuanceRequestDoc = HydratedDocumentFromSchema<typeof issuanceRequestSchema>;
 export const IssuanceRequest = model('IssuanceRequest', issuanceRequestSchema);
 

@@ -12,7 +12,8 @@ import type { Queues } from '../queue/queues.js';
 import { awardManually, awardSchema } from './manual-award.js';
 import type { CredentialOps } from './ports.js';
 import { bindingProgress, dryRun } from './progress.js';
-import { enqueueSync, requeueIssue } from './queueing.js';
+import { enqueueIssue, enqueueSync, requeueIssue } from './queueing.js';
+import { reissueRevoked } from './reissue.js';
 import { IssuanceRequest, REQUEST_STATES } from './request-model.js';
 
 export interface IssuanceRouteDeps {
@@ -24,6 +25,10 @@ export interface IssuanceRouteDeps {
 
 const statusSchema = z.strictObject({
   status: z.enum(['revoked', 'suspended', 'active']),
+  reason: z.string().trim().min(5, 'give a reason of at least 5 characters').max(1000),
+});
+
+const reissueSchema = z.strictObject({
   reason: z.string().trim().min(5, 'give a reason of at least 5 characters').max(1000),
 });
 
@@ -197,6 +202,40 @@ export function issuanceRouter(deps: IssuanceRouteDeps): Router {
     await requeueIssue(deps.queues, String(request._id));
     await audit(session.userId, 'credential.retry', String(request._id), {});
     res.status(202).json({ state: updated.state });
+  });
+
+  // Re-issue: a failed request is retried; a revoked one is replaced by a new credential (the old stays revoked).
+  router.post(`${base}/:bindingId/requests/:requestId/reissue`, json({ limit: '16kb' }), async (req, res) => {
+    const { session, binding } = await bindingFor(req, true);
+    const input = reissueSchema.safeParse(req.body);
+    if (!input.success) invalid(input.error);
+    const requestId = String(req.params.requestId);
+    const current = await IssuanceRequest.findOne({ _id: requestId, bindingId: String(binding._id) }).lean();
+    if (current?.state === 'failed') {
+      const updated = await IssuanceRequest.updateOne(
+        { _id: requestId, state: 'failed' },
+        { $set: { state: 'queued', lastError: '', attempts: 0 } },
+      );
+      if (updated.modifiedCount) await requeueIssue(deps.queues, requestId);
+      await audit(session.userId, 'credential.retry', requestId, { reason: input.data.reason });
+      res.status(202).json({ requestId, state: 'queued' });
+      return;
+    }
+    const newId = await reissueRevoked(String(binding._id), requestId, input.data.reason);
+    if (!newId)
+      throw new LtiError(
+        409,
+        'wrong_state',
+        current
+          ? `Only revoked or failed credentials can be re-issued (this one is ${current.state}).`
+          : 'No such issuance in this course.',
+      );
+    await enqueueIssue(deps.queues, [newId]);
+    await audit(session.userId, 'credential.reissue', requestId, {
+      reason: input.data.reason,
+      newRequestId: newId,
+    });
+    res.status(202).json({ requestId: newId, state: 'queued' });
   });
 
   router.post(`${base}/:bindingId/requests/:requestId/status`, json({ limit: '16kb' }), async (req, res) => {

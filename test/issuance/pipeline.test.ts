@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { Credential } from '../../src/credentials/credential-model.js';
+import { AuditEvent } from '../../src/db/models/audit-event.js';
 import { verifyCredential } from '../../src/credentials/verifier.js';
 import { CourseBinding } from '../../src/courses/binding-model.js';
 import { installationDocumentLoader } from '../../src/issuers/resolvers.js';
@@ -368,6 +369,55 @@ describe('from grades to credentials', () => {
     await syncOnce();
     expect((await IssuanceRequest.findOne({ bindingId, learnerId: suspended }).lean())!.state).toBe('issued');
     expect(await statusOk(suspended!)).toBe(true);
+  }, 120_000);
+
+  it('re-issues a revoked credential: the learner ends with one valid and one revoked credential', async () => {
+    const loader = installationDocumentLoader(tool.url);
+    const holder = (await IssuanceRequest.findOne({ bindingId, state: 'issued' })
+      .sort({ learnerId: -1 })
+      .lean())!;
+    const path = `/lti/api/courses/${courseUrlId}/bindings/${bindingId}/requests`;
+    const revoke = await api(`${path}/${holder._id}/status`, {
+      method: 'POST',
+      body: { status: 'revoked', reason: 'issued against the wrong grade' },
+    });
+    expect(revoke.status).toBe(200);
+    expect(
+      (await api(`${path}/${holder._id}/reissue`, { method: 'POST', body: { reason: 'no' } })).status,
+    ).toBe(400);
+    const reissue = await api(`${path}/${holder._id}/reissue`, {
+      method: 'POST',
+      body: { reason: 'grade corrected by the examiner' },
+    });
+    expect(reissue.status).toBe(202);
+    const newId = reissue.body.requestId as string;
+    expect(newId).not.toBe(holder._id);
+    // Repeating it (a double click) names the same request and makes nothing new.
+    const again = await api(`${path}/${holder._id}/reissue`, {
+      method: 'POST',
+      body: { reason: 'grade corrected by the examiner' },
+    });
+    expect(again.body.requestId).toBe(newId);
+
+    await waitFor('the new credential', async () =>
+      (await IssuanceRequest.findById(newId).lean())?.state === 'issued' ? true : undefined,
+    );
+    expect(await IssuanceRequest.countDocuments({ bindingId, learnerId: holder.learnerId })).toBe(1);
+    const ids = [String(holder._id), newId];
+    const credentials = await Credential.find({ _id: { $in: ids } }).lean();
+    expect(credentials).toHaveLength(2);
+    const statusOf = async (id: string) => {
+      const credential = credentials.find((c) => String(c._id) === id)!;
+      const result = await verifyCredential(credential.ob3, { documentLoader: loader });
+      return result.checks.find((c) => c.check === 'status')!.ok;
+    };
+    expect(await statusOf(String(holder._id))).toBe(false);
+    expect(await statusOf(newId)).toBe(true);
+    const audit = await AuditEvent.findOne({
+      action: 'credential.reissue',
+      'target.id': String(holder._id),
+    }).lean();
+    expect(audit?.details).toMatchObject({ reason: 'grade corrected by the examiner', newRequestId: newId });
   }, 120_000);
 
   it('keeps courses apart: another course cannot see or change this binding', async () => {

@@ -104,6 +104,7 @@ const RULES: Record<string, Rule> = {
   'GET /lti/api/courses/:courseId/bindings/:bindingId/requests': 'staff',
   'GET /lti/api/courses/:courseId/bindings/:bindingId/requests.csv': 'staff',
   'POST /lti/api/courses/:courseId/bindings/:bindingId/requests/:requestId/retry': 'staff',
+  'POST /lti/api/courses/:courseId/bindings/:bindingId/requests/:requestId/reissue': 'staff',
   'POST /lti/api/courses/:courseId/bindings/:bindingId/requests/:requestId/status': 'staff',
   'POST /lti/api/courses/:courseId/bindings/:bindingId/awards': 'staff',
   'POST /lti/api/courses/:courseId/bindings/:bindingId/results': 'staff',
