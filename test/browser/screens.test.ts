@@ -235,6 +235,30 @@ describe('stranger', () => {
   }, 90_000);
 });
 
+describe('re-issue', () => {
+  it('re-issues the revoked credential from the dashboard: a new one is issued, the old stays revoked', async () => {
+    const page = await browser.context.newPage();
+    await launch(page, '3');
+    const revoked = (await IssuanceRequest.findOne({ state: 'revoked' }).lean())!;
+    const row = page.locator(`tr[data-request-row="${revoked._id}"]`);
+    await row.getByLabel('Reason').fill('Misconduct finding overturned on appeal');
+    await row.getByRole('button', { name: 'Re-issue as a new credential' }).click();
+    await row.waitFor({ state: 'detached' });
+    const current = await IssuanceRequest.findOne({ learnerId: revoked.learnerId }).lean();
+    expect(current?._id).not.toBe(revoked._id);
+    await page.locator(`tr[data-request-row="${current!._id}"]`).waitFor();
+    const issued = async () => (await IssuanceRequest.findById(current!._id).lean())?.state === 'issued';
+    for (let i = 0; i < 100 && !(await issued()); i++) await new Promise((r) => setTimeout(r, 300));
+    expect(await issued()).toBe(true);
+    const page2 = await browser.context.newPage();
+    await page2.goto(`${tool.url}/credentials/${revoked._id}`);
+    await expect(page2.locator('main').textContent()).resolves.toMatch(/The issuer has revoked it\./);
+    await accessible(page, 'instructor-reissued');
+    await page2.close();
+    await page.close();
+  }, 90_000);
+});
+
 describe('administrator', () => {
   it('signs in, and publishing a template with a missing element is refused by name until it is added', async () => {
     await createAdminUser('ada', 'correct horse battery staple');

@@ -74,6 +74,12 @@
           regradePolicy: form.querySelector('[name="regradePolicy"]').value,
         });
         location.reload();
+      } else if (form.classList.contains('reissue-form')) {
+        event.preventDefault();
+        await call('POST', `${section.dataset.base}/requests/${form.dataset.request}/reissue`, {
+          reason: form.querySelector('[name="reason"]').value,
+        });
+        location.reload();
       } else if (form.classList.contains('status-form')) {
         event.preventDefault();
         await call('POST', `${section.dataset.base}/requests/${form.dataset.request}/status`, {

@@ -132,7 +132,14 @@ function counts(p: Progress, t: Translate): Html {
 
 function requestActions(r: RequestRow, t: Translate): Html {
   if (r.state === 'failed')
-    return html`<button type="button" class="retry" data-request="${r.id}">${t('retry')}</button>`;
+    return html`<button type="button" class="retry" data-request="${r.id}">${t('retryIssuing')}</button>`;
+  // A revoked credential stays revoked; re-issuing gives the learner a new one.
+  if (r.state === 'revoked')
+    return html`<form class="reissue-form inline" data-request="${r.id}">
+      <label for="ri-${r.id}" class="visually-hidden">${t('reason')}</label>
+      <input id="ri-${r.id}" name="reason" required minlength="5" placeholder="${t('reason')}" />
+      <button type="submit">${t('reissue')}</button>
+    </form>`;
   if (r.state !== 'issued' && r.state !== 'suspended') return html``;
   const options =
     r.state === 'issued' ? (['suspended', 'revoked'] as const) : (['active', 'revoked'] as const);
