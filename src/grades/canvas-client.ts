@@ -1,3 +1,4 @@
+import { ConcurrencyGate } from './concurrency-gate.js';
 /**
  * A client of the Canvas REST API (`/api/v1`, bearer token). Follows pagination through `Link` headers (only
  * to the same origin, so the token never goes elsewhere), and Canvas's rate limiting: every answer carries
@@ -40,8 +41,7 @@ export class CanvasClient {
   private readonly origin: string;
   private readonly apiBase: string;
   private remaining = Number.POSITIVE_INFINITY;
-  private active = 0;
-  private readonly waiting: (() => void)[] = [];
+  private readonly gate: ConcurrencyGate;
   /** Throttled answers seen, for the connection report and tests. */
   throttled = 0;
 
@@ -49,6 +49,7 @@ export class CanvasClient {
     const base = new URL(options.baseUrl);
     this.origin = base.origin;
     this.apiBase = `${options.baseUrl.replace(/\/+$/, '')}/api/v1`;
+    this.gate = new ConcurrencyGate(options.concurrency ?? 2);
   }
 
   async get<T>(path: string, query: Query = {}): Promise<T> {
@@ -81,7 +82,7 @@ export class CanvasClient {
     const path = new URL(url).pathname;
     const maxRetries = this.options.maxRetries ?? 5;
     for (let attempt = 0; ; attempt++) {
-      await this.acquire();
+      await this.gate.acquire();
       let res: Response;
       let text: string;
       try {
@@ -96,7 +97,7 @@ export class CanvasClient {
           throw new CanvasApiError(0, path, `Canvas is unreachable: ${(err as Error).message}`);
         }
       } finally {
-        this.release();
+        this.gate.release();
       }
       const remaining = Number(res.headers.get('x-rate-limit-remaining'));
       if (res.headers.has('x-rate-limit-remaining') && Number.isFinite(remaining)) this.remaining = remaining;
@@ -132,20 +133,6 @@ export class CanvasClient {
     if (new URL(next, this.origin).origin !== this.origin)
       throw new CanvasApiError(0, path, 'Canvas paginated to another host; refusing to send the token there');
     return new URL(next, this.origin).toString();
-  }
-
-  private async acquire(): Promise<void> {
-    if (this.active < (this.options.concurrency ?? 2)) {
-      this.active++;
-      return;
-    }
-    await new Promise<void>((resolve) => this.waiting.push(resolve));
-  }
-
-  private release(): void {
-    const next = this.waiting.shift();
-    if (next) next();
-    else this.active--;
   }
 }
 

@@ -1,3 +1,4 @@
+import { ConcurrencyGate } from './concurrency-gate.js';
 /**
  * A client of Moodle's REST web service: `POST {base}/webservice/rest/server.php`, form-encoded, with
  * `wstoken`, `wsfunction` and `moodlewsrestformat=json`. Moodle answers errors with HTTP 200 and a body
@@ -51,15 +52,15 @@ export function encodeWsParams(params: WsParams, prefix = '', out = new URLSearc
 
 export class MoodleWsClient {
   private readonly endpoint: string;
-  private active = 0;
-  private readonly waiting: (() => void)[] = [];
+  private readonly gate: ConcurrencyGate;
 
   constructor(private readonly options: MoodleWsClientOptions) {
     this.endpoint = `${options.baseUrl.replace(/\/+$/, '')}/webservice/rest/server.php`;
+    this.gate = new ConcurrencyGate(options.concurrency ?? 4);
   }
 
   async call<T>(wsfunction: string, params: WsParams = {}): Promise<T> {
-    await this.acquire();
+    await this.gate.acquire();
     try {
       const body = encodeWsParams(params);
       body.set('wstoken', this.options.token);
@@ -106,22 +107,7 @@ export class MoodleWsClient {
       }
       return data as T;
     } finally {
-      this.release();
+      this.gate.release();
     }
-  }
-
-  private async acquire(): Promise<void> {
-    const limit = this.options.concurrency ?? 4;
-    if (this.active < limit) {
-      this.active++;
-      return;
-    }
-    await new Promise<void>((resolve) => this.waiting.push(resolve));
-  }
-
-  private release(): void {
-    const next = this.waiting.shift();
-    if (next) next();
-    else this.active--;
   }
 }
