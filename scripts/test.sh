@@ -23,6 +23,12 @@ if [ ! -x /usr/bin/chromium ]; then
   fi
 fi
 
+# docker/compose.yml is checked by `docker compose config` (test/unit/docker-compose.test.ts); without the
+# plugin, a standalone Compose is built once from the Go module proxy.
+if compose=$(bash scripts/compose.sh); then
+  export CREDBRIDGE_COMPOSE="$compose"
+fi
+
 echo "[test] typecheck"
 npm run --silent typecheck
 echo "[test] lint and format"

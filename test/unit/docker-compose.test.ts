@@ -1,14 +1,19 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from '@jest/globals';
 
-/** `docker compose config` parses the production compose file without an engine; runs where Compose v2 exists. */
+/**
+ * `docker compose config` parses the production compose file without an engine. `npm test` finds or builds
+ * Compose v2 (scripts/compose.sh) and passes it in CREDBRIDGE_COMPOSE; a bare jest run tries the plugin.
+ */
 function composeCommand(): string[] | undefined {
+  if (process.env.CREDBRIDGE_COMPOSE) return process.env.CREDBRIDGE_COMPOSE.split(' ');
   return spawnSync('docker', ['compose', 'version']).status === 0 ? ['docker', 'compose'] : undefined;
 }
 
 const compose = composeCommand();
 const maybe = compose ? it : it.skip;
-if (!compose) console.warn('docker compose (v2) not found: compose file check skipped');
+if (!compose)
+  console.warn('Docker Compose v2 not found (run scripts/compose.sh): compose file check skipped');
 
 function config(env: Record<string, string>) {
   const [cmd, ...args] = compose!;
