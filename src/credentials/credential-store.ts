@@ -13,6 +13,8 @@ export interface StoreOptions {
   learnerRef: string;
   evidence?: EvidenceInput;
   credentialId: string;
+  /** Nothing can be stored under this id yet (a first attempt): skip the read that finds a stored pair. */
+  firstAttempt?: boolean;
   publicUrl: string;
   documentLoader: DocumentLoader;
 }
@@ -22,11 +24,11 @@ export interface StoreOptions {
  * again with the same id returns the stored pair, so a retried job never issues twice.
  */
 export async function issueAndStoreCredential(options: StoreOptions): Promise<SignedPair> {
-  const existing = await Credential.findById(options.credentialId).lean();
+  const existing = options.firstAttempt ? null : await Credential.findById(options.credentialId).lean();
   if (existing)
     return { ob3: existing.ob3 as Record<string, unknown>, elm: existing.elm as Record<string, unknown> };
   const { issuer, publicUrl, documentLoader } = options;
-  const status = await allocateStatusEntries(issuer, options.credentialId, publicUrl, documentLoader);
+  const status = await allocateStatusEntries(issuer, publicUrl, documentLoader);
   const issuedAt = new Date();
   const pair = await issueCredentialPair({
     template: options.template,

@@ -12,6 +12,8 @@ const statusListSchema = new Schema(
     length: { type: Number, required: true },
     open: { type: Boolean, required: true, default: true }, // still taking new entries
     allocated: { type: Number, required: true, default: 0 },
+    /** Keys this list's secret order of positions (never published): entries look random, blocks stay cheap. */
+    seed: { type: String },
     encodedList: { type: String, required: true },
     credential: { type: Schema.Types.Mixed, required: true },
     version: { type: Number, required: true, default: 0 },
@@ -22,14 +24,17 @@ const statusListSchema = new Schema(
 statusListSchema.index({ issuerId: 1, purpose: 1, open: 1 });
 export const StatusList = model('StatusList', statusListSchema);
 
-/** One used index of a list; the unique index makes random assignment collision-safe without transactions. */
-const statusIndexSchema = new Schema(
+/**
+ * A reserved block of list positions: a worker takes BLOCK_SIZE positions with one insert, and the unique index
+ * makes two workers' reservations collision-free on any MongoDB-compatible store, without transactions.
+ */
+const statusBlockSchema = new Schema(
   {
     listId: { type: String, required: true },
-    index: { type: Number, required: true },
-    credentialId: { type: String, required: true },
+    block: { type: Number, required: true },
+    reservedAt: { type: Date, required: true, default: () => new Date() },
   },
-  { versionKey: false },
+  { versionKey: false, collection: 'status_blocks' },
 );
-statusIndexSchema.index({ listId: 1, index: 1 }, { unique: true });
-export const StatusIndex = model('StatusIndex', statusIndexSchema);
+statusBlockSchema.index({ listId: 1, block: 1 }, { unique: true });
+export const StatusBlock = model('StatusBlock', statusBlockSchema);

@@ -132,7 +132,7 @@ export function credentialsRouter(config: Config): Router {
     if (givenId === undefined) unsigned.issuer = issuer.did;
     unsigned.id ??= `urn:uuid:${randomUUID()}`;
     if (options?.credentialStatus) {
-      const refs = await allocateStatusEntries(issuer, String(unsigned.id), config.PUBLIC_URL, loader);
+      const refs = await allocateStatusEntries(issuer, config.PUBLIC_URL, loader);
       unsigned.credentialStatus = statusEntries(refs);
     }
     const problems = credentialProblems(unsigned);
