@@ -1,4 +1,5 @@
 import { Credential } from '../credentials/credential-model.js';
+import { cachedReads } from '../db/cached-reads.js';
 import { changeCredentialStatus, issueAndStoreCredential } from '../credentials/credential-store.js';
 import type { DocumentLoader } from '../credentials/document-loader.js';
 import { findIssuer, signingIssuer } from '../issuers/issuers.js';
@@ -35,41 +36,21 @@ export function engineCredentialOps(options: EngineOptions): CredentialOps {
   const { publicUrl, kek, documentLoader } = options;
 
   // Published templates never change, so they are read once; issuers briefly, so a key rotation takes effect.
-  const templates = new Map<string, Promise<Awaited<ReturnType<typeof findPublishedTemplate>>>>();
-  const issuers = new Map<string, { at: number; record: Promise<Awaited<ReturnType<typeof findIssuer>>> }>();
-  const ISSUER_CACHE_MS = 10_000;
-
-  function publishedTemplate(key: string, version: number) {
-    const id = `${key}@${version}`;
-    let template = templates.get(id);
-    if (!template) {
-      template = findPublishedTemplate(key, version);
-      templates.set(id, template);
-      void template.then(
-        (t) => t ?? templates.delete(id),
-        () => templates.delete(id),
-      );
-    }
-    return template;
-  }
+  const publishedTemplate = cachedReads(Infinity, (id: string) => {
+    const [key, version] = id.split('@');
+    return findPublishedTemplate(key!, Number(version));
+  });
+  const issuerRecord = cachedReads(10_000, findIssuer);
 
   async function signer(issuerId: string) {
-    let cached = issuers.get(issuerId);
-    if (!cached || Date.now() - cached.at > ISSUER_CACHE_MS) {
-      cached = { at: Date.now(), record: findIssuer(issuerId) };
-      issuers.set(issuerId, cached);
-    }
-    const issuer = await cached.record.catch(() => undefined);
-    if (!issuer) {
-      issuers.delete(issuerId);
-      throw new PermanentIssueError(`issuer "${issuerId}" does not exist`);
-    }
+    const issuer = await issuerRecord(issuerId).catch(() => undefined);
+    if (!issuer) throw new PermanentIssueError(`issuer "${issuerId}" does not exist`);
     return signingIssuer(issuer, kek);
   }
 
   return {
     async issue(request, binding) {
-      const template = await publishedTemplate(binding.templateId, binding.templateVersion);
+      const template = await publishedTemplate(`${binding.templateId}@${binding.templateVersion}`);
       if (!template) {
         throw new PermanentIssueError(
           `template "${binding.templateId}" version ${binding.templateVersion} is not published`,
@@ -93,6 +74,8 @@ export function engineCredentialOps(options: EngineOptions): CredentialOps {
           assessedAt: new Date().toISOString(),
         },
         credentialId: String(request._id),
+        // A first claim: no attempt before this one can have stored a credential under this id.
+        firstAttempt: request.attempts === 1,
         publicUrl,
         documentLoader,
       });

@@ -1,6 +1,7 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from '../log/logger.js';
 import { CourseBinding } from '../courses/binding-model.js';
+import { cachedReads } from '../db/cached-reads.js';
 import type { Queues } from '../queue/queues.js';
 import type { CredentialOps, GradeWriteBack } from './ports.js';
 import { enqueueNotify } from './queueing.js';
@@ -17,6 +18,8 @@ export interface IssueDeps {
   /** Whether learner e-mail is set up (SMTP_URL); without it no notify job is queued at all. */
   mailEnabled: boolean;
 }
+
+const BINDING_CACHE_MS = 5_000;
 
 /** The job outcome, for logs and tests. */
 export type IssueOutcome = 'issued' | 'already-issued' | 'not-issuable';
@@ -53,6 +56,8 @@ async function claim(requestId: string, claimTimeoutMs: number): Promise<Issuanc
  * after a crash finds them instead of signing again), mark issued, write back to the LMS, queue the e-mail.
  */
 export function issueProcessor(deps: IssueDeps) {
+  // Bindings are read per job but change rarely (an instructor's edit): shared for a few seconds.
+  const bindingById = cachedReads(BINDING_CACHE_MS, (id: string) => CourseBinding.findById(id).exec());
   return async (job: Job<{ requestId: string }>): Promise<IssueOutcome> => {
     const { requestId } = job.data;
     const request = await claim(requestId, deps.claimTimeoutMs);
@@ -64,7 +69,7 @@ export function issueProcessor(deps: IssueDeps) {
     }
 
     try {
-      const binding = await CourseBinding.findById(request.bindingId);
+      const binding = await bindingById(request.bindingId);
       if (!binding) throw new PermanentIssueError('the course binding was deleted');
       await deps.credentials.issue(request, binding);
       // Without SMTP or an address there is nothing to send: say so now instead of queueing a job for it.
