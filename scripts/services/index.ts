@@ -22,6 +22,8 @@ export interface LocalServicesOptions {
   fresh?: boolean;
   /** Ignore MONGODB_URI / REDIS_URL from the environment and always start private servers. */
   isolated?: boolean;
+  /** Run FerretDB over this PostgreSQL database instead of SQLite files (see startFerretDB). */
+  postgresqlUrl?: string;
   log?: (line: string) => void;
 }
 
@@ -51,7 +53,7 @@ export async function startLocalServices(options: LocalServicesOptions): Promise
     } else {
       const ferretdb = await findFerretDB(log);
       mongodb = ferretdb
-        ? await startFerretDB(ferretdb, join(options.dataDir, 'ferretdb'))
+        ? await startFerretDB(ferretdb, join(options.dataDir, 'ferretdb'), options.postgresqlUrl)
         : await startMongoMemoryServer(join(options.dataDir, 'mongodb'));
       started.push(mongodb);
       mongodbUri = mongodb.url;

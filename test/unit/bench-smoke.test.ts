@@ -21,6 +21,8 @@ describe('npm run bench (smoke)', () => {
             '2',
             '--runs',
             '1',
+            '--store',
+            'sqlite',
             '--out',
             out,
           ],
@@ -31,6 +33,7 @@ describe('npm run bench (smoke)', () => {
       expect(stdout).toContain('credential engine ELM issue');
       const result = JSON.parse(await readFile(out, 'utf8'));
       expect(result.machine.cpus).toBeGreaterThan(0);
+      expect(result.machine.store).toBe('FerretDB 1.24 over SQLite');
       const names = result.figures.map((f: { name: string }) => f.name).join('\n');
       for (const part of [
         'credential engine ELM issue',
@@ -62,5 +65,5 @@ describe('npm run bench (smoke)', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
-  }, 240_000);
+  }, 300_000);
 });
