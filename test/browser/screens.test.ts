@@ -365,24 +365,32 @@ describe('administrator', () => {
     const page = await browser.context.newPage();
     await page.goto(`${tool.url}/admin/templates/fields-made/1`);
     await page.locator('#template-check', { hasText: 'form of participation' }).waitFor();
+    // The problem names the field by its label in words, and by its path.
+    await page
+      .locator('#template-check', { hasText: 'Form of participation — missing mandatory element 10' })
+      .waitFor();
     const p = participation as { mode: string; context: string; nonFormal: boolean };
-    await page.getByLabel('participation.mode', { exact: true }).selectOption(p.mode);
-    await page.getByLabel('participation.context', { exact: true }).selectOption(p.context);
-    await page.getByLabel('participation.nonFormal', { exact: true }).selectOption('true');
+    const mode = page.getByLabel('Form of participation', { exact: true });
+    // The element path stays visible as the field's description.
+    await expect(mode.getAttribute('aria-describedby')).resolves.toBeTruthy();
+    await expect(
+      page.locator(`#${await mode.getAttribute('aria-describedby')}`).textContent(),
+    ).resolves.toMatch(/In the JSON:\s*participation\.mode$/);
+    await mode.selectOption(p.mode);
+    await page.getByLabel('Context of participation', { exact: true }).selectOption(p.context);
+    await page.getByLabel('Non-formal learning', { exact: true }).selectOption({ label: 'Yes' });
     await page.locator('#template-check', { hasText: 'Every mandatory element is present.' }).waitFor();
 
     // A new outcome with an ESCO skill, through the list's own buttons.
-    await page.getByRole('button', { name: 'Add to learningOutcomes', exact: true }).click();
+    await page.getByRole('button', { name: 'Add to “Learning outcomes”', exact: true }).click();
     const outcome = page.locator('[data-list="learningOutcomes"] [data-item]').last();
     await outcome
-      .getByLabel('learningOutcomes[].title.en', { exact: true })
+      .getByLabel('Learning outcome title (English)', { exact: true })
       .fill('Explain results to a lay audience');
-    await outcome.getByRole('button', { name: 'Add to learningOutcomes[].escoSkills' }).click();
+    await outcome.getByRole('button', { name: 'Add to “ESCO skills”' }).click();
     const esco = 'http://data.europa.eu/esco/skill/15d76317-c71a-4fa2-aadc-2ecc34e627b7';
-    await outcome.getByLabel('learningOutcomes[].escoSkills[].uri').fill(esco);
-    await outcome
-      .getByLabel('learningOutcomes[].escoSkills[].label.en')
-      .fill('communicate with a non-scientific audience');
+    await outcome.getByLabel('ESCO skill URI').fill(esco);
+    await outcome.getByLabel('ESCO skill name (English)').fill('communicate with a non-scientific audience');
     await page.locator('#template-check', { hasText: 'Every mandatory element is present.' }).waitFor();
     await accessible(page, 'admin-template-fields');
     await page.getByRole('button', { name: 'Save draft' }).click();

@@ -72,6 +72,8 @@
       added += 1;
       for (const el of item.querySelectorAll('[id]')) el.id = `${el.id}-n${added}`;
       for (const el of item.querySelectorAll('label[for]')) el.htmlFor = `${el.htmlFor}-n${added}`;
+      for (const el of item.querySelectorAll('[aria-describedby]'))
+        el.setAttribute('aria-describedby', `${el.getAttribute('aria-describedby')}-n${added}`);
       list.querySelector(':scope > .items').appendChild(item);
     } else if (remove) {
       remove.closest('[data-item]').remove();
