@@ -416,4 +416,97 @@ describe('administrator', () => {
     await page.locator('h1', { hasText: '(published)' }).waitFor();
     await page.close();
   }, 60_000);
+
+  it('keeps the fields and the JSON editor in step both ways, and leaves the fields alone while the JSON is broken', async () => {
+    const full = JSON.parse(readFileSync('config/templates/applied-data-analysis.json', 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    full.key = 'two-way';
+    await importTemplate(full);
+    const page = await browser.context.newPage();
+    await page.goto(`${tool.url}/admin/templates/two-way/1`);
+    await page.getByText('Advanced: JSON').click();
+    const json = page.getByLabel('Template (JSON)');
+    const jsonNow = async () => JSON.parse(await json.inputValue()) as Record<string, unknown>;
+    const until = async (what: string, probe: () => Promise<boolean>) => {
+      for (let i = 0; i < 50; i++) {
+        if (await probe()) return;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error(`timed out waiting for ${what}`);
+    };
+    const outcomes = page.locator('[data-list="learningOutcomes"] > .items > [data-item]');
+    const ects = page.getByLabel('ECTS credits', { exact: true });
+    expect(await outcomes.count()).toBe(3);
+
+    // Fields -> JSON.
+    await page.getByLabel('Title (English)', { exact: true }).fill('Data analysis, both ways');
+    expect(((await jsonNow()).title as Record<string, string>).en).toBe('Data analysis, both ways');
+
+    // JSON -> fields: a changed number and choice, one outcome fewer and a new one, a language removed.
+    const edited = await jsonNow();
+    edited.workload = { ects: 3, hours: 75 };
+    edited.participation = { mode: 'blended', context: 'classroom', nonFormal: false };
+    edited.learningOutcomes = [
+      (edited.learningOutcomes as unknown[])[0],
+      { title: { en: 'Present findings to a lay audience' } },
+    ];
+    delete (edited.title as Record<string, string>).pt;
+    await json.fill(JSON.stringify(edited, null, 2));
+    await until('the fields to follow the JSON', async () => (await ects.inputValue()) === '3');
+    expect(await page.getByLabel('Hours of learning', { exact: true }).inputValue()).toBe('75');
+    expect(await page.getByLabel('Form of participation', { exact: true }).inputValue()).toBe('blended');
+    expect(await page.getByLabel('Non-formal learning', { exact: true }).inputValue()).toBe('false');
+    expect(await outcomes.count()).toBe(2);
+    expect(
+      await outcomes.nth(1).getByLabel('Learning outcome title (English)', { exact: true }).inputValue(),
+    ).toBe('Present findings to a lay audience');
+    expect(await page.getByLabel('Title (Portuguese)', { exact: true }).inputValue()).toBe('');
+    await page.locator('#template-check', { hasText: 'Every mandatory element is present.' }).waitFor();
+
+    // Broken JSON: the problem and where it is, next to the textarea; the fields keep what they had.
+    const text = JSON.stringify(edited, null, 2);
+    const broken = text.replace('"key": "two-way",', '"key": "two-way",,');
+    await json.fill(broken);
+    const status = page.locator('#template-json-status');
+    await status.filter({ hasText: 'The JSON cannot be read' }).waitFor();
+    const at = broken.indexOf(',,') + 1;
+    const line = broken.slice(0, at).split('\n').length;
+    const column = at - broken.lastIndexOf('\n', at - 1);
+    await expect(status.textContent()).resolves.toContain(`line ${line}, column ${column}: `);
+    expect(await json.getAttribute('aria-invalid')).toBe('true');
+    expect(await ects.inputValue()).toBe('3');
+    expect(await outcomes.count()).toBe(2);
+    await accessible(page, 'admin-template-json-broken');
+
+    // A field edited meanwhile rewrites the JSON from the fields, with the keys they do not cover kept.
+    await ects.fill('4');
+    const rewritten = await jsonNow();
+    expect(rewritten).toMatchObject({ format: 'credbridge-template/1', version: 1, status: 'draft' });
+    expect(rewritten.workload).toEqual({ ects: 4, hours: 75 });
+    expect(await status.textContent()).toBe('');
+    expect(await json.getAttribute('aria-invalid')).toBeNull();
+
+    await page.getByRole('button', { name: 'Save draft' }).click();
+    await page.waitForURL(/\/admin\/templates\/two-way\/1$/);
+    const stored = await Template.findOne({ key: 'two-way', version: 1 }).lean();
+    expect(stored?.data).toEqual({
+      ...edited,
+      key: 'two-way',
+      version: 1,
+      status: 'draft',
+      workload: { ects: 4, hours: 75 },
+    });
+    // A JSON file chosen in the advanced editor fills the fields too.
+    await page.getByText('Advanced: JSON').click();
+    await page.getByLabel('Import JSON').setInputFiles({
+      name: 'two-way.json',
+      mimeType: 'application/json',
+      buffer: Buffer.from(JSON.stringify({ ...edited, workload: { ects: 5 } })),
+    });
+    await until('the fields to follow the file', async () => (await ects.inputValue()) === '5');
+    expect(await page.getByLabel('Hours of learning', { exact: true }).inputValue()).toBe('');
+    await page.close();
+  }, 60_000);
 });

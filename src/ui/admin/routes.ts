@@ -486,8 +486,17 @@ ${values.deploymentIds ?? ''}</textarea>
             data-msg-invalid="${t('invalidTemplate')}"
             data-msg-missing="${t('cannotPublish')}"
             data-msg-ready="${t('readyToPublish')}"
+            aria-describedby="template-json-status"
           >
 ${text}</textarea>
+          <p
+            id="template-json-status"
+            class="form-error"
+            role="status"
+            data-msg-invalid="${t('jsonInvalid')}"
+            data-msg-where="${t('jsonWhere')}"
+            data-msg-not-object="${t('jsonNotObject')}"
+          ></p>
         </div>
       </details>
       ${problemList(t, check)}
