@@ -131,7 +131,9 @@ describe('instructor dashboard', () => {
       page.waitForEvent('download'),
       section.getByRole('link', { name: 'Export CSV' }).click(),
     ]).then(([d]) => d.path().then((p) => readFile(p, 'utf8')));
-    expect(csv.split('\r\n')[0]).toBe('learner_id,name,email,state,issued_at,reason,flag');
+    expect(csv.split('\r\n')[0]).toBe(
+      'learner_id,name,email,state,issued_at,reason,flag,credential_id,replaced_by,reissue_reason',
+    );
     await page.close();
   }, 240_000);
 
@@ -253,8 +255,67 @@ describe('re-issue', () => {
     const page2 = await browser.context.newPage();
     await page2.goto(`${tool.url}/credentials/${revoked._id}`);
     await expect(page2.locator('main').textContent()).resolves.toMatch(/The issuer has revoked it\./);
-    await accessible(page, 'instructor-reissued');
     await page2.close();
+
+    // The list keeps the replaced credential as a row of its own, marked replaced, just before the new one.
+    await page.reload();
+    const section = page.locator('section.binding');
+    const old = section.locator(`tr[data-superseded-row="${revoked._id}"]`);
+    await old.waitFor();
+    await expect(old.locator('.state').textContent()).resolves.toBe('Replaced');
+    await expect(old.textContent()).resolves.toContain(`Revoked credential: ${revoked._id}`);
+    await expect(old.textContent()).resolves.toContain('Misconduct finding overturned on appeal');
+    const pointer = old.getByRole('link', { name: current!._id });
+    expect(await pointer.getAttribute('href')).toBe(`#r-${current!._id}`);
+    const replacement = section.locator(`tr#r-${current!._id}`);
+    await expect(replacement.locator('.state').textContent()).resolves.toBe('Issued');
+    expect(await replacement.getByRole('link', { name: revoked._id }).getAttribute('href')).toBe(
+      `#r-${revoked._id}`,
+    );
+    expect(
+      await old.evaluate(
+        (row) => (row as unknown as { nextElementSibling: { id: string } }).nextElementSibling.id,
+      ),
+    ).toBe(`r-${current!._id}`);
+    // History does not count as issuance work: every current request is issued, none revoked, 100%.
+    expect(await section.locator('tr[data-superseded-row]').count()).toBe(1);
+    expect(await section.locator('tr[data-request-row]').count()).toBe(QUALIFIED.length);
+    await section.locator('.percent', { hasText: '100%' }).waitFor();
+    expect(await section.locator('[data-count="issued"] b').textContent()).toBe(String(QUALIFIED.length));
+    expect(await section.locator('[data-count="revoked"] b').textContent()).toBe('0');
+    await accessible(page, 'instructor-reissued');
+
+    // The CSV export lists it too, as superseded, with the id of the credential that replaced it.
+    const csv = await Promise.all([
+      page.waitForEvent('download'),
+      section.getByRole('link', { name: 'Export CSV' }).click(),
+    ]).then(([d]) => d.path().then((p) => readFile(p, 'utf8')));
+    const rows = csv
+      .trim()
+      .split('\r\n')
+      .slice(1)
+      .map((l) => l.split(','));
+    expect(rows).toHaveLength(QUALIFIED.length + 1);
+    const byId = new Map(rows.map((r) => [r[7], r]));
+    expect(byId.get(revoked._id)).toEqual([
+      revoked.learnerId,
+      revoked.learner!.name,
+      revoked.learner!.email ?? '',
+      'superseded',
+      revoked.issuedAt!.toISOString(),
+      'Academic misconduct found',
+      '',
+      revoked._id,
+      current!._id,
+      'Misconduct finding overturned on appeal',
+    ]);
+    expect(byId.get(current!._id)?.slice(0, 4)).toEqual([
+      revoked.learnerId,
+      revoked.learner!.name,
+      revoked.learner!.email ?? '',
+      'issued',
+    ]);
+    expect(byId.get(current!._id)?.slice(8)).toEqual(['', '']);
     await page.close();
   }, 90_000);
 });
