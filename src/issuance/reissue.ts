@@ -55,3 +55,16 @@ export async function reissueRevoked(
   }
   return newId;
 }
+
+/**
+ * The requests re-issues replaced for some learners of a binding (one page of the issuance list), oldest
+ * replacement first and at most `limit`: each is its learner's earlier credential, revoked, with the id of
+ * the request that replaced it. They are history, not issuance work, so progress does not count them.
+ */
+export async function supersededFor(bindingId: string, learnerIds: string[], limit: number) {
+  if (!learnerIds.length) return [];
+  return SupersededRequest.find({ bindingId, learnerId: { $in: learnerIds } })
+    .sort({ supersededAt: 1 })
+    .limit(limit)
+    .lean();
+}

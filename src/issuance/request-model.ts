@@ -62,7 +62,13 @@ supersededRequestSchema.add({
 supersededRequestSchema.set('collection', 'issuance_request_history');
 supersededRequestSchema.clearIndexes();
 supersededRequestSchema.index({ bindingId: 1, learnerId: 1 });
-export const SupersededRequest = model('SupersededRequest', supersededRequestSchema);
+export type SupersededRequestData = IssuanceRequestData & {
+  /** The request (and credential) that replaced this one. */
+  supersededBy: string;
+  supersededAt: Date;
+  reissueReason: string;
+};
+export const SupersededRequest = model<SupersededRequestData>('SupersededRequest', supersededRequestSchema);
 export type IssuanceRequestDoc = HydratedDocumentFromSchema<typeof issuanceRequestSchema>;
 export const IssuanceRequest = model('IssuanceRequest', issuanceRequestSchema);
 

@@ -1,4 +1,5 @@
-import { Router, json, text, type Request } from 'express';
+import { once } from 'node:events';
+import { Router, json, text, type Request, type Response } from 'express';
 import { isValidObjectId } from 'mongoose';
 import { z } from 'zod';
 import { CourseBinding } from '../courses/binding-model.js';
@@ -13,8 +14,8 @@ import { awardManually, awardSchema } from './manual-award.js';
 import type { CredentialOps } from './ports.js';
 import { bindingProgress, dryRun } from './progress.js';
 import { enqueueIssue, enqueueSync, requeueIssue } from './queueing.js';
-import { reissueRevoked } from './reissue.js';
-import { IssuanceRequest, REQUEST_STATES } from './request-model.js';
+import { reissueRevoked, supersededFor } from './reissue.js';
+import { IssuanceRequest, REQUEST_STATES, SupersededRequest } from './request-model.js';
 
 export interface IssuanceRouteDeps {
   queues: Queues;
@@ -33,7 +34,8 @@ const reissueSchema = z.strictObject({
 });
 
 const listSchema = z.strictObject({
-  state: z.enum(REQUEST_STATES).optional(),
+  /** A request state, or `superseded`: the requests re-issues replaced (the history). */
+  state: z.enum([...REQUEST_STATES, 'superseded']).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(200),
   skip: z.coerce.number().int().min(0).default(0),
 });
@@ -47,6 +49,11 @@ function csvField(value: unknown): string {
   let s = value === undefined || value === null ? '' : String(value);
   if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** Writes one chunk of a streamed answer, waiting while the client is slower than the database. */
+async function write(res: Response, chunk: string): Promise<void> {
+  if (!res.write(chunk)) await once(res, 'drain');
 }
 
 /**
@@ -145,44 +152,86 @@ export function issuanceRouter(deps: IssuanceRouteDeps): Router {
     const { binding } = await bindingFor(req, false);
     const query = listSchema.safeParse(req.query);
     if (!query.success) invalid(query.error);
-    const filter = {
-      bindingId: String(binding._id),
-      ...(query.data.state ? { state: query.data.state } : {}),
-    };
+    const { state, skip, limit } = query.data;
+    const bindingId = String(binding._id);
+    if (state === 'superseded') {
+      // The history alone, paged the same way.
+      const [requests, total] = await Promise.all([
+        SupersededRequest.find({ bindingId }).sort({ supersededAt: 1 }).skip(skip).limit(limit).lean(),
+        SupersededRequest.countDocuments({ bindingId }),
+      ]);
+      res.json({ total, requests });
+      return;
+    }
+    const filter = { bindingId, ...(state ? { state } : {}) };
     const [requests, total] = await Promise.all([
-      IssuanceRequest.find(filter)
-        .sort({ createdAt: 1 })
-        .skip(query.data.skip)
-        .limit(query.data.limit)
-        .lean(),
+      IssuanceRequest.find(filter).sort({ createdAt: 1 }).skip(skip).limit(limit).lean(),
       IssuanceRequest.countDocuments(filter),
     ]);
-    res.json({ total, requests });
+    // With the page: what re-issues replaced for its learners (each names the request that replaced it).
+    const superseded = await supersededFor(
+      bindingId,
+      requests.map((r) => r.learnerId),
+      limit,
+    );
+    res.json({ total, requests, superseded });
   });
 
+  // Every request, then every request a re-issue replaced (state `superseded`, with the id of the request and
+  // credential that replaced it), streamed from two cursors so a large course is never held in memory.
   router.get(`${base}/:bindingId/requests.csv`, async (req, res) => {
     const { binding } = await bindingFor(req, false);
-    const rows = await IssuanceRequest.find({ bindingId: String(binding._id) })
-      .sort({ createdAt: 1 })
-      .lean();
-    const header = ['learner_id', 'name', 'email', 'state', 'issued_at', 'reason', 'flag'];
-    const lines = rows.map((r) =>
-      [
-        r.learnerId,
-        r.learner?.name,
-        r.learner?.email,
-        r.state,
-        r.issuedAt?.toISOString(),
-        r.lastError || r.statusReason,
-        r.flagged,
-      ]
-        .map(csvField)
-        .join(','),
-    );
-    res
-      .type('text/csv')
-      .attachment(`issuance-${binding.templateId}.csv`)
-      .send([header.join(','), ...lines].join('\r\n') + '\r\n');
+    const bindingId = String(binding._id);
+    const header = [
+      'learner_id',
+      'name',
+      'email',
+      'state',
+      'issued_at',
+      'reason',
+      'flag',
+      'credential_id',
+      'replaced_by',
+      'reissue_reason',
+    ];
+    const line = (fields: unknown[]) => `${fields.map(csvField).join(',')}\r\n`;
+    res.type('text/csv').attachment(`issuance-${binding.templateId}.csv`);
+    await write(res, line(header));
+    for await (const r of IssuanceRequest.find({ bindingId }).sort({ createdAt: 1 }).lean().cursor()) {
+      await write(
+        res,
+        line([
+          r.learnerId,
+          r.learner?.name,
+          r.learner?.email,
+          r.state,
+          r.issuedAt?.toISOString(),
+          r.lastError || r.statusReason,
+          r.flagged,
+          r._id,
+          '',
+          '',
+        ]),
+      );
+    }
+    for await (const r of SupersededRequest.find({ bindingId }).sort({ supersededAt: 1 }).lean().cursor()) {
+      await write(
+        res,
+        line([
+          r.learnerId,
+          r.learner?.name,
+          r.learner?.email,
+          'superseded',
+          r.issuedAt?.toISOString(),
+          r.statusReason,
+          r.flagged,
+          r._id,
+          r.supersededBy,
+          r.reissueReason,
+        ]),
+      );
+    }
+    res.end();
   });
 
   router.post(`${base}/:bindingId/requests/:requestId/retry`, async (req, res) => {

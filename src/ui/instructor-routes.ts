@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { CourseBinding } from '../courses/binding-model.js';
 import { ruleSchema } from '../courses/rules.js';
 import { bindingProgress } from '../issuance/progress.js';
+import { supersededFor } from '../issuance/reissue.js';
 import { IssuanceRequest } from '../issuance/request-model.js';
 import { platformServices, requireCourse } from '../lti/course-access.js';
 import type { LtiDeps } from '../lti/deps.js';
@@ -15,7 +16,13 @@ import { localized } from './credential-view.js';
 import { html } from './html.js';
 import { pickLanguage, translator } from './i18n.js';
 import { sendScreen } from './layout.js';
-import { bindingSection, enableSection, type ItemChoice, type TemplateChoice } from './views/dashboard.js';
+import {
+  bindingSection,
+  enableSection,
+  type ItemChoice,
+  type RequestRow,
+  type TemplateChoice,
+} from './views/dashboard.js';
 
 /**
  * The instructor's course dashboard, scoped to the course of the launch: enable templates and map their
@@ -93,15 +100,36 @@ export function instructorScreensRouter(deps: LtiDeps): Router {
         };
       });
 
+    const PAGE = 200;
     const panels = await Promise.all(
       bindings.map(async (b) => {
         const bindingId = String(b._id);
         const [template, progress, requests, total] = await Promise.all([
           Template.findOne({ key: b.templateId, version: b.templateVersion }, { data: 1 }).lean(),
           bindingProgress(bindingId),
-          IssuanceRequest.find({ bindingId }).sort({ createdAt: 1 }).limit(200).lean(),
+          IssuanceRequest.find({ bindingId }).sort({ createdAt: 1 }).limit(PAGE).lean(),
           IssuanceRequest.countDocuments({ bindingId }),
         ]);
+        // Each learner's credentials that re-issues replaced, listed just before the one that replaced them.
+        const history = new Map<string, RequestRow[]>();
+        const replaced = new Map<string, string>();
+        for (const h of await supersededFor(
+          bindingId,
+          requests.map((r) => r.learnerId),
+          PAGE,
+        )) {
+          const row: RequestRow = {
+            id: String(h._id),
+            name: h.learner?.name ?? h.learnerId,
+            state: 'superseded',
+            issuedAt: h.issuedAt ?? undefined,
+            reason: h.statusReason || '',
+            supersededBy: h.supersededBy,
+            reissueReason: h.reissueReason || '',
+          };
+          history.set(h.learnerId, [...(history.get(h.learnerId) ?? []), row]);
+          replaced.set(h.supersededBy, row.id);
+        }
         const data = (template?.data ?? {}) as TemplateData;
         return bindingSection(
           {
@@ -113,13 +141,17 @@ export function instructorScreensRouter(deps: LtiDeps): Router {
             outcomes: outcomesOf(data),
             progress,
             synced: (b.sync?.status ?? 'never') !== 'never',
-            requests: requests.map((r) => ({
-              id: String(r._id),
-              name: r.learner?.name ?? r.learnerId,
-              state: r.state,
-              issuedAt: r.issuedAt ?? undefined,
-              reason: r.lastError || r.statusReason || r.flagged || '',
-            })),
+            requests: requests.flatMap((r) => [
+              ...(history.get(r.learnerId) ?? []),
+              {
+                id: String(r._id),
+                name: r.learner?.name ?? r.learnerId,
+                state: r.state,
+                issuedAt: r.issuedAt ?? undefined,
+                reason: r.lastError || r.statusReason || r.flagged || '',
+                replaces: replaced.get(String(r._id)),
+              },
+            ]),
             total,
           },
           items,

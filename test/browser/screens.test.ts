@@ -131,7 +131,9 @@ describe('instructor dashboard', () => {
       page.waitForEvent('download'),
       section.getByRole('link', { name: 'Export CSV' }).click(),
     ]).then(([d]) => d.path().then((p) => readFile(p, 'utf8')));
-    expect(csv.split('\r\n')[0]).toBe('learner_id,name,email,state,issued_at,reason,flag');
+    expect(csv.split('\r\n')[0]).toBe(
+      'learner_id,name,email,state,issued_at,reason,flag,credential_id,replaced_by,reissue_reason',
+    );
     await page.close();
   }, 240_000);
 
@@ -253,8 +255,67 @@ describe('re-issue', () => {
     const page2 = await browser.context.newPage();
     await page2.goto(`${tool.url}/credentials/${revoked._id}`);
     await expect(page2.locator('main').textContent()).resolves.toMatch(/The issuer has revoked it\./);
-    await accessible(page, 'instructor-reissued');
     await page2.close();
+
+    // The list keeps the replaced credential as a row of its own, marked replaced, just before the new one.
+    await page.reload();
+    const section = page.locator('section.binding');
+    const old = section.locator(`tr[data-superseded-row="${revoked._id}"]`);
+    await old.waitFor();
+    await expect(old.locator('.state').textContent()).resolves.toBe('Replaced');
+    await expect(old.textContent()).resolves.toContain(`Revoked credential: ${revoked._id}`);
+    await expect(old.textContent()).resolves.toContain('Misconduct finding overturned on appeal');
+    const pointer = old.getByRole('link', { name: current!._id });
+    expect(await pointer.getAttribute('href')).toBe(`#r-${current!._id}`);
+    const replacement = section.locator(`tr#r-${current!._id}`);
+    await expect(replacement.locator('.state').textContent()).resolves.toBe('Issued');
+    expect(await replacement.getByRole('link', { name: revoked._id }).getAttribute('href')).toBe(
+      `#r-${revoked._id}`,
+    );
+    expect(
+      await old.evaluate(
+        (row) => (row as unknown as { nextElementSibling: { id: string } }).nextElementSibling.id,
+      ),
+    ).toBe(`r-${current!._id}`);
+    // History does not count as issuance work: every current request is issued, none revoked, 100%.
+    expect(await section.locator('tr[data-superseded-row]').count()).toBe(1);
+    expect(await section.locator('tr[data-request-row]').count()).toBe(QUALIFIED.length);
+    await section.locator('.percent', { hasText: '100%' }).waitFor();
+    expect(await section.locator('[data-count="issued"] b').textContent()).toBe(String(QUALIFIED.length));
+    expect(await section.locator('[data-count="revoked"] b').textContent()).toBe('0');
+    await accessible(page, 'instructor-reissued');
+
+    // The CSV export lists it too, as superseded, with the id of the credential that replaced it.
+    const csv = await Promise.all([
+      page.waitForEvent('download'),
+      section.getByRole('link', { name: 'Export CSV' }).click(),
+    ]).then(([d]) => d.path().then((p) => readFile(p, 'utf8')));
+    const rows = csv
+      .trim()
+      .split('\r\n')
+      .slice(1)
+      .map((l) => l.split(','));
+    expect(rows).toHaveLength(QUALIFIED.length + 1);
+    const byId = new Map(rows.map((r) => [r[7], r]));
+    expect(byId.get(revoked._id)).toEqual([
+      revoked.learnerId,
+      revoked.learner!.name,
+      revoked.learner!.email ?? '',
+      'superseded',
+      revoked.issuedAt!.toISOString(),
+      'Academic misconduct found',
+      '',
+      revoked._id,
+      current!._id,
+      'Misconduct finding overturned on appeal',
+    ]);
+    expect(byId.get(current!._id)?.slice(0, 4)).toEqual([
+      revoked.learnerId,
+      revoked.learner!.name,
+      revoked.learner!.email ?? '',
+      'issued',
+    ]);
+    expect(byId.get(current!._id)?.slice(8)).toEqual(['', '']);
     await page.close();
   }, 90_000);
 });
@@ -365,24 +426,32 @@ describe('administrator', () => {
     const page = await browser.context.newPage();
     await page.goto(`${tool.url}/admin/templates/fields-made/1`);
     await page.locator('#template-check', { hasText: 'form of participation' }).waitFor();
+    // The problem names the field by its label in words, and by its path.
+    await page
+      .locator('#template-check', { hasText: 'Form of participation — missing mandatory element 10' })
+      .waitFor();
     const p = participation as { mode: string; context: string; nonFormal: boolean };
-    await page.getByLabel('participation.mode', { exact: true }).selectOption(p.mode);
-    await page.getByLabel('participation.context', { exact: true }).selectOption(p.context);
-    await page.getByLabel('participation.nonFormal', { exact: true }).selectOption('true');
+    const mode = page.getByLabel('Form of participation', { exact: true });
+    // The element path stays visible as the field's description.
+    await expect(mode.getAttribute('aria-describedby')).resolves.toBeTruthy();
+    await expect(
+      page.locator(`#${await mode.getAttribute('aria-describedby')}`).textContent(),
+    ).resolves.toMatch(/In the JSON:\s*participation\.mode$/);
+    await mode.selectOption(p.mode);
+    await page.getByLabel('Context of participation', { exact: true }).selectOption(p.context);
+    await page.getByLabel('Non-formal learning', { exact: true }).selectOption({ label: 'Yes' });
     await page.locator('#template-check', { hasText: 'Every mandatory element is present.' }).waitFor();
 
     // A new outcome with an ESCO skill, through the list's own buttons.
-    await page.getByRole('button', { name: 'Add to learningOutcomes', exact: true }).click();
+    await page.getByRole('button', { name: 'Add to “Learning outcomes”', exact: true }).click();
     const outcome = page.locator('[data-list="learningOutcomes"] [data-item]').last();
     await outcome
-      .getByLabel('learningOutcomes[].title.en', { exact: true })
+      .getByLabel('Learning outcome title (English)', { exact: true })
       .fill('Explain results to a lay audience');
-    await outcome.getByRole('button', { name: 'Add to learningOutcomes[].escoSkills' }).click();
+    await outcome.getByRole('button', { name: 'Add to “ESCO skills”' }).click();
     const esco = 'http://data.europa.eu/esco/skill/15d76317-c71a-4fa2-aadc-2ecc34e627b7';
-    await outcome.getByLabel('learningOutcomes[].escoSkills[].uri').fill(esco);
-    await outcome
-      .getByLabel('learningOutcomes[].escoSkills[].label.en')
-      .fill('communicate with a non-scientific audience');
+    await outcome.getByLabel('ESCO skill URI').fill(esco);
+    await outcome.getByLabel('ESCO skill name (English)').fill('communicate with a non-scientific audience');
     await page.locator('#template-check', { hasText: 'Every mandatory element is present.' }).waitFor();
     await accessible(page, 'admin-template-fields');
     await page.getByRole('button', { name: 'Save draft' }).click();
@@ -406,6 +475,99 @@ describe('administrator', () => {
     });
     await page.getByRole('button', { name: 'Publish' }).click();
     await page.locator('h1', { hasText: '(published)' }).waitFor();
+    await page.close();
+  }, 60_000);
+
+  it('keeps the fields and the JSON editor in step both ways, and leaves the fields alone while the JSON is broken', async () => {
+    const full = JSON.parse(readFileSync('config/templates/applied-data-analysis.json', 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    full.key = 'two-way';
+    await importTemplate(full);
+    const page = await browser.context.newPage();
+    await page.goto(`${tool.url}/admin/templates/two-way/1`);
+    await page.getByText('Advanced: JSON').click();
+    const json = page.getByLabel('Template (JSON)');
+    const jsonNow = async () => JSON.parse(await json.inputValue()) as Record<string, unknown>;
+    const until = async (what: string, probe: () => Promise<boolean>) => {
+      for (let i = 0; i < 50; i++) {
+        if (await probe()) return;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error(`timed out waiting for ${what}`);
+    };
+    const outcomes = page.locator('[data-list="learningOutcomes"] > .items > [data-item]');
+    const ects = page.getByLabel('ECTS credits', { exact: true });
+    expect(await outcomes.count()).toBe(3);
+
+    // Fields -> JSON.
+    await page.getByLabel('Title (English)', { exact: true }).fill('Data analysis, both ways');
+    expect(((await jsonNow()).title as Record<string, string>).en).toBe('Data analysis, both ways');
+
+    // JSON -> fields: a changed number and choice, one outcome fewer and a new one, a language removed.
+    const edited = await jsonNow();
+    edited.workload = { ects: 3, hours: 75 };
+    edited.participation = { mode: 'blended', context: 'classroom', nonFormal: false };
+    edited.learningOutcomes = [
+      (edited.learningOutcomes as unknown[])[0],
+      { title: { en: 'Present findings to a lay audience' } },
+    ];
+    delete (edited.title as Record<string, string>).pt;
+    await json.fill(JSON.stringify(edited, null, 2));
+    await until('the fields to follow the JSON', async () => (await ects.inputValue()) === '3');
+    expect(await page.getByLabel('Hours of learning', { exact: true }).inputValue()).toBe('75');
+    expect(await page.getByLabel('Form of participation', { exact: true }).inputValue()).toBe('blended');
+    expect(await page.getByLabel('Non-formal learning', { exact: true }).inputValue()).toBe('false');
+    expect(await outcomes.count()).toBe(2);
+    expect(
+      await outcomes.nth(1).getByLabel('Learning outcome title (English)', { exact: true }).inputValue(),
+    ).toBe('Present findings to a lay audience');
+    expect(await page.getByLabel('Title (Portuguese)', { exact: true }).inputValue()).toBe('');
+    await page.locator('#template-check', { hasText: 'Every mandatory element is present.' }).waitFor();
+
+    // Broken JSON: the problem and where it is, next to the textarea; the fields keep what they had.
+    const text = JSON.stringify(edited, null, 2);
+    const broken = text.replace('"key": "two-way",', '"key": "two-way",,');
+    await json.fill(broken);
+    const status = page.locator('#template-json-status');
+    await status.filter({ hasText: 'The JSON cannot be read' }).waitFor();
+    const at = broken.indexOf(',,') + 1;
+    const line = broken.slice(0, at).split('\n').length;
+    const column = at - broken.lastIndexOf('\n', at - 1);
+    await expect(status.textContent()).resolves.toContain(`line ${line}, column ${column}: `);
+    expect(await json.getAttribute('aria-invalid')).toBe('true');
+    expect(await ects.inputValue()).toBe('3');
+    expect(await outcomes.count()).toBe(2);
+    await accessible(page, 'admin-template-json-broken');
+
+    // A field edited meanwhile rewrites the JSON from the fields, with the keys they do not cover kept.
+    await ects.fill('4');
+    const rewritten = await jsonNow();
+    expect(rewritten).toMatchObject({ format: 'credbridge-template/1', version: 1, status: 'draft' });
+    expect(rewritten.workload).toEqual({ ects: 4, hours: 75 });
+    expect(await status.textContent()).toBe('');
+    expect(await json.getAttribute('aria-invalid')).toBeNull();
+
+    await page.getByRole('button', { name: 'Save draft' }).click();
+    await page.waitForURL(/\/admin\/templates\/two-way\/1$/);
+    const stored = await Template.findOne({ key: 'two-way', version: 1 }).lean();
+    expect(stored?.data).toEqual({
+      ...edited,
+      key: 'two-way',
+      version: 1,
+      status: 'draft',
+      workload: { ects: 4, hours: 75 },
+    });
+    // A JSON file chosen in the advanced editor fills the fields too.
+    await page.getByText('Advanced: JSON').click();
+    await page.getByLabel('Import JSON').setInputFiles({
+      name: 'two-way.json',
+      mimeType: 'application/json',
+      buffer: Buffer.from(JSON.stringify({ ...edited, workload: { ects: 5 } })),
+    });
+    await until('the fields to follow the file', async () => (await ects.inputValue()) === '5');
+    expect(await page.getByLabel('Hours of learning', { exact: true }).inputValue()).toBe('');
     await page.close();
   }, 60_000);
 });

@@ -134,7 +134,9 @@ describe('manual grade source', () => {
     const res = await api(`${bindingPath}/requests.csv`);
     expect(res.status).toBe(200);
     const lines = String(res.body.text).trim().split('\r\n');
-    expect(lines[0]).toBe('learner_id,name,email,state,issued_at,reason,flag');
+    expect(lines[0]).toBe(
+      'learner_id,name,email,state,issued_at,reason,flag,credential_id,replaced_by,reissue_reason',
+    );
     expect(
       lines
         .slice(1)

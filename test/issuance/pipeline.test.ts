@@ -418,6 +418,62 @@ describe('from grades to credentials', () => {
       'target.id': String(holder._id),
     }).lean();
     expect(audit?.details).toMatchObject({ reason: 'grade corrected by the examiner', newRequestId: newId });
+
+    // The issuance list shows the replaced request with the page of its learner, pointing at its replacement.
+    const issued = await IssuanceRequest.countDocuments({ bindingId, state: 'issued' });
+    const list = await api(`${path}?limit=1000`);
+    expect(list.status).toBe(200);
+    const requests = list.body.requests as { _id: string; learnerId: string; state: string }[];
+    expect(list.body.total).toBe(await IssuanceRequest.countDocuments({ bindingId }));
+    expect(requests.filter((r) => r.learnerId === holder.learnerId)).toEqual([
+      expect.objectContaining({ _id: newId, state: 'issued' }),
+    ]);
+    expect(list.body.superseded).toEqual([
+      expect.objectContaining({
+        _id: String(holder._id),
+        learnerId: holder.learnerId,
+        state: 'revoked',
+        statusReason: 'issued against the wrong grade',
+        supersededBy: newId,
+        reissueReason: 'grade corrected by the examiner',
+      }),
+    ]);
+    // A page without that learner carries none of its history.
+    const firstPage = await api(`${path}?limit=1`);
+    expect((firstPage.body.requests as unknown[]).length).toBe(1);
+    expect(firstPage.body.superseded).toEqual([]);
+    const history = await api(`${path}?state=superseded`);
+    expect(history.body).toMatchObject({
+      total: 1,
+      requests: [{ _id: String(holder._id), supersededBy: newId }],
+    });
+
+    // The CSV has both rows: the replaced one as superseded, naming the credential that replaced it.
+    const csv = await api(`${path}.csv`);
+    expect(csv.status).toBe(200);
+    const lines = String(csv.body.text).trim().split('\r\n');
+    expect(lines[0]).toBe(
+      'learner_id,name,email,state,issued_at,reason,flag,credential_id,replaced_by,reissue_reason',
+    );
+    const rows = lines.slice(1).map((l) => l.split(','));
+    expect(rows).toHaveLength((await IssuanceRequest.countDocuments({ bindingId })) + 1);
+    const ofHolder = rows.filter((r) => r[0] === holder.learnerId);
+    expect(ofHolder.map((r) => [r[3], r[7], r[8], r[9]])).toEqual([
+      ['issued', newId, '', ''],
+      ['superseded', String(holder._id), newId, 'grade corrected by the examiner'],
+    ]);
+    expect(ofHolder[1]![5]).toBe('issued against the wrong grade');
+
+    // Progress counts current requests only: the replaced one is neither revoked nor issued there.
+    const progress = (await api(`/lti/api/courses/${courseUrlId}/bindings/${bindingId}/progress`)).body
+      .progress as Record<string, number>;
+    expect(progress.issued).toBe(issued);
+    expect(progress.revoked).toBe(await IssuanceRequest.countDocuments({ bindingId, state: 'revoked' }));
+    const states = ['queued', 'signing', 'issued', 'failed', 'suspended', 'revoked'];
+    expect(states.reduce((n, s) => n + progress[s]!, 0)).toBe(
+      await IssuanceRequest.countDocuments({ bindingId }),
+    );
+    expect(progress.percentDone).toBe(100);
   }, 120_000);
 
   it('keeps courses apart: another course cannot see or change this binding', async () => {

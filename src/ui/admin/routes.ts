@@ -31,7 +31,7 @@ import { formToken, requireFormToken, sameToken } from '../csrf.js';
 import { html, type Html } from '../html.js';
 import { pickLanguage, translator, type Translate, type UiLanguage } from '../i18n.js';
 import { sendScreen } from '../layout.js';
-import { templateFields } from './template-fields.js';
+import { labelProblem, templateFields } from './template-fields.js';
 import {
   LoginLimiter,
   authenticate,
@@ -441,7 +441,7 @@ ${values.deploymentIds ?? ''}</textarea>
         check.problems.length
           ? html`<p>${t('invalidTemplate')}</p>
               <ul class="problems">
-                ${check.problems.map((p) => html`<li>${p}</li>`)}
+                ${check.problems.map((p) => html`<li>${labelProblem(t, p)}</li>`)}
               </ul>`
           : ''
       }
@@ -449,7 +449,7 @@ ${values.deploymentIds ?? ''}</textarea>
         check.missing.length
           ? html`<p>${t('cannotPublish')}</p>
               <ul class="problems">
-                ${check.missing.map((p) => html`<li>${p}</li>`)}
+                ${check.missing.map((p) => html`<li>${labelProblem(t, p)}</li>`)}
               </ul>`
           : ''
       }
@@ -486,8 +486,17 @@ ${values.deploymentIds ?? ''}</textarea>
             data-msg-invalid="${t('invalidTemplate')}"
             data-msg-missing="${t('cannotPublish')}"
             data-msg-ready="${t('readyToPublish')}"
+            aria-describedby="template-json-status"
           >
 ${text}</textarea>
+          <p
+            id="template-json-status"
+            class="form-error"
+            role="status"
+            data-msg-invalid="${t('jsonInvalid')}"
+            data-msg-where="${t('jsonWhere')}"
+            data-msg-not-object="${t('jsonNotObject')}"
+          ></p>
         </div>
       </details>
       ${problemList(t, check)}
@@ -539,6 +548,7 @@ ${text}</textarea>
   });
 
   router.post('/admin/templates/check', (req, res) => {
+    const [t] = tr(req, res);
     const text = String((req.body as { template?: unknown }).template ?? '');
     let json: unknown;
     try {
@@ -547,7 +557,13 @@ ${text}</textarea>
       res.json({ valid: false, problems: [`(JSON) ${(err as Error).message}`], missing: [] });
       return;
     }
-    res.json(templateCheck(json));
+    // Each problem also names the field by its label on screen, in the console's language.
+    const check = templateCheck(json);
+    res.json({
+      ...check,
+      problems: check.problems.map((p) => labelProblem(t, p)),
+      missing: check.missing.map((p) => labelProblem(t, p)),
+    });
   });
 
   const templateFail = (err: unknown): never => {
@@ -678,7 +694,7 @@ ${text}</textarea>
       const notice = html`<div class="warning" role="alert">
         <p>${t('cannotPublish')}</p>
         <ul class="problems">
-          ${(err.problems.length ? err.problems : [err.message]).map((p) => html`<li>${p}</li>`)}
+          ${(err.problems.length ? err.problems : [err.message]).map((p) => html`<li>${labelProblem(t, p)}</li>`)}
         </ul>
       </div>`;
       await showTemplate(req, res, stored, notice, 409);

@@ -7,19 +7,61 @@ import {
   QUALITY_ASSURANCE_TYPES,
   REUSABILITY_LEVELS,
   SUPERVISION_TYPES,
+  type Language,
 } from '../../templates/schema.js';
 import { html, type Html } from '../html.js';
 import type { Translate } from '../i18n.js';
+import { messages, type MessageKey } from '../messages.js';
 
 /**
- * The field-by-field template editor: one input per element of templateSchema, labelled with the element's
- * path (the name validation problems use). The markup describes the JSON shape (data-obj, data-list,
- * data-item, data-key, data-kind) and template-fields.js serializes it into the JSON editor's textarea,
- * so both editors post the same document.
+ * The field-by-field template editor: one input per element of templateSchema, labelled in words in the
+ * screen's language, with the element's path (the name validation problems use) as a hint under it. The
+ * markup describes the JSON shape (data-obj, data-list, data-item, data-key, data-kind) and
+ * template-fields.js keeps it and the JSON editor's textarea in step both ways, so both editors post the
+ * same document.
  */
 type Data = Record<string, unknown>;
 const obj = (v: unknown): Data => (v && typeof v === 'object' ? (v as Data) : {});
 const str = (v: unknown) => (v === undefined || v === null ? '' : String(v));
+
+type LabelKey = Extract<MessageKey, `tf.${string}`>;
+const isMessageKey = (key: string): key is MessageKey => Object.hasOwn(messages.en, key);
+
+/** The message naming the element at a path of the editor: "learningOutcomes[].title" -> "tf.learningOutcomes.title". */
+export function labelKey(path: string): LabelKey {
+  const key = `tf.${path.replace(/\[\d*\]/g, '')}`;
+  if (!isMessageKey(key)) throw new Error(`no label for the template field ${path}`);
+  return key as LabelKey;
+}
+
+/**
+ * The words for a path as validation names it ("learningOutcomes.2.title.en", "awardingBodies[0].country"),
+ * or undefined when it names no field of the editor. A path below a field (a key the schema refuses) is
+ * named by that field.
+ */
+export function fieldLabel(t: Translate, path: string): string | undefined {
+  const parts = path
+    .replace(/\[(\d*)\]/g, '.$1')
+    .split('.')
+    .filter((p) => p !== '' && !/^\d+$/.test(p));
+  const last = parts[parts.length - 1];
+  const lang =
+    parts.length > 1 && (LANGUAGES as readonly string[]).includes(last ?? '') ? parts.pop() : undefined;
+  while (parts.length && !isMessageKey(`tf.${parts.join('.')}`)) parts.pop();
+  if (!parts.length) return undefined;
+  const words = t(`tf.${parts.join('.')}` as LabelKey);
+  return lang ? t('tf.inLanguage', { field: words, language: t(`lang.${lang as Language}`) }) : words;
+}
+
+/**
+ * A validation problem with the words of the field it names put first, so it points at a visible label;
+ * the path stays in the text. Problems name their field as "path: ..." or end with "(path)".
+ */
+export function labelProblem(t: Translate, problem: string): string {
+  const path = /^([A-Za-z][\w.[\]]*): /.exec(problem)?.[1] ?? /\(([A-Za-z][\w.[\]]*)\)$/.exec(problem)?.[1];
+  const words = path ? fieldLabel(t, path) : undefined;
+  return words ? `${words} — ${problem}` : problem;
+}
 
 /** Top-level keys the fields cover; anything else in the JSON is kept as it is. */
 export const FIELD_KEYS = [
@@ -46,20 +88,43 @@ export const FIELD_KEYS = [
 ];
 
 export function templateFields(t: Translate, data: Data): Html {
-  // Explicit label/id pairs (the script renumbers the ids of list items it adds).
+  // Explicit label/id pairs (the script renumbers the ids of list items it adds). Each control is described
+  // by its path in the JSON, which is also how validation problems name it.
   let n = 0;
-  const field = (path: string, control: (id: string) => Html) => {
+  const words = (path: string) => t(labelKey(path));
+  const field = (path: string, label: string, control: (id: string, hint: string) => Html) => {
     const id = `tf-${++n}`;
-    return html`<div class="field"><label for="${id}">${path}</label>${control(id)}</div>`;
+    return html`<div class="field">
+      <label for="${id}">${label}</label>${control(id, `${id}-path`)}
+      <small class="path" id="${id}-path">${t('tf.jsonPath')} <code>${path}</code></small>
+    </div>`;
   };
-  const text = (path: string, key: string, value: unknown, type = 'text') =>
-    field(path, (id) => html`<input id="${id}" data-key="${key}" type="${type}" value="${str(value)}" />`);
-  const area = (path: string, key: string, value: unknown) =>
-    field(path, (id) => html`<textarea id="${id}" data-key="${key}" rows="2">${str(value)}</textarea>`);
+  const text = (path: string, key: string, value: unknown, type = 'text', label = words(path)) =>
+    field(
+      path,
+      label,
+      (id, hint) =>
+        html`<input
+          id="${id}"
+          data-key="${key}"
+          type="${type}"
+          value="${str(value)}"
+          aria-describedby="${hint}"
+        />`,
+    );
+  const area = (path: string, key: string, value: unknown, label = words(path)) =>
+    field(
+      path,
+      label,
+      (id, hint) =>
+        html`<textarea id="${id}" data-key="${key}" rows="2" aria-describedby="${hint}">
+${str(value)}</textarea>`,
+    );
   const num = (path: string, key: string, value: unknown) =>
     field(
       path,
-      (id) =>
+      words(path),
+      (id, hint) =>
         html`<input
           id="${id}"
           data-key="${key}"
@@ -68,6 +133,7 @@ export function templateFields(t: Translate, data: Data): Html {
           step="any"
           min="0"
           value="${str(value)}"
+          aria-describedby="${hint}"
         />`,
     );
   const choice = (
@@ -76,42 +142,53 @@ export function templateFields(t: Translate, data: Data): Html {
     value: unknown,
     options: readonly (string | number)[],
     kind = '',
+    optionLabel: (o: string | number) => string = String,
   ) =>
     field(
       path,
-      (id) =>
-        html`<select id="${id}" data-key="${key}" data-kind="${kind}">
+      words(path),
+      (id, hint) =>
+        html`<select id="${id}" data-key="${key}" data-kind="${kind}" aria-describedby="${hint}">
           <option value=""></option>
-          ${options.map((o) => html`<option value="${o}" ${str(value) === String(o) ? html`selected` : ''}>${o}</option>`)}
+          ${options.map((o) => html`<option value="${o}" ${str(value) === String(o) ? html`selected` : ''}>${optionLabel(o)}</option>`)}
         </select>`,
     );
   const bool = (path: string, key: string, value: unknown) =>
-    choice(path, key, value === undefined ? '' : String(value), ['true', 'false'], 'boolean');
+    choice(path, key, value === undefined ? '' : String(value), ['true', 'false'], 'boolean', (o) =>
+      o === 'true' ? t('yes') : t('no'),
+    );
   const multi = (path: string, key: string, value: unknown, long = false) => {
     const v = obj(value);
+    const name = words(path);
+    const inLanguage = (l: Language) => t('tf.inLanguage', { field: name, language: t(`lang.${l}`) });
     return html`<fieldset data-obj="${key}" class="multilingual">
-      <legend>${path}</legend>
-      ${LANGUAGES.map((l) => (long ? area(`${path}.${l}`, l, v[l]) : text(`${path}.${l}`, l, v[l])))}
+      <legend>${name}</legend>
+      ${LANGUAGES.map((l) =>
+        long
+          ? area(`${path}.${l}`, l, v[l], inLanguage(l))
+          : text(`${path}.${l}`, l, v[l], 'text', inLanguage(l)),
+      )}
     </fieldset>`;
   };
   const group = (path: string, key: string, body: Html) =>
     html`<fieldset data-obj="${key}">
-      <legend>${path}</legend>
+      <legend>${words(path)}</legend>
       ${body}
     </fieldset>`;
   const list = (path: string, key: string, value: unknown, item: (v: Data) => Html) => {
     const items = Array.isArray(value) ? (value as Data[]) : [];
+    const name = words(path);
     const one = (v: Data) =>
       html`<fieldset data-item class="item">
-        <legend>${path}[]</legend>
+        <legend>${t(`${labelKey(path)}.item` as LabelKey)}</legend>
         ${item(v)}
-        <button type="button" data-remove>${t('removeItem', { what: path })}</button>
+        <button type="button" data-remove>${t('removeItem', { what: name })}</button>
       </fieldset>`;
     return html`<fieldset data-list="${key}" class="list">
-      <legend>${path}</legend>
+      <legend>${name}</legend>
       <div class="items">${items.map(one)}</div>
       <template>${one({})}</template>
-      <button type="button" data-add>${t('addItem', { what: path })}</button>
+      <button type="button" data-add>${t('addItem', { what: name })}</button>
     </fieldset>`;
   };
 

@@ -1,4 +1,4 @@
-/* global document, navigator, HTMLInputElement */
+/* global document, navigator, Event, HTMLInputElement */
 // Small enhancements shared by the screens; every page works without them except file upload and copy.
 'use strict';
 document.addEventListener('click', (event) => {
@@ -18,6 +18,9 @@ document.addEventListener('change', (event) => {
   const file = input.files && input.files[0];
   if (!file) return;
   file.text().then((text) => {
-    document.getElementById(input.dataset.fills).value = text;
+    const target = document.getElementById(input.dataset.fills);
+    target.value = text;
+    // As if typed: whatever follows the field (live validation, the template fields) sees the new text.
+    target.dispatchEvent(new Event('input', { bubbles: true }));
   });
 });

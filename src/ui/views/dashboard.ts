@@ -22,9 +22,15 @@ export interface ItemChoice {
 export interface RequestRow {
   id: string;
   name: string;
+  /** A request state, or `superseded`: a revoked credential a re-issue replaced (history, no actions). */
   state: string;
   issuedAt?: Date;
   reason: string;
+  /** Superseded rows: the request (and credential) that replaced it, and why it was re-issued. */
+  supersededBy?: string;
+  reissueReason?: string;
+  /** The superseded request this one replaced, when it is listed too. */
+  replaces?: string;
 }
 
 export interface BindingPanel {
@@ -154,6 +160,38 @@ function requestActions(r: RequestRow, t: Translate): Html {
   </form>`;
 }
 
+function requestRow(r: RequestRow, t: Translate, lang: UiLanguage): Html {
+  return html`<tr id="r-${r.id}" data-request-row="${r.id}">
+    <td>${r.name}</td>
+    <td>
+      <span class="state state-${r.state}">${t(`state.${r.state}` as MessageKey)}</span>
+    </td>
+    <td>${r.issuedAt ? formatDate(r.issuedAt, lang) : ''}</td>
+    <td>
+      ${r.reason}
+      ${r.replaces ? html`<span class="replaces">${t('replaces')}: <a href="#r-${r.replaces}">${r.replaces}</a></span>` : ''}
+    </td>
+    <td>${requestActions(r, t)}</td>
+  </tr>`;
+}
+
+/** A credential a re-issue replaced: marked replaced, with its (revoked) credential id and its replacement. */
+function supersededRow(r: RequestRow, t: Translate, lang: UiLanguage): Html {
+  return html`<tr id="r-${r.id}" class="superseded" data-superseded-row="${r.id}">
+    <td>${r.name}</td>
+    <td><span class="state state-superseded">${t('state.superseded')}</span></td>
+    <td>${r.issuedAt ? formatDate(r.issuedAt, lang) : ''}</td>
+    <td>
+      ${r.reason}
+      ${r.reissueReason ? html`<span class="replaces">${t('reissueReason')}: ${r.reissueReason}</span>` : ''}
+    </td>
+    <td class="history">
+      <span>${t('revokedCredential')}: <code>${r.id}</code></span>
+      <span>${t('replacedBy')}: <a href="#r-${r.supersededBy}">${r.supersededBy}</a></span>
+    </td>
+  </tr>`;
+}
+
 export function bindingSection(
   b: BindingPanel,
   items: ItemChoice[],
@@ -219,18 +257,7 @@ export function bindingSection(
                 </tr>
               </thead>
               <tbody>
-                ${b.requests.map(
-                  (r) =>
-                    html`<tr data-request-row="${r.id}">
-                      <td>${r.name}</td>
-                      <td>
-                        <span class="state state-${r.state}">${t(`state.${r.state}` as MessageKey)}</span>
-                      </td>
-                      <td>${r.issuedAt ? formatDate(r.issuedAt, lang) : ''}</td>
-                      <td>${r.reason}</td>
-                      <td>${requestActions(r, t)}</td>
-                    </tr>`,
-                )}
+                ${b.requests.map((r) => (r.supersededBy ? supersededRow(r, t, lang) : requestRow(r, t, lang)))}
               </tbody>
             </table>
           </div>`

@@ -1,0 +1,116 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from '@jest/globals';
+import { missingElements } from '../../src/templates/elements.js';
+import { fieldLabel, labelProblem, templateFields } from '../../src/ui/admin/template-fields.js';
+import { UI_LANGUAGES, translator } from '../../src/ui/i18n.js';
+import { messages } from '../../src/ui/messages.js';
+
+const placeholders = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+
+describe('screen messages', () => {
+  it.each(UI_LANGUAGES.filter((l) => l !== 'en'))(
+    '%s has every English message, non-empty, with the same placeholders',
+    (lang) => {
+      const en = messages.en as Record<string, string>;
+      const other = messages[lang] as Record<string, string>;
+      expect(Object.keys(other).sort()).toEqual(Object.keys(en).sort());
+      for (const [key, text] of Object.entries(en)) {
+        expect({ key, text: other[key]!.trim() === '' ? '' : 'ok' }).toEqual({ key, text: 'ok' });
+        expect({ key, placeholders: placeholders(other[key]!) }).toEqual({
+          key,
+          placeholders: placeholders(text),
+        });
+      }
+    },
+  );
+});
+
+/** The labelled controls of the rendered editor: id, label text, and the hint it is described by. */
+function controls(markup: string) {
+  const labels = new Map<string, string[]>();
+  for (const m of markup.matchAll(/<label for="([^"]+)">([^<]*)<\/label>/g)) {
+    labels.set(m[1]!, [...(labels.get(m[1]!) ?? []), m[2]!]);
+  }
+  const hints = new Map(
+    [...markup.matchAll(/<small class="path" id="([^"]+)">[^<]*<code>([^<]*)<\/code><\/small>/g)].map((m) => [
+      m[1]!,
+      m[2]!,
+    ]),
+  );
+  return [...markup.matchAll(/<(input|select|textarea)\b([^>]*)>/g)].map((m) => {
+    const attr = (name: string) => new RegExp(`\\b${name}="([^"]*)"`).exec(m[2]!)?.[1];
+    const id = attr('id') ?? '';
+    return {
+      id,
+      labels: labels.get(id) ?? [],
+      path: hints.get(attr('aria-describedby') ?? ''),
+    };
+  });
+}
+
+describe('field-by-field template editor', () => {
+  const template = JSON.parse(readFileSync('config/templates/applied-data-analysis.json', 'utf8')) as Record<
+    string,
+    unknown
+  >;
+  const rendered = Object.fromEntries(
+    UI_LANGUAGES.map((lang) => [lang, controls(String(templateFields(translator(lang), template)))]),
+  );
+
+  it.each(UI_LANGUAGES)(
+    '%s: every control has one label in words and is described by its element path',
+    (lang) => {
+      const list = rendered[lang]!;
+      // Every element of the schema, in the example's list items and in the empty item each list adds.
+      expect(list.length).toBeGreaterThan(150);
+      for (const c of list) {
+        expect({ id: c.id, labels: c.labels.length }).toEqual({ id: c.id, labels: 1 });
+        const label = c.labels[0]!;
+        // Words, not a path: no dots, brackets or camelCase.
+        expect({ path: c.path, label, pathLike: /[.[\]]|[a-z][A-Z]/.test(label) }).toEqual({
+          path: c.path,
+          label,
+          pathLike: false,
+        });
+        expect(c.path).toMatch(/^[a-zA-Z]+(\[\]|\.[a-zA-Z]+)*$/);
+      }
+    },
+  );
+
+  it.each([
+    ['en', 'Learning outcome title (English)'],
+    ['es', 'Título del resultado de aprendizaje (inglés)'],
+    ['pt', 'Título do resultado de aprendizagem (inglês)'],
+    ['de', 'Titel des Lernergebnisses (Englisch)'],
+    ['el', 'Τίτλος του μαθησιακού αποτελέσματος (αγγλικά)'],
+  ] as const)('%s labels learningOutcomes[].title.en as "%s"', (lang, label) => {
+    const outcomeTitles = rendered[lang]!.filter((c) => c.path === 'learningOutcomes[].title.en');
+    // The example's three outcomes and the empty one a click adds.
+    expect(outcomeTitles.map((c) => c.labels[0])).toEqual([label, label, label, label]);
+  });
+
+  it.each(UI_LANGUAGES.filter((l) => l !== 'en'))('%s translates every label', (lang) => {
+    const english = rendered.en!;
+    const same = rendered[lang]!.filter((c, i) => c.labels[0] === english[i]!.labels[0]).map((c) => c.path);
+    expect(same).toEqual([]);
+  });
+
+  it('names the field of a validation problem in words and keeps its path', () => {
+    const t = translator('en');
+    expect(fieldLabel(t, 'learningOutcomes.2.title.en')).toBe('Learning outcome title (English)');
+    expect(fieldLabel(t, 'awardingBodies[0].country')).toBe('Country of the awarding body (two-letter code)');
+    expect(fieldLabel(translator('de'), 'participation.mode')).toBe('Form der Teilnahme');
+    expect(fieldLabel(t, 'workload.minutes')).toBe('Workload');
+    expect(fieldLabel(t, 'format')).toBeUndefined();
+
+    const { participation: _dropped, ...incomplete } = template;
+    const [missing] = missingElements(incomplete as never);
+    expect(labelProblem(t, missing!.message)).toBe(
+      'Form of participation — missing mandatory element 10 "form of participation in the learning activity": choose online, onsite or blended (participation.mode)',
+    );
+    expect(labelProblem(translator('es'), 'qualityAssurance.decisionDate: Invalid ISO date')).toBe(
+      'Fecha de la decisión de acreditación — qualityAssurance.decisionDate: Invalid ISO date',
+    );
+    expect(labelProblem(t, '(JSON) Unexpected token')).toBe('(JSON) Unexpected token');
+  });
+});
