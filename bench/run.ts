@@ -121,6 +121,12 @@ const award = (): AwardInput => ({
   evidence: { grade: '87%' },
   credentialId: `bench-${++n}`,
   publicUrl: 'https://credbridge.example.org',
+  // Every credential the product issues carries both status entries: the same documents on both sides.
+  status: (['revocation', 'suspension'] as const).map((statusPurpose, i) => ({
+    statusPurpose,
+    statusListIndex: 1_000 + n * 2 + i,
+    statusListCredential: `https://credbridge.example.org/status-lists/${statusPurpose}-list`,
+  })),
 });
 
 const figures: Figure[] = [];
@@ -133,7 +139,9 @@ for (const [format, build] of Object.entries(formats)) {
     () => vc.issue({ credential: structuredClone(prebuilt), suite: rawSuite, documentLoader: rawLoader }),
   );
   rawIssueRate[format] = rawIssue;
-  const signed = await signCredential(prebuilt, key, loader);
+  // Verified without status entries: this in-process loader serves no status lists (the public verify endpoint
+  // figure below checks status).
+  const signed = await signCredential(build({ ...award(), status: undefined }), key, loader);
   const [engineVerify, rawVerify] = await rates(
     async () => {
       const r = await verifyCredential(signed, { documentLoader: loader });

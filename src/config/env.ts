@@ -23,7 +23,7 @@ export const envSchema = z.object({
     .string()
     .regex(/^[a-zA-Z0-9_-]+$/, 'letters, digits, "_" and "-" only')
     .default('credbridge'),
-  WORKER_CONCURRENCY: positiveInt.max(256).default(4),
+  WORKER_CONCURRENCY: positiveInt.max(256).default(8),
   WORKER_HEALTH_PORT: port.default(3001),
   SHUTDOWN_TIMEOUT_MS: positiveInt.default(25_000),
   READINESS_TIMEOUT_MS: positiveInt.default(2_000),

@@ -74,14 +74,13 @@ export function issueProcessor(deps: IssueDeps) {
       await deps.credentials.issue(request, binding);
       // Without SMTP or an address there is nothing to send: say so now instead of queueing a job for it.
       const notification = !deps.mailEnabled ? 'disabled' : request.learner?.email ? 'pending' : 'no-address';
-      const issued = await IssuanceRequest.findOneAndUpdate(
+      const issued = await IssuanceRequest.updateOne(
         { _id: requestId, state: 'signing' },
         { $set: { state: 'issued', issuedAt: new Date(), lastError: '', notification } },
-        { returnDocument: 'after' },
       );
-      if (!issued) return 'already-issued';
+      if (issued.modifiedCount === 0) return 'already-issued';
       if (deps.writeBack && binding.writeBackLineItemUrl) {
-        await reportToLms(deps, binding, issued);
+        await reportToLms(deps, binding, request);
       }
       if (notification === 'pending') await enqueueNotify(deps.queues, requestId);
       return 'issued';

@@ -48,7 +48,9 @@ export async function syncBinding(
 ): Promise<SyncSummary> {
   const rule: Rule = ruleSchema.parse(binding.rule);
   const bindingId = String(binding._id);
+  const started = performance.now();
   const snapshot = await source.snapshot();
+  const readMs = Math.round(performance.now() - started);
   if (!snapshot.complete) {
     const summary: SyncSummary = {
       status: 'partial',
@@ -150,7 +152,9 @@ export async function syncBinding(
     problems: [],
   };
   await recordSync(binding, summary);
-  deps.logger.info({ bindingId, ...summary }, 'grade sync done');
+  // How long reading the LMS took against the whole sync: tells a slow LMS from slow storage.
+  const durationMs = Math.round(performance.now() - started);
+  deps.logger.info({ bindingId, ...summary, readMs, durationMs }, 'grade sync done');
   return summary;
 }
 

@@ -12,6 +12,7 @@ import { STATUS_LIST_LENGTH } from '../../src/credentials/status-lists.js';
 import { createIssuer, findIssuer, rotateIssuerKey, signingIssuer } from '../../src/issuers/issuers.js';
 import { requireEncryptionKey } from '../../src/security/encryption.js';
 import { installationDocumentLoader } from '../../src/issuers/resolvers.js';
+import type { StoredTemplate } from '../../src/templates/lifecycle.js';
 import {
   importTemplate,
   publishTemplate,
@@ -62,8 +63,8 @@ describe('credential engine against FerretDB', () => {
     return publishTemplate(draft.key, draft.version);
   }
 
-  async function issue(id: string, issuerId = 'ipa') {
-    const template = await publishedExample();
+  async function issue(id: string, issuerId = 'ipa', firstAttempt = false, published?: StoredTemplate) {
+    const template = published ?? (await publishedExample());
     const issuer = await signingIssuer((await findIssuer(issuerId))!, kek);
     return issueAndStoreCredential({
       template: { ...template.data, version: template.version },
@@ -72,6 +73,7 @@ describe('credential engine against FerretDB', () => {
       learnerRef: 'lti-user-1',
       evidence: { grade: '91%' },
       credentialId: id,
+      firstAttempt,
       publicUrl: PUBLIC_URL,
       documentLoader: loader,
     });
@@ -113,6 +115,23 @@ describe('credential engine against FerretDB', () => {
     // Same id again: the stored pair, not a second issuance.
     const again = await issue('award-1');
     expect(again.ob3.proof).toEqual(pair.ob3.proof);
+  });
+
+  it('keeps the first of two attempts that sign the same award at once', async () => {
+    // Both skip the stored-pair lookup (each believes it is the first attempt) and sign; one insert wins.
+    const template = await publishedExample();
+    const [a, b] = await Promise.all([
+      issue('award-race', 'ipa', true, template),
+      issue('award-race', 'ipa', true, template),
+    ]);
+    expect(a.ob3.proof).toEqual(b.ob3.proof);
+    expect(a.elm.proof).toEqual(b.elm.proof);
+    const stored = await mongoose.connection
+      .db!.collection('credentials')
+      .find({ _id: 'award-race' as never })
+      .toArray();
+    expect(stored).toHaveLength(1);
+    expect(stored[0]!.ob3.proof).toEqual(a.ob3.proof);
   });
 
   it('serves signed status list credentials of at least 131,072 entries', async () => {

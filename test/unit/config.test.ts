@@ -20,7 +20,7 @@ describe('configuration', () => {
     expect(config.PORT).toBe(3000);
     expect(config.QUEUE_PREFIX).toBe('credbridge');
     expect(config.TRUST_PROXY).toBe(false);
-    expect(config.WORKER_CONCURRENCY).toBe(4);
+    expect(config.WORKER_CONCURRENCY).toBe(8);
   });
 
   it('names every missing required setting', () => {

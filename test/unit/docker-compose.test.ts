@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
 
 /**
@@ -31,6 +32,13 @@ describe('docker/compose.yml', () => {
     for (const line of ['image: mongo:7', 'image: redis:7', '  web:', '  worker:', 'dist/src/worker.js']) {
       expect(result.stdout).toContain(line);
     }
+  });
+
+  it('runs the worker with the node flags of `npm run start:worker`', () => {
+    const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> };
+    const expected = pkg.scripts['start:worker']!.split(/\s+/);
+    const line = /^ {4}command: \[(.*worker\.js.*)\]$/m.exec(readFileSync('docker/compose.yml', 'utf8'))?.[1];
+    expect(line?.split(',').map((t) => t.trim().replace(/^'|'$/g, ''))).toEqual(expected);
   });
 
   maybe('refuses to start without PUBLIC_URL, naming it', () => {
