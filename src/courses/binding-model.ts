@@ -30,6 +30,11 @@ const courseBindingSchema = new Schema(
     regradePolicy: { type: String, required: true, enum: ['keep', 'suspend', 'revoke'], default: 'keep' },
     enabled: { type: Boolean, required: true, default: true },
     lastActiveAt: { type: Date, default: () => new Date() },
+    /**
+     * Counts sync requests. A request that arrives while a sync runs is folded by the queue into the running job
+     * (one job id per binding), so the job compares this count before and after and syncs again if it moved.
+     */
+    syncRequests: { type: Number, default: 0 },
     sync: {
       status: { type: String, enum: ['never', 'running', 'ok', 'partial', 'failed'], default: 'never' },
       at: { type: Date },

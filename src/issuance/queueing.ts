@@ -49,8 +49,12 @@ export async function enqueueNotify(queues: Queues, requestId: string): Promise<
   await queues.notify.add('notify', { requestId }, { jobId: notifyJobId(requestId), ...retryOptions() });
 }
 
-/** A sync for the binding, unless one is already waiting: launches within `debounceMs` share one sync. */
+/**
+ * A sync for the binding, unless one is already waiting: launches within `debounceMs` share one sync. The request
+ * is counted first, so a sync already running when it arrives runs once more (see gradeSyncProcessor).
+ */
 export async function enqueueSync(queues: Queues, bindingId: string, debounceMs = 0): Promise<void> {
+  await CourseBinding.updateOne({ _id: bindingId }, { $inc: { syncRequests: 1 } });
   await queues.gradeSync.add(
     'sync',
     { bindingId },

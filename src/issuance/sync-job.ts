@@ -32,22 +32,35 @@ export function gradeSyncProcessor(deps: SyncJobDeps) {
       for (const { _id } of active) await enqueueSync(deps.queues, String(_id));
       return { enqueued: active.length };
     }
-    const binding = await CourseBinding.findById(job.data.bindingId);
-    if (!binding || !binding.enabled) return 'binding disabled or gone';
-    binding.set('sync.status', 'running');
-    await binding.save();
-    try {
-      return await syncBinding(binding, await deps.sourceFor(binding), deps);
-    } catch (err) {
-      // Shown to the instructor; the job is retried with backoff.
-      binding.set('sync', {
-        ...binding.toObject().sync,
-        status: 'failed',
-        at: new Date(),
-        problems: [(err as Error).message],
-      });
-      await binding.save();
-      throw err;
+    // Grades that change while a sync runs (a CSV import, an award) ask for a sync the queue folds into this
+    // running job: compare the request count before and after, and sync again while it moved (a few rounds).
+    for (let round = 1; ; round++) {
+      const binding = await CourseBinding.findById(job.data.bindingId);
+      if (!binding || !binding.enabled) return 'binding disabled or gone';
+      const requestsSeen = binding.syncRequests ?? 0;
+      const summary = await syncOnce(binding, deps);
+      const after = await CourseBinding.findById(binding._id, { syncRequests: 1 }).lean();
+      if ((after?.syncRequests ?? 0) === requestsSeen || round >= MAX_ROUNDS) return summary;
     }
   };
+}
+
+const MAX_ROUNDS = 3;
+
+async function syncOnce(binding: CourseBindingDoc, deps: SyncJobDeps): Promise<SyncSummary> {
+  binding.set('sync.status', 'running');
+  await binding.save();
+  try {
+    return await syncBinding(binding, await deps.sourceFor(binding), deps);
+  } catch (err) {
+    // Shown to the instructor; the job is retried with backoff.
+    binding.set('sync', {
+      ...binding.toObject().sync,
+      status: 'failed',
+      at: new Date(),
+      problems: [(err as Error).message],
+    });
+    await binding.save();
+    throw err;
+  }
 }

@@ -1,0 +1,111 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { Job } from 'bullmq';
+import { Types } from 'mongoose';
+import { CourseBinding } from '../../src/courses/binding-model.js';
+import { connectDatabase, disconnectDatabase } from '../../src/db/connection.js';
+import '../../src/db/models/index.js';
+import type { CourseSnapshot, GradeSource } from '../../src/grades/source.js';
+import type { CredentialOps } from '../../src/issuance/ports.js';
+import { enqueueSync } from '../../src/issuance/queueing.js';
+import { gradeSyncProcessor } from '../../src/issuance/sync-job.js';
+import { createQueues, type Queues } from '../../src/queue/queues.js';
+import { createRedis } from '../../src/queue/redis.js';
+import { silentLogger, testConfig } from '../helpers/env.js';
+
+/**
+ * A sync request that arrives while the binding's sync runs (an instructor imports grades mid-sync) is folded
+ * by the queue into the running job, which must then read the course again: otherwise the new grades would
+ * wait for the next scheduled sync.
+ */
+let queues: Queues;
+let redis: ReturnType<typeof createRedis>;
+
+beforeAll(async () => {
+  const config = testConfig();
+  await connectDatabase(config.MONGODB_URI, silentLogger());
+  redis = createRedis(config.REDIS_URL, 'client', silentLogger());
+  queues = createQueues(redis, config.QUEUE_PREFIX);
+});
+afterAll(async () => {
+  await queues.close();
+  redis.disconnect();
+  await disconnectDatabase();
+});
+
+const noCredentials = {} as CredentialOps;
+const emptyCourse: CourseSnapshot = {
+  learners: [],
+  options: [],
+  evidence: new Map(),
+  complete: true,
+  problems: [],
+};
+
+async function binding(): Promise<string> {
+  const id = new Types.ObjectId();
+  await CourseBinding.collection.insertOne({
+    _id: id,
+    platformId: 'p',
+    deploymentId: 'd',
+    contextId: `c-${String(id)}`,
+    courseId: 'c1',
+    templateId: 't',
+    templateVersion: 1,
+    issuerId: 'i',
+    rule: { outcomes: [{ outcome: 0, evidence: [{ kind: 'courseCompletion' }] }] },
+    enabled: true,
+    syncRequests: 1, // the request that queued this job
+  });
+  return String(id);
+}
+
+function processorWith(source: GradeSource) {
+  return gradeSyncProcessor({
+    queues,
+    credentials: noCredentials,
+    logger: silentLogger(),
+    sourceFor: async () => source,
+    activeDays: 30,
+  });
+}
+
+const job = (bindingId: string) => ({ name: 'sync', data: { bindingId } }) as Job<{ bindingId?: string }>;
+
+describe('grade sync requested while it runs', () => {
+  it('reads the course again when a request arrived during the sync', async () => {
+    const bindingId = await binding();
+    let reads = 0;
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    const source: GradeSource = {
+      kind: 'test',
+      async snapshot() {
+        reads++;
+        if (reads === 1) await released; // the first read is in flight when the request arrives
+        return emptyCourse;
+      },
+    };
+    const running = processorWith(source)(job(bindingId));
+    while (reads === 0) await new Promise((r) => setTimeout(r, 10));
+    await enqueueSync(queues, bindingId);
+    release();
+    const summary = await running;
+    expect(reads).toBe(2);
+    expect(summary).toMatchObject({ status: 'ok' });
+    expect((await CourseBinding.findById(bindingId).lean())!.sync?.status).toBe('ok');
+  });
+
+  it('reads the course once when nothing arrived', async () => {
+    const bindingId = await binding();
+    let reads = 0;
+    const source: GradeSource = {
+      kind: 'test',
+      async snapshot() {
+        reads++;
+        return emptyCourse;
+      },
+    };
+    await processorWith(source)(job(bindingId));
+    expect(reads).toBe(1);
+  });
+});
