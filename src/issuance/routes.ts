@@ -15,7 +15,12 @@ import type { CredentialOps } from './ports.js';
 import { bindingProgress, dryRun } from './progress.js';
 import { enqueueIssue, enqueueSync, requeueIssue } from './queueing.js';
 import { reissueRevoked, supersededFor } from './reissue.js';
-import { IssuanceRequest, REQUEST_STATES, SupersededRequest } from './request-model.js';
+import {
+  IssuanceRequest,
+  REQUEST_STATES,
+  SupersededRequest,
+  type IssuanceRequestData,
+} from './request-model.js';
 
 export interface IssuanceRouteDeps {
   queues: Queues;
@@ -197,39 +202,28 @@ export function issuanceRouter(deps: IssuanceRouteDeps): Router {
     const line = (fields: unknown[]) => `${fields.map(csvField).join(',')}\r\n`;
     res.type('text/csv').attachment(`issuance-${binding.templateId}.csv`);
     await write(res, line(header));
-    for await (const r of IssuanceRequest.find({ bindingId }).sort({ createdAt: 1 }).lean().cursor()) {
-      await write(
+    type Row = Pick<IssuanceRequestData, 'learnerId' | 'learner' | 'issuedAt' | 'flagged'> & { _id: string };
+    const row = (r: Row, state: string, reason: unknown, replacedBy = '', reissueReason = '') =>
+      write(
         res,
         line([
           r.learnerId,
           r.learner?.name,
           r.learner?.email,
-          r.state,
+          state,
           r.issuedAt?.toISOString(),
-          r.lastError || r.statusReason,
+          reason,
           r.flagged,
           r._id,
-          '',
-          '',
+          replacedBy,
+          reissueReason,
         ]),
       );
+    for await (const r of IssuanceRequest.find({ bindingId }).sort({ createdAt: 1 }).lean().cursor()) {
+      await row(r, r.state, r.lastError || r.statusReason);
     }
     for await (const r of SupersededRequest.find({ bindingId }).sort({ supersededAt: 1 }).lean().cursor()) {
-      await write(
-        res,
-        line([
-          r.learnerId,
-          r.learner?.name,
-          r.learner?.email,
-          'superseded',
-          r.issuedAt?.toISOString(),
-          r.statusReason,
-          r.flagged,
-          r._id,
-          r.supersededBy,
-          r.reissueReason,
-        ]),
-      );
+      await row(r, 'superseded', r.statusReason, r.supersededBy, r.reissueReason ?? '');
     }
     res.end();
   });
