@@ -75,10 +75,10 @@ async function waitReady(port: number, timeoutMs = 60_000): Promise<void> {
   }
 }
 
-/** The node flags of `npm run start:worker` (package.json), so the bench runs the worker as deployed. */
-function workerNodeFlags(): string[] {
+/** The node flags of an npm script (`start`, `start:worker`), so the bench runs the processes as deployed. */
+function nodeFlagsOf(script: string): string[] {
   const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> };
-  return pkg.scripts['start:worker']!.split(/\s+/).filter((t) => t.startsWith('--'));
+  return pkg.scripts[script]!.split(/\s+/).filter((t) => t.startsWith('--'));
 }
 
 async function startProcess(
@@ -186,7 +186,7 @@ export async function systemFigures(
     await mongoose.connection.useDb('bench-ltijs').dropDatabase();
     const redis = createRedis(env.REDIS_URL!, 'client', logger);
     const queues = createQueues(redis, env.QUEUE_PREFIX!);
-    const web = await startProcess('dist/src/server.js', env, 'PORT', webPort);
+    const web = await startProcess('dist/src/server.js', env, 'PORT', webPort, nodeFlagsOf('start'));
     procs.push(web);
     const startWorker = async () => {
       const w = await startProcess(
@@ -194,7 +194,7 @@ export async function systemFigures(
         env,
         'WORKER_HEALTH_PORT',
         undefined,
-        workerNodeFlags(),
+        nodeFlagsOf('start:worker'),
       );
       procs.push(w);
       return w;

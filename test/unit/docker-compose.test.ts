@@ -41,6 +41,12 @@ describe('docker/compose.yml', () => {
     expect(line?.split(',').map((t) => t.trim().replace(/^'|'$/g, ''))).toEqual(expected);
   });
 
+  it('runs the web with the node flags of `npm start` (the image command)', () => {
+    const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> };
+    const cmd = /^CMD (\[.*\])$/m.exec(readFileSync('docker/Dockerfile', 'utf8'))?.[1];
+    expect(JSON.parse(cmd ?? '[]')).toEqual(pkg.scripts.start!.split(/\s+/));
+  });
+
   maybe('refuses to start without PUBLIC_URL, naming it', () => {
     const result = config({});
     expect(result.status).not.toBe(0);
