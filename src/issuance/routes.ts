@@ -10,17 +10,13 @@ import { CsvImportError, importResults, parseResultsCsv } from '../grades/manual
 import { requireCourse, requireCsrf } from '../lti/course-access.js';
 import { LtiError } from '../lti/errors.js';
 import type { Queues } from '../queue/queues.js';
+import { listFields } from './listing.js';
 import { awardManually, awardSchema } from './manual-award.js';
 import type { CredentialOps } from './ports.js';
 import { bindingProgress, dryRun } from './progress.js';
 import { enqueueIssue, enqueueSync, requeueIssue } from './queueing.js';
 import { reissueRevoked, supersededFor } from './reissue.js';
-import {
-  IssuanceRequest,
-  REQUEST_STATES,
-  SupersededRequest,
-  type IssuanceRequestData,
-} from './request-model.js';
+import { IssuanceRequest, SupersededRequest, type IssuanceRequestData } from './request-model.js';
 
 export interface IssuanceRouteDeps {
   queues: Queues;
@@ -38,12 +34,7 @@ const reissueSchema = z.strictObject({
   reason: z.string().trim().min(5, 'give a reason of at least 5 characters').max(1000),
 });
 
-const listSchema = z.strictObject({
-  /** A request state, or `superseded`: the requests re-issues replaced (the history). */
-  state: z.enum([...REQUEST_STATES, 'superseded']).optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(200),
-  skip: z.coerce.number().int().min(0).default(0),
-});
+const listSchema = z.strictObject(listFields);
 
 function invalid(error: z.ZodError): never {
   throw new BindingError(400, 'invalid_input', 'the request is not valid', fieldProblems(error));

@@ -1,9 +1,17 @@
 import { Router } from 'express';
+import { z } from 'zod';
 import { CourseBinding } from '../courses/binding-model.js';
 import { ruleSchema } from '../courses/rules.js';
+import { fieldProblems } from '../courses/bindings.js';
+import { listFields, PAGE_SIZE_DEFAULT } from '../issuance/listing.js';
 import { bindingProgress } from '../issuance/progress.js';
 import { supersededFor } from '../issuance/reissue.js';
-import { IssuanceRequest } from '../issuance/request-model.js';
+import {
+  IssuanceRequest,
+  REQUEST_STATES,
+  SupersededRequest,
+  type SupersededRequestData,
+} from '../issuance/request-model.js';
 import { platformServices, requireCourse } from '../lti/course-access.js';
 import type { LtiDeps } from '../lti/deps.js';
 import { LtiPlatform } from '../lti/models.js';
@@ -23,6 +31,29 @@ import {
   type RequestRow,
   type TemplateChoice,
 } from './views/dashboard.js';
+
+/**
+ * Which page of which credential's issuance list the dashboard shows, from its URL: `binding` names the
+ * credential the other fields apply to (all of them when it is left out); an empty `state` means every state.
+ */
+const dashboardQuery = z.object({
+  binding: z.string().optional(),
+  ...listFields,
+  state: z.preprocess((v) => (v === '' ? undefined : v), listFields.state),
+});
+
+/** A request a re-issue replaced, as a row of the list: marked replaced, pointing to its replacement. */
+function supersededRow(h: SupersededRequestData & { _id: unknown }): RequestRow {
+  return {
+    id: String(h._id),
+    name: h.learner?.name ?? h.learnerId,
+    state: 'superseded',
+    issuedAt: h.issuedAt ?? undefined,
+    reason: h.statusReason || '',
+    supersededBy: h.supersededBy,
+    reissueReason: h.reissueReason || '',
+  };
+}
 
 /**
  * The instructor's course dashboard, scoped to the course of the launch: enable templates and map their
@@ -46,6 +77,29 @@ export function instructorScreensRouter(deps: LtiDeps): Router {
         .lean(),
       CourseBinding.find({ courseId }).sort({ createdAt: 1 }).lean(),
     ]);
+    const refuse = (problems: string[]) =>
+      sendScreen(req, res, {
+        lang,
+        t,
+        status: 400,
+        frameAncestors: platform ? [platform.issuer, platform.authLoginUrl] : [],
+        title: t('dashboardTitle', { course: course.title || course.label || '' }),
+        body: html`<p>${t('listInvalid')}</p>
+          <ul class="problems" role="alert">
+            ${problems.map((p) => html`<li>${p}</li>`)}
+          </ul>
+          <p><a href="/lti/courses/${courseId}">${t('firstPage')}</a></p>`,
+      });
+    const parsed = dashboardQuery.safeParse(req.query);
+    if (!parsed.success) {
+      refuse(fieldProblems(parsed.error));
+      return;
+    }
+    const query = parsed.data;
+    if (query.binding && !bindings.some((b) => String(b._id) === query.binding)) {
+      refuse(['binding: no such credential in this course']);
+      return;
+    }
 
     // What the course offers to map, to pick from rather than type ids: through the LMS's own API when the
     // admin connected one (the whole gradebook, completion, competencies), else the tool's AGS line items.
@@ -100,34 +154,38 @@ export function instructorScreensRouter(deps: LtiDeps): Router {
         };
       });
 
-    const PAGE = 200;
     const panels = await Promise.all(
       bindings.map(async (b) => {
         const bindingId = String(b._id);
-        const [template, progress, requests, total] = await Promise.all([
+        const { state, skip, limit } =
+          !query.binding || query.binding === bindingId
+            ? query
+            : { state: undefined, skip: 0, limit: PAGE_SIZE_DEFAULT };
+        const history = state === 'superseded';
+        const filter = { bindingId, ...(state && !history ? { state } : {}) };
+        const [template, progress, requests, replacedPage, replacedTotal] = await Promise.all([
           Template.findOne({ key: b.templateId, version: b.templateVersion }, { data: 1 }).lean(),
           bindingProgress(bindingId),
-          IssuanceRequest.find({ bindingId }).sort({ createdAt: 1 }).limit(PAGE).lean(),
-          IssuanceRequest.countDocuments({ bindingId }),
+          history ? [] : IssuanceRequest.find(filter).sort({ createdAt: 1 }).skip(skip).limit(limit).lean(),
+          // Filtered to the history alone: the replaced requests, paged the same way.
+          history
+            ? SupersededRequest.find({ bindingId }).sort({ supersededAt: 1 }).skip(skip).limit(limit).lean()
+            : [],
+          history ? SupersededRequest.countDocuments({ bindingId }) : 0,
         ]);
+        // Counted from the per-state counts the progress bar reads anyway, not by counting the list again.
+        const total = REQUEST_STATES.reduce((sum, s) => sum + progress[s], 0);
+        const pageTotal = history ? replacedTotal : state ? progress[state] : total;
         // Each learner's credentials that re-issues replaced, listed just before the one that replaced them.
-        const history = new Map<string, RequestRow[]>();
+        const earlier = new Map<string, RequestRow[]>();
         const replaced = new Map<string, string>();
         for (const h of await supersededFor(
           bindingId,
           requests.map((r) => r.learnerId),
-          PAGE,
+          limit,
         )) {
-          const row: RequestRow = {
-            id: String(h._id),
-            name: h.learner?.name ?? h.learnerId,
-            state: 'superseded',
-            issuedAt: h.issuedAt ?? undefined,
-            reason: h.statusReason || '',
-            supersededBy: h.supersededBy,
-            reissueReason: h.reissueReason || '',
-          };
-          history.set(h.learnerId, [...(history.get(h.learnerId) ?? []), row]);
+          const row = supersededRow(h);
+          earlier.set(h.learnerId, [...(earlier.get(h.learnerId) ?? []), row]);
           replaced.set(h.supersededBy, row.id);
         }
         const data = (template?.data ?? {}) as TemplateData;
@@ -141,18 +199,21 @@ export function instructorScreensRouter(deps: LtiDeps): Router {
             outcomes: outcomesOf(data),
             progress,
             synced: (b.sync?.status ?? 'never') !== 'never',
-            requests: requests.flatMap((r) => [
-              ...(history.get(r.learnerId) ?? []),
-              {
-                id: String(r._id),
-                name: r.learner?.name ?? r.learnerId,
-                state: r.state,
-                issuedAt: r.issuedAt ?? undefined,
-                reason: r.lastError || r.statusReason || r.flagged || '',
-                replaces: replaced.get(String(r._id)),
-              },
-            ]),
+            requests: history
+              ? replacedPage.map(supersededRow)
+              : requests.flatMap((r) => [
+                  ...(earlier.get(r.learnerId) ?? []),
+                  {
+                    id: String(r._id),
+                    name: r.learner?.name ?? r.learnerId,
+                    state: r.state,
+                    issuedAt: r.issuedAt ?? undefined,
+                    reason: r.lastError || r.statusReason || r.flagged || '',
+                    replaces: replaced.get(String(r._id)),
+                  },
+                ]),
             total,
+            page: { state, skip, limit, total: pageTotal, path: `/lti/courses/${courseId}` },
           },
           items,
           t,
@@ -167,6 +228,13 @@ export function instructorScreensRouter(deps: LtiDeps): Router {
       t,
       title: t('dashboardTitle', { course: course.title || course.label || '' }),
       frameAncestors: platform ? [platform.issuer, platform.authLoginUrl] : [],
+      // Changing the language stays on the page of the list shown.
+      keep: Object.fromEntries(
+        Object.entries({ ...query, state: query.state ?? '' })
+          .filter(([k, v]) => v !== undefined && v !== '' && (k !== 'skip' || v !== 0))
+          .filter(([k, v]) => k !== 'limit' || v !== PAGE_SIZE_DEFAULT)
+          .map(([k, v]) => [k, String(v)]),
+      ),
       scripts: ['common.js', 'dashboard.js'],
       body: html`<div
         id="dashboard"

@@ -251,6 +251,16 @@ const en = {
   'tf.badgeImage.dataUri': 'Badge image as a data URI',
   'tf.validity': 'Validity',
   'tf.validity.months': 'Valid for (months)',
+  allStates: 'All',
+  showList: 'Show',
+  previousPage: 'Previous',
+  nextPage: 'Next',
+  showingRange: 'Showing {from}–{to} of {total}',
+  pastEnd: 'This page is past the end of the list ({total} in all).',
+  noneInState: 'Nobody is in this state.',
+  listPages: 'Pages of the list: {title}',
+  listInvalid: 'The list cannot be shown with these settings:',
+  firstPage: 'Back to the first page',
 };
 export type MessageKey = keyof typeof en;
 
@@ -506,6 +516,16 @@ const es: Record<MessageKey, string> = {
   'tf.badgeImage.dataUri': 'Imagen de la insignia como URI de datos',
   'tf.validity': 'Validez',
   'tf.validity.months': 'Válida durante (meses)',
+  allStates: 'Todas',
+  showList: 'Mostrar',
+  previousPage: 'Anterior',
+  nextPage: 'Siguiente',
+  showingRange: 'Mostrando {from}–{to} de {total}',
+  pastEnd: 'Esta página está más allá del final de la lista ({total} en total).',
+  noneInState: 'Nadie está en este estado.',
+  listPages: 'Páginas de la lista: {title}',
+  listInvalid: 'La lista no se puede mostrar con estos ajustes:',
+  firstPage: 'Volver a la primera página',
 };
 const pt: Record<MessageKey, string> = {
   skipToContent: 'Saltar para o conteúdo',
@@ -759,6 +779,16 @@ const pt: Record<MessageKey, string> = {
   'tf.badgeImage.dataUri': 'Imagem da insígnia como URI de dados',
   'tf.validity': 'Validade',
   'tf.validity.months': 'Válida durante (meses)',
+  allStates: 'Todas',
+  showList: 'Mostrar',
+  previousPage: 'Anterior',
+  nextPage: 'Seguinte',
+  showingRange: 'A mostrar {from}–{to} de {total}',
+  pastEnd: 'Esta página está para além do fim da lista ({total} no total).',
+  noneInState: 'Ninguém está neste estado.',
+  listPages: 'Páginas da lista: {title}',
+  listInvalid: 'A lista não pode ser mostrada com estas definições:',
+  firstPage: 'Voltar à primeira página',
 };
 const de: Record<MessageKey, string> = {
   skipToContent: 'Zum Inhalt springen',
@@ -1013,6 +1043,16 @@ const de: Record<MessageKey, string> = {
   'tf.badgeImage.dataUri': 'Abzeichenbild als Data-URI',
   'tf.validity': 'Gültigkeit',
   'tf.validity.months': 'Gültig für (Monate)',
+  allStates: 'Alle',
+  showList: 'Anzeigen',
+  previousPage: 'Zurück',
+  nextPage: 'Weiter',
+  showingRange: '{from}–{to} von {total}',
+  pastEnd: 'Diese Seite liegt hinter dem Ende der Liste ({total} insgesamt).',
+  noneInState: 'Niemand ist in diesem Status.',
+  listPages: 'Seiten der Liste: {title}',
+  listInvalid: 'Die Liste kann mit diesen Einstellungen nicht angezeigt werden:',
+  firstPage: 'Zurück zur ersten Seite',
 };
 const el: Record<MessageKey, string> = {
   skipToContent: 'Μετάβαση στο περιεχόμενο',
@@ -1266,6 +1306,16 @@ const el: Record<MessageKey, string> = {
   'tf.badgeImage.dataUri': 'Εικόνα σήματος ως data URI',
   'tf.validity': 'Ισχύς',
   'tf.validity.months': 'Ισχύει για (μήνες)',
+  allStates: 'Όλες',
+  showList: 'Εμφάνιση',
+  previousPage: 'Προηγούμενη',
+  nextPage: 'Επόμενη',
+  showingRange: 'Εμφανίζονται {from}–{to} από {total}',
+  pastEnd: 'Αυτή η σελίδα είναι μετά το τέλος της λίστας ({total} συνολικά).',
+  noneInState: 'Κανείς δεν βρίσκεται σε αυτή την κατάσταση.',
+  listPages: 'Σελίδες της λίστας: {title}',
+  listInvalid: 'Η λίστα δεν μπορεί να εμφανιστεί με αυτές τις ρυθμίσεις:',
+  firstPage: 'Επιστροφή στην πρώτη σελίδα',
 };
 
 export const messages = { en, es, pt, de, el } as const;

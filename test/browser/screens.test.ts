@@ -320,6 +320,85 @@ describe('re-issue', () => {
   }, 90_000);
 });
 
+describe('issuance list paging', () => {
+  it('pages through the list with plain links, filters it by state, and refuses bad paging by field', async () => {
+    const page = await browser.context.newPage();
+    await launch(page, '3');
+    const dashboard = page.url().split('?')[0]!;
+    const order = (await IssuanceRequest.find({}).sort({ createdAt: 1 }).lean()).map((r) => String(r._id));
+    expect(order).toHaveLength(QUALIFIED.length);
+    const section = page.locator('section.binding');
+    const shownRows = () =>
+      section
+        .locator('tr[data-request-row]')
+        .evaluateAll((rows) =>
+          rows.map((r) => (r as unknown as { dataset: { requestRow: string } }).dataset.requestRow),
+        );
+
+    // Page one of a small page size: the first four requests, and a link on to the rest.
+    await page.goto(`${dashboard}?limit=4`);
+    await expect(section.locator('[data-range]').textContent()).resolves.toContain(
+      `Showing 1–4 of ${QUALIFIED.length}`,
+    );
+    expect(await shownRows()).toEqual(order.slice(0, 4));
+    expect(await section.getByRole('link', { name: 'Previous' }).count()).toBe(0);
+    await accessible(page, 'instructor-list-page-1');
+
+    // Page two: the next requests, with the replaced credential listed just before its replacement.
+    await section.getByRole('link', { name: 'Next' }).click();
+    await page.waitForURL(/skip=4/);
+    await expect(section.locator('[data-range]').textContent()).resolves.toContain(
+      `Showing 5–${QUALIFIED.length} of ${QUALIFIED.length}`,
+    );
+    expect(await shownRows()).toEqual(order.slice(4));
+    expect(await section.locator('tr[data-superseded-row]').count()).toBe(1);
+    expect(await section.getByRole('link', { name: 'Next' }).count()).toBe(0);
+    await section.getByRole('link', { name: 'Previous' }).click();
+    await page.waitForURL((url) => !url.search.includes('skip='));
+    expect(await shownRows()).toEqual(order.slice(0, 4));
+
+    // The filter is a plain form: one state only, starting again at page one, the page size kept.
+    await section.getByLabel('Status', { exact: true }).selectOption({ label: 'Replaced' });
+    await section.getByRole('button', { name: 'Show' }).click();
+    await page.waitForURL(/state=superseded/);
+    expect(page.url()).toContain('limit=4');
+    expect(await shownRows()).toEqual([]);
+    expect(await section.locator('tr[data-superseded-row] .state').allTextContents()).toEqual(['Replaced']);
+    await expect(section.locator('[data-range]').textContent()).resolves.toContain('Showing 1–1 of 1');
+    await page.goto(`${dashboard}?state=failed`);
+    await expect(section.locator('.empty').textContent()).resolves.toBe('Nobody is in this state.');
+    await page.goto(`${dashboard}?state=issued&limit=4&skip=4`);
+    expect(await shownRows()).toEqual(order.slice(4));
+    expect(new Set(await section.locator('tr[data-request-row] .state').allTextContents())).toEqual(
+      new Set(['Issued']),
+    );
+    await accessible(page, 'instructor-list-filtered');
+
+    // Bad paging is refused with a page that names the field; the JSON API refuses it the same way.
+    for (const [query, field] of [
+      ['skip=-1', 'skip'],
+      ['limit=1001', 'limit'],
+      ['limit=0', 'limit'],
+      ['state=bogus', 'state'],
+      ['binding=000000000000000000000000', 'binding'],
+    ] as const) {
+      const answer = await page.goto(`${dashboard}?${query}`);
+      expect({ query, status: answer?.status() }).toEqual({ query, status: 400 });
+      await expect(page.locator('.problems').textContent()).resolves.toMatch(new RegExp(`^\\s*${field}: `));
+      const api = await page.request.get(
+        `${dashboard.replace('/lti/courses/', '/lti/api/courses/')}/bindings/${await IssuanceRequest.findOne()
+          .lean()
+          .then((r) => r!.bindingId)}/requests?${query}`,
+      );
+      if (field !== 'binding') {
+        expect({ query, status: api.status() }).toEqual({ query, status: 400 });
+        expect(((await api.json()) as { error: { message: string } }).error.message).toContain(`${field}: `);
+      }
+    }
+    await page.close();
+  }, 90_000);
+});
+
 describe('administrator', () => {
   it('signs in, and publishing a template with a missing element is refused by name until it is added', async () => {
     await createAdminUser('ada', 'correct horse battery staple');

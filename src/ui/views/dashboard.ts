@@ -1,4 +1,5 @@
 import type { Rule } from '../../courses/rules.js';
+import { LIST_STATES, PAGE_SIZE_DEFAULT, type ListState } from '../../issuance/listing.js';
 import type { Progress } from '../../issuance/progress.js';
 import { html, type Html } from '../html.js';
 import type { Translate, UiLanguage } from '../i18n.js';
@@ -43,7 +44,19 @@ export interface BindingPanel {
   progress: Progress;
   synced: boolean;
   requests: RequestRow[];
+  /** Every current request of the binding, whatever its state. */
   total: number;
+  page: ListPage;
+}
+
+/** The page of the issuance list shown: its filter, first row, size, and how many rows the filter has in all. */
+export interface ListPage {
+  state?: ListState;
+  skip: number;
+  limit: number;
+  total: number;
+  /** The dashboard's own address, which paging links and the filter form point to. */
+  path: string;
 }
 
 const POLICIES = ['keep', 'suspend', 'revoke'] as const;
@@ -192,6 +205,58 @@ function supersededRow(r: RequestRow, t: Translate, lang: UiLanguage): Html {
   </tr>`;
 }
 
+/** The dashboard address showing another page or filter of one binding's list (defaults left out). */
+function pageHref(bindingId: string, page: ListPage, skip: number): string {
+  const query = new URLSearchParams({ binding: bindingId });
+  if (page.state) query.set('state', page.state);
+  if (skip > 0) query.set('skip', String(skip));
+  if (page.limit !== PAGE_SIZE_DEFAULT) query.set('limit', String(page.limit));
+  return `${page.path}?${query}#b-${bindingId}`;
+}
+
+/** Filter by state: a plain GET form, so it works without scripts; changing the filter starts at page one. */
+function listFilter(b: BindingPanel, t: Translate): Html {
+  const { page } = b;
+  return html`<form class="list-filter inline" method="get" action="${page.path}#b-${b.id}">
+    <input type="hidden" name="binding" value="${b.id}" />
+    ${page.limit !== PAGE_SIZE_DEFAULT ? html`<input type="hidden" name="limit" value="${page.limit}" />` : ''}
+    <label for="f-${b.id}">${t('status')}</label>
+    <select id="f-${b.id}" name="state">
+      <option value="">${t('allStates')}</option>
+      ${LIST_STATES.map(
+        (s) =>
+          html`<option value="${s}" ${s === page.state ? html` selected` : ''}>${t(`state.${s}`)}</option>`,
+      )}
+    </select>
+    <button type="submit">${t('showList')}</button>
+  </form>`;
+}
+
+/** Where the page is in the list ("Showing 201–400 of 5,000"), and links to the pages before and after. */
+function pager(b: BindingPanel, t: Translate, lang: UiLanguage): Html {
+  const { page } = b;
+  const n = new Intl.NumberFormat(lang);
+  const lastStart = Math.max(0, Math.floor((page.total - 1) / page.limit) * page.limit);
+  const past = page.skip >= page.total;
+  const prev = page.skip > 0 ? Math.min(Math.max(0, page.skip - page.limit), lastStart) : undefined;
+  const next = page.skip + page.limit < page.total ? page.skip + page.limit : undefined;
+  return html`<nav class="pager" aria-label="${t('listPages', { title: b.title })}">
+    <p class="range" data-range>
+      ${
+        past
+          ? t('pastEnd', { total: n.format(page.total) })
+          : t('showingRange', {
+              from: n.format(page.skip + 1),
+              to: n.format(Math.min(page.skip + page.limit, page.total)),
+              total: n.format(page.total),
+            })
+      }
+    </p>
+    ${prev === undefined ? '' : html`<a class="button" rel="prev" href="${pageHref(b.id, page, prev)}">${t('previousPage')}</a>`}
+    ${next === undefined ? '' : html`<a class="button" rel="next" href="${pageHref(b.id, page, next)}">${t('nextPage')}</a>`}
+  </nav>`;
+}
+
 export function bindingSection(
   b: BindingPanel,
   items: ItemChoice[],
@@ -240,6 +305,7 @@ export function bindingSection(
     </details>
     <div class="dry-run-result" aria-live="polite"></div>
     <h3>${t('learners')} <small>(${b.total})</small></h3>
+    ${b.total || b.page.state ? listFilter(b, t) : ''} ${b.page.total || b.page.skip ? pager(b, t, lang) : ''}
     ${
       b.requests.length
         ? html`<div class="table-wrap">
@@ -261,7 +327,9 @@ export function bindingSection(
               </tbody>
             </table>
           </div>`
-        : html`<p class="empty">${t('noRequestsYet')}</p>`
+        : b.page.skip
+          ? ''
+          : html`<p class="empty">${b.page.state ? t('noneInState') : t('noRequestsYet')}</p>`
     }
   </section>`;
 }
