@@ -597,6 +597,9 @@ describe('administrator', () => {
     await until('the fields to follow the JSON', async () => (await ects.inputValue()) === '3');
     expect(await page.getByLabel('Hours of learning', { exact: true }).inputValue()).toBe('75');
     expect(await page.getByLabel('Form of participation', { exact: true }).inputValue()).toBe('blended');
+    await expect(
+      page.getByLabel('Form of participation', { exact: true }).locator('option:checked').textContent(),
+    ).resolves.toContain('Blended (online and on site)');
     expect(await page.getByLabel('Non-formal learning', { exact: true }).inputValue()).toBe('false');
     expect(await outcomes.count()).toBe(2);
     expect(

@@ -1,7 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
 import { missingElements } from '../../src/templates/elements.js';
-import { fieldLabel, labelProblem, templateFields } from '../../src/ui/admin/template-fields.js';
+import {
+  VOCABULARIES,
+  fieldLabel,
+  labelProblem,
+  templateFields,
+  vocabularyKey,
+  type Vocabulary,
+} from '../../src/ui/admin/template-fields.js';
 import { UI_LANGUAGES, translator } from '../../src/ui/i18n.js';
 import { messages } from '../../src/ui/messages.js';
 
@@ -112,5 +119,59 @@ describe('field-by-field template editor', () => {
       'Fecha de la decisión de acreditación — qualityAssurance.decisionDate: Invalid ISO date',
     );
     expect(labelProblem(t, '(JSON) Unexpected token')).toBe('(JSON) Unexpected token');
+  });
+});
+
+describe('template editor choices', () => {
+  const codes = (Object.entries(VOCABULARIES) as [Vocabulary, readonly string[]][]).flatMap(([v, list]) =>
+    list.map((code) => [v, code] as const),
+  );
+
+  it.each(UI_LANGUAGES)('%s has words for every code of every vocabulary', (lang) => {
+    const table = messages[lang] as Record<string, string>;
+    for (const [vocabulary, code] of codes) {
+      const words = table[vocabularyKey(vocabulary, code)]?.trim() ?? '';
+      expect({ vocabulary, code, words: words === '' ? 'missing' : 'ok' }).toEqual({
+        vocabulary,
+        code,
+        words: 'ok',
+      });
+    }
+  });
+
+  it('has no words for codes the vocabularies do not hold', () => {
+    const known = new Set(codes.map(([v, c]) => `vocab.${v}.${c}`));
+    expect(Object.keys(messages.en).filter((k) => k.startsWith('vocab.') && !known.has(k))).toEqual([]);
+  });
+
+  const template = JSON.parse(readFileSync('config/templates/applied-data-analysis.json', 'utf8')) as Record<
+    string,
+    unknown
+  >;
+  /** Every option of the rendered editor: its value and the text shown. */
+  const options = (markup: string) =>
+    [...markup.matchAll(/<option\b([^>]*)>([^<]*)<\/option>/g)].map((m) => ({
+      value: /\bvalue="([^"]*)"/.exec(m[1]!)?.[1] ?? '',
+      title: /\btitle="([^"]*)"/.exec(m[1]!)?.[1],
+      text: m[2]!.trim(),
+    }));
+
+  it.each(UI_LANGUAGES)('%s: options show words, keep the code as their value and title', (lang) => {
+    const shown = options(String(templateFields(translator(lang), template)));
+    const t = translator(lang);
+    const all = new Set(codes.map(([, c]) => c));
+    for (const [vocabulary, code] of codes) {
+      const option = shown.find((o) => o.value === code && o.text === t(vocabularyKey(vocabulary, code)));
+      expect({ code, found: Boolean(option), title: option?.title }).toEqual({
+        code,
+        found: true,
+        title: code,
+      });
+    }
+    // No option of a vocabulary or of the language list shows its raw code as its text.
+    expect(
+      shown.filter((o) => o.value !== '' && o.text === o.value && (all.has(o.value) || o.value.length === 2)),
+    ).toEqual([]);
+    expect(shown.find((o) => o.value === 'el')?.text).toBe(t('lang.el'));
   });
 });

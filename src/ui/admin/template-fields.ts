@@ -63,6 +63,25 @@ export function labelProblem(t: Translate, problem: string): string {
   return words ? `${words} — ${problem}` : problem;
 }
 
+/** The closed lists of codes the editor offers as choices, by the name their words are filed under. */
+export const VOCABULARIES = {
+  reusabilityLevel: REUSABILITY_LEVELS,
+  assessmentType: ASSESSMENT_TYPES,
+  participationMode: PARTICIPATION_MODES,
+  participationContext: PARTICIPATION_CONTEXTS,
+  supervision: SUPERVISION_TYPES,
+  qualityAssurance: QUALITY_ASSURANCE_TYPES,
+  qfEheaCycle: QF_EHEA_CYCLES,
+} as const;
+export type Vocabulary = keyof typeof VOCABULARIES;
+
+/** The message key of a code's words: ("assessmentType", "graded-test") -> "vocab.assessmentType.graded-test". */
+export function vocabularyKey(vocabulary: Vocabulary, code: string): MessageKey {
+  const key = `vocab.${vocabulary}.${code}`;
+  if (!isMessageKey(key)) throw new Error(`no words for the ${vocabulary} code ${code}`);
+  return key;
+}
+
 /** Top-level keys the fields cover; anything else in the JSON is kept as it is. */
 export const FIELD_KEYS = [
   'key',
@@ -147,12 +166,22 @@ ${str(value)}</textarea>`,
     field(
       path,
       words(path),
+      // The option's value is the code the JSON holds; its title shows the code when it differs from the words.
       (id, hint) =>
         html`<select id="${id}" data-key="${key}" data-kind="${kind}" aria-describedby="${hint}">
           <option value=""></option>
-          ${options.map((o) => html`<option value="${o}" ${str(value) === String(o) ? html`selected` : ''}>${optionLabel(o)}</option>`)}
+          ${options.map((o) => {
+            const label = optionLabel(o);
+            const title = label === String(o) ? '' : html` title="${o}"`;
+            return html`<option value="${o}" ${title} ${str(value) === String(o) ? html`selected` : ''}>
+              ${label}
+            </option>`;
+          })}
         </select>`,
     );
+  /** A choice from one of the closed vocabularies, each code shown in words. */
+  const pick = (path: string, key: string, value: unknown, vocabulary: Vocabulary) =>
+    choice(path, key, value, VOCABULARIES[vocabulary], '', (o) => t(vocabularyKey(vocabulary, String(o))));
   const bool = (path: string, key: string, value: unknown) =>
     choice(path, key, value === undefined ? '' : String(value), ['true', 'false'], 'boolean', (o) =>
       o === 'true' ? t('yes') : t('no'),
@@ -219,7 +248,7 @@ ${str(value)}</textarea>`,
       data.learningOutcomes,
       (v) =>
         html`${multi('learningOutcomes[].title', 'title', v.title)}
-        ${choice('learningOutcomes[].reusabilityLevel', 'reusabilityLevel', v.reusabilityLevel, REUSABILITY_LEVELS)}
+        ${pick('learningOutcomes[].reusabilityLevel', 'reusabilityLevel', v.reusabilityLevel, 'reusabilityLevel')}
         ${list(
           'learningOutcomes[].escoSkills',
           'escoSkills',
@@ -234,12 +263,12 @@ ${str(value)}</textarea>`,
       'level',
       'level',
       html`${choice('level.eqf', 'eqf', lv.eqf, [1, 2, 3, 4, 5, 6, 7, 8], 'number')}
-      ${choice('level.qfEheaCycle', 'qfEheaCycle', lv.qfEheaCycle, QF_EHEA_CYCLES)}`,
+      ${pick('level.qfEheaCycle', 'qfEheaCycle', lv.qfEheaCycle, 'qfEheaCycle')}`,
     )}
     ${group(
       'assessment',
       'assessment',
-      html`${choice('assessment.type', 'type', a.type, ASSESSMENT_TYPES)}
+      html`${pick('assessment.type', 'type', a.type, 'assessmentType')}
       ${multi('assessment.title', 'title', a.title)}
       ${multi('assessment.description', 'description', a.description, true)}
       ${group(
@@ -252,14 +281,14 @@ ${str(value)}</textarea>`,
     ${group(
       'participation',
       'participation',
-      html`${choice('participation.mode', 'mode', pa.mode, PARTICIPATION_MODES)}
-      ${choice('participation.context', 'context', pa.context, PARTICIPATION_CONTEXTS)}
+      html`${pick('participation.mode', 'mode', pa.mode, 'participationMode')}
+      ${pick('participation.context', 'context', pa.context, 'participationContext')}
       ${bool('participation.nonFormal', 'nonFormal', pa.nonFormal)}`,
     )}
     ${group(
       'qualityAssurance',
       'qualityAssurance',
-      html`${choice('qualityAssurance.type', 'type', qa.type, QUALITY_ASSURANCE_TYPES)}
+      html`${pick('qualityAssurance.type', 'type', qa.type, 'qualityAssurance')}
       ${multi('qualityAssurance.title', 'title', qa.title)}
       ${multi('qualityAssurance.description', 'description', qa.description, true)}
       ${group(
@@ -274,7 +303,7 @@ ${str(value)}</textarea>`,
       ${text('qualityAssurance.reportUrl', 'reportUrl', qa.reportUrl, 'url')}`,
     )}
     ${multi('prerequisites', 'prerequisites', data.prerequisites, true)}
-    ${choice('supervision', 'supervision', data.supervision, SUPERVISION_TYPES)}
+    ${pick('supervision', 'supervision', data.supervision, 'supervision')}
     ${bool('gradeShown', 'gradeShown', data.gradeShown)}
     ${group(
       'stackability',
@@ -297,7 +326,9 @@ ${str(value)}</textarea>`,
       ${text('furtherInformation.url', 'url', fi.url, 'url')}`,
     )}
     ${text('thematicArea', 'thematicArea', data.thematicArea)}
-    ${choice('instructionLanguage', 'instructionLanguage', data.instructionLanguage, LANGUAGES)}
+    ${choice('instructionLanguage', 'instructionLanguage', data.instructionLanguage, LANGUAGES, '', (o) =>
+      t(`lang.${o as Language}`),
+    )}
     ${group(
       'badgeImage',
       'badgeImage',
