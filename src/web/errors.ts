@@ -1,4 +1,5 @@
-import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
+import { escapeHtml, sendPage } from '../lti/html.js';
 import type { Logger } from '../log/logger.js';
 
 /** An error whose message is safe to show to the caller, with the HTTP status and a stable code. */
@@ -23,7 +24,18 @@ interface BodyParserError {
   status?: number;
 }
 
-/** Turns every error into `{error: {code, message}}`; internal details go to the log, never to the caller. */
+/**
+ * A person's browser opening a page (the dashboard after its session ended, a mistyped address): it prefers HTML
+ * and is not calling an API, so it gets a page with the message rather than JSON.
+ */
+function wantsPage(req: Request): boolean {
+  return req.method === 'GET' && !req.path.includes('/api/') && req.accepts(['json', 'html']) === 'html';
+}
+
+/**
+ * Turns every error into `{error: {code, message}}`, or a page with the same words for a browser (wantsPage);
+ * internal details go to the log, never to the caller.
+ */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
     let httpError: HttpError;
@@ -39,6 +51,15 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       httpError = new HttpError(500, 'internal_error', 'Something went wrong on our side');
     }
     if (res.headersSent) return;
+    if (wantsPage(req)) {
+      sendPage(
+        res,
+        httpError.status,
+        'Credbridge',
+        `<p>${escapeHtml(httpError.message)}</p><p>Code: <code>${escapeHtml(httpError.code)}</code></p>`,
+      );
+      return;
+    }
     res.status(httpError.status).json({
       error: {
         code: httpError.code,
