@@ -2,17 +2,10 @@ import { randomBytes } from 'node:crypto';
 import type { Response } from 'express';
 
 import { escape } from '../ui/html.js';
+import { cspOrigins } from '../web/csp.js';
 
 /** The one HTML escape of the project (src/ui/html.ts), under the name the LTI pages use. */
 export const escapeHtml = escape;
-
-function originOf(url: string): string | undefined {
-  try {
-    return new URL(url).origin;
-  } catch {
-    return undefined;
-  }
-}
 
 export interface PageOptions {
   /** Origins that may frame the page (the LMS); none means only our own. */
@@ -37,9 +30,8 @@ export function sendPage(
   script = '',
 ): void {
   const nonce = randomBytes(16).toString('base64');
-  const origins = (list: string[] = []) => list.map(originOf).filter((o): o is string => Boolean(o));
-  const frame = origins(options.frameAncestors);
-  const forms = origins(options.formTargets);
+  const frame = cspOrigins(options.frameAncestors);
+  const forms = cspOrigins(options.formTargets);
   res.removeHeader('X-Frame-Options');
   res.setHeader(
     'Content-Security-Policy',

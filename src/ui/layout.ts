@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Request, Response } from 'express';
+import { cspOrigins } from '../web/csp.js';
 import { html, type Html } from './html.js';
 import { LANGUAGE_NAMES, UI_LANGUAGES, type Translate, type UiLanguage } from './i18n.js';
 
@@ -21,14 +22,6 @@ export interface PageOptions {
   status?: number;
 }
 
-function originOf(url: string): string | undefined {
-  try {
-    return new URL(url).origin;
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * Sends a screen. The CSP allows our own scripts and styles only (no inline code), images from anywhere over
  * HTTPS (badge images) and framing by the session's LMS, which is the only reason a page relaxes
@@ -36,7 +29,7 @@ function originOf(url: string): string | undefined {
  */
 export function sendScreen(req: Request, res: Response, options: PageOptions): void {
   const { lang, t, title, body } = options;
-  const frame = (options.frameAncestors ?? []).map(originOf).filter((o): o is string => Boolean(o));
+  const frame = cspOrigins(options.frameAncestors);
   res.removeHeader('X-Frame-Options');
   res.setHeader(
     'Content-Security-Policy',
@@ -47,7 +40,7 @@ export function sendScreen(req: Request, res: Response, options: PageOptions): v
       "img-src 'self' data: https:",
       "connect-src 'self'",
       "form-action 'self'",
-      `frame-ancestors 'self' ${[...new Set(frame)].join(' ')}`.trim(),
+      `frame-ancestors 'self' ${frame.join(' ')}`.trim(),
       "base-uri 'none'",
     ].join('; '),
   );
