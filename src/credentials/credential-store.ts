@@ -5,6 +5,7 @@ import { Credential } from './credential-model.js';
 import type { DocumentLoader } from './document-loader.js';
 import { issueCredentialPair, type SignedPair } from './issue-pair.js';
 import { allocateStatusEntries, setStatus, type StatusPurpose } from './status-lists.js';
+import { onlyDuplicateKeys } from '../db/duplicate-key.js';
 
 export interface StoreOptions {
   template: TemplateData & { version: number };
@@ -64,7 +65,7 @@ export async function issueAndStoreCredential(options: StoreOptions): Promise<Si
   } catch (err) {
     // Another attempt stored this credential while this one signed (a claim taken over from a worker that was
     // only slow): the first write is the credential, this pair is dropped.
-    if (!isDuplicateKey(err)) throw err;
+    if (!onlyDuplicateKeys(err)) throw err;
     const first = await Credential.findById(options.credentialId).orFail().lean();
     return { ob3: first.ob3 as Record<string, unknown>, elm: first.elm as Record<string, unknown> };
   }
@@ -91,10 +92,4 @@ export async function changeCredentialStatus(
 
 export async function findCredential(credentialId: string) {
   return Credential.findById(credentialId).lean();
-}
-
-/** A duplicate-key refusal, as a single write or as the one failed write of a bulk insert. */
-function isDuplicateKey(err: unknown): boolean {
-  const e = err as { code?: number; writeErrors?: { code?: number }[] };
-  return e.code === 11000 || e.writeErrors?.[0]?.code === 11000;
 }

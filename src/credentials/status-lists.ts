@@ -5,6 +5,7 @@ import type { StatusEntryRef } from './award.js';
 import type { DocumentLoader } from './document-loader.js';
 import { signCredential } from './signer.js';
 import { StatusBlock, StatusList } from './status-list-model.js';
+import { onlyDuplicateKeys } from '../db/duplicate-key.js';
 
 /** The spec's minimum list size (16 KB of bits): small lists would let an observer correlate credentials. */
 export const STATUS_LIST_LENGTH = 131_072;
@@ -145,7 +146,7 @@ async function reserveBlock(
       try {
         await StatusBlock.create({ listId: list._id, block });
       } catch (err) {
-        if ((err as { code?: number }).code === 11000) continue; // taken: pick again
+        if (onlyDuplicateKeys(err)) continue; // taken: pick again
         throw err;
       }
       blocks.set(key, { list, next: block * BLOCK_SIZE, end: (block + 1) * BLOCK_SIZE });

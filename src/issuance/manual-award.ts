@@ -5,6 +5,7 @@ import { recordAudit } from '../db/models/audit-event.js';
 import type { Queues } from '../queue/queues.js';
 import { enqueueIssue } from './queueing.js';
 import { IssuanceRequest } from './request-model.js';
+import { onlyDuplicateKeys } from '../db/duplicate-key.js';
 
 export const awardSchema = z.strictObject({
   learnerId: z.string().trim().min(1).max(200),
@@ -41,7 +42,7 @@ export async function awardManually(
       state: 'queued',
     });
   } catch (err) {
-    if ((err as { code?: number }).code === 11000) return undefined;
+    if (onlyDuplicateKeys(err)) return undefined;
     throw err;
   }
   await recordAudit(

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { IssuanceRequest, SupersededRequest } from './request-model.js';
+import { onlyDuplicateKeys } from '../db/duplicate-key.js';
 
 /**
  * The id of the credential that replaces a revoked one: derived from the old id, so repeating a re-issue
@@ -51,7 +52,7 @@ export async function reissueRevoked(
     });
   } catch (err) {
     // Already created by an earlier attempt: the unique (binding, learner) index keeps it to one.
-    if ((err as { code?: number }).code !== 11000) throw err;
+    if (!onlyDuplicateKeys(err)) throw err;
   }
   return newId;
 }

@@ -13,6 +13,7 @@ import type { Queues } from '../queue/queues.js';
 import { enqueueIssue } from './queueing.js';
 import type { CredentialOps } from './ports.js';
 import { GradeSnapshot, IssuanceRequest, snapshotId, type IssuanceRequestData } from './request-model.js';
+import { onlyDuplicateKeys } from '../db/duplicate-key.js';
 
 export interface SyncSummary {
   status: 'ok' | 'partial' | 'failed';
@@ -176,10 +177,8 @@ async function insertNewRequests(requests: IssuanceRequestData[]): Promise<strin
     const docs = await IssuanceRequest.insertMany(requests, { ordered: false });
     return docs.map((d) => String(d._id));
   } catch (err) {
-    const e = err as { code?: number; insertedDocs?: { _id: unknown }[]; writeErrors?: { code?: number }[] };
-    const onlyDuplicates = (e.writeErrors ?? [{ code: e.code }]).every((w) => w.code === 11000);
-    if (!onlyDuplicates) throw err;
-    return (e.insertedDocs ?? []).map((d) => String(d._id));
+    if (!onlyDuplicateKeys(err)) throw err;
+    return ((err as { insertedDocs?: { _id: unknown }[] }).insertedDocs ?? []).map((d) => String(d._id));
   }
 }
 
