@@ -1,5 +1,6 @@
 import type { JobsOptions } from 'bullmq';
-import { CourseBinding } from '../courses/binding-model.js';
+import type { QueryFilter } from 'mongoose';
+import { CourseBinding, type CourseBindingData } from '../courses/binding-model.js';
 import type { Queues } from '../queue/queues.js';
 
 /**
@@ -55,6 +56,26 @@ export async function enqueueNotify(queues: Queues, requestId: string): Promise<
  */
 export async function enqueueSync(queues: Queues, bindingId: string, debounceMs = 0): Promise<void> {
   await CourseBinding.updateOne({ _id: bindingId }, { $inc: { syncRequests: 1 } });
+  await addSyncJob(queues, bindingId, debounceMs);
+}
+
+/**
+ * enqueueSync for every binding `filter` matches, counted with one update (which may also `$set` fields,
+ * e.g. the launch time) rather than one per binding.
+ */
+export async function enqueueSyncs(
+  queues: Queues,
+  filter: QueryFilter<CourseBindingData>,
+  debounceMs = 0,
+  set: Partial<CourseBindingData> = {},
+): Promise<number> {
+  await CourseBinding.updateMany(filter, { $set: set, $inc: { syncRequests: 1 } });
+  const bindings = await CourseBinding.find(filter, { _id: 1 }).lean();
+  for (const { _id } of bindings) await addSyncJob(queues, String(_id), debounceMs);
+  return bindings.length;
+}
+
+async function addSyncJob(queues: Queues, bindingId: string, debounceMs: number): Promise<void> {
   await queues.gradeSync.add(
     'sync',
     { bindingId },
@@ -78,7 +99,5 @@ export async function requeueIssue(queues: Queues, requestId: string): Promise<v
 
 /** After a launch from a course: its enabled bindings count as active and get one (debounced) sync. */
 export async function courseLaunched(queues: Queues, courseId: string, debounceMs: number): Promise<void> {
-  await CourseBinding.updateMany({ courseId, enabled: true }, { $set: { lastActiveAt: new Date() } });
-  const bindings = await CourseBinding.find({ courseId, enabled: true }, { _id: 1 }).lean();
-  for (const { _id } of bindings) await enqueueSync(queues, String(_id), debounceMs);
+  await enqueueSyncs(queues, { courseId, enabled: true }, debounceMs, { lastActiveAt: new Date() });
 }

@@ -2,7 +2,7 @@ import type { Job } from 'bullmq';
 import { CourseBinding, type CourseBindingDoc } from '../courses/binding-model.js';
 import type { GradeSource } from '../grades/source.js';
 import type { Queues } from '../queue/queues.js';
-import { enqueueSync } from './queueing.js';
+import { enqueueSyncs } from './queueing.js';
 import { syncBinding, type SyncDeps, type SyncSummary } from './sync.js';
 
 export const SYNC_ACTIVE = 'sync-active';
@@ -25,12 +25,8 @@ export function gradeSyncProcessor(deps: SyncJobDeps) {
   return async (job: Job<{ bindingId?: string }>): Promise<SyncSummary | { enqueued: number } | string> => {
     if (job.name === SYNC_ACTIVE) {
       const since = new Date(Date.now() - deps.activeDays * 86_400_000);
-      const active = await CourseBinding.find(
-        { enabled: true, lastActiveAt: { $gte: since } },
-        { _id: 1 },
-      ).lean();
-      for (const { _id } of active) await enqueueSync(deps.queues, String(_id));
-      return { enqueued: active.length };
+      const enqueued = await enqueueSyncs(deps.queues, { enabled: true, lastActiveAt: { $gte: since } });
+      return { enqueued };
     }
     // Grades that change while a sync runs (a CSV import, an award) ask for a sync the queue folds into this
     // running job: compare the request count before and after, and sync again while it moved (a few rounds).

@@ -6,7 +6,7 @@ import { connectDatabase, disconnectDatabase } from '../../src/db/connection.js'
 import '../../src/db/models/index.js';
 import type { CourseSnapshot, GradeSource } from '../../src/grades/source.js';
 import type { CredentialOps } from '../../src/issuance/ports.js';
-import { enqueueSync } from '../../src/issuance/queueing.js';
+import { courseLaunched, enqueueSync, syncJobId } from '../../src/issuance/queueing.js';
 import { gradeSyncProcessor } from '../../src/issuance/sync-job.js';
 import { createQueues, type Queues } from '../../src/queue/queues.js';
 import { createRedis } from '../../src/queue/redis.js';
@@ -107,5 +107,25 @@ describe('grade sync requested while it runs', () => {
     };
     await processorWith(source)(job(bindingId));
     expect(reads).toBe(1);
+  });
+});
+
+describe('a launch asks for a sync of the course', () => {
+  it('counts and queues a sync for each enabled binding of that course only, and marks them active', async () => {
+    const [a, b, other, disabled] = [await binding(), await binding(), await binding(), await binding()];
+    await CourseBinding.updateMany({ _id: { $in: [a, b, disabled] } }, { $set: { courseId: 'launched' } });
+    await CourseBinding.updateOne({ _id: disabled }, { $set: { enabled: false } });
+    const before = new Date(Date.now() - 1);
+    await courseLaunched(queues, 'launched', 60_000);
+    for (const id of [a, b]) {
+      const doc = (await CourseBinding.findById(id).lean())!;
+      expect(doc.syncRequests).toBe(2);
+      expect(doc.lastActiveAt!.getTime()).toBeGreaterThanOrEqual(before.getTime());
+      expect(await (await queues.gradeSync.getJob(syncJobId(id)))?.isDelayed()).toBe(true);
+    }
+    for (const id of [other, disabled]) {
+      expect((await CourseBinding.findById(id).lean())!.syncRequests).toBe(1);
+      expect(await queues.gradeSync.getJob(syncJobId(id))).toBeUndefined();
+    }
   });
 });
