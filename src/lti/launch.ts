@@ -3,7 +3,7 @@ import type { Types } from 'mongoose';
 import { CLAIM, PATHS } from './constants.js';
 import type { LtiDeps } from './deps.js';
 import { LtiError } from './errors.js';
-import { escapeHtml, sendPage } from './html.js';
+import { sendError } from '../web/errors.js';
 import { verifyIdToken, type VerifiedLaunch } from './id-token.js';
 import {
   LtiCourse,
@@ -262,16 +262,10 @@ export function wrap(deps: LtiDeps, handler: (req: Request, res: Response) => Pr
         `lti request refused: ${err.message}`,
       );
       if (res.headersSent) return;
-      if (req.accepts(['html', 'json']) === 'json' || req.path.includes('/api/')) {
-        res.status(err.status).json({ error: { code: err.code, message: err.message } });
-      } else {
-        sendPage(
-          res,
-          err.status,
-          'Credbridge could not open',
-          `<p>${escapeHtml(err.message)}</p><p>Code: <code>${escapeHtml(err.code)}</code></p>`,
-        );
-      }
+      // Unlike the app's error handler, a client that states no preference gets the page: launches come
+      // from browsers posting forms.
+      const asJson = req.accepts(['html', 'json']) === 'json' || req.path.includes('/api/');
+      sendError(res, err, !asJson, 'Credbridge could not open');
     }
   };
 }

@@ -1,4 +1,4 @@
-import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
+import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import { escapeHtml, sendPage } from '../lti/html.js';
 import type { Logger } from '../log/logger.js';
 
@@ -51,21 +51,26 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       httpError = new HttpError(500, 'internal_error', 'Something went wrong on our side');
     }
     if (res.headersSent) return;
-    if (wantsPage(req)) {
-      sendPage(
-        res,
-        httpError.status,
-        'Credbridge',
-        `<p>${escapeHtml(httpError.message)}</p><p>Code: <code>${escapeHtml(httpError.code)}</code></p>`,
-      );
-      return;
-    }
-    res.status(httpError.status).json({
-      error: {
-        code: httpError.code,
-        message: httpError.message,
-        ...(httpError.details ? { details: httpError.details } : {}),
-      },
-    });
+    sendError(res, httpError, wantsPage(req));
   };
+}
+
+/** An error as `{error: {code, message, details?}}`, or as a page with the same words under the strict CSP. */
+export function sendError(res: Response, error: HttpError, asPage: boolean, title = 'Credbridge'): void {
+  if (asPage) {
+    sendPage(
+      res,
+      error.status,
+      title,
+      `<p>${escapeHtml(error.message)}</p><p>Code: <code>${escapeHtml(error.code)}</code></p>`,
+    );
+    return;
+  }
+  res.status(error.status).json({
+    error: {
+      code: error.code,
+      message: error.message,
+      ...(error.details ? { details: error.details } : {}),
+    },
+  });
 }
