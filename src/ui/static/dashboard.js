@@ -178,7 +178,8 @@
         for (const el of section.querySelectorAll('[data-count]')) {
           el.querySelector('b').textContent = String(progress[el.dataset.count]);
         }
-        if (synced && open === 0 && (!restart || rounds > 1)) {
+        // A failed sync is retried by the worker with backoff: keep watching (bounded by the rounds below).
+        if (synced && sync.status !== 'failed' && open === 0 && (!restart || rounds > 1)) {
           section.dataset.polling = 'false';
           return;
         }
