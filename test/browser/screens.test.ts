@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { Page } from 'playwright-core';
+import { CourseBinding } from '../../src/courses/binding-model.js';
 import { createIssuer } from '../../src/issuers/issuers.js';
 import { IssuanceRequest } from '../../src/issuance/request-model.js';
 import { LtiPlatform } from '../../src/lti/models.js';
@@ -111,8 +112,21 @@ describe('instructor dashboard', () => {
 
     const section = page.locator('section.binding');
     await section.waitFor();
-    await section.locator('.percent', { hasText: '100%' }).waitFor({ timeout: 120_000 });
-    expect(await section.locator('progress').getAttribute('value')).toBe('100');
+    // The bar reads 100% whenever no request is open, so also after a sync that failed and will be retried
+    // (nothing requested yet): wait for the batch itself, and say what the sync and the worker saw if it never comes.
+    const batchDone = async () =>
+      (await section.locator('progress').getAttribute('value')) === '100' &&
+      (await section.locator('[data-count="issued"] b').textContent()) === String(QUALIFIED.length);
+    for (const deadline = Date.now() + 120_000; !(await batchDone());) {
+      if (Date.now() > deadline) {
+        const sync = (await CourseBinding.findOne({ templateId: TEMPLATE_KEY }, { sync: 1 }).lean())?.sync;
+        throw new Error(
+          `batch not done; sync ${JSON.stringify(sync)}; worker: ${worker.output().slice(-4000)}`,
+        );
+      }
+      await page.waitForTimeout(500);
+    }
+    expect(await section.locator('.percent').textContent()).toBe('100%');
     expect(await section.locator('[data-count="issued"] b').textContent()).toBe(String(QUALIFIED.length));
     expect(await IssuanceRequest.countDocuments({ state: 'issued' })).toBe(QUALIFIED.length);
 
