@@ -100,3 +100,15 @@ declare module 'jsonld' {
   };
   export default jsonld;
 }
+
+// jsonld's context processor, for the switch its patch adds (src/credentials/jsonld-patch.ts).
+declare module 'jsonld/lib/context.js' {
+  const api: {
+    reuseScopedContexts?: boolean;
+  };
+  export default api;
+}
+declare module 'jsonld/lib/util.js' {
+  const util: { clone(value: unknown): unknown };
+  export default util;
+}
