@@ -5,6 +5,8 @@ export interface RemoteDocument {
   contextUrl: null;
   documentUrl: string;
   document: object;
+  /** 'static': jsonld keeps the processed context across operations (bundled contexts never change). */
+  tag?: 'static';
 }
 export type DocumentLoader = (url: string) => Promise<RemoteDocument>;
 
@@ -42,7 +44,7 @@ export interface LoaderOptions {
 export function createDocumentLoader({ resolveDid, resolveStatusList }: LoaderOptions = {}): DocumentLoader {
   return async (url: string) => {
     const context = bundledContexts.get(url);
-    if (context) return wrap(url, context);
+    if (context) return { ...wrap(url, context), tag: 'static' };
 
     if (url.startsWith('did:')) {
       const [did, fragment] = splitFragment(url);
