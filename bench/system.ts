@@ -19,6 +19,7 @@ import '../src/db/models/index.js';
 import { CourseBinding } from '../src/courses/binding-model.js';
 import { evaluateRule, ruleSchema, type LearnerEvidence } from '../src/courses/rules.js';
 import { Credential } from '../src/credentials/credential-model.js';
+import { findCredentials } from '../src/credentials/credential-store.js';
 import { createIssuer } from '../src/issuers/issuers.js';
 import { installationDocumentLoader } from '../src/issuers/resolvers.js';
 import { enqueueIssue, enqueueSync } from '../src/issuance/queueing.js';
@@ -510,11 +511,12 @@ export async function systemFigures(
 
     // --- verification: the public endpoint against raw @digitalbazaar/vc ---------------------------------
     if (wanted('verify')) {
-      const docs = (
-        await Credential.find()
+      const ids = (
+        await Credential.find({}, { _id: 1 })
           .limit(Math.max(1, Math.ceil(sizes.verifications / 2)))
           .lean()
-      ).flatMap((c) => [c.ob3, c.elm]);
+      ).map((c) => String(c._id));
+      const docs = (await findCredentials({ ids }, ids.length)).flatMap((c) => [c.ob3, c.elm]);
       if (docs.length === 0) throw new Error('verify needs the credentials the pipeline section issues');
       const loader = installationDocumentLoader(publicUrl);
       const suite = new DataIntegrityProof({ cryptosuite });

@@ -1,5 +1,5 @@
 import { BitstringStatusList } from '@digitalbazaar/vc-bitstring-status-list';
-import { Credential } from '../credentials/credential-model.js';
+import { findCredential, findCredentials, type StoredCredential } from '../credentials/credential-store.js';
 import { StatusList } from '../credentials/status-list-model.js';
 import { findIssuer } from '../issuers/issuers.js';
 import type { Multilingual, TemplateData } from '../templates/schema.js';
@@ -23,12 +23,6 @@ export interface CredentialView {
   outcomes: string[];
   image?: string;
   state: CredentialState;
-}
-
-type StoredCredential = NonNullable<Awaited<ReturnType<typeof loadStored>>>;
-
-function loadStored(id: string) {
-  return Credential.findById(id).lean();
 }
 
 export function localized(text: Multilingual | undefined, lang: UiLanguage): string {
@@ -114,12 +108,12 @@ export async function describeCredential(
 }
 
 export async function findCredentialView(id: string, lang: UiLanguage) {
-  const stored = await loadStored(id);
+  const stored = await findCredential(id);
   return stored ? { stored, view: await describeCredential(stored, lang) } : undefined;
 }
 
 /** Every credential of one learner (platform-scoped reference), newest first. */
 export async function credentialsOf(learnerRef: string, lang: UiLanguage): Promise<CredentialView[]> {
-  const stored = await Credential.find({ learnerRef }).sort({ issuedAt: -1 }).limit(200).lean();
+  const stored = await findCredentials({ learnerRef });
   return Promise.all(stored.map((s) => describeCredential(s, lang)));
 }

@@ -7,6 +7,7 @@ import { Types } from 'mongoose';
 import { enableTemplate } from '../../src/courses/bindings.js';
 import { CourseBinding } from '../../src/courses/binding-model.js';
 import { Credential } from '../../src/credentials/credential-model.js';
+import { findCredentials } from '../../src/credentials/credential-store.js';
 import { verifyCredential } from '../../src/credentials/verifier.js';
 import { enqueueSync } from '../../src/issuance/queueing.js';
 import { IssuanceRequest } from '../../src/issuance/request-model.js';
@@ -227,9 +228,7 @@ async function tally(batch: Batch, loader: ReturnType<typeof installationDocumen
   const byLearner = new Map<string, number>();
   for (const r of requests) byLearner.set(r.learnerId, (byLearner.get(r.learnerId) ?? 0) + 1);
   const credentials = await Credential.find({ _id: { $in: ids } }, { _id: 1 }).lean();
-  const sample = await Credential.find({ _id: { $in: ids } })
-    .limit(Math.min(20, ids.length))
-    .lean();
+  const sample = await findCredentials({ ids }, 20);
   let verified = 0;
   let verifyFailures = 0;
   for (const c of sample) {

@@ -6,7 +6,8 @@ import request from 'supertest';
 import type { Config } from '../../src/config/env.js';
 import { connectDatabase, disconnectDatabase } from '../../src/db/connection.js';
 import '../../src/db/models/index.js';
-import { issueAndStoreCredential } from '../../src/credentials/credential-store.js';
+import { gunzipSync } from 'node:zlib';
+import { findCredential, issueAndStoreCredential } from '../../src/credentials/credential-store.js';
 import { verifyCredential } from '../../src/credentials/verifier.js';
 import { STATUS_LIST_LENGTH } from '../../src/credentials/status-lists.js';
 import { createIssuer, findIssuer, rotateIssuerKey, signingIssuer } from '../../src/issuers/issuers.js';
@@ -131,7 +132,32 @@ describe('credential engine against FerretDB', () => {
       .find({ _id: 'award-race' as never })
       .toArray();
     expect(stored).toHaveLength(1);
-    expect(stored[0]!.ob3.proof).toEqual(a.ob3.proof);
+    expect((await findCredential('award-race'))!.ob3.proof).toEqual(a.ob3.proof);
+  });
+
+  it('stores the pair exactly as signed, compressed, and still reads credentials stored as documents', async () => {
+    const pair = await issue('award-packed');
+    const raw = (await mongoose.connection
+      .db!.collection('credentials')
+      .findOne({ _id: 'award-packed' as never }))!;
+    expect(raw.ob3).toBeUndefined();
+    const json = JSON.stringify({ ob3: pair.ob3, elm: pair.elm });
+    const bytes = Buffer.from(raw.signed.buffer);
+    expect(gunzipSync(bytes).toString('utf8')).toBe(json);
+    expect(bytes.length).toBeLessThan(json.length / 3);
+    // The download is the issued document, byte for byte.
+    const res = await request(app).get('/credentials/award-packed/elm').expect(200);
+    expect(JSON.stringify(res.body)).toBe(JSON.stringify(pair.elm));
+
+    // A credential stored before packing: documents as fields.
+    const { signed: _signed, ...rest } = raw;
+    await mongoose.connection
+      .db!.collection('credentials')
+      .insertOne({ ...rest, _id: 'award-legacy' as never, ob3: pair.ob3, elm: pair.elm });
+    const legacy = (await findCredential('award-legacy'))!;
+    expect(legacy.elm).toEqual(pair.elm);
+    expect((await verifyCredential(legacy.ob3, { documentLoader: loader })).verified).toBe(true);
+    expect(await findCredential('award-missing')).toBeUndefined();
   });
 
   it('serves signed status list credentials of at least 131,072 entries', async () => {

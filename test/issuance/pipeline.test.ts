@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { Credential } from '../../src/credentials/credential-model.js';
+import { findCredential, findCredentials } from '../../src/credentials/credential-store.js';
 import { AuditEvent } from '../../src/db/models/audit-event.js';
 import { verifyCredential } from '../../src/credentials/verifier.js';
 import { CourseBinding } from '../../src/courses/binding-model.js';
@@ -199,7 +200,9 @@ describe('from grades to credentials', () => {
 
   it('issues credentials that verify, in both formats', async () => {
     const loader = installationDocumentLoader(tool.url);
-    const sample = await Credential.find().limit(5).lean();
+    const ids = (await Credential.find({}, { _id: 1 }).limit(5).lean()).map((c) => String(c._id));
+    const sample = await findCredentials({ ids });
+    expect(sample).toHaveLength(ids.length);
     for (const c of sample) {
       for (const doc of [c.ob3, c.elm]) {
         const result = await verifyCredential(doc, { documentLoader: loader });
@@ -347,7 +350,7 @@ describe('from grades to credentials', () => {
     };
     const statusOk = async (learnerId: string) => {
       const request = (await IssuanceRequest.findOne({ bindingId, learnerId }).lean())!;
-      const credential = (await Credential.findById(request._id).lean())!;
+      const credential = (await findCredential(String(request._id)))!;
       const result = await verifyCredential(credential.ob3, { documentLoader: loader });
       return result.checks.find((c) => c.check === 'status')!.ok;
     };
@@ -404,7 +407,7 @@ describe('from grades to credentials', () => {
     );
     expect(await IssuanceRequest.countDocuments({ bindingId, learnerId: holder.learnerId })).toBe(1);
     const ids = [String(holder._id), newId];
-    const credentials = await Credential.find({ _id: { $in: ids } }).lean();
+    const credentials = await findCredentials({ ids });
     expect(credentials).toHaveLength(2);
     const statusOf = async (id: string) => {
       const credential = credentials.find((c) => String(c._id) === id)!;
