@@ -38,7 +38,8 @@ export async function startTool(
     NODE_ENV: 'test',
     LOG_LEVEL: 'warn',
     HOST: '127.0.0.1',
-    MONGODB_URI: databaseUri(uniqueName('tool')),
+    // Only when not given: `npm run drills` passes its own private store and has no MONGODB_URI to derive from.
+    MONGODB_URI: overrides.MONGODB_URI ?? databaseUri(uniqueName('tool')),
     REDIS_URL: process.env.REDIS_URL!,
     QUEUE_PREFIX: uniqueName('q'),
     PUBLIC_URL: url,
