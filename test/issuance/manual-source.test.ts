@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Credential } from '../../src/credentials/credential-model.js';
 import { ManualResult } from '../../src/grades/manual-source.js';
 import { AuditEvent } from '../../src/db/models/audit-event.js';
+import { CourseBinding } from '../../src/courses/binding-model.js';
 import { IssuanceRequest } from '../../src/issuance/request-model.js';
 import { launchInstructor, setUpInstitution } from '../helpers/lti.js';
 import { startTool, type ToolUnderTest } from '../helpers/tool.js';
@@ -39,7 +40,15 @@ async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 60_000)
   for (;;) {
     const v = await probe();
     if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
+    if (Date.now() > deadline) {
+      // Say what the pipeline was doing, so an intermittent failure under load can be told apart.
+      const requests = await IssuanceRequest.find({}, { learnerId: 1, state: 1, lastError: 1 }).lean();
+      const syncs = (await CourseBinding.find({}, { sync: 1, syncRequests: 1 }).lean()).map((b) => ({
+        sync: b.sync,
+        syncRequests: (b as { syncRequests?: number }).syncRequests,
+      }));
+      throw new Error(`condition not met in time: ${JSON.stringify({ requests, syncs })}`);
+    }
     await new Promise((r) => setTimeout(r, 250));
   }
 }
