@@ -10,6 +10,8 @@ export interface Figure {
 }
 
 export const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
+/** One decimal, but three significant digits under 10: a 0.04 s sync at smoke size must not read as 0. */
+const roundValue = (n: number) => (Math.abs(n) >= 10 ? round(n) : Number(n.toPrecision(3)));
 export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 export const percentile = (xs: number[], p: number) =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
@@ -26,8 +28,8 @@ function figure(
   return {
     name,
     unit,
-    value: round(value),
-    baseline: baseline === null ? null : round(baseline),
+    value: roundValue(value),
+    baseline: baseline === null ? null : roundValue(baseline),
     ratio: ratio === null ? null : round(ratio, 3),
     target,
     // Against a baseline the ratio counts; without one, the value itself.
