@@ -117,13 +117,13 @@ async function startProcess(
 }
 
 /**
- * Polls `probe` every `everyMs` until it holds. Counting requests scans a collection on FerretDB, so the
- * pipeline polls twice a second; a read by _id is cheap, so the sync polls every 20 ms (its resolution).
+ * Polls `probe` every `everyMs` until it holds. Probes must be cheap, since they run beside what is measured:
+ * the sync polls its binding every 20 ms, the pipeline the queue's counts in Redis every 50 ms.
  */
 async function until(
   what: string,
   probe: () => Promise<boolean>,
-  everyMs = 500,
+  everyMs: number,
   timeoutMs = 1_800_000,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
