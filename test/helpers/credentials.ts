@@ -1,4 +1,8 @@
 import { readFileSync } from 'node:fs';
+import type { Ed25519KeyPair } from '@digitalbazaar/ed25519-multikey';
+import type { EvidenceInput } from '../../src/credentials/award.js';
+import type { DocumentLoader } from '../../src/credentials/document-loader.js';
+import { issueCredentialPair, type SignedPair } from '../../src/credentials/issue-pair.js';
 import { templateSchema, type TemplateData } from '../../src/templates/schema.js';
 import { projectPath } from '../../src/credentials/project-files.js';
 
@@ -27,4 +31,22 @@ export function tamper(doc: Record<string, unknown>, path: string[]): Record<str
   const value = node[last] as string;
   node[last] = value.slice(0, -1) + (value.endsWith('a') ? 'b' : 'a');
   return copy;
+}
+
+/** The example template's pair for LEARNER, signed by `key` as its first awarding body (no status entries). */
+export function issueExamplePair(
+  key: Ed25519KeyPair,
+  documentLoader: DocumentLoader,
+  award: { credentialId: string; evidence: EvidenceInput },
+): Promise<SignedPair> {
+  const template = exampleTemplate();
+  return issueCredentialPair({
+    template,
+    issuer: { did: key.controller!, profile: template.awardingBodies![0]! },
+    learner: LEARNER,
+    ...award,
+    publicUrl: 'https://credbridge.example.org',
+    key,
+    documentLoader,
+  });
 }

@@ -16,7 +16,7 @@ import { didWebFor, didWebUrl } from '../../src/issuers/did-web.js';
 import { MANDATORY_ELEMENTS, missingElements, publishingProblems } from '../../src/templates/elements.js';
 import type { TemplateData } from '../../src/templates/schema.js';
 import { validateElm } from '../helpers/shacl.js';
-import { LEARNER, exampleTemplate, tamper } from '../helpers/credentials.js';
+import { LEARNER, exampleTemplate, issueExamplePair, tamper } from '../helpers/credentials.js';
 
 const loader = createDocumentLoader();
 let key: Ed25519KeyPair;
@@ -24,16 +24,9 @@ let pair: SignedPair;
 
 beforeAll(async () => {
   key = await generateDidKey();
-  const template = exampleTemplate();
-  pair = await issueCredentialPair({
-    template,
-    issuer: { did: key.controller!, profile: template.awardingBodies![0]! },
-    learner: LEARNER,
-    evidence: { grade: '87%', activityStart: '2025-01-06T09:00:00Z', activityEnd: '2025-02-28T17:00:00Z' },
+  pair = await issueExamplePair(key, loader, {
     credentialId: 'unit-award-1',
-    publicUrl: 'https://credbridge.example.org',
-    key,
-    documentLoader: loader,
+    evidence: { grade: '87%', activityStart: '2025-01-06T09:00:00Z', activityEnd: '2025-02-28T17:00:00Z' },
   });
 }, 60_000);
 

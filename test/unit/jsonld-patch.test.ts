@@ -6,10 +6,10 @@ import { cryptosuite } from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
 import type { Ed25519KeyPair } from '@digitalbazaar/ed25519-multikey';
 import { generateDidKey } from '../../src/credentials/did-key.js';
 import { createDocumentLoader } from '../../src/credentials/document-loader.js';
-import { issueCredentialPair, type SignedPair } from '../../src/credentials/issue-pair.js';
+import type { SignedPair } from '../../src/credentials/issue-pair.js';
 import { jsonldPatched, setScopedContextReuse } from '../../src/credentials/jsonld-patch.js';
 import { verifyCredential } from '../../src/credentials/verifier.js';
-import { LEARNER, exampleTemplate } from '../helpers/credentials.js';
+import { issueExamplePair } from '../helpers/credentials.js';
 
 // The patched jsonld must give exactly the N-Quads of the published one, or signatures would not verify elsewhere.
 const loader = createDocumentLoader();
@@ -28,16 +28,9 @@ async function nquads(doc: object, reuse: boolean): Promise<string> {
 
 beforeAll(async () => {
   key = await generateDidKey();
-  const template = exampleTemplate();
-  pair = await issueCredentialPair({
-    template,
-    issuer: { did: key.controller!, profile: template.awardingBodies![0]! },
-    learner: LEARNER,
-    evidence: { grade: '87%' },
+  pair = await issueExamplePair(key, loader, {
     credentialId: 'patch-1',
-    publicUrl: 'https://credbridge.example.org',
-    key,
-    documentLoader: loader,
+    evidence: { grade: '87%' },
   });
 }, 60_000);
 
