@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { loadConfigOrExit } from './config/load.js';
 import { connectDatabase, disconnectDatabase } from './db/connection.js';
 import { handleShutdown } from './lifecycle/shutdown.js';
+import { warnIfJsonldUnpatched } from './credentials/jsonld-patch.js';
 import { createLogger } from './log/logger.js';
 import { acceptPreviousKeys } from './security/encryption.js';
 import { createQueues } from './queue/queues.js';
@@ -13,6 +14,7 @@ import './db/models/index.js';
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger('web', config.LOG_LEVEL);
+  warnIfJsonldUnpatched(logger);
   acceptPreviousKeys(config); // during a key-encryption key rotation
   await connectDatabase(config.MONGODB_URI, logger);
   const redis = createRedis(config.REDIS_URL, 'client', logger);
