@@ -8,6 +8,7 @@ import { acceptPreviousKeys } from './security/encryption.js';
 import { createQueues } from './queue/queues.js';
 import { createRedis } from './queue/redis.js';
 import { createApp } from './web/app.js';
+import { adoptLegacyRecords } from './institutions/legacy-adoption.js';
 import './db/models/index.js';
 
 /** The web process: LTI endpoints, screens, APIs. Stateless; run as many as needed behind a load balancer. */
@@ -17,6 +18,7 @@ async function main(): Promise<void> {
   warnIfJsonldUnpatched(logger);
   acceptPreviousKeys(config); // during a key-encryption key rotation
   await connectDatabase(config.MONGODB_URI, logger);
+  await adoptLegacyRecords(logger); // records from before institutions get their owner
   const redis = createRedis(config.REDIS_URL, 'client', logger);
   const queues = createQueues(redis, config.QUEUE_PREFIX, logger);
   const app = createApp({ config, logger, redis, queues });

@@ -12,6 +12,7 @@ import { createLogger } from './log/logger.js';
 import { acceptPreviousKeys } from './security/encryption.js';
 import { createQueues } from './queue/queues.js';
 import { createRedis } from './queue/redis.js';
+import { adoptLegacyRecords } from './institutions/legacy-adoption.js';
 import './db/models/index.js';
 
 /** The worker process: runs BullMQ jobs. Run several for throughput; MongoDB keeps each job's effect once. */
@@ -20,6 +21,7 @@ async function main(): Promise<void> {
   const logger = createLogger('worker', config.LOG_LEVEL);
   acceptPreviousKeys(config); // during a key-encryption key rotation
   await connectDatabase(config.MONGODB_URI, logger);
+  await adoptLegacyRecords(logger); // records from before institutions get their owner
   const blocking = createRedis(config.REDIS_URL, 'worker', logger);
   const client = createRedis(config.REDIS_URL, 'client', logger);
   const queues = createQueues(client, config.QUEUE_PREFIX, logger);

@@ -4,7 +4,10 @@
  *   credbridge template validate FILE
  *   credbridge credential sample --template FILE --format ob3|elm [--learner FILE] --ephemeral
  *   credbridge credential verify FILE
- *   credbridge admin create-user USERNAME (console administrator; password from the environment or stdin)
+ *   credbridge institution create --id ID --name NAME --country CC --homepage URL [--admin USERNAME] ...
+ *   credbridge institution list
+ *   credbridge template import FILE --institution ID [--publish]
+ *   credbridge admin create-user USERNAME [--institution ID] (password from the environment or stdin)
  *   credbridge keys rotate-kek --new-key-env NAME | keys status (re-seal stored secrets under a new KEK)
  * The first two never need MongoDB or Redis. `verify` is offline for did:key; for this installation's did:web
  * issuers it reads their keys and status lists from MONGODB_URI.
@@ -21,13 +24,18 @@ import { verifyCredential } from '../credentials/verifier.js';
 import { publishingProblems } from '../templates/elements.js';
 import { adminCreateUser } from '../ui/admin/create-user-command.js';
 import { keysCommand } from './keys-command.js';
+import { CommandError, institutionCommand, templateImportCommand } from './institution-command.js';
 import { describeIssues, templateSchema, type TemplateData } from '../templates/schema.js';
 
 const USAGE = `usage:
   credbridge template validate FILE
   credbridge credential sample --template FILE --format ob3|elm [--learner FILE] --ephemeral
   credbridge credential verify FILE
-  credbridge admin create-user USERNAME   (password from CREDBRIDGE_ADMIN_PASSWORD or stdin)
+  credbridge institution create --id ID --name NAME --country CC --homepage URL
+      [--email ADDRESS] [--root-did] [--lti-admins] [--award-approval] [--admin USERNAME]
+  credbridge institution list
+  credbridge template import FILE --institution ID [--publish]
+  credbridge admin create-user USERNAME [--institution ID]   (password from CREDBRIDGE_ADMIN_PASSWORD or stdin)
   credbridge keys rotate-kek --new-key-env NAME   (re-seal stored secrets under the key in $NAME)
   credbridge keys status`;
 
@@ -176,7 +184,20 @@ export async function main(argv: string[]): Promise<number> {
     if (group === 'template' && command === 'validate') return await templateValidate(rest);
     if (group === 'credential' && command === 'sample') return await credentialSample(rest);
     if (group === 'credential' && command === 'verify') return await credentialVerify(rest);
-    if (group === 'admin' && command === 'create-user') return await adminCreateUser(rest);
+    if (group === 'institution' && (command === 'create' || command === 'list'))
+      return await institutionCommand(
+        command,
+        parseArgs(rest, ['root-did', 'lti-admins', 'award-approval']).options,
+      );
+    if (group === 'template' && command === 'import') {
+      const { positional, options } = parseArgs(rest, ['publish']);
+      return await templateImportCommand(positional[0], options);
+    }
+    if (group === 'admin' && command === 'create-user') {
+      const { positional, options } = parseArgs(rest);
+      const institution = options.get('institution');
+      return await adminCreateUser(positional[0], typeof institution === 'string' ? institution : undefined);
+    }
     if (group === 'keys' && (command === 'rotate-kek' || command === 'status'))
       return await keysCommand(command, parseArgs(rest).options);
     throw new UsageError(
@@ -186,6 +207,10 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof UsageError) {
       console.error(`${err.message}\n${USAGE}`);
       return 2;
+    }
+    if (err instanceof CommandError) {
+      console.error(err.message);
+      return 1;
     }
     console.error(`error: ${err instanceof Error ? err.message : String(err)}`);
     return 1;

@@ -21,6 +21,8 @@ const keySchema = new Schema(
 const issuerSchema = new Schema(
   {
     _id: { type: String, required: true }, // slug, also the did:web path segment
+    /** The institution that owns this issuer; only its courses sign with it. */
+    institutionId: { type: String, required: true, index: true },
     did: { type: String, required: true, unique: true },
     profile: { type: Schema.Types.Mixed, required: true }, // an Organisation (src/templates/schema.ts)
     isDefault: { type: Boolean, default: false },

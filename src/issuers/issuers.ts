@@ -14,6 +14,7 @@ interface StoredKey extends PublicKeyEntry {
 
 export interface IssuerRecord {
   _id: string;
+  institutionId: string;
   did: string;
   profile: Organisation;
   isDefault: boolean;
@@ -42,6 +43,7 @@ async function newKey(kek: Buffer, did: string, keyId: string): Promise<StoredKe
 /** Creates an issuer with its first signing key. The default issuer answers at /.well-known/did.json. */
 export async function createIssuer(options: {
   id: string;
+  institutionId: string;
   profile: Organisation;
   publicUrl: string;
   kek: Buffer;
@@ -54,6 +56,7 @@ export async function createIssuer(options: {
   const key = await newKey(options.kek, did, 'key-1');
   const doc = await Issuer.create({
     _id: options.id,
+    institutionId: options.institutionId,
     did,
     profile,
     isDefault: !!options.isDefault,
@@ -72,6 +75,11 @@ export async function findIssuerByDid(did: string): Promise<IssuerRecord | undef
 
 export async function findDefaultIssuer(): Promise<IssuerRecord | undefined> {
   return ((await Issuer.findOne({ isDefault: true }).lean()) as IssuerRecord | null) ?? undefined;
+}
+
+/** The issuers an institution owns, oldest first: the first is the one its courses sign with by default. */
+export async function institutionIssuers(institutionId: string): Promise<IssuerRecord[]> {
+  return (await Issuer.find({ institutionId }).sort({ createdAt: 1, _id: 1 }).lean()) as IssuerRecord[];
 }
 
 export function issuerDidDocument(issuer: IssuerRecord): DidDocument {

@@ -2,10 +2,13 @@ import type { TemplateCatalog } from '../lti/template-catalog.js';
 import type { TemplateData } from './schema.js';
 import { Template } from './template-model.js';
 
-/** Published templates, newest version of each, as deep linking and the course screens offer them. */
+/** An institution's published templates, newest version of each, as deep linking and the course screens offer them. */
 export const publishedTemplateCatalog: TemplateCatalog = {
-  async listPublishedTemplates() {
-    const published = await Template.find({ status: 'published' }, { key: 1, version: 1, data: 1 })
+  async listPublishedTemplates({ institutionId }) {
+    const published = await Template.find(
+      { institutionId, status: 'published' },
+      { key: 1, version: 1, data: 1 },
+    )
       .sort({ key: 1, version: -1 })
       .lean();
     const newest = new Map<string, (typeof published)[number]>();

@@ -15,6 +15,7 @@ export class TemplateError extends Error {
 
 export interface StoredTemplate {
   _id: unknown;
+  institutionId: string;
   key: string;
   version: number;
   status: 'draft' | 'published' | 'archived';
@@ -28,12 +29,13 @@ function parse(json: unknown): TemplateData {
   return parsed.data;
 }
 
-/** Imports template JSON as a new draft, one version after the latest of the same key. */
-export async function importTemplate(json: unknown): Promise<StoredTemplate> {
+/** Imports template JSON as a new draft of the institution, one version after its latest of the same key. */
+export async function importTemplate(institutionId: string, json: unknown): Promise<StoredTemplate> {
   const data = parse(json);
-  const latest = await Template.findOne({ key: data.key }).sort({ version: -1 }).lean();
+  const latest = await Template.findOne({ institutionId, key: data.key }).sort({ version: -1 }).lean();
   const version = (latest?.version ?? 0) + 1;
   const created = await Template.create({
+    institutionId,
     key: data.key,
     version,
     status: 'draft',
@@ -43,11 +45,16 @@ export async function importTemplate(json: unknown): Promise<StoredTemplate> {
 }
 
 /** Replaces a draft's content; published and archived versions cannot change. */
-export async function updateDraft(key: string, version: number, json: unknown): Promise<StoredTemplate> {
+export async function updateDraft(
+  institutionId: string,
+  key: string,
+  version: number,
+  json: unknown,
+): Promise<StoredTemplate> {
   const data = parse(json);
   if (data.key !== key) throw new TemplateError('invalid', 'the key of a template cannot change');
   const updated = await Template.findOneAndUpdate(
-    { key, version, status: 'draft' },
+    { institutionId, key, version, status: 'draft' },
     { $set: { data: { ...data, version, status: 'draft' } } },
     { returnDocument: 'after' },
   ).lean();
@@ -57,8 +64,12 @@ export async function updateDraft(key: string, version: number, json: unknown): 
 }
 
 /** Publishes a draft; refuses, naming each missing mandatory element, when the template is incomplete. */
-export async function publishTemplate(key: string, version: number): Promise<StoredTemplate> {
-  const draft = await Template.findOne({ key, version }).lean();
+export async function publishTemplate(
+  institutionId: string,
+  key: string,
+  version: number,
+): Promise<StoredTemplate> {
+  const draft = await Template.findOne({ institutionId, key, version }).lean();
   if (!draft) throw new TemplateError('not_found', `no template ${key} v${version}`);
   if (draft.status !== 'draft')
     throw new TemplateError('not_draft', `template ${key} v${version} is ${draft.status}`);
@@ -67,7 +78,7 @@ export async function publishTemplate(key: string, version: number): Promise<Sto
     throw new TemplateError('not_publishable', `template ${key} v${version} cannot be published`, problems);
   const now = new Date();
   const published = await Template.findOneAndUpdate(
-    { key, version, status: 'draft' },
+    { institutionId, key, version, status: 'draft' },
     { $set: { status: 'published', publishedAt: now, 'data.status': 'published' } },
     { returnDocument: 'after' },
   ).lean();
@@ -75,9 +86,13 @@ export async function publishTemplate(key: string, version: number): Promise<Sto
   return published as unknown as StoredTemplate;
 }
 
-export async function archiveTemplate(key: string, version: number): Promise<StoredTemplate> {
+export async function archiveTemplate(
+  institutionId: string,
+  key: string,
+  version: number,
+): Promise<StoredTemplate> {
   const archived = await Template.findOneAndUpdate(
-    { key, version, status: 'published' },
+    { institutionId, key, version, status: 'published' },
     { $set: { status: 'archived', archivedAt: new Date(), 'data.status': 'archived' } },
     { returnDocument: 'after' },
   ).lean();
@@ -86,10 +101,14 @@ export async function archiveTemplate(key: string, version: number): Promise<Sto
 }
 
 /** A new draft version copied from a published one: the way to change a published template. */
-export async function newVersion(key: string, fromVersion: number): Promise<StoredTemplate> {
-  const source = await Template.findOne({ key, version: fromVersion }).lean();
+export async function newVersion(
+  institutionId: string,
+  key: string,
+  fromVersion: number,
+): Promise<StoredTemplate> {
+  const source = await Template.findOne({ institutionId, key, version: fromVersion }).lean();
   if (!source) throw new TemplateError('not_found', `no template ${key} v${fromVersion}`);
-  return importTemplate(exportTemplate(source as unknown as StoredTemplate));
+  return importTemplate(institutionId, exportTemplate(source as unknown as StoredTemplate));
 }
 
 /** The import/export JSON of a stored version. */
@@ -97,13 +116,25 @@ export function exportTemplate(stored: StoredTemplate): TemplateData {
   return { ...stored.data, version: stored.version, status: stored.status };
 }
 
+/** Any stored version of the institution's template (draft, published or archived), for display. */
+export async function findTemplateVersion(
+  institutionId: string,
+  key: string,
+  version: number,
+): Promise<StoredTemplate | undefined> {
+  const found = await Template.findOne({ institutionId, key, version }).lean();
+  return (found as unknown as StoredTemplate | null) ?? undefined;
+}
+
+/** The institution's published version of a template (the newest when no version is named). */
 export async function findPublishedTemplate(
+  institutionId: string,
   key: string,
   version?: number,
 ): Promise<StoredTemplate | undefined> {
   const query = version
-    ? { key, version, status: 'published' as const }
-    : { key, status: 'published' as const };
+    ? { institutionId, key, version, status: 'published' as const }
+    : { institutionId, key, status: 'published' as const };
   const found = await Template.findOne(query).sort({ version: -1 }).lean();
   return (found as unknown as StoredTemplate | null) ?? undefined;
 }

@@ -9,6 +9,8 @@ const auditEventSchema = new Schema(
       kind: { type: String, required: true, enum: ['admin', 'instructor', 'learner', 'system', 'public'] },
       id: { type: String, required: true },
     },
+    /** The institution the event belongs to; absent for the installation's own (operator) events. */
+    institutionId: { type: String },
     action: { type: String, required: true },
     target: {
       kind: { type: String, required: true },
@@ -20,13 +22,17 @@ const auditEventSchema = new Schema(
   { versionKey: false },
 );
 auditEventSchema.index({ at: -1 });
+auditEventSchema.index({ institutionId: 1, at: -1 });
 
 export type AuditEventDoc = InferSchemaType<typeof auditEventSchema>;
 export const AuditEvent = model('AuditEvent', auditEventSchema);
 registerExpiring(AuditEvent.modelName);
 
 export async function recordAudit(
-  event: Omit<AuditEventDoc, 'at' | 'expiresAt' | 'details'> & { details?: Record<string, unknown> },
+  event: Omit<AuditEventDoc, 'at' | 'expiresAt' | 'details' | 'institutionId'> & {
+    institutionId?: string;
+    details?: Record<string, unknown>;
+  },
   retentionDays: number,
 ): Promise<void> {
   const at = new Date();

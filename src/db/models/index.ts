@@ -3,6 +3,7 @@ export * from './audit-event.js';
 export * from '../../lti/models.js';
 export * from '../../credentials/credential-model.js';
 export * from '../../credentials/status-list-model.js';
+export * from '../../institutions/institution-model.js';
 export * from '../../issuers/issuer-model.js';
 export * from '../../templates/template-model.js';
 export * from '../../grades/lms-connection-model.js';

@@ -1,6 +1,7 @@
 import { loadConfig } from '../../config/env.js';
 import { connectDatabase, disconnectDatabase } from '../../db/connection.js';
 import { createLogger } from '../../log/logger.js';
+import { findInstitution } from '../../institutions/institutions.js';
 import { createAdminUser } from './accounts.js';
 
 async function readStdin(): Promise<string> {
@@ -12,22 +13,26 @@ async function readStdin(): Promise<string> {
 }
 
 /**
- * `credbridge admin create-user USERNAME`: creates an administrator of the console, or resets the password.
- * The password comes from CREDBRIDGE_ADMIN_PASSWORD or standard input, never from the command line (which
- * other users of the host can read).
+ * `credbridge admin create-user USERNAME [--institution ID]`: creates an operator of the installation, or with
+ * --institution an administrator of that institution alone; run again, it resets the password. The password
+ * comes from CREDBRIDGE_ADMIN_PASSWORD or standard input, never from the command line (which other users of
+ * the host can read).
  */
-export async function adminCreateUser(args: string[]): Promise<number> {
-  const [username] = args;
+export async function adminCreateUser(username: string | undefined, institutionId?: string): Promise<number> {
   if (!username) throw new Error('admin create-user needs a USERNAME');
   const password = process.env.CREDBRIDGE_ADMIN_PASSWORD || (await readStdin());
   const config = loadConfig();
   const logger = createLogger('cli', 'warn');
   await connectDatabase(config.MONGODB_URI, logger);
   try {
-    await createAdminUser(username.toLowerCase(), password);
+    if (institutionId && !(await findInstitution(institutionId)))
+      throw new Error(`--institution: no institution "${institutionId}"`);
+    await createAdminUser(username.toLowerCase(), password, institutionId);
   } finally {
     await disconnectDatabase();
   }
-  process.stdout.write(`administrator ${username.toLowerCase()} saved\n`);
+  process.stdout.write(
+    `${institutionId ? `administrator of ${institutionId}` : 'operator'} ${username.toLowerCase()} saved\n`,
+  );
   return 0;
 }
