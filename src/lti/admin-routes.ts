@@ -4,11 +4,22 @@ import { ZodError } from 'zod';
 import { HttpError } from '../web/errors.js';
 import { requireAdminToken } from '../web/routes/admin-token.js';
 import { LtiPlatform } from './models.js';
-import { PlatformConflictError, platformView, registerPlatform, updatePlatform } from './platforms.js';
+import { institutionIdSchema, findInstitution } from '../institutions/institutions.js';
+import {
+  PlatformConflictError,
+  platformInputSchema,
+  platformView,
+  registerPlatform,
+  updatePlatform,
+} from './platforms.js';
+
+/** A manual registration through the admin API names the institution the platform joins. */
+const adminPlatformInput = platformInputSchema.extend({ institutionId: institutionIdSchema });
 
 /**
- * Admin API for platforms: manual registration (LMSs without dynamic registration, Canvas developer keys),
- * listing, activating / disabling, adding deployments. Bearer ADMIN_API_TOKEN; without it the API is closed.
+ * The operator's admin API for platforms: manual registration into a named institution (LMSs without dynamic
+ * registration, Canvas developer keys), listing, activating / disabling, adding deployments, across every
+ * institution. Bearer ADMIN_API_TOKEN; without it the API is closed.
  */
 export function platformAdminRouter(adminToken: string | undefined): Router {
   const router = Router();
@@ -32,13 +43,20 @@ export function platformAdminRouter(adminToken: string | undefined): Router {
     res.json({ platforms: platforms.map(platformView) });
   });
   router.post(base, guard, async (req, res) => {
-    const platform = await registerPlatform(req.body).catch(badInput);
+    const parsed = adminPlatformInput.safeParse(req.body ?? {});
+    if (!parsed.success) badInput(parsed.error);
+    const { institutionId, ...input } = parsed.data!;
+    if (!(await findInstitution(institutionId)))
+      throw new HttpError(400, 'invalid_input', `institutionId: no institution "${institutionId}"`, [
+        { path: 'institutionId', message: `no institution "${institutionId}"` },
+      ]);
+    const platform = await registerPlatform(institutionId, input).catch(badInput);
     res.status(201).json(platformView(platform));
   });
   router.patch(`${base}/:id`, guard, async (req, res) => {
     const id = String(req.params.id);
     if (!isValidObjectId(id)) throw new HttpError(404, 'not_found', 'No such platform');
-    const platform = await updatePlatform(id, req.body).catch(badInput);
+    const platform = await updatePlatform(undefined, id, req.body).catch(badInput);
     if (!platform) throw new HttpError(404, 'not_found', 'No such platform');
     res.json(platformView(platform));
   });

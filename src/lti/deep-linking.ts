@@ -23,7 +23,7 @@ export function deepLinkingRouter(deps: LtiDeps): Router {
       const session = requireDeepLinking(req.ltiSession);
       const platform = await LtiPlatform.findById(session.platformId);
       const templates = await deps.templates.listPublishedTemplates({
-        platformId: String(session.platformId),
+        institutionId: session.institutionId,
       });
       const options = templates.length
         ? templates
@@ -68,7 +68,7 @@ export function deepLinkingRouter(deps: LtiDeps): Router {
       const items: Record<string, unknown>[] = [];
       if (body.action !== 'cancel') {
         const templates = await deps.templates.listPublishedTemplates({
-          platformId: String(session.platformId),
+          institutionId: session.institutionId,
         });
         const template = templates.find((t) => t.id === body.templateId);
         if (!template)

@@ -6,6 +6,12 @@ import { LtiError } from './errors.js';
 import { escapeHtml, sendPage } from './html.js';
 import { wrap } from './launch.js';
 import { LtiPlatform } from './models.js';
+import { onlyDuplicateKeys } from '../db/duplicate-key.js';
+import {
+  claimRegistrationLink,
+  completeRegistrationLink,
+  releaseRegistrationLink,
+} from './registration-links.js';
 
 const httpUrl = z.url({ protocol: /^https?$/ });
 
@@ -70,126 +76,174 @@ export function registrationRequest(publicUrl: string, platformConfig: z.infer<t
 }
 
 /**
- * LTI Dynamic Registration: the LMS opens PATHS.register with `openid_configuration` and
- * `registration_token`; the tool reads the platform's configuration, registers itself, stores the platform
- * and shows a finish page that tells the LMS to close the window. Registering again from the same platform
- * (same issuer and the client id the platform hands back, as Moodle does when an admin re-registers the same
- * URL and chooses to update the tool) updates the stored platform instead of adding a second one.
+ * LTI Dynamic Registration, with authority: the LMS opens a registration link an institution administrator
+ * made (`/lti/register/<token>`) with `openid_configuration` and `registration_token`. The link is claimed
+ * before anything leaves the server, so a stranger's "LMS" never makes the tool fetch or register anything.
+ * The tool then reads the platform's configuration, registers itself, stores the platform under the link's
+ * institution and shows a finish page that tells the LMS to close the window. Registering again from the same
+ * platform (same issuer and the client id the platform hands back, as Moodle does when an admin re-registers
+ * and chooses to update the tool) updates the stored platform, if it belongs to the same institution.
  */
 export function dynamicRegistrationRouter(deps: LtiDeps): Router {
   const router = Router();
+  // Without a link: refused before any outbound request, with the way to get one.
   router.get(
     PATHS.register,
-    wrap(deps, async (req: Request, res: Response) => {
-      const configUrl =
-        typeof req.query.openid_configuration === 'string' ? req.query.openid_configuration : '';
-      const regToken =
-        typeof req.query.registration_token === 'string' ? req.query.registration_token : undefined;
-      if (!httpUrl.safeParse(configUrl).success) {
-        throw new LtiError(
-          400,
-          'invalid_registration',
-          'The registration request lacks a valid openid_configuration URL.',
-        );
-      }
-      const auth: Record<string, string> = regToken ? { authorization: `Bearer ${regToken}` } : {};
-      const configRes = await fetchJson(configUrl, { headers: { ...auth, accept: 'application/json' } });
-      if (!configRes.ok) {
-        throw new LtiError(
-          502,
-          'registration_config_refused',
-          `The platform refused its OpenID configuration (HTTP ${configRes.status}).`,
-        );
-      }
-      const parsed = openIdConfigSchema.safeParse(configRes.body);
-      if (!parsed.success)
-        throw new LtiError(
-          502,
-          'registration_config_invalid',
-          "The platform's OpenID configuration is incomplete.",
-        );
-      const config = parsed.data;
-      // The configuration must come from the issuer's own host, or anyone could register under a known issuer.
-      if (new URL(config.issuer).host !== new URL(configUrl).host) {
-        throw new LtiError(
-          400,
-          'registration_issuer_mismatch',
-          'The OpenID configuration names an issuer on another host.',
-        );
-      }
-      if (
-        config.id_token_signing_alg_values_supported &&
-        !config.id_token_signing_alg_values_supported.includes('RS256')
-      ) {
-        throw new LtiError(400, 'registration_alg_unsupported', 'The platform does not sign with RS256.');
-      }
-
-      const regRes = await fetchJson(config.registration_endpoint, {
-        method: 'POST',
-        headers: { ...auth, 'content-type': 'application/json', accept: 'application/json' },
-        body: JSON.stringify(registrationRequest(deps.publicUrl, config)),
-      });
-      if (!regRes.ok) {
-        throw new LtiError(
-          regRes.status === 401 || regRes.status === 403 ? 401 : 502,
-          'registration_refused',
-          `The platform refused the registration (HTTP ${regRes.status}); the registration token may be invalid or expired.`,
-        );
-      }
-      const reg = registrationResponseSchema.safeParse(regRes.body);
-      if (!reg.success)
-        throw new LtiError(
-          502,
-          'registration_response_invalid',
-          "The platform's registration answer lacks a client_id.",
-        );
-      const deploymentId = reg.data[TOOL_CONFIGURATION]?.deployment_id;
-
-      const fields = {
-        authLoginUrl: config.authorization_endpoint,
-        tokenUrl: config.token_endpoint,
-        tokenAudience: config.authorization_server ?? '',
-        jwksUrl: config.jwks_uri,
-        productFamily: config[PLATFORM_CONFIGURATION]?.product_family_code ?? '',
-        scopes: (reg.data.scope ?? '').split(' ').filter(Boolean),
-      };
-      const filter = { issuer: config.issuer, clientId: reg.data.client_id };
-      const existing = await LtiPlatform.findOneAndUpdate(
-        filter,
-        { $set: fields, ...(deploymentId ? { $addToSet: { deploymentIds: deploymentId } } : {}) },
-        { returnDocument: 'after' },
-      );
-      if (!existing) {
-        await LtiPlatform.create({
-          ...filter,
-          ...fields,
-          name: new URL(config.issuer).host,
-          deploymentIds: deploymentId ? [deploymentId] : [],
-          status: 'active',
-          registeredBy: 'dynamic',
-        });
-      }
-      deps.logger.info(
-        { component: 'lti', issuer: config.issuer, updated: Boolean(existing) },
-        existing ? 'lti platform registration updated' : 'lti platform registered',
-      );
-      const moodle = fields.productFamily === 'moodle';
-      sendPage(
-        res,
-        200,
-        existing ? 'Credbridge registration updated' : 'Credbridge is registered',
-        `<p>${existing ? 'The existing registration' : 'The registration'} for <strong>${escapeHtml(config.issuer)}</strong> ` +
-          `(client id <code>${escapeHtml(reg.data.client_id)}</code>${deploymentId ? `, deployment <code>${escapeHtml(deploymentId)}</code>` : ''}) is saved.</p>` +
-          (moodle
-            ? '<p>In Moodle the tool now shows as <em>Pending</em> under Site administration &gt; Plugins &gt; Activity modules &gt; External tool &gt; Manage tools: choose <em>Activate</em> on its card before teachers can use it.</p>'
-            : '<p>Enable the tool in your LMS before teachers can use it.</p>') +
-          '<p>You can close this window.</p>',
-        { frameAncestors: [configUrl], allowOpener: true },
-        "(window.opener || window.parent).postMessage({subject: 'org.imsglobal.lti.close'}, '*');",
+    wrap(deps, async () => {
+      throw new LtiError(
+        403,
+        'registration_link_required',
+        'Credbridge registers only through a registration link: ask an administrator of your institution in Credbridge to create one (Platforms > Registration links) and paste that link instead.',
       );
     }),
   );
+  router.get(
+    `${PATHS.register}/:token`,
+    wrap(deps, async (req: Request, res: Response) => {
+      const link = await claimRegistrationLink(String(req.params.token));
+      if (!link) {
+        throw new LtiError(
+          403,
+          'registration_link_invalid',
+          'This registration link is not valid: it may have expired, been used or withdrawn. Ask an administrator of your institution in Credbridge for a new one.',
+        );
+      }
+      let saved = false;
+      try {
+        await register(deps, req, res, link.institutionId, async (platformId) => {
+          await completeRegistrationLink(link, platformId);
+          saved = true;
+        });
+      } finally {
+        if (!saved) await releaseRegistrationLink(link);
+      }
+    }),
+  );
   return router;
+}
+
+async function register(
+  deps: LtiDeps,
+  req: Request,
+  res: Response,
+  institutionId: string,
+  onSaved: (platformId: unknown) => Promise<void>,
+): Promise<void> {
+  const configUrl = typeof req.query.openid_configuration === 'string' ? req.query.openid_configuration : '';
+  const regToken =
+    typeof req.query.registration_token === 'string' ? req.query.registration_token : undefined;
+  if (!httpUrl.safeParse(configUrl).success) {
+    throw new LtiError(
+      400,
+      'invalid_registration',
+      'The registration request lacks a valid openid_configuration URL.',
+    );
+  }
+  const auth: Record<string, string> = regToken ? { authorization: `Bearer ${regToken}` } : {};
+  const configRes = await fetchJson(configUrl, { headers: { ...auth, accept: 'application/json' } });
+  if (!configRes.ok) {
+    throw new LtiError(
+      502,
+      'registration_config_refused',
+      `The platform refused its OpenID configuration (HTTP ${configRes.status}).`,
+    );
+  }
+  const parsed = openIdConfigSchema.safeParse(configRes.body);
+  if (!parsed.success)
+    throw new LtiError(
+      502,
+      'registration_config_invalid',
+      "The platform's OpenID configuration is incomplete.",
+    );
+  const config = parsed.data;
+  // The configuration must come from the issuer's own host, or anyone could register under a known issuer.
+  // (The registration endpoint may be elsewhere: Canvas serves it from the school's host.)
+  if (new URL(config.issuer).host !== new URL(configUrl).host) {
+    throw new LtiError(
+      400,
+      'registration_issuer_mismatch',
+      'The OpenID configuration names an issuer on another host.',
+    );
+  }
+  if (
+    config.id_token_signing_alg_values_supported &&
+    !config.id_token_signing_alg_values_supported.includes('RS256')
+  ) {
+    throw new LtiError(400, 'registration_alg_unsupported', 'The platform does not sign with RS256.');
+  }
+  const regRes = await fetchJson(config.registration_endpoint, {
+    method: 'POST',
+    headers: { ...auth, 'content-type': 'application/json', accept: 'application/json' },
+    body: JSON.stringify(registrationRequest(deps.publicUrl, config)),
+  });
+  if (!regRes.ok) {
+    throw new LtiError(
+      regRes.status === 401 || regRes.status === 403 ? 401 : 502,
+      'registration_refused',
+      `The platform refused the registration (HTTP ${regRes.status}); the registration token may be invalid or expired.`,
+    );
+  }
+  const reg = registrationResponseSchema.safeParse(regRes.body);
+  if (!reg.success)
+    throw new LtiError(
+      502,
+      'registration_response_invalid',
+      "The platform's registration answer lacks a client_id.",
+    );
+  const deploymentId = reg.data[TOOL_CONFIGURATION]?.deployment_id;
+
+  const fields = {
+    authLoginUrl: config.authorization_endpoint,
+    tokenUrl: config.token_endpoint,
+    tokenAudience: config.authorization_server ?? '',
+    jwksUrl: config.jwks_uri,
+    productFamily: config[PLATFORM_CONFIGURATION]?.product_family_code ?? '',
+    scopes: (reg.data.scope ?? '').split(' ').filter(Boolean),
+  };
+  const filter = { issuer: config.issuer, clientId: reg.data.client_id, institutionId };
+  const existing = await LtiPlatform.findOneAndUpdate(
+    filter,
+    { $set: fields, ...(deploymentId ? { $addToSet: { deploymentIds: deploymentId } } : {}) },
+    { returnDocument: 'after' },
+  );
+  const platform =
+    existing ??
+    (await LtiPlatform.create({
+      ...filter,
+      ...fields,
+      name: new URL(config.issuer).host,
+      deploymentIds: deploymentId ? [deploymentId] : [],
+      status: 'active',
+      registeredBy: 'dynamic',
+    }).catch((err: unknown) => {
+      // The same issuer and client id registered with another institution is not taken over by this link.
+      if (onlyDuplicateKeys(err))
+        throw new LtiError(
+          409,
+          'registration_other_institution',
+          'This LMS is already registered with another institution of this Credbridge installation.',
+        );
+      throw err;
+    }));
+  await onSaved(platform._id);
+  deps.logger.info(
+    { component: 'lti', issuer: config.issuer, institutionId, updated: Boolean(existing) },
+    existing ? 'lti platform registration updated' : 'lti platform registered',
+  );
+  const moodle = fields.productFamily === 'moodle';
+  sendPage(
+    res,
+    200,
+    existing ? 'Credbridge registration updated' : 'Credbridge is registered',
+    `<p>${existing ? 'The existing registration' : 'The registration'} for <strong>${escapeHtml(config.issuer)}</strong> ` +
+      `(client id <code>${escapeHtml(reg.data.client_id)}</code>${deploymentId ? `, deployment <code>${escapeHtml(deploymentId)}</code>` : ''}) is saved.</p>` +
+      (moodle
+        ? '<p>In Moodle the tool now shows as <em>Pending</em> under Site administration &gt; Plugins &gt; Activity modules &gt; External tool &gt; Manage tools: choose <em>Activate</em> on its card before teachers can use it.</p>'
+        : '<p>Enable the tool in your LMS before teachers can use it.</p>') +
+      '<p>You can close this window.</p>',
+    { frameAncestors: [configUrl], allowOpener: true },
+    "(window.opener || window.parent).postMessage({subject: 'org.imsglobal.lti.close'}, '*');",
+  );
 }
 
 async function fetchJson(

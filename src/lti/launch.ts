@@ -4,6 +4,7 @@ import { CLAIM, PATHS } from './constants.js';
 import type { LtiDeps } from './deps.js';
 import { LtiError } from './errors.js';
 import { sendError } from '../web/errors.js';
+import { loggablePath } from '../log/paths.js';
 import { verifyIdToken, type VerifiedLaunch } from './id-token.js';
 import {
   LtiCourse,
@@ -154,6 +155,8 @@ async function startSession(
     Array.isArray(claims[CLAIM.roles]) ? (claims[CLAIM.roles] as unknown[]).filter(isString) : [],
   );
 
+  await rememberServiceOrigins(platform, [ags?.lineitems, ags?.lineitem, nrps?.context_memberships_url]);
+
   let courseId: Types.ObjectId | undefined;
   if (context && isString(context.id)) {
     const course = await LtiCourse.findOneAndUpdate(
@@ -198,6 +201,7 @@ async function startSession(
   const presentation = (claims[CLAIM.launchPresentation] ?? {}) as Record<string, unknown>;
   await LtiSession.create({
     tokenHash: hashToken(token),
+    institutionId: platform.institutionId,
     ...scope,
     courseId,
     userId: claims.sub,
@@ -238,6 +242,29 @@ async function startSession(
   return PATHS.learnerCredentials;
 }
 
+/**
+ * The service endpoints of a signed launch are the platform's word: their origins join those its access tokens
+ * may go to (src/lti/service-client.ts). Written only when a new origin appears.
+ */
+async function rememberServiceOrigins(platform: PlatformDoc, urls: unknown[]): Promise<void> {
+  const known = new Set(platform.serviceOrigins ?? []);
+  const fresh = new Set<string>();
+  for (const url of urls) {
+    if (!isString(url)) continue;
+    try {
+      const { origin, protocol } = new URL(url);
+      if ((protocol === 'https:' || protocol === 'http:') && !known.has(origin)) fresh.add(origin);
+    } catch {
+      // Not a URL: the service call will fail on its own, with the platform named.
+    }
+  }
+  if (fresh.size)
+    await LtiPlatform.updateOne(
+      { _id: platform._id },
+      { $addToSet: { serviceOrigins: { $each: [...fresh] } } },
+    );
+}
+
 function isString(v: unknown): v is string {
   return typeof v === 'string';
 }
@@ -258,7 +285,7 @@ export function wrap(deps: LtiDeps, handler: (req: Request, res: Response) => Pr
     } catch (err) {
       if (!(err instanceof LtiError)) throw err;
       deps.logger.warn(
-        { component: 'lti', code: err.code, path: req.path },
+        { component: 'lti', code: err.code, path: loggablePath(req.path) },
         `lti request refused: ${err.message}`,
       );
       if (res.headersSent) return;

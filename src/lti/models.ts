@@ -8,6 +8,8 @@ import { registerExpiring } from '../db/expiry.js';
 
 const platformSchema = new Schema(
   {
+    /** The institution the platform joined through (a registration link, or its administrator's form). */
+    institutionId: { type: String, required: true, index: true },
     issuer: { type: String, required: true },
     clientId: { type: String, required: true },
     name: { type: String, default: '' },
@@ -22,6 +24,12 @@ const platformSchema = new Schema(
     registeredBy: { type: String, required: true, enum: ['dynamic', 'manual'] },
     /** Scopes granted at registration (dynamic) or declared by the admin (manual). */
     scopes: { type: [String], default: [] },
+    /**
+     * Origins of the AGS and NRPS endpoints named in the platform's signed launches (Canvas serves them from
+     * the school's host, not the issuer's). With the origins of the registered endpoints, the only places the
+     * platform's access tokens are ever sent.
+     */
+    serviceOrigins: { type: [String], default: [] },
   },
   { timestamps: true, versionKey: false, collection: 'lti_platforms' },
 );
@@ -95,6 +103,8 @@ export const LtiResourceLink = model('LtiResourceLink', resourceLinkSchema);
 const sessionSchema = new Schema(
   {
     tokenHash: { type: String, required: true, unique: true },
+    /** The institution of the launching platform: the only one whose templates and issuers the session reaches. */
+    institutionId: { type: String, required: true },
     platformId: { type: Schema.Types.ObjectId, required: true },
     deploymentId: { type: String, required: true },
     courseId: { type: Schema.Types.ObjectId },
@@ -123,3 +133,26 @@ const sessionSchema = new Schema(
 export const LtiSession = model('LtiSession', sessionSchema);
 export type SessionDoc = InstanceType<typeof LtiSession>;
 registerExpiring(LtiSession.modelName);
+
+/**
+ * A registration link an institution administrator made: an unguessable, single-use, expiring token in the
+ * URL (only its SHA-256 is stored) that lets one LMS register itself with that institution. Claimed for the
+ * length of one registration attempt, so a failed attempt can be retried with the same link.
+ */
+const registrationLinkSchema = new Schema(
+  {
+    tokenHash: { type: String, required: true, unique: true },
+    institutionId: { type: String, required: true, index: true },
+    label: { type: String, default: '' },
+    createdBy: { type: String, required: true },
+    createdAt: { type: Date, required: true, default: () => new Date() },
+    expiresAt: { type: Date, required: true, index: true },
+    claimedAt: { type: Date },
+    usedAt: { type: Date },
+    /** The platform the link registered (or updated). */
+    platformId: { type: Schema.Types.ObjectId },
+  },
+  { versionKey: false, collection: 'lti_registration_links' },
+);
+export const LtiRegistrationLink = model('LtiRegistrationLink', registrationLinkSchema);
+registerExpiring(LtiRegistrationLink.modelName);

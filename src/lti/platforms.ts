@@ -28,10 +28,11 @@ export const platformUpdateSchema = z.strictObject({
 export class PlatformConflictError extends Error {}
 
 /**
- * Adds a platform by hand (admin API and CLI). Refuses a second registration of the same issuer and client
- * id rather than silently changing where its keys come from.
+ * Adds a platform of an institution by hand (its administrator's console form, the operator's admin API).
+ * Refuses a second registration of the same issuer and client id rather than silently changing where its keys
+ * come from, or which institution it signs for.
  */
-export async function registerPlatform(input: PlatformInput): Promise<PlatformDoc> {
+export async function registerPlatform(institutionId: string, input: PlatformInput): Promise<PlatformDoc> {
   const data = platformInputSchema.parse(input);
   const existing = await LtiPlatform.findOne({ issuer: data.issuer, clientId: data.clientId });
   if (existing)
@@ -40,6 +41,7 @@ export async function registerPlatform(input: PlatformInput): Promise<PlatformDo
     );
   return LtiPlatform.create({
     ...data,
+    institutionId,
     name: data.name ?? new URL(data.issuer).host,
     tokenAudience: data.tokenAudience ?? '',
     deploymentIds: [...new Set(data.deploymentIds)],
@@ -49,11 +51,17 @@ export async function registerPlatform(input: PlatformInput): Promise<PlatformDo
   });
 }
 
+/**
+ * Changes a platform: of the given institution only (`institutionId`), or any (the operator's admin API,
+ * `institutionId: undefined`). A platform of another institution is "not found", like one that does not exist.
+ */
 export async function updatePlatform(
+  institutionId: string | undefined,
   id: string,
   input: z.input<typeof platformUpdateSchema>,
 ): Promise<PlatformDoc | null> {
   const data = platformUpdateSchema.parse(input);
+  const filter = { _id: id, ...(institutionId ? { institutionId } : {}) };
   const set: Record<string, unknown> = {};
   if (data.name !== undefined) set.name = data.name;
   if (data.status !== undefined) set.status = data.status;
@@ -61,10 +69,10 @@ export async function updatePlatform(
   // Two updates, each single-document and atomic: MongoDB cannot $addToSet and $pull one field at once.
   // $pullAll rather than $pull with $in: FerretDB does not take a condition in $pull.
   if (data.addDeploymentIds?.length) update.$addToSet = { deploymentIds: { $each: data.addDeploymentIds } };
-  let doc = await LtiPlatform.findByIdAndUpdate(id, update, { returnDocument: 'after' });
+  let doc = await LtiPlatform.findOneAndUpdate(filter, update, { returnDocument: 'after' });
   if (doc && data.removeDeploymentIds?.length) {
-    doc = await LtiPlatform.findByIdAndUpdate(
-      id,
+    doc = await LtiPlatform.findOneAndUpdate(
+      filter,
       { $pullAll: { deploymentIds: data.removeDeploymentIds } },
       { returnDocument: 'after' },
     );
@@ -86,6 +94,7 @@ export async function findPlatformForLogin(
 export function platformView(p: PlatformDoc) {
   return {
     id: p.id as string,
+    institutionId: p.institutionId,
     issuer: p.issuer,
     clientId: p.clientId,
     name: p.name,
@@ -98,4 +107,27 @@ export function platformView(p: PlatformDoc) {
     status: p.status,
     registeredBy: p.registeredBy,
   };
+}
+
+/**
+ * The origins a platform's access tokens may go to: those of its registered endpoints and those its signed
+ * launches named for AGS and NRPS. A URL anywhere else (a line item typed by someone, a paging link to
+ * another host) never receives a token.
+ */
+export function platformOrigins(p: {
+  issuer: string;
+  authLoginUrl: string;
+  tokenUrl: string;
+  jwksUrl: string;
+  serviceOrigins?: string[] | null;
+}): Set<string> {
+  const origins = new Set<string>(p.serviceOrigins ?? []);
+  for (const url of [p.issuer, p.authLoginUrl, p.tokenUrl, p.jwksUrl]) {
+    try {
+      origins.add(new URL(url).origin);
+    } catch {
+      // A malformed stored URL adds nothing.
+    }
+  }
+  return origins;
 }

@@ -1,5 +1,6 @@
 import { LtiServiceError } from './errors.js';
 import type { PlatformDoc } from './models.js';
+import { platformOrigins } from './platforms.js';
 import { KeyedRateLimiter, lmsRateLimiter, retryAfterMs } from './rate-limiter.js';
 import type { ServiceTokens } from './service-token.js';
 
@@ -37,9 +38,10 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * Bearer calls to one platform's LTI Advantage services, retried once with a fresh token after a 401 (the
  * platform may have revoked or expired the cached one). Every request waits its turn in the platform's rate
  * limit (LMS_REQUESTS_PER_SECOND); a 429 pauses the platform for its Retry-After, and reads that meet a 5xx or
- * no answer are retried with exponential backoff before the error reaches the caller. Pages are followed
- * through `Link: <...>; rel="next"` only while they stay on the origin of the first URL, so the token never
- * goes to another host.
+ * no answer are retried with exponential backoff before the error reaches the caller. A URL outside the
+ * platform's origins (registered endpoints and those its signed launches named) is refused before a token is
+ * asked for; pages are followed through `Link: <...>; rel="next"` only while they stay on the origin of the
+ * first URL, so the token never goes to another host.
  */
 export class ServiceClient {
   private readonly timeoutMs: number;
@@ -47,6 +49,7 @@ export class ServiceClient {
   private readonly maxRetries: number;
   private readonly backoffMs: number;
   private readonly maxRetryAfterMs: number;
+  private readonly origins: Set<string>;
 
   constructor(
     private readonly platform: PlatformDoc,
@@ -58,6 +61,7 @@ export class ServiceClient {
     this.maxRetries = options.maxRetries ?? 4;
     this.backoffMs = options.backoffMs ?? 500;
     this.maxRetryAfterMs = options.maxRetryAfterMs ?? 60_000;
+    this.origins = platformOrigins(platform);
   }
 
   async call<T>(
@@ -67,6 +71,9 @@ export class ServiceClient {
     accept: string,
     body?: { type: string; data: unknown },
   ): Promise<ServiceResponse<T>> {
+    // A token goes only to the platform's own origins, whoever supplied the URL.
+    if (!this.origins.has(originOf(url)))
+      throw new LtiServiceError(403, "not one of the platform's registered origins; no token sent", url);
     const key = String(this.platform._id);
     let refreshed = false;
     for (let retry = 0; ; retry++) {
@@ -154,6 +161,14 @@ export function nextLink(header: string | null, requestUrl: string): string | un
     return target.origin === new URL(requestUrl).origin ? target.toString() : undefined;
   }
   return undefined;
+}
+
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return '';
+  }
 }
 
 function noAnswer(err: unknown, timeoutMs: number, url: string): LtiServiceError {

@@ -10,7 +10,8 @@ export interface TemplateSummary {
  * in, the catalog is empty and the picker says so.
  */
 export interface TemplateCatalog {
-  listPublishedTemplates(scope: { platformId: string }): Promise<TemplateSummary[]>;
+  /** The published templates of the institution that owns the launching platform. */
+  listPublishedTemplates(scope: { institutionId: string }): Promise<TemplateSummary[]>;
 }
 
 export const emptyTemplateCatalog: TemplateCatalog = {

@@ -1,4 +1,5 @@
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
+import { loggablePath } from '../log/paths.js';
 import { escapeHtml, sendPage } from '../lti/html.js';
 import type { Logger } from '../log/logger.js';
 
@@ -47,7 +48,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     } else if (parserError?.type === 'entity.parse.failed') {
       httpError = new HttpError(400, 'invalid_json', 'Request body is not valid JSON');
     } else {
-      logger.error({ err, method: req.method, path: req.path }, 'unhandled error');
+      logger.error({ err, method: req.method, path: loggablePath(req.path) }, 'unhandled error');
       httpError = new HttpError(500, 'internal_error', 'Something went wrong on our side');
     }
     if (res.headersSent) return;
