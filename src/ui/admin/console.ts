@@ -1,0 +1,181 @@
+import type { Request, RequestHandler, Response } from 'express';
+import type { Config } from '../../config/env.js';
+import { recordAudit } from '../../db/models/audit-event.js';
+import { findInstitution } from '../../institutions/institutions.js';
+import { parseCookies } from '../../lti/session.js';
+import type { Queues } from '../../queue/queues.js';
+import { HttpError } from '../../web/errors.js';
+import { sameToken } from '../csrf.js';
+import { html, type Html } from '../html.js';
+import { pickLanguage, translator, type Translate, type UiLanguage } from '../i18n.js';
+import { sendScreen } from '../layout.js';
+import { findAccount, findAdminSession } from './accounts.js';
+
+export const ADMIN_COOKIE = 'credbridge_admin';
+
+/**
+ * Who is using the console. An operator runs the installation (institutions, queues, the whole audit log);
+ * an institution administrator runs one institution (its platforms, issuer, templates, approvals) and sees
+ * nothing of another. An LTI launch can make an institution administrator, never an operator.
+ */
+export interface ConsoleIdentity {
+  /** The audit actor: `admin:<username>` or `lti:<platform>:<user>`. */
+  who: string;
+  kind: 'operator' | 'institution';
+  institutionId?: string;
+  csrfToken: string;
+  locale?: string;
+}
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    admin?: ConsoleIdentity;
+  }
+}
+
+/**
+ * Reads the console identity: a console login session (its account read afresh, so a removed account or a
+ * changed institution takes effect at once), else an LTI session with the administrator role whose
+ * institution lets LMS administrators in, as an administrator of that institution only. Mount after
+ * loadSession (src/lti/session.ts).
+ */
+export const loadConsoleIdentity: RequestHandler = async (req, _res, next) => {
+  const session = await findAdminSession(parseCookies(req)[ADMIN_COOKIE]);
+  const account = session ? await findAccount(session.username) : undefined;
+  if (session && account) {
+    req.admin = {
+      who: `admin:${account.username}`,
+      kind: account.institutionId ? 'institution' : 'operator',
+      ...(account.institutionId ? { institutionId: account.institutionId } : {}),
+      csrfToken: session.csrfToken,
+    };
+  } else if (req.ltiSession?.role === 'admin' && req.ltiSession.institutionId) {
+    const institution = await findInstitution(req.ltiSession.institutionId);
+    if (institution?.settings.ltiAdminsAreAdmins)
+      req.admin = {
+        who: `lti:${String(req.ltiSession.platformId)}:${req.ltiSession.userId}`,
+        kind: 'institution',
+        institutionId: institution._id,
+        csrfToken: req.ltiSession.csrfToken,
+        locale: req.ltiSession.locale,
+      };
+  }
+  next();
+};
+
+/** Everything behind the sign-in: an identity, and on every write the CSRF token of its session. */
+export const requireConsole: RequestHandler = (req, res, next) => {
+  if (!req.admin) {
+    if (req.method === 'GET' && req.accepts('html')) return res.redirect(303, '/admin/login');
+    return next(new HttpError(401, 'not_admin', 'Sign in as an administrator.'));
+  }
+  if (req.method !== 'GET') {
+    const given = req.get('x-csrf-token') ?? (req.body as { _csrf?: unknown } | undefined)?._csrf;
+    if (!sameToken(given, req.admin.csrfToken))
+      return next(
+        new HttpError(403, 'csrf_mismatch', 'The form has expired; reload the page and try again.'),
+      );
+  }
+  next();
+};
+
+/** Installation pages (institutions, queues): operators only. */
+export const operatorOnly: RequestHandler = (req, _res, next) => {
+  if (req.admin?.kind !== 'operator')
+    return next(new HttpError(403, 'not_operator', "This page is for the installation's operators."));
+  next();
+};
+
+/** An institution's pages: its administrators only; the institution comes from the identity, never the URL. */
+export const institutionOnly: RequestHandler = (req, _res, next) => {
+  if (req.admin?.kind !== 'institution' || !req.admin.institutionId)
+    return next(
+      new HttpError(403, 'not_institution_admin', "This page is for an institution's administrators."),
+    );
+  next();
+};
+
+/** The institution of an institution administrator (after institutionOnly). */
+export function institutionOf(req: Request): string {
+  return req.admin!.institutionId!;
+}
+
+type NavKey =
+  | 'institutions'
+  | 'platforms'
+  | 'issuers'
+  | 'templates'
+  | 'approvals'
+  | 'institution'
+  | 'auditLog'
+  | 'queues';
+
+const NAV: Record<ConsoleIdentity['kind'], [NavKey, string][]> = {
+  operator: [
+    ['institutions', '/admin/institutions'],
+    ['auditLog', '/admin/audit'],
+    ['queues', '/admin/queues'],
+  ],
+  institution: [
+    ['platforms', '/admin/platforms'],
+    ['issuers', '/admin/issuers'],
+    ['templates', '/admin/templates'],
+    ['approvals', '/admin/approvals'],
+    ['institution', '/admin/institution'],
+    ['auditLog', '/admin/audit'],
+  ],
+};
+
+/** What every console page module shares: the settings, the page frame, the CSRF field and the audit. */
+export interface ConsoleKit {
+  config: Config;
+  queues: Queues;
+  tr(req: Request, res: Response): [Translate, UiLanguage];
+  screen(req: Request, res: Response, title: string, body: Html, current: NavKey | '', status?: number): void;
+  csrf(req: Request): Html;
+  audit(
+    req: Request,
+    action: string,
+    kind: string,
+    id: string,
+    details?: Record<string, unknown>,
+  ): Promise<void>;
+}
+
+export function consoleKit(config: Config, queues: Queues): ConsoleKit {
+  const tr = (req: Request, res: Response): [Translate, UiLanguage] => {
+    const lang = pickLanguage(req, res, req.admin?.locale);
+    return [translator(lang), lang];
+  };
+  return {
+    config,
+    queues,
+    tr,
+    screen(req, res, title, body, current, status = 200) {
+      const [t, lang] = tr(req, res);
+      sendScreen(req, res, {
+        lang,
+        t,
+        title,
+        status,
+        body: html`${body}${req.admin ? html`<form method="post" action="/admin/logout" class="logout"><input type="hidden" name="_csrf" value="${req.admin.csrfToken}" /><button type="submit">${t('signOut')}</button></form>` : ''}`,
+        nav: req.admin
+          ? NAV[req.admin.kind].map(([k, href]) => ({ label: t(k), href, current: k === current }))
+          : [],
+        scripts: ['common.js', 'admin.js', 'template-fields.js'],
+      });
+    },
+    csrf: (req) => html`<input type="hidden" name="_csrf" value="${req.admin!.csrfToken}" />`,
+    audit: (req, action, kind, id, details = {}) =>
+      recordAudit(
+        {
+          actor: { kind: 'admin', id: req.admin!.who },
+          ...(req.admin!.institutionId ? { institutionId: req.admin!.institutionId } : {}),
+          action,
+          target: { kind, id },
+          details,
+        },
+        config.AUDIT_RETENTION_DAYS,
+      ),
+  };
+}

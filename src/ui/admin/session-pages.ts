@@ -1,0 +1,197 @@
+import { Router, type Request, type Response } from 'express';
+import { recordAudit } from '../../db/models/audit-event.js';
+import { formToken, requireFormToken } from '../csrf.js';
+import { html } from '../html.js';
+import type { Translate } from '../i18n.js';
+import {
+  AccountError,
+  LoginLimiter,
+  authenticate,
+  completeSetup,
+  endAdminSession,
+  findSetupAccount,
+  startAdminSession,
+} from './accounts.js';
+import { ADMIN_COOKIE, type ConsoleKit } from './console.js';
+import { parseCookies } from '../../lti/session.js';
+
+/**
+ * Signing in and out of the console, and the one-time setup link a new account opens to choose its password.
+ * Login and setup forms carry the double-submit form token (login CSRF: a cross-site page must not sign a
+ * browser in to an account of its choosing).
+ */
+export function sessionPages(kit: ConsoleKit): Router {
+  const router = Router();
+  const { config } = kit;
+  const limiter = new LoginLimiter();
+  const secure = config.PUBLIC_URL.startsWith('https:');
+
+  const loginForm = (req: Request, res: Response, t: Translate, problem = '') =>
+    html` ${problem ? html`<p class="warning" role="alert">${problem}</p>` : ''}
+      <form method="post" action="/admin/login" class="stack">
+        <input type="hidden" name="_csrf" value="${formToken(req, res)}" />
+        <label for="username">${t('username')}</label>
+        <input id="username" name="username" autocomplete="username" required />
+        <label for="password">${t('password')}</label>
+        <input id="password" name="password" type="password" autocomplete="current-password" required />
+        <button type="submit">${t('signIn')}</button>
+      </form>`;
+
+  router.get('/admin/login', (req, res) => {
+    const [t] = kit.tr(req, res);
+    kit.screen(req, res, t('signIn'), loginForm(req, res, t), '');
+  });
+
+  router.post('/admin/login', async (req, res) => {
+    requireFormToken(req);
+    const [t] = kit.tr(req, res);
+    const body = req.body as { username?: unknown; password?: unknown };
+    const username = typeof body.username === 'string' ? body.username.trim().toLowerCase() : '';
+    const password = typeof body.password === 'string' ? body.password : '';
+    const keys = [`ip:${req.ip}`, `user:${username}`];
+    if (limiter.blocked(keys)) {
+      kit.screen(req, res, t('signIn'), loginForm(req, res, t, t('tooManyAttempts')), '', 429);
+      return;
+    }
+    const account = await authenticate(username, password);
+    if (!account) {
+      limiter.fail(keys);
+      kit.screen(req, res, t('signIn'), loginForm(req, res, t, t('loginFailed')), '', 401);
+      return;
+    }
+    limiter.succeed(keys);
+    await startConsoleSession(res, account.username, account.institutionId);
+    res.redirect(303, '/admin');
+  });
+
+  const startConsoleSession = async (res: Response, username: string, institutionId?: string) => {
+    const { token } = await startAdminSession(username, config.ADMIN_SESSION_TTL_MINUTES);
+    res.cookie(ADMIN_COOKIE, token, {
+      httpOnly: true,
+      secure,
+      sameSite: 'strict',
+      path: '/admin',
+      maxAge: config.ADMIN_SESSION_TTL_MINUTES * 60_000,
+    });
+    await recordAudit(
+      {
+        actor: { kind: 'admin', id: username },
+        ...(institutionId ? { institutionId } : {}),
+        action: 'admin.login',
+        target: { kind: 'admin', id: username },
+      },
+      config.AUDIT_RETENTION_DAYS,
+    );
+  };
+
+  const setupForm = (req: Request, res: Response, t: Translate, username: string, problem = '') =>
+    html`<p>${t('setupIntro', { username })}</p>
+      ${problem ? html`<p class="warning" role="alert">${problem}</p>` : ''}
+      <form method="post" class="stack">
+        <input type="hidden" name="_csrf" value="${formToken(req, res)}" />
+        <label for="new-password">${t('password')}</label>
+        <input
+          id="new-password"
+          name="password"
+          type="password"
+          autocomplete="new-password"
+          minlength="12"
+          required
+        />
+        <label for="repeat-password">${t('repeatPassword')}</label>
+        <input
+          id="repeat-password"
+          name="repeat"
+          type="password"
+          autocomplete="new-password"
+          minlength="12"
+          required
+        />
+        <button type="submit">${t('setPassword')}</button>
+      </form>`;
+
+  // The token is in the path (single use, 72 h); pages under it are never cached and send no referrer.
+  router.get('/admin/setup/:token', async (req, res) => {
+    const [t] = kit.tr(req, res);
+    const account = await findSetupAccount(String(req.params.token));
+    if (!account) {
+      kit.screen(
+        req,
+        res,
+        t('choosePassword'),
+        html`<p class="warning" role="alert">${t('setupInvalid')}</p>`,
+        '',
+        404,
+      );
+      return;
+    }
+    kit.screen(req, res, t('choosePassword'), setupForm(req, res, t, account.username), '');
+  });
+
+  router.post('/admin/setup/:token', async (req, res) => {
+    requireFormToken(req);
+    const [t] = kit.tr(req, res);
+    const token = String(req.params.token);
+    const account = await findSetupAccount(token);
+    if (!account) {
+      kit.screen(
+        req,
+        res,
+        t('choosePassword'),
+        html`<p class="warning" role="alert">${t('setupInvalid')}</p>`,
+        '',
+        404,
+      );
+      return;
+    }
+    const body = req.body as { password?: unknown; repeat?: unknown };
+    const password = typeof body.password === 'string' ? body.password : '';
+    const problem =
+      password.length < 12 ? t('passwordTooShort') : password !== body.repeat ? t('passwordsDiffer') : '';
+    if (problem) {
+      kit.screen(req, res, t('choosePassword'), setupForm(req, res, t, account.username, problem), '', 400);
+      return;
+    }
+    let done;
+    try {
+      done = await completeSetup(token, password);
+    } catch (err) {
+      if (!(err instanceof AccountError)) throw err;
+      kit.screen(
+        req,
+        res,
+        t('choosePassword'),
+        setupForm(req, res, t, account.username, err.message),
+        '',
+        400,
+      );
+      return;
+    }
+    if (!done) {
+      kit.screen(
+        req,
+        res,
+        t('choosePassword'),
+        html`<p class="warning" role="alert">${t('setupInvalid')}</p>`,
+        '',
+        404,
+      );
+      return;
+    }
+    await startConsoleSession(res, done.username, done.institutionId);
+    res.redirect(303, '/admin');
+  });
+
+  return router;
+}
+
+/** Signing out: behind the console guard (it needs the session's CSRF token). */
+export function logoutPage(): Router {
+  const router = Router();
+  router.post('/admin/logout', async (req, res) => {
+    await endAdminSession(parseCookies(req)[ADMIN_COOKIE]);
+    res.clearCookie(ADMIN_COOKIE, { path: '/admin' });
+    res.redirect(303, '/admin/login');
+  });
+  return router;
+}
