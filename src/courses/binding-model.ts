@@ -6,6 +6,8 @@ import { Schema, model, type HydratedDocumentFromSchema, type InferSchemaType } 
  */
 const courseBindingSchema = new Schema(
   {
+    /** The institution of the course's platform: the binding's template and issuer are this institution's. */
+    institutionId: { type: String, required: true },
     platformId: { type: String, required: true },
     deploymentId: { type: String, required: true },
     /** The LMS's course id (LTI context id). */

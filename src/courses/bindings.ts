@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { HttpError } from '../web/errors.js';
-import { findDefaultIssuer, findIssuer } from '../issuers/issuers.js';
+import { findIssuer, institutionIssuers } from '../issuers/issuers.js';
 import { findPublishedTemplate } from '../templates/lifecycle.js';
 import { CourseBinding, type CourseBindingDoc } from './binding-model.js';
 import { ruleProblems, ruleSchema } from './rules.js';
@@ -20,6 +20,7 @@ export class BindingError extends HttpError {
 
 /** The course a binding belongs to, as the launch recorded it. */
 export interface CourseRef {
+  institutionId: string;
   courseId: string;
   platformId: string;
   deploymentId: string;
@@ -58,8 +59,8 @@ function parse<T extends z.ZodType>(schema: T, input: unknown): z.infer<T> {
   return parsed.data;
 }
 
-async function publishedTemplate(key: string, version?: number) {
-  const template = await findPublishedTemplate(key, version);
+async function publishedTemplate(institutionId: string, key: string, version?: number) {
+  const template = await findPublishedTemplate(institutionId, key, version);
   if (!template) {
     throw new BindingError(400, 'invalid_input', 'the binding is not valid', [
       `templateKey: no published template "${key}"${version ? ` version ${version}` : ''}`,
@@ -68,17 +69,34 @@ async function publishedTemplate(key: string, version?: number) {
   return template;
 }
 
-/** Enables a published template in a course with a rule checked against the template's outcomes. */
+/**
+ * The issuer a course of the institution signs with: the one named, if the institution owns it, else the
+ * institution's first. Another institution's issuer is "no issuer", as if it did not exist.
+ */
+async function institutionIssuer(institutionId: string, issuerId?: string) {
+  if (issuerId) {
+    const issuer = await findIssuer(issuerId);
+    return issuer?.institutionId === institutionId ? issuer : undefined;
+  }
+  return (await institutionIssuers(institutionId))[0];
+}
+
+/**
+ * Enables a published template of the course's institution in the course, with a rule checked against the
+ * template's outcomes, signing with an issuer of the same institution.
+ */
 export async function enableTemplate(course: CourseRef, input: unknown): Promise<CourseBindingDoc> {
   const data = parse(enableSchema, input);
-  const template = await publishedTemplate(data.templateKey, data.templateVersion);
+  const template = await publishedTemplate(course.institutionId, data.templateKey, data.templateVersion);
   const problems = ruleProblems(data.rule, template.data.learningOutcomes?.length ?? 0).map(
     (p) => `rule.${p}`,
   );
-  const issuer = data.issuerId ? await findIssuer(data.issuerId) : await findDefaultIssuer();
+  const issuer = await institutionIssuer(course.institutionId, data.issuerId);
   if (!issuer)
     problems.push(
-      data.issuerId ? `issuerId: no issuer "${data.issuerId}"` : 'issuerId: no default issuer is set up',
+      data.issuerId
+        ? `issuerId: no issuer "${data.issuerId}" in this institution`
+        : 'issuerId: the institution has no issuer yet',
     );
   if (problems.length) throw new BindingError(400, 'invalid_input', 'the binding is not valid', problems);
   const exists = await CourseBinding.exists({ courseId: course.courseId, templateId: template.key });
@@ -109,7 +127,11 @@ export async function enableTemplate(course: CourseRef, input: unknown): Promise
 export async function updateBinding(binding: CourseBindingDoc, input: unknown): Promise<CourseBindingDoc> {
   const data = parse(updateSchema, input);
   if (data.rule) {
-    const template = await publishedTemplate(binding.templateId, binding.templateVersion);
+    const template = await publishedTemplate(
+      binding.institutionId,
+      binding.templateId,
+      binding.templateVersion,
+    );
     const problems = ruleProblems(data.rule, template.data.learningOutcomes?.length ?? 0).map(
       (p) => `rule.${p}`,
     );

@@ -37,20 +37,28 @@ export function engineCredentialOps(options: EngineOptions): CredentialOps {
 
   // Published templates never change, so they are read once; issuers briefly, so a key rotation takes effect.
   const publishedTemplate = cachedReads(Infinity, (id: string) => {
-    const [key, version] = id.split('@');
-    return findPublishedTemplate(key!, Number(version));
+    const [institutionId, key, version] = id.split('@');
+    return findPublishedTemplate(institutionId!, key!, Number(version));
   });
   const issuerRecord = cachedReads(10_000, findIssuer);
 
-  async function signer(issuerId: string) {
+  /**
+   * The issuer's signing key; with `institutionId`, only if that institution owns the issuer, so a binding
+   * never signs with another institution's key whatever its record says.
+   */
+  async function signer(issuerId: string, institutionId?: string) {
     const issuer = await issuerRecord(issuerId).catch(() => undefined);
     if (!issuer) throw new PermanentIssueError(`issuer "${issuerId}" does not exist`);
+    if (institutionId !== undefined && issuer.institutionId !== institutionId)
+      throw new PermanentIssueError(`issuer "${issuerId}" does not belong to institution "${institutionId}"`);
     return signingIssuer(issuer, kek);
   }
 
   return {
     async issue(request, binding) {
-      const template = await publishedTemplate(`${binding.templateId}@${binding.templateVersion}`);
+      const template = await publishedTemplate(
+        `${binding.institutionId}@${binding.templateId}@${binding.templateVersion}`,
+      );
       if (!template) {
         throw new PermanentIssueError(
           `template "${binding.templateId}" version ${binding.templateVersion} is not published`,
@@ -59,7 +67,7 @@ export function engineCredentialOps(options: EngineOptions): CredentialOps {
       const learner = request.learner!;
       await issueAndStoreCredential({
         template: { ...template.data, version: template.version },
-        issuer: await signer(binding.issuerId),
+        issuer: await signer(binding.issuerId, binding.institutionId),
         learner: {
           fullName: learner.name,
           ...(learner.givenName ? { givenName: learner.givenName } : {}),
@@ -107,10 +115,14 @@ export function engineCredentialOps(options: EngineOptions): CredentialOps {
         issuerId: 1,
       }).lean();
       if (!credential) throw new Error(`credential ${credentialId} does not exist`);
-      const [template, issuer] = await Promise.all([
-        findPublishedTemplate(credential.templateKey, credential.templateVersion),
-        findIssuer(credential.issuerId),
-      ]);
+      const issuer = await findIssuer(credential.issuerId);
+      const template = issuer
+        ? await findPublishedTemplate(
+            issuer.institutionId,
+            credential.templateKey,
+            credential.templateVersion,
+          )
+        : undefined;
       return {
         title: localized(template?.data.title, locale),
         issuer: issuer?.profile.legalName ? localized(issuer.profile.legalName as Multilingual, locale) : '',

@@ -3,12 +3,22 @@ import { Schema, model, type HydratedDocumentFromSchema, type InferSchemaType } 
 /**
  * The outbox row of one award: one per (binding, learner), unique in the database. Its id is also the
  * BullMQ job id and the stored credential's id, which is what makes issuance exactly-once:
+ *   awaiting-approval -> queued            (a manual award where the institution requires approval;
+ *                                           a refused one is removed, its reason audited)
  *   queued -> signing -> issued            (a worker claims it with one atomic update)
  *   signing -> queued                       (a failed attempt that will be retried)
  *   signing -> failed                       (attempts used up; an instructor can retry -> queued)
  *   issued -> suspended | revoked           (regrade policy or instructor action; suspended -> issued)
  */
-export const REQUEST_STATES = ['queued', 'signing', 'issued', 'failed', 'suspended', 'revoked'] as const;
+export const REQUEST_STATES = [
+  'awaiting-approval',
+  'queued',
+  'signing',
+  'issued',
+  'failed',
+  'suspended',
+  'revoked',
+] as const;
 export type RequestState = (typeof REQUEST_STATES)[number];
 
 const issuanceRequestSchema = new Schema(
@@ -29,6 +39,14 @@ const issuanceRequestSchema = new Schema(
     },
     /** The evidence that qualified the learner, kept as issued (the credential's result and audit trail). */
     evidence: { type: Schema.Types.Mixed, default: {} },
+    /** Who decided an award that waited for approval, and when. */
+    approval: {
+      type: new Schema(
+        { by: { type: String, required: true }, at: { type: Date, required: true } },
+        { _id: false },
+      ),
+      default: undefined,
+    },
     state: { type: String, required: true, enum: REQUEST_STATES, default: 'queued' },
     attempts: { type: Number, required: true, default: 0 },
     lastError: { type: String, default: '' },
@@ -85,6 +103,21 @@ const gradeSnapshotSchema = new Schema(
     fingerprint: { type: String, required: true },
     qualified: { type: Boolean, required: true },
     missing: { type: [String], default: [] },
+    /** Who the roster said the learner is: a manual award goes only to a learner known here, by this name. */
+    learner: {
+      type: new Schema(
+        {
+          name: { type: String, required: true },
+          givenName: { type: String },
+          familyName: { type: String },
+          email: { type: String },
+          locale: { type: String },
+          gradable: { type: Boolean, default: true },
+        },
+        { _id: false },
+      ),
+      default: undefined,
+    },
   },
   { timestamps: true, versionKey: false, collection: 'grade_snapshots' },
 );

@@ -7,11 +7,13 @@ import { BindingError, enableTemplate, fieldProblems, updateBinding } from '../c
 import { recordAudit } from '../db/models/audit-event.js';
 import type { GradeSourceFactory } from '../grades/source-factory.js';
 import { CsvImportError, importResults, parseResultsCsv } from '../grades/manual-source.js';
-import { requireCourse, requireCsrf } from '../lti/course-access.js';
-import { LtiError } from '../lti/errors.js';
+import { platformServices, requireCourse, requireCsrf } from '../lti/course-access.js';
+import { LtiError, LtiServiceError } from '../lti/errors.js';
+import type { LtiCourse, SessionDoc } from '../lti/models.js';
+import type { ServiceTokens } from '../lti/service-token.js';
 import type { Queues } from '../queue/queues.js';
 import { listFields } from './listing.js';
-import { awardManually, awardSchema } from './manual-award.js';
+import { AwardRefusedError, awardManually, awardSchema } from './manual-award.js';
 import type { CredentialOps } from './ports.js';
 import { bindingProgress, dryRun } from './progress.js';
 import { enqueueIssue, enqueueSync, requeueIssue } from './queueing.js';
@@ -21,6 +23,8 @@ import { IssuanceRequest, SupersededRequest, type IssuanceRequestData } from './
 export interface IssuanceRouteDeps {
   queues: Queues;
   sources: GradeSourceFactory;
+  /** The platform's AGS, for checking that a write-back line item is one of the course's own. */
+  serviceTokens: ServiceTokens;
   credentials: CredentialOps;
   auditRetentionDays: number;
 }
@@ -70,6 +74,7 @@ export function issuanceRouter(deps: IssuanceRouteDeps): Router {
           _id: bindingId,
           courseId: String(course._id),
           platformId: String(session.platformId),
+          institutionId: session.institutionId,
         })
       : null;
     if (!binding) throw new LtiError(404, 'not_found', 'No such credential in this course.');
@@ -82,11 +87,46 @@ export function issuanceRouter(deps: IssuanceRouteDeps): Router {
     return request;
   };
 
-  const audit = (actor: string, action: string, id: string, details: Record<string, unknown>) =>
+  const audit = (session: SessionDoc, action: string, id: string, details: Record<string, unknown>) =>
     recordAudit(
-      { actor: { kind: 'instructor', id: actor }, action, target: { kind: 'issuance-request', id }, details },
+      {
+        actor: { kind: 'instructor', id: session.userId },
+        institutionId: session.institutionId,
+        action,
+        target: { kind: 'issuance-request', id },
+        details,
+      },
       deps.auditRetentionDays,
     );
+
+  /**
+   * A write-back line item is chosen from the course's own AGS line items, never typed: the URL given must be
+   * the id of one the platform lists for this course, so the platform's tokens never go elsewhere.
+   */
+  const checkWriteBackItem = async (
+    session: SessionDoc,
+    course: InstanceType<typeof LtiCourse>,
+    body: unknown,
+  ): Promise<void> => {
+    const url = (body as { writeBackLineItemUrl?: unknown } | undefined)?.writeBackLineItemUrl;
+    if (typeof url !== 'string' || url === '') return;
+    const refuse = (problem: string): never => {
+      throw new BindingError(400, 'invalid_input', 'the binding is not valid', [
+        `writeBackLineItemUrl: ${problem}`,
+      ]);
+    };
+    if (!course.lineItemsUrl) refuse('the LMS offers no grade service for this course');
+    const { ags } = await platformServices(session.platformId, deps.serviceTokens);
+    const items = await ags.listLineItems(course.lineItemsUrl).catch((err: unknown) => {
+      if (err instanceof LtiServiceError)
+        throw new LtiError(502, 'platform_service_error', `The LMS answered ${err.status}: ${err.reason}`);
+      throw err;
+    });
+    if (!items.some((item) => item.id === url))
+      refuse(
+        "not one of this course's line items in the LMS (GET /lti/api/courses/:courseId/line-items lists them)",
+      );
+  };
 
   router.get(base, async (req, res) => {
     const { course } = await requireCourse(req, true);
@@ -101,8 +141,10 @@ export function issuanceRouter(deps: IssuanceRouteDeps): Router {
   router.post(base, json({ limit: '64kb' }), async (req, res) => {
     const { session, course } = await requireCourse(req, true);
     requireCsrf(req, session);
+    await checkWriteBackItem(session, course, req.body);
     const binding = await enableTemplate(
       {
+        institutionId: session.institutionId,
         courseId: String(course._id),
         platformId: String(session.platformId),
         deploymentId: session.deploymentId,
@@ -118,7 +160,8 @@ export function issuanceRouter(deps: IssuanceRouteDeps): Router {
   });
 
   router.put(`${base}/:bindingId`, json({ limit: '64kb' }), async (req, res) => {
-    const { binding } = await bindingFor(req, true);
+    const { session, course, binding } = await bindingFor(req, true);
+    await checkWriteBackItem(session, course, req.body);
     res.json((await updateBinding(binding, req.body)).toObject());
   });
 
@@ -234,7 +277,7 @@ export function issuanceRouter(deps: IssuanceRouteDeps): Router {
         `Only failed issuances can be retried (this one is ${request.state}).`,
       );
     await requeueIssue(deps.queues, String(request._id));
-    await audit(session.userId, 'credential.retry', String(request._id), {});
+    await audit(session, 'credential.retry', String(request._id), {});
     res.status(202).json({ state: updated.state });
   });
 
@@ -251,7 +294,7 @@ export function issuanceRouter(deps: IssuanceRouteDeps): Router {
         { $set: { state: 'queued', lastError: '', attempts: 0 } },
       );
       if (updated.modifiedCount) await requeueIssue(deps.queues, requestId);
-      await audit(session.userId, 'credential.retry', requestId, { reason: input.data.reason });
+      await audit(session, 'credential.retry', requestId, { reason: input.data.reason });
       res.status(202).json({ requestId, state: 'queued' });
       return;
     }
@@ -265,7 +308,7 @@ export function issuanceRouter(deps: IssuanceRouteDeps): Router {
           : 'No such issuance in this course.',
       );
     await enqueueIssue(deps.queues, [newId]);
-    await audit(session.userId, 'credential.reissue', requestId, {
+    await audit(session, 'credential.reissue', requestId, {
       reason: input.data.reason,
       newRequestId: newId,
     });
@@ -295,7 +338,7 @@ export function issuanceRouter(deps: IssuanceRouteDeps): Router {
       { _id: request._id },
       { $set: { state, statusReason: input.data.status === 'active' ? '' : input.data.reason } },
     );
-    await audit(session.userId, `credential.${input.data.status}`, String(request._id), {
+    await audit(session, `credential.${input.data.status}`, String(request._id), {
       reason: input.data.reason,
     });
     res.json({ state });
@@ -305,14 +348,19 @@ export function issuanceRouter(deps: IssuanceRouteDeps): Router {
     const { session, binding } = await bindingFor(req, true);
     const input = awardSchema.safeParse(req.body);
     if (!input.success) invalid(input.error);
-    const id = await awardManually(binding, input.data, session.userId, deps.auditRetentionDays, deps.queues);
-    if (!id)
-      throw new LtiError(
-        409,
-        'already_requested',
-        'This learner already has this credential or a request for it.',
+    try {
+      const award = await awardManually(
+        binding,
+        input.data,
+        { id: session.userId, name: session.name },
+        deps.auditRetentionDays,
+        deps.queues,
       );
-    res.status(202).json({ requestId: id });
+      res.status(202).json(award);
+    } catch (err) {
+      if (err instanceof AwardRefusedError) throw new LtiError(err.status, err.code, err.message);
+      throw err;
+    }
   });
 
   router.post(

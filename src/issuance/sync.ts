@@ -8,6 +8,7 @@ import {
   evidenceForStorage,
   type CourseSnapshot,
   type GradeSource,
+  type RosterLearner,
 } from '../grades/source.js';
 import type { Queues } from '../queue/queues.js';
 import { enqueueIssue } from './queueing.js';
@@ -29,6 +30,15 @@ export interface SyncDeps {
   queues: Queues;
   credentials: CredentialOps;
   logger: Logger;
+}
+
+/** What the roster says of a learner, without absent fields (MongoDB would store them as null). */
+function rosterIdentity(learner: RosterLearner): Omit<RosterLearner, 'id'> {
+  const { id: _id, ...rest } = learner;
+  return Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)) as Omit<
+    RosterLearner,
+    'id'
+  >;
 }
 
 /** Names of evidence ids, so reasons read "Quiz 1: 40%" rather than an id. */
@@ -72,7 +82,7 @@ export async function syncBinding(
 
   const names = optionNames(snapshot);
   const [previous, requests] = await Promise.all([
-    GradeSnapshot.find({ bindingId }, { learnerId: 1, fingerprint: 1, qualified: 1 }).lean(),
+    GradeSnapshot.find({ bindingId }, { learnerId: 1, fingerprint: 1, qualified: 1, learner: 1 }).lean(),
     IssuanceRequest.find({ bindingId }, { learnerId: 1, state: 1, statusReason: 1, flagged: 1 }).lean(),
   ]);
   const previousByLearner = new Map(previous.map((p) => [p.learnerId, p]));
@@ -85,6 +95,7 @@ export async function syncBinding(
     fingerprint: string;
     qualified: boolean;
     missing: string[];
+    learner: Omit<RosterLearner, 'id'>;
   }[] = [];
   const newRequests: IssuanceRequestData[] = [];
   let changed = 0;
@@ -95,7 +106,8 @@ export async function syncBinding(
     const evidence = snapshot.evidence.get(learner.id) ?? emptyEvidence();
     const fingerprint = evidenceFingerprint(evidence);
     const before = previousByLearner.get(learner.id);
-    if (before?.fingerprint === fingerprint) {
+    // Snapshots from before the roster was kept with them are written again once, with the learner.
+    if (before?.fingerprint === fingerprint && before.learner?.name) {
       if (before.qualified) qualified++;
       continue;
     }
@@ -109,6 +121,7 @@ export async function syncBinding(
       fingerprint,
       qualified: result.qualified,
       missing: result.missing,
+      learner: rosterIdentity(learner),
     });
 
     const request = requestByLearner.get(learner.id);

@@ -83,11 +83,18 @@ export async function describeCredential(
   stored: StoredCredential,
   lang: UiLanguage,
 ): Promise<CredentialView> {
-  const [template, issuer, state] = await Promise.all([
-    Template.findOne({ key: stored.templateKey, version: stored.templateVersion }, { data: 1 }).lean(),
-    findIssuer(stored.issuerId),
-    credentialState(stored),
-  ]);
+  const [issuer, state] = await Promise.all([findIssuer(stored.issuerId), credentialState(stored)]);
+  // Template keys are an institution's own: the credential's is read in its issuer's institution.
+  const template = issuer
+    ? await Template.findOne(
+        {
+          institutionId: issuer.institutionId,
+          key: stored.templateKey,
+          version: stored.templateVersion,
+        },
+        { data: 1 },
+      ).lean()
+    : null;
   const t = (template?.data ?? {}) as TemplateData;
   const until = (stored.ob3 as { validUntil?: string }).validUntil;
   return {

@@ -72,10 +72,13 @@ export function instructorScreensRouter(deps: LtiDeps): Router {
 
     const [platform, published, bindings] = await Promise.all([
       LtiPlatform.findById(session.platformId, { issuer: 1, authLoginUrl: 1 }).lean(),
-      Template.find({ status: 'published' }, { key: 1, version: 1, data: 1 })
+      Template.find(
+        { institutionId: session.institutionId, status: 'published' },
+        { key: 1, version: 1, data: 1 },
+      )
         .sort({ key: 1, version: -1 })
         .lean(),
-      CourseBinding.find({ courseId }).sort({ createdAt: 1 }).lean(),
+      CourseBinding.find({ courseId, institutionId: session.institutionId }).sort({ createdAt: 1 }).lean(),
     ]);
     const refuse = (problems: string[]) =>
       sendScreen(req, res, {
@@ -164,7 +167,10 @@ export function instructorScreensRouter(deps: LtiDeps): Router {
         const history = state === 'superseded';
         const filter = { bindingId, ...(state && !history ? { state } : {}) };
         const [template, progress, requests, replacedPage, replacedTotal] = await Promise.all([
-          Template.findOne({ key: b.templateId, version: b.templateVersion }, { data: 1 }).lean(),
+          Template.findOne(
+            { institutionId: b.institutionId, key: b.templateId, version: b.templateVersion },
+            { data: 1 },
+          ).lean(),
           bindingProgress(bindingId),
           history ? [] : IssuanceRequest.find(filter).sort({ createdAt: 1 }).skip(skip).limit(limit).lean(),
           // Filtered to the history alone: the replaced requests, paged the same way.

@@ -4,6 +4,7 @@ import { pinoHttp } from 'pino-http';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/env.js';
 import type { Logger } from '../log/logger.js';
+import { loggablePath } from '../log/paths.js';
 import { healthRouter } from '../health/routes.js';
 import { createLti, ltiDisabledRouter, ltiRouter } from '../lti/index.js';
 import { gradeSourceFactory, lmsApiSources } from '../grades/source-factory.js';
@@ -20,6 +21,7 @@ import { errorHandler, notFound } from './errors.js';
 import { rejectOperatorInjection } from './operator-guard.js';
 import { createRateLimits } from './rate-limits.js';
 import { credentialsRouter } from './routes/credentials.js';
+import { institutionsAdminRouter } from './routes/institutions.js';
 import { adminScreensRouter } from '../ui/admin/routes.js';
 import { publicScreensRouter } from '../ui/public-routes.js';
 import { staticRouter } from '../ui/static-files.js';
@@ -40,12 +42,13 @@ export function createApp({ config, logger, redis, queues }: AppDeps): Express {
     pinoHttp({
       logger,
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
-      // Query strings can carry tokens (signed links, LTI parameters): log the path only.
+      // Query strings can carry tokens (signed links, LTI parameters): log the path only, and without the
+      // one-time tokens that registration and setup links carry in their path.
       serializers: {
         req: (req: { method: string; url: string; id: unknown }) => ({
           id: req.id,
           method: req.method,
-          path: req.url.split('?')[0],
+          path: loggablePath(req.url),
         }),
       },
     }),
@@ -85,6 +88,7 @@ export function createApp({ config, logger, redis, queues }: AppDeps): Express {
     const issuance = issuanceRouter({
       queues,
       sources: gradeSourceFactory(lti.serviceTokens, lmsApiSources(kek)),
+      serviceTokens: lti.serviceTokens,
       credentials,
       auditRetentionDays: config.AUDIT_RETENTION_DAYS,
     });
@@ -98,6 +102,7 @@ export function createApp({ config, logger, redis, queues }: AppDeps): Express {
   app.use(publicScreensRouter(config));
   app.use(adminScreensRouter(config, queues));
   app.use(credentialsRouter(config));
+  app.use(institutionsAdminRouter(config));
 
   app.use(notFound);
   app.use(errorHandler(logger));
