@@ -20,7 +20,8 @@ import { CourseBinding } from '../src/courses/binding-model.js';
 import { evaluateRule, ruleSchema, type LearnerEvidence } from '../src/courses/rules.js';
 import { Credential } from '../src/credentials/credential-model.js';
 import { findCredentials } from '../src/credentials/credential-store.js';
-import { createIssuer } from '../src/issuers/issuers.js';
+import { createInstitution } from '../src/institutions/institutions.js';
+import { createRegistrationLink, registrationUrl } from '../src/lti/registration-links.js';
 import { installationDocumentLoader } from '../src/issuers/resolvers.js';
 import { enqueueIssue, enqueueSync } from '../src/issuance/queueing.js';
 import { IssuanceRequest } from '../src/issuance/request-model.js';
@@ -203,15 +204,12 @@ export async function systemFigures(
 
     const kek = parseEncryptionKey(env.KEY_ENCRYPTION_KEY!);
     const templateJson = JSON.parse(readFileSync('config/templates/applied-data-analysis.json', 'utf8'));
-    await createIssuer({
-      id: 'bench',
-      profile: templateJson.awardingBodies[0],
-      publicUrl,
-      kek,
-      isDefault: true,
-    });
-    const draft = await importTemplate(templateJson);
-    await publishTemplate(draft.key, draft.version);
+    await createInstitution(
+      { id: 'bench', profile: templateJson.awardingBodies[0], rootDid: true },
+      { publicUrl, kek },
+    );
+    const draft = await importTemplate('bench', templateJson);
+    await publishTemplate('bench', draft.key, draft.version);
 
     // --- rule evaluation alone --------------------------------------------------------------------------
     const items = Array.from({ length: sizes.syncItems }, (_, i) => `item-${i}`);
@@ -250,7 +248,8 @@ export async function systemFigures(
     }
 
     // --- LTI: register the tool with the simulator, then launch --------------------------------------------
-    const registration = await new Browser().get(await sim.registrationUrl(`${publicUrl}/lti/register`));
+    const link = registrationUrl(publicUrl, (await createRegistrationLink('bench', 'admin:bench')).token);
+    const registration = await new Browser().get(await sim.registrationUrl(link));
     if (registration.status !== 200) throw new Error(`registration failed: ${registration.status}`);
     const clientId = [...sim.tools.values()][0]!.clientId;
     sim.activateTool(clientId);
@@ -381,6 +380,7 @@ export async function systemFigures(
       const itemUrl = (id: number) =>
         `${sim.url}/mod/lti/services.php/2/lineitems/${id}/lineitem?type_id=${typeId}`;
       const syncBindingDoc = await CourseBinding.create({
+        institutionId: 'bench',
         platformId: String(platform._id),
         deploymentId: platform.deploymentIds[0],
         contextId: '2',
@@ -461,6 +461,7 @@ export async function systemFigures(
         await model.createIndexes();
       }
       const binding = await CourseBinding.create({
+        institutionId: 'bench',
         platformId: String(platform._id),
         deploymentId: platform.deploymentIds[0],
         contextId: `pipeline-${workers}`,

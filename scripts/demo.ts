@@ -16,12 +16,13 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseEncryptionKey } from '../src/security/encryption.js';
 import { PlatformSimulator, type PlatformState } from '../test/simulator/platform.js';
-import { DEMO_COURSE, DEMO_INSTRUCTOR, DEMO_LEARNERS, passes } from './demo/data.js';
+import { DEMO_ADMIN, DEMO_COURSE, DEMO_INSTRUCTOR, DEMO_LEARNERS, passes } from './demo/data.js';
 import {
   courseApi,
   enableTemplate,
   launchAsInstructor,
   registerTool,
+  registrationLink,
   seedCourse,
   seedInstitution,
 } from './demo/seed.js';
@@ -37,6 +38,8 @@ const USAGE = `usage: npm run demo -- [--reset] [--port N] [--data DIR]
 interface DemoState {
   keyEncryptionKey: string;
   adminApiToken: string;
+  /** Password of the console administrator DEMO_ADMIN (kept from older data folders' absence: made when missing). */
+  adminPassword?: string;
   port: number;
   platform?: PlatformState;
 }
@@ -149,6 +152,7 @@ async function main(): Promise<number> {
   const stateFile = join(options.dataDir, 'demo.json');
   const reused = existsSync(stateFile);
   const state = await loadState(stateFile, options.port);
+  state.adminPassword ??= randomBytes(12).toString('base64url');
   await saveState(stateFile, state);
   const toolUrl = `http://127.0.0.1:${state.port}`;
   const platformPort = state.port + 1;
@@ -189,6 +193,7 @@ async function main(): Promise<number> {
       mongodbUri: services.env.MONGODB_URI,
       publicUrl: toolUrl,
       kek: parseEncryptionKey(state.keyEncryptionKey),
+      adminPassword: state.adminPassword,
       log,
     });
 
@@ -227,8 +232,10 @@ async function main(): Promise<number> {
     sim = await new PlatformSimulator().start({ port: platformPort, state: state.platform });
     let clientId = [...sim.tools.values()].find((t) => t.status === 'active')?.clientId;
     if (!clientId) {
-      clientId = await registerTool(sim, toolUrl);
-      log(`registered the tool through LTI dynamic registration and activated it (client id ${clientId})`);
+      clientId = await registerTool(sim, await registrationLink(services.env.MONGODB_URI, toolUrl));
+      log(
+        `registered the tool through a registration link and LTI dynamic registration, and activated it (client id ${clientId})`,
+      );
       state.platform = await sim.exportState();
       await saveState(stateFile, state);
     }
@@ -249,6 +256,7 @@ async function main(): Promise<number> {
   MongoDB-compatible store:  ${services.env.MONGODB_URI}
   Redis:                     ${services.env.REDIS_URL}
   Logs:                      ${relative('.', web.logFile)}, ${relative('.', worker.logFile)}
+  Console:                   ${toolUrl}/admin  (user ${DEMO_ADMIN}, password in ${relative('.', stateFile)}: adminPassword)
   Admin API token:           in ${relative('.', stateFile)} (adminApiToken)
 
   What to click:

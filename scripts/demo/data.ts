@@ -7,6 +7,8 @@ export const DEMO_COURSE = { id: '2', title: 'Applied Data Analysis', label: 'AD
 export const DEMO_INSTRUCTOR = { id: '3', name: 'Terry Teacher' };
 export const DEMO_TEMPLATE_FILE = 'config/templates/applied-data-analysis.json';
 export const DEMO_ISSUER_ID = 'demo-institution';
+/** The institution's console administrator; the password is made on the first run and kept in demo.json. */
+export const DEMO_ADMIN = 'demo-admin';
 export const QUIZ = { label: 'Quiz: data cleaning', scoreMaximum: 20, passPercent: 50 };
 export const PROJECT = { label: 'Final analysis project', scoreMaximum: 100, passPercent: 60 };
 

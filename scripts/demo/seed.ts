@@ -1,12 +1,17 @@
 import { readFile } from 'node:fs/promises';
 import { connectDatabase, disconnectDatabase } from '../../src/db/connection.js';
 import '../../src/db/models/index.js';
-import { createIssuer, findIssuer } from '../../src/issuers/issuers.js';
+import { createInstitution, findInstitution } from '../../src/institutions/institutions.js';
+import { adoptLegacyRecords } from '../../src/institutions/legacy-adoption.js';
 import { createLogger } from '../../src/log/logger.js';
+import { createRegistrationLink, registrationUrl } from '../../src/lti/registration-links.js';
 import { findPublishedTemplate, importTemplate, publishTemplate } from '../../src/templates/lifecycle.js';
+import type { Organisation } from '../../src/templates/schema.js';
+import { createAdminUser, findAccount } from '../../src/ui/admin/accounts.js';
 import { Browser, readForm } from '../../test/simulator/browser.js';
 import type { PlatformSimulator } from '../../test/simulator/platform.js';
 import {
+  DEMO_ADMIN,
   DEMO_COURSE,
   DEMO_INSTRUCTOR,
   DEMO_ISSUER_ID,
@@ -17,36 +22,46 @@ import {
 } from './data.js';
 
 /**
- * The demo's seed, each step skipped when a reused data folder already holds its result: the institution
- * (default issuer) and the published example template go straight into the database, as an administrator
- * would set them up; everything on the LMS side goes through LTI over HTTP, as in a real installation.
+ * The demo's seed, each step skipped when a reused data folder already holds its result. The institution
+ * (its issuer, a console administrator) and the published example template go in as the README's production
+ * steps make them (the same functions as `credbridge institution create` and `credbridge template import`);
+ * everything on the LMS side goes through LTI over HTTP, registered through one of the institution's
+ * registration links, as in a real installation.
  */
 
 export async function seedInstitution(options: {
   mongodbUri: string;
   publicUrl: string;
   kek: Buffer;
+  adminPassword: string;
   log: (line: string) => void;
 }): Promise<{ templateKey: string }> {
   const template = JSON.parse(await readFile(DEMO_TEMPLATE_FILE, 'utf8')) as {
     key: string;
-    awardingBodies: unknown[];
+    awardingBodies: Organisation[];
   };
   await connectDatabase(options.mongodbUri, createLogger('demo', 'silent'));
   try {
-    if (!(await findIssuer(DEMO_ISSUER_ID))) {
-      await createIssuer({
-        id: DEMO_ISSUER_ID,
-        profile: template.awardingBodies[0] as never,
-        publicUrl: options.publicUrl,
-        kek: options.kek,
-        isDefault: true,
-      });
-      options.log(`created the institution "${DEMO_ISSUER_ID}" (default issuer, did:web)`);
+    await adoptLegacyRecords(createLogger('demo', 'silent')); // a data folder from before institutions
+    if (!(await findInstitution(DEMO_ISSUER_ID))) {
+      await createInstitution(
+        {
+          id: DEMO_ISSUER_ID,
+          profile: template.awardingBodies[0]!,
+          rootDid: true,
+          settings: { ltiAdminsAreAdmins: true },
+        },
+        { publicUrl: options.publicUrl, kek: options.kek },
+      );
+      options.log(`created the institution "${DEMO_ISSUER_ID}" (its issuer at the root did:web)`);
     }
-    if (!(await findPublishedTemplate(template.key))) {
-      const draft = await importTemplate(template);
-      await publishTemplate(draft.key, draft.version);
+    if (!(await findAccount(DEMO_ADMIN))) {
+      await createAdminUser(DEMO_ADMIN, options.adminPassword, DEMO_ISSUER_ID);
+      options.log(`created the console administrator "${DEMO_ADMIN}" of ${DEMO_ISSUER_ID}`);
+    }
+    if (!(await findPublishedTemplate(DEMO_ISSUER_ID, template.key))) {
+      const draft = await importTemplate(DEMO_ISSUER_ID, template);
+      await publishTemplate(DEMO_ISSUER_ID, draft.key, draft.version);
       options.log(`imported and published the template ${DEMO_TEMPLATE_FILE}`);
     }
   } finally {
@@ -55,9 +70,22 @@ export async function seedInstitution(options: {
   return { templateKey: template.key };
 }
 
-/** Dynamic registration as a Moodle admin starts it, then "Activate" on the Pending tool. */
-export async function registerTool(sim: PlatformSimulator, toolUrl: string): Promise<string> {
-  const page = await new Browser().get(await sim.registrationUrl(`${toolUrl}/lti/register`));
+/** A registration link of the institution, made as its administrator would in the console. */
+export async function registrationLink(mongodbUri: string, toolUrl: string): Promise<string> {
+  await connectDatabase(mongodbUri, createLogger('demo', 'silent'));
+  try {
+    return registrationUrl(
+      toolUrl,
+      (await createRegistrationLink(DEMO_ISSUER_ID, `admin:${DEMO_ADMIN}`, 'demo LMS')).token,
+    );
+  } finally {
+    await disconnectDatabase();
+  }
+}
+
+/** Dynamic registration through the link as a Moodle admin starts it, then "Activate" on the Pending tool. */
+export async function registerTool(sim: PlatformSimulator, link: string): Promise<string> {
+  const page = await new Browser().get(await sim.registrationUrl(link));
   if (page.status !== 200) throw new Error(`dynamic registration failed (${page.status}): ${page.body}`);
   const tool = [...sim.tools.values()].at(-1)!;
   sim.activateTool(tool.clientId);

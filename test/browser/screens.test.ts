@@ -3,17 +3,16 @@ import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { Page } from 'playwright-core';
 import { CourseBinding } from '../../src/courses/binding-model.js';
-import { createIssuer } from '../../src/issuers/issuers.js';
 import { IssuanceRequest } from '../../src/issuance/request-model.js';
 import { LtiPlatform } from '../../src/lti/models.js';
 import { learnerLinkKey, learnerPageUrl } from '../../src/issuance/links.js';
 import { parseEncryptionKey } from '../../src/security/encryption.js';
-import { importTemplate, publishTemplate } from '../../src/templates/lifecycle.js';
+import { importTemplate } from '../../src/templates/lifecycle.js';
 import { Template } from '../../src/templates/template-model.js';
 import { createAdminUser } from '../../src/ui/admin/accounts.js';
 import type { RunningProcess } from '../helpers/processes.js';
 import { startTool, type ToolUnderTest } from '../helpers/tool.js';
-import { Browser } from '../simulator/browser.js';
+import { setUpInstitution } from '../helpers/lti.js';
 import { PlatformSimulator } from '../simulator/platform.js';
 import { screenshot, seriousViolations, startChromium, type Chromium } from './chromium.js';
 
@@ -35,6 +34,7 @@ let worker: RunningProcess;
 let browser: Chromium;
 let kek: Buffer;
 let clientId: string;
+let institutionId: string;
 
 async function accessible(page: Page, name: string): Promise<void> {
   const violations = await seriousViolations(page);
@@ -57,24 +57,8 @@ beforeAll(async () => {
     WORKER_CONCURRENCY: '2',
   });
   sim = await new PlatformSimulator().start();
-  const registration = await new Browser().get(await sim.registrationUrl(`${tool.url}/lti/register`));
-  expect(registration.status).toBe(200);
-  clientId = [...sim.tools.values()][0]!.clientId;
-  sim.activateTool(clientId);
   kek = parseEncryptionKey(tool.config.KEY_ENCRYPTION_KEY!);
-  const template = JSON.parse(readFileSync('config/templates/applied-data-analysis.json', 'utf8')) as Record<
-    string,
-    unknown
-  >;
-  await createIssuer({
-    id: 'demo-university',
-    profile: (template.awardingBodies as Record<string, unknown>[])[0] as never,
-    publicUrl: tool.url,
-    kek,
-    isDefault: true,
-  });
-  const draft = await importTemplate(template);
-  await publishTemplate(draft.key, draft.version);
+  ({ clientId, institutionId } = await setUpInstitution(sim, tool));
 
   sim.addUser('3', 'Terry Teacher');
   sim.addCourse('2', 'Applied Data Analysis', 'ADA101');
@@ -415,7 +399,7 @@ describe('issuance list paging', () => {
 
 describe('administrator', () => {
   it('signs in, and publishing a template with a missing element is refused by name until it is added', async () => {
-    await createAdminUser('ada', 'correct horse battery staple');
+    await createAdminUser('ada', 'correct horse battery staple', institutionId);
     await browser.context.clearCookies();
     const page = await browser.context.newPage();
     await page.goto(`${tool.url}/admin`);
@@ -428,7 +412,7 @@ describe('administrator', () => {
     await page.getByLabel('Username').fill('ada');
     await page.getByLabel('Password').fill('correct horse battery staple');
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(/\/admin$/);
+    await page.waitForURL(/\/admin\/platforms$/);
     await expect(page.locator('main').textContent()).resolves.toContain(sim.issuer);
     await accessible(page, 'admin-platforms');
 
@@ -468,8 +452,8 @@ describe('administrator', () => {
     await page.getByRole('button', { name: 'Rotate key' }).click();
     await page.getByText('key-2').waitFor();
     await accessible(page, 'admin-issuers');
-    await page.getByRole('link', { name: 'Queues' }).click();
-    await accessible(page, 'admin-queues');
+    await page.getByRole('link', { name: 'Approvals' }).click();
+    await accessible(page, 'admin-approvals');
     await page.getByRole('link', { name: 'Audit log' }).click();
     await expect(page.locator('main').textContent()).resolves.toContain('template.publish');
     await accessible(page, 'admin-audit');
@@ -479,6 +463,7 @@ describe('administrator', () => {
   it('registers a platform by hand, naming the wrong field, and adds and removes its deployment ids', async () => {
     const page = await browser.context.newPage();
     await page.goto(`${tool.url}/admin`);
+    await page.getByText('Register a platform by hand').click();
     const form = page.locator('form[action="/admin/platforms"]');
     await form.getByLabel('Name').fill('Hand-made LMS');
     await form.getByLabel('Issuer').fill('https://lms.example.edu');
@@ -515,7 +500,7 @@ describe('administrator', () => {
     >;
     full.key = 'fields-made';
     const { participation, ...incomplete } = full;
-    await importTemplate(incomplete);
+    await importTemplate(institutionId, incomplete);
     const page = await browser.context.newPage();
     await page.goto(`${tool.url}/admin/templates/fields-made/1`);
     await page.locator('#template-check', { hasText: 'form of participation' }).waitFor();
@@ -577,7 +562,7 @@ describe('administrator', () => {
       unknown
     >;
     full.key = 'two-way';
-    await importTemplate(full);
+    await importTemplate(institutionId, full);
     const page = await browser.context.newPage();
     await page.goto(`${tool.url}/admin/templates/two-way/1`);
     await page.getByText('Advanced: JSON').click();

@@ -1,6 +1,5 @@
 import { randomInt } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Types } from 'mongoose';
@@ -11,17 +10,18 @@ import { findCredentials } from '../../src/credentials/credential-store.js';
 import { verifyCredential } from '../../src/credentials/verifier.js';
 import { enqueueSync } from '../../src/issuance/queueing.js';
 import { IssuanceRequest } from '../../src/issuance/request-model.js';
-import { createIssuer } from '../../src/issuers/issuers.js';
 import { installationDocumentLoader } from '../../src/issuers/resolvers.js';
 import { LtiPlatform } from '../../src/lti/models.js';
-import { parseEncryptionKey } from '../../src/security/encryption.js';
-import { importTemplate, publishTemplate } from '../../src/templates/lifecycle.js';
 import { findFerretDB, startFerretDB, startMongoMemoryServer } from '../../scripts/services/ferretdb.js';
 import { findRedisServer, startRedis } from '../../scripts/services/redis.js';
 import type { ServiceHandle } from '../../scripts/services/types.js';
 import type { RunningProcess } from '../helpers/processes.js';
 import { startTool, type ToolUnderTest } from '../helpers/tool.js';
-import { Browser } from '../simulator/browser.js';
+import {
+  createTestInstitution,
+  publishExampleTemplate,
+  registerThroughLink,
+} from '../helpers/institution.js';
 import { PlatformSimulator, type SimLineItem } from '../simulator/platform.js';
 
 /**
@@ -98,24 +98,10 @@ export async function startDrillWorld(
   // The in-process queues lose Redis on purpose; their connection errors are expected, not news.
   for (const queue of tool.queues.all()) queue.on('error', () => undefined);
   const sim = await new PlatformSimulator().start();
-  await new Browser().get(await sim.registrationUrl(`${tool.url}/lti/register`));
-  const clientId = [...sim.tools.values()][0]!.clientId;
-  sim.activateTool(clientId);
+  const { institutionId } = await createTestInstitution(tool, { id: 'drill-university' });
+  const { clientId } = await registerThroughLink(sim, tool.url, institutionId);
   const platform = (await LtiPlatform.findOne({ issuer: sim.issuer }).lean())!;
-
-  const template = JSON.parse(readFileSync('config/templates/applied-data-analysis.json', 'utf8')) as Record<
-    string,
-    unknown
-  >;
-  await createIssuer({
-    id: 'drill-university',
-    profile: (template.awardingBodies as Record<string, unknown>[])[0] as never,
-    publicUrl: tool.url,
-    kek: parseEncryptionKey(tool.config.KEY_ENCRYPTION_KEY!),
-    isDefault: true,
-  });
-  const draft = await importTemplate(template);
-  await publishTemplate(draft.key, draft.version);
+  const templateKey = await publishExampleTemplate(institutionId);
   const loader = installationDocumentLoader(tool.url);
   let nextCourse = 100;
   const workers: RunningProcess[] = [];
@@ -148,6 +134,7 @@ export async function startDrillWorld(
       }
       const binding = await enableTemplate(
         {
+          institutionId,
           courseId: new Types.ObjectId().toHexString(),
           platformId: String(platform._id),
           deploymentId: platform.deploymentIds[0] ?? '1',
@@ -157,7 +144,7 @@ export async function startDrillWorld(
           membershipsUrl: `${services}/CourseSection/${courseId}/bindings/${typeId}/memberships`,
         },
         {
-          templateKey: draft.key,
+          templateKey,
           rule: {
             outcomes: [
               {

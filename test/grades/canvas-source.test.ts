@@ -56,6 +56,7 @@ const rule: Rule = {
 
 async function binding() {
   return CourseBinding.create({
+    institutionId: 'grades-u',
     platformId: PLATFORM,
     deploymentId: '1:abc',
     contextId: CONTEXT,

@@ -25,6 +25,7 @@ async function session(role: 'instructor' | 'learner', course = courseId) {
   const token = randomBytes(24).toString('base64url');
   await LtiSession.create({
     tokenHash: hashToken(token),
+    institutionId: 'grades-u',
     platformId,
     deploymentId: '1',
     courseId: course,
@@ -55,6 +56,7 @@ beforeAll(async () => {
   app.use(notFound);
   app.use(errorHandler(silentLogger()));
   const platform = await LtiPlatform.create({
+    institutionId: 'grades-u',
     issuer: sim.url,
     clientId: 'client-1',
     authLoginUrl: `${sim.url}/auth`,

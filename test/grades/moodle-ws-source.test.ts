@@ -59,6 +59,7 @@ const fullRule: Rule = {
 
 async function binding(rule: Rule, templateId = `tpl-${randomBytes(3).toString('hex')}`) {
   return CourseBinding.create({
+    institutionId: 'grades-u',
     platformId: PLATFORM,
     deploymentId: '1',
     contextId: '2',

@@ -1,33 +1,24 @@
-import { readFileSync } from 'node:fs';
-import { createIssuer } from '../../src/issuers/issuers.js';
-import { parseEncryptionKey } from '../../src/security/encryption.js';
-import { importTemplate, publishTemplate } from '../../src/templates/lifecycle.js';
 import { Browser, readForm } from '../simulator/browser.js';
+import { createTestInstitution, publishExampleTemplate, registerThroughLink } from './institution.js';
 import type { PlatformSimulator } from '../simulator/platform.js';
 import type { ToolUnderTest } from './tool.js';
 
-/** What an institution has before instructors start: the tool registered and active, an issuer, a template. */
+/**
+ * What an institution has before instructors start, set up as the README's production steps do: the
+ * institution and its issuer, the tool registered through one of its registration links and activated in
+ * the LMS, the example template published.
+ */
 export async function setUpInstitution(
   sim: PlatformSimulator,
   tool: ToolUnderTest,
-): Promise<{ clientId: string; templateKey: string }> {
-  const registration = await new Browser().get(await sim.registrationUrl(`${tool.url}/lti/register`));
-  if (registration.status !== 200) throw new Error(`registration failed: ${registration.status}`);
-  const clientId = [...sim.tools.values()].at(-1)!.clientId;
-  sim.activateTool(clientId);
-  const template = JSON.parse(readFileSync('config/templates/applied-data-analysis.json', 'utf8')) as {
-    awardingBodies: unknown[];
-  };
-  await createIssuer({
-    id: 'demo-university',
-    profile: template.awardingBodies[0] as never,
-    publicUrl: tool.url,
-    kek: parseEncryptionKey(tool.config.KEY_ENCRYPTION_KEY!),
-    isDefault: true,
+  options: { institutionId?: string } = {},
+): Promise<{ clientId: string; templateKey: string; institutionId: string }> {
+  const { institutionId } = await createTestInstitution(tool, {
+    ...(options.institutionId ? { id: options.institutionId, rootDid: false } : {}),
   });
-  const draft = await importTemplate(template);
-  await publishTemplate(draft.key, draft.version);
-  return { clientId, templateKey: draft.key };
+  const { clientId } = await registerThroughLink(sim, tool.url, institutionId);
+  const templateKey = await publishExampleTemplate(institutionId);
+  return { clientId, templateKey, institutionId };
 }
 
 /** An instructor's launch through the simulator: the browser with its session, the course id and CSRF token. */

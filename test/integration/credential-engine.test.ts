@@ -50,8 +50,15 @@ describe('credential engine against FerretDB', () => {
     app.use(notFound);
     app.use(errorHandler(silentLogger()));
     const profile = exampleTemplate().awardingBodies![0]!;
-    await createIssuer({ id: 'ipa', profile, publicUrl: PUBLIC_URL, kek, isDefault: true });
-    await createIssuer({ id: 'ipa-continuing', profile, publicUrl: PUBLIC_URL, kek });
+    await createIssuer({
+      id: 'ipa',
+      institutionId: 'ipa',
+      profile,
+      publicUrl: PUBLIC_URL,
+      kek,
+      isDefault: true,
+    });
+    await createIssuer({ id: 'ipa-continuing', institutionId: 'ipa', profile, publicUrl: PUBLIC_URL, kek });
   }, 120_000);
 
   afterAll(async () => {
@@ -60,8 +67,8 @@ describe('credential engine against FerretDB', () => {
   });
 
   async function publishedExample() {
-    const draft = await importTemplate(exampleTemplate());
-    return publishTemplate(draft.key, draft.version);
+    const draft = await importTemplate('ipa', exampleTemplate());
+    return publishTemplate('ipa', draft.key, draft.version);
   }
 
   async function issue(id: string, issuerId = 'ipa', firstAttempt = false, published?: StoredTemplate) {
@@ -231,14 +238,14 @@ describe('credential engine against FerretDB', () => {
     const incomplete = exampleTemplate();
     delete incomplete.level;
     delete incomplete.assessment;
-    const draft = await importTemplate({ ...incomplete, key: 'incomplete-course' });
-    const refused = await publishTemplate(draft.key, draft.version).catch((e: unknown) => e);
+    const draft = await importTemplate('ipa', { ...incomplete, key: 'incomplete-course' });
+    const refused = await publishTemplate('ipa', draft.key, draft.version).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(TemplateError);
     expect((refused as TemplateError).problems.join('\n')).toMatch(
       /element 8 "level[\s\S]*element 9 "type of assessment/,
     );
     const published = await publishedExample();
-    await expect(updateDraft(published.key, published.version, exampleTemplate())).rejects.toThrow(
+    await expect(updateDraft('ipa', published.key, published.version, exampleTemplate())).rejects.toThrow(
       /not a draft/,
     );
   });

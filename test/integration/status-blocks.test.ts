@@ -44,8 +44,15 @@ describe('status entries reserved in blocks (FerretDB)', () => {
     const config = testConfig({ PUBLIC_URL });
     await connectDatabase(config.MONGODB_URI, silentLogger());
     const profile = exampleTemplate().awardingBodies![0]!;
-    await createIssuer({ id: 'blocks', profile, publicUrl: PUBLIC_URL, kek, isDefault: true });
-    await createIssuer({ id: 'crowded', profile, publicUrl: PUBLIC_URL, kek });
+    await createIssuer({
+      id: 'blocks',
+      institutionId: 'blocks',
+      profile,
+      publicUrl: PUBLIC_URL,
+      kek,
+      isDefault: true,
+    });
+    await createIssuer({ id: 'crowded', institutionId: 'blocks', profile, publicUrl: PUBLIC_URL, kek });
   }, 120_000);
 
   afterAll(async () => {

@@ -114,29 +114,43 @@ describe('manual grade source', () => {
     expect(await IssuanceRequest.countDocuments()).toBe(2);
   }, 90_000);
 
-  it('awards a learner by hand with a reason, once, and audits it', async () => {
-    const award = {
-      learnerId: 'u2',
-      name: 'Bruno Costa',
-      reason: 'Recognised prior learning: certified elsewhere',
-    };
+  it("awards a learner of the roster by hand, under the roster's name, with a reason, once, and audits it", async () => {
+    const award = { learnerId: 'u2', reason: 'Recognised prior learning: certified elsewhere' };
     const tooShort = await api(`${bindingPath}/awards`, { method: 'POST', body: { ...award, reason: 'ok' } });
     expect(tooShort.status).toBe(400);
     expect(JSON.stringify(tooShort.body)).toContain('reason');
+    // Nobody outside the roster, and no name of the instructor's choosing.
+    const stranger = await api(`${bindingPath}/awards`, {
+      method: 'POST',
+      body: { ...award, learnerId: 'mallory' },
+    });
+    expect(stranger.status).toBe(400);
+    expect(JSON.stringify(stranger.body)).toContain(
+      `learnerId: \\"mallory\\" is not in this course's roster`,
+    );
+    const named = await api(`${bindingPath}/awards`, {
+      method: 'POST',
+      body: { ...award, name: 'Somebody Else' },
+    });
+    expect(named.status).toBe(400);
+    expect(await IssuanceRequest.countDocuments({ learnerId: { $in: ['mallory', 'u2'] } })).toBe(0);
 
     const res = await api(`${bindingPath}/awards`, { method: 'POST', body: award });
     expect(res.status).toBe(202);
-    await until(async () =>
-      (await IssuanceRequest.findOne({ learnerId: 'u2', state: 'issued' }).lean()) ? true : undefined,
+    expect(res.body.state).toBe('queued');
+    const issued = await until(
+      async () => (await IssuanceRequest.findOne({ learnerId: 'u2', state: 'issued' }).lean()) ?? undefined,
     );
+    expect(issued.learner?.name).toBe('Bruno Costa');
     const again = await api(`${bindingPath}/awards`, { method: 'POST', body: award });
     expect(again.status).toBe(409);
     expect(await Credential.countDocuments()).toBe(3);
     const audit = await AuditEvent.findOne({ action: 'credential.award' }).lean();
     expect(audit).toMatchObject({
       actor: { kind: 'instructor', id: '3' },
-      details: { reason: award.reason },
+      details: { reason: award.reason, learnerId: 'u2' },
     });
+    expect(audit?.institutionId).toBeTruthy();
   }, 90_000);
 
   it('exports the issuance list as CSV', async () => {

@@ -45,6 +45,7 @@ async function binding(): Promise<string> {
   const id = new Types.ObjectId();
   await CourseBinding.collection.insertOne({
     _id: id,
+    institutionId: 'u',
     platformId: 'p',
     deploymentId: 'd',
     contextId: `c-${String(id)}`,

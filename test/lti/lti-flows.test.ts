@@ -20,6 +20,8 @@ import {
   LtiToolKey,
 } from '../../src/lti/models.js';
 import { registerPlatform } from '../../src/lti/platforms.js';
+import { createRegistrationLink, registrationUrl } from '../../src/lti/registration-links.js';
+import { Institution } from '../../src/institutions/institution-model.js';
 import { errorHandler, notFound } from '../../src/web/errors.js';
 import { rejectOperatorInjection } from '../../src/web/operator-guard.js';
 import { silentLogger, testConfig } from '../helpers/env.js';
@@ -28,6 +30,7 @@ import { PlatformSimulator } from '../simulator/platform.js';
 
 /** The LTI tool against the platform simulator, both real HTTP servers, on a private database. */
 const ADMIN_TOKEN = 'a'.repeat(40);
+const INSTITUTION = 'lti-university';
 let sim: PlatformSimulator;
 let other: PlatformSimulator;
 let server: Server;
@@ -67,8 +70,10 @@ async function startTool(): Promise<void> {
   holder.app = app;
 }
 
+/** Dynamic registration through a fresh registration link of the institution, as its administrator makes one. */
 async function register(platform: PlatformSimulator, token?: string): Promise<Page> {
-  return new Browser().get(await platform.registrationUrl(`${toolUrl}/lti/register`, token));
+  const link = registrationUrl(toolUrl, (await createRegistrationLink(INSTITUTION, 'admin:test')).token);
+  return new Browser().get(await platform.registrationUrl(link, token));
 }
 
 /** Login through the tool and the platform's auth endpoint, up to the auto-post form carrying the id_token. */
@@ -110,6 +115,7 @@ async function counts() {
 
 beforeAll(async () => {
   await startTool();
+  await Institution.create({ _id: INSTITUTION, name: 'LTI University' });
   sim = await new PlatformSimulator().start();
   other = await new PlatformSimulator().start();
   for (const s of [sim, other]) {
@@ -530,18 +536,39 @@ describe('manual registration and Canvas configuration', () => {
       body: JSON.stringify(body),
     });
     expect(denied.status).toBe(401);
-    const res = await fetch(`${toolUrl}/api/admin/lti/platforms`, {
+    const withoutInstitution = await fetch(`${toolUrl}/api/admin/lti/platforms`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` },
       body: JSON.stringify(body),
     });
+    expect(withoutInstitution.status).toBe(400);
+    expect(await withoutInstitution.text()).toContain('institutionId');
+    const unknownInstitution = await fetch(`${toolUrl}/api/admin/lti/platforms`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` },
+      body: JSON.stringify({ ...body, institutionId: 'nowhere' }),
+    });
+    expect(unknownInstitution.status).toBe(400);
+    expect(((await unknownInstitution.json()) as { error: { message: string } }).error.message).toBe(
+      'institutionId: no institution "nowhere"',
+    );
+    const res = await fetch(`${toolUrl}/api/admin/lti/platforms`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` },
+      body: JSON.stringify({ ...body, institutionId: INSTITUTION }),
+    });
     expect(res.status).toBe(201);
-    expect(await res.json()).toMatchObject({ issuer: body.issuer, status: 'active', registeredBy: 'manual' });
-    await expect(registerPlatform(body)).rejects.toThrow('already registered');
+    expect(await res.json()).toMatchObject({
+      issuer: body.issuer,
+      institutionId: INSTITUTION,
+      status: 'active',
+      registeredBy: 'manual',
+    });
+    await expect(registerPlatform(INSTITUTION, body)).rejects.toThrow('already registered');
     const invalid = await fetch(`${toolUrl}/api/admin/lti/platforms`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` },
-      body: JSON.stringify({ ...body, jwksUrl: 'nope' }),
+      body: JSON.stringify({ ...body, institutionId: INSTITUTION, jwksUrl: 'nope' }),
     });
     expect(invalid.status).toBe(400);
   });

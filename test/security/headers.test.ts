@@ -29,7 +29,7 @@ const people: Record<'instructor' | 'learner', { cookie: string; csrf: string }>
 
 beforeAll(async () => {
   tool = await startTool({ RATE_LIMIT_DISABLED: 'true' });
-  const platform = await registerPlatform({
+  const platform = await registerPlatform('headers-u', {
     issuer: LMS,
     clientId: 'tool',
     authLoginUrl: `${LMS}/auth`,
@@ -44,6 +44,7 @@ beforeAll(async () => {
   bindingId = String(
     (
       await CourseBinding.create({
+        institutionId: 'headers-u',
         platformId,
         deploymentId: 'd1',
         contextId: 'H1',
@@ -61,6 +62,7 @@ beforeAll(async () => {
     const csrf = randomToken();
     await LtiSession.create({
       tokenHash: hashToken(token),
+      institutionId: 'headers-u',
       platformId,
       deploymentId: 'd1',
       courseId,

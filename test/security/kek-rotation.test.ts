@@ -83,7 +83,13 @@ function opensWith(stored: string, context: string): string[] {
 beforeAll(async () => {
   await connectDatabase(uri, silentLogger());
   for (const id of ['kek-a', 'kek-b', 'kek-c']) {
-    await createIssuer({ id, profile: PROFILE, publicUrl: 'https://kek.example', kek: OLD });
+    await createIssuer({
+      id,
+      institutionId: id,
+      profile: PROFILE,
+      publicUrl: 'https://kek.example',
+      kek: OLD,
+    });
   }
   await rotateIssuerKey('kek-a', OLD); // two keys in one issuer document
   const toolKeys = new ToolKeys(OLD);

@@ -1,15 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { Credential } from '../../src/credentials/credential-model.js';
 import { IssuanceRequest } from '../../src/issuance/request-model.js';
-import { createIssuer, findIssuer } from '../../src/issuers/issuers.js';
+import { findIssuer } from '../../src/issuers/issuers.js';
 import { Issuer } from '../../src/issuers/issuer-model.js';
 import { createLogger } from '../../src/log/logger.js';
 import { LtiPlatform, LtiToolKey } from '../../src/lti/models.js';
 import { decryptSecret, parseEncryptionKey } from '../../src/security/encryption.js';
-import { importTemplate, publishTemplate } from '../../src/templates/lifecycle.js';
-import { createAdminUser } from '../../src/ui/admin/accounts.js';
+import { createAdminUser, inviteAdminUser } from '../../src/ui/admin/accounts.js';
+import {
+  createTestInstitution,
+  publishExampleTemplate,
+  registrationLinkFor,
+} from '../helpers/institution.js';
 import type { RunningProcess } from '../helpers/processes.js';
 import { startSmtpServer, type ReceivedMail } from '../helpers/smtp.js';
 import { ADMIN_TOKEN, startTool, type ToolUnderTest } from '../helpers/tool.js';
@@ -38,6 +41,8 @@ let smtp: { url: string; mails: ReceivedMail[]; stop(): Promise<void> };
 let worker: RunningProcess;
 const browser = new Browser();
 const cookiesSeen = new Set<string>();
+let registrationLink = '';
+let setupLink = '';
 
 async function call(path: string, init: RequestInit & { json?: unknown } = {}) {
   const res = await fetch(`${tool.url}${path}`, {
@@ -81,24 +86,16 @@ afterAll(async () => {
 
 describe('secrets in logs', () => {
   it('runs the whole flow with full logging', async () => {
-    // Registration and launch.
-    await browser.get(await sim.registrationUrl(`${tool.url}/lti/register`));
+    // The institution, registration through its link (a secret in the URL's path), and a launch.
+    await createTestInstitution(tool, { id: 'log-u' });
+    registrationLink = await registrationLinkFor(tool.url, 'log-u');
+    await browser.get(await sim.registrationUrl(registrationLink));
+    // A refused attempt with the spent link is logged too, without its token.
+    await browser.get(await sim.registrationUrl(registrationLink));
     const clientId = [...sim.tools.values()][0]!.clientId;
     sim.activateTool(clientId);
     const platform = (await LtiPlatform.findOne({ issuer: sim.issuer }).lean())!;
-    const template = JSON.parse(readFileSync('config/templates/applied-data-analysis.json', 'utf8')) as {
-      awardingBodies: never[];
-    };
-    const kek = parseEncryptionKey(tool.config.KEY_ENCRYPTION_KEY!);
-    await createIssuer({
-      id: 'log-u',
-      profile: template.awardingBodies[0]!,
-      publicUrl: tool.url,
-      kek,
-      isDefault: true,
-    });
-    const draft = await importTemplate(template);
-    await publishTemplate(draft.key, draft.version);
+    const templateKey = await publishExampleTemplate('log-u');
     sim.addUser('9', 'Terry Teacher');
     sim.addCourse('7', 'Logs 101');
     sim.enrol('7', '9', 'Instructor');
@@ -133,7 +130,7 @@ describe('secrets in logs', () => {
       method: 'POST',
       headers: session,
       json: {
-        templateKey: draft.key,
+        templateKey,
         rule: {
           outcomes: [
             {
@@ -187,7 +184,11 @@ describe('secrets in logs', () => {
     });
 
     // Admin: console login with a password, the VC API and admin APIs with the bearer token, and wrong ones.
-    await createAdminUser('log-admin', ADMIN_PASSWORD);
+    await createAdminUser('log-admin', ADMIN_PASSWORD, 'log-u');
+    // A console account's setup link carries its token in the path too; opening it must not log it.
+    const { token: setupToken } = await inviteAdminUser('log-invitee', 'log-u');
+    setupLink = `/admin/setup/${setupToken}`;
+    await call(setupLink);
     const login = await call('/admin/login');
     const formCookie = login.headers.get('set-cookie')!.split(';')[0]!;
     const loginCsrf = /name="_csrf" value="([^"]+)"/.exec(login.text)![1]!;
@@ -251,6 +252,10 @@ describe('secrets in logs', () => {
       'platform access tokens': [...sim.accessTokens.keys()],
       'session and console cookies': [...cookiesSeen].filter((c) => c.length >= 16),
       'signed learner links': smtp.mails.map((m) => /[?&]t=([\w.-]+)/.exec(m.text)![1]!),
+      'registration and setup link tokens': [
+        registrationLink.split('/').at(-1)!,
+        setupLink.split('/').at(-1)!,
+      ],
       'e-mail addresses': [
         ...[...LEARNERS, '9'].map((id) => `user${id}@example.com`),
         ...smtp.mails.map((m) => m.to),
@@ -267,7 +272,8 @@ describe('secrets in logs', () => {
     expect(lines.length).toBeGreaterThan(30);
 
     // Positive control: the scan finds what the logger did write (the registration's path is logged).
-    expect(lines.some((l) => l.includes('/lti/register'))).toBe(true);
+    expect(lines.some((l) => l.includes('/lti/register/[token]'))).toBe(true);
+    expect(lines.some((l) => l.includes('/admin/setup/[token]'))).toBe(true);
 
     const leaks: string[] = [];
     for (const [what, values] of Object.entries(secrets)) {

@@ -1,8 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
 import { Types } from 'mongoose';
 import { CourseBinding } from '../../src/courses/binding-model.js';
+import { createInstitution } from '../../src/institutions/institutions.js';
+import { IssuanceRequest } from '../../src/issuance/request-model.js';
 import { LtiCourse, LtiSession } from '../../src/lti/models.js';
 import { registerPlatform } from '../../src/lti/platforms.js';
+import { createRegistrationLink } from '../../src/lti/registration-links.js';
+import { parseEncryptionKey } from '../../src/security/encryption.js';
+import { createAdminUser, startAdminSession } from '../../src/ui/admin/accounts.js';
+import { exampleTemplate, publishExampleTemplate } from '../helpers/institution.js';
 import { hashToken, randomToken, SESSION_COOKIE } from '../../src/lti/session.js';
 import { createApp } from '../../src/web/app.js';
 import { silentLogger } from '../helpers/env.js';
@@ -16,27 +23,34 @@ import { listRoutes, type RouteEntry } from './routes.js';
  *
  * - public: anyone (health, keys, DIDs, status lists, credential downloads by unguessable id, verify)
  * - publicForm: anyone, through the form the GET serves: a POST without that form's CSRF token is refused
- * - protocol: authenticates by the LTI protocol itself (registration token, OIDC login, signed id_token);
- *   test/lti/lti-flows.test.ts attacks those messages
- * - admin: the admin bearer token only
+ * - protocol: authenticates by the LTI protocol itself (registration link, OIDC login, signed id_token);
+ *   test/lti/lti-flows.test.ts and test/security/trust.test.ts attack those messages
+ * - admin: the operator's admin API bearer token only
  * - staff: an instructor (or LMS admin) session launched from this very course of this platform
  * - member: any session launched from this course, learners included
  * - session: any LTI session (a learner's own page)
  * - deepLinking: a session started by a deep-linking launch
  * - link: the learner's signed link from the e-mail (HMAC token in the URL); nothing else opens it
- * - console: the admin console: a console login session (or an LTI session with the admin role); none here
+ * - setupLink: a console account's one-time setup link (token in the URL); nothing else opens it
+ * - console: any console identity (an operator, or an institution's administrator)
+ * - operator: an operator of the installation (a console account without an institution); never an LTI launch
+ * - institution: an administrator of the institution that owns the object (a console account of it, or an
+ *   LMS administrator launched from one of its platforms where the institution allows it)
  */
 type Rule =
   | 'public'
   | 'publicForm'
   | 'protocol'
   | 'link'
+  | 'setupLink'
   | 'admin'
   | 'staff'
   | 'member'
   | 'session'
   | 'deepLinking'
-  | 'console';
+  | 'console'
+  | 'operator'
+  | 'institution';
 
 const RULES: Record<string, Rule> = {
   'GET /healthz': 'public',
@@ -55,29 +69,44 @@ const RULES: Record<string, Rule> = {
   'GET /my/credentials': 'link',
   'GET /admin/login': 'public',
   'POST /admin/login': 'publicForm',
+  'GET /admin/setup/:token': 'setupLink',
+  'POST /admin/setup/:token': 'setupLink',
   'POST /admin/logout': 'console',
   'GET /admin': 'console',
-  'POST /admin/platforms': 'console',
-  'POST /admin/platforms/:id/status': 'console',
-  'POST /admin/platforms/:id/deployments': 'console',
-  'GET /admin/issuers': 'console',
-  'POST /admin/issuers/:id/rotate': 'console',
-  'GET /admin/templates': 'console',
-  'POST /admin/templates/check': 'console',
-  'POST /admin/templates': 'console',
-  'GET /admin/templates/:key/:version': 'console',
-  'GET /admin/templates/:key/:version/export': 'console',
-  'POST /admin/templates/:key/:version': 'console',
-  'POST /admin/templates/:key/:version/:action': 'console',
   'GET /admin/audit': 'console',
-  'GET /admin/queues': 'console',
-  'POST /admin/queues/:name/retry': 'console',
+  'GET /admin/institutions': 'operator',
+  'POST /admin/institutions': 'operator',
+  'GET /admin/queues': 'operator',
+  'POST /admin/queues/:name/retry': 'operator',
+  'GET /admin/institution': 'institution',
+  'POST /admin/institution/settings': 'institution',
+  'POST /admin/institution/admins': 'institution',
+  'GET /admin/platforms': 'institution',
+  'POST /admin/platforms': 'institution',
+  'POST /admin/platforms/:id/status': 'institution',
+  'POST /admin/platforms/:id/deployments': 'institution',
+  'POST /admin/registration-links': 'institution',
+  'POST /admin/registration-links/:id/withdraw': 'institution',
+  'GET /admin/issuers': 'institution',
+  'POST /admin/issuers/:id/rotate': 'institution',
+  'GET /admin/templates': 'institution',
+  'POST /admin/templates/check': 'institution',
+  'POST /admin/templates': 'institution',
+  'GET /admin/templates/:key/:version': 'institution',
+  'GET /admin/templates/:key/:version/export': 'institution',
+  'POST /admin/templates/:key/:version': 'institution',
+  'POST /admin/templates/:key/:version/:action': 'institution',
+  'GET /admin/approvals': 'institution',
+  'POST /admin/approvals/:requestId': 'institution',
   'GET /lti/register': 'protocol',
+  'GET /lti/register/:token': 'protocol',
   'GET /lti/login': 'protocol',
   'POST /lti/login': 'protocol',
   'POST /lti/launch': 'protocol',
   'GET /lti/deep-link': 'deepLinking',
   'POST /lti/deep-link': 'deepLinking',
+  'GET /api/admin/institutions': 'admin',
+  'POST /api/admin/institutions': 'admin',
   'GET /api/admin/lti/platforms': 'admin',
   'POST /api/admin/lti/platforms': 'admin',
   'PATCH /api/admin/lti/platforms/:id': 'admin',
@@ -117,18 +146,33 @@ interface Identity {
   bearer?: string;
   /** Which course's URL the identity tries (its own, or the victim's). */
   course: 'A' | 'B' | 'C';
-  /** Rules that let this identity through on course A's URLs. */
+  /** Rules that let this identity through on course A's and institution A's URLs. */
   passes: Rule[];
-  /** Tried only on routes that name an object of a course (a binding). */
+  /** Tried only on routes that name an object (a binding, or one of an institution's records). */
   objectsOnly?: boolean;
 }
 
+/** Routes that name one object: a course's binding, or an institution's platform, issuer, template, link or award. */
+const OBJECT = /:bindingId|^\/admin\/(platforms|issuers|templates|registration-links|approvals)\/:/;
+
 let tool: ToolUnderTest;
 let routes: RouteEntry[];
-const ids = { A: '', B: '', C: '', platform1: '', platform2: '', bindingA: '', bindingB: '' };
+const ids = {
+  A: '',
+  B: '',
+  C: '',
+  platform1: '',
+  platform2: '',
+  bindingA: '',
+  bindingB: '',
+  issuerA: '',
+  linkA: '',
+  awardA: '',
+};
 const identities: Identity[] = [];
 
 async function session(
+  institutionId: string,
   platformId: string,
   courseId: string,
   role: 'admin' | 'instructor' | 'learner',
@@ -138,6 +182,7 @@ async function session(
   const csrf = randomToken();
   await LtiSession.create({
     tokenHash: hashToken(token),
+    institutionId,
     platformId,
     deploymentId: 'd1',
     courseId,
@@ -152,10 +197,28 @@ async function session(
   return { cookie: `${SESSION_COOKIE}=${token}`, csrf };
 }
 
+/** A console login of an existing account, as the login form makes it. */
+async function consoleSession(username: string, institutionId?: string) {
+  await createAdminUser(username, 'correct horse battery staple', institutionId);
+  const { token, csrfToken } = await startAdminSession(username, 60);
+  return { cookie: `credbridge_admin=${token}`, csrf: csrfToken };
+}
+
 beforeAll(async () => {
-  tool = await startTool();
-  const platform = (issuer: string) =>
-    registerPlatform({
+  // Rate limits have their own test; here the login form is tried by every identity.
+  tool = await startTool({ RATE_LIMIT_DISABLED: 'true' });
+  const kek = parseEncryptionKey(tool.config.KEY_ENCRYPTION_KEY!);
+  const profile = exampleTemplate().awardingBodies[0]!;
+  // Institution A lets its LMS administrators into its console; institution B does not.
+  await createInstitution(
+    { id: 'inst-a', profile, settings: { ltiAdminsAreAdmins: true } },
+    { publicUrl: tool.url, kek },
+  );
+  await createInstitution({ id: 'inst-b', profile }, { publicUrl: tool.url, kek });
+  ids.issuerA = 'inst-a';
+  await publishExampleTemplate('inst-a', { key: 'tpl' });
+  const platform = (institutionId: string, issuer: string) =>
+    registerPlatform(institutionId, {
       issuer,
       clientId: 'tool',
       authLoginUrl: `${issuer}/auth`,
@@ -163,8 +226,8 @@ beforeAll(async () => {
       jwksUrl: `${issuer}/jwks`,
       deploymentIds: ['d1'],
     });
-  const p1 = await platform('https://lms-one.example');
-  const p2 = await platform('https://lms-two.example');
+  const p1 = await platform('inst-a', 'https://lms-one.example');
+  const p2 = await platform('inst-b', 'https://lms-two.example');
   ids.platform1 = String(p1._id);
   ids.platform2 = String(p2._id);
   const course = async (platformId: string, contextId: string) =>
@@ -176,13 +239,14 @@ beforeAll(async () => {
     String(
       (
         await CourseBinding.create({
+          institutionId: 'inst-a',
           platformId,
           deploymentId: 'd1',
           contextId,
           courseId,
           templateId: 'tpl',
           templateVersion: 1,
-          issuerId: 'issuer',
+          issuerId: 'inst-a',
           rule: { outcomes: [{ outcome: 0, evidence: [{ kind: 'courseCompletion' }] }] },
           source: { kind: 'manual' },
         })
@@ -190,53 +254,100 @@ beforeAll(async () => {
     );
   ids.bindingA = await binding(ids.A, ids.platform1, 'A');
   ids.bindingB = await binding(ids.B, ids.platform1, 'B');
+  ids.linkA = (await createRegistrationLink('inst-a', 'admin:test')).id;
+  ids.awardA = randomUUID();
+  await IssuanceRequest.create({
+    _id: ids.awardA,
+    bindingId: ids.bindingA,
+    platformId: ids.platform1,
+    deploymentId: 'd1',
+    contextId: 'A',
+    learnerId: 'someone',
+    learner: { name: 'Some One' },
+    evidence: { manualAward: { reason: 'prior learning', by: 'instructor-x' } },
+    state: 'awaiting-approval',
+  });
 
   identities.push(
     { name: 'nobody', course: 'A', passes: ['public'] },
     { name: 'admin token', bearer: ADMIN_TOKEN, course: 'A', passes: ['public', 'admin'] },
     { name: 'wrong admin token', bearer: 'x'.repeat(48), course: 'A', passes: ['public'] },
     {
+      name: 'operator (console)',
+      ...(await consoleSession('operator-1')),
+      course: 'A',
+      passes: ['public', 'console', 'operator'],
+    },
+    {
+      name: 'administrator of institution A (console, control)',
+      ...(await consoleSession('admin-a', 'inst-a')),
+      course: 'A',
+      passes: ['public', 'console', 'institution'],
+    },
+    {
+      // Its own console, but institution A's platform, issuer, template, link and award in the URL.
+      name: "administrator of institution B with institution A's objects",
+      ...(await consoleSession('admin-b', 'inst-b')),
+      course: 'A',
+      passes: ['public', 'console'],
+      objectsOnly: true,
+    },
+    {
+      name: 'LMS administrator launched from institution A, which allows it',
+      ...(await session('inst-a', ids.platform1, ids.A, 'admin')),
+      course: 'A',
+      passes: ['public', 'staff', 'member', 'session', 'console', 'institution'],
+    },
+    {
+      name: 'LMS administrator launched from institution B, which does not allow it',
+      ...(await session('inst-b', ids.platform2, ids.C, 'admin')),
+      course: 'A',
+      passes: ['public', 'session'],
+    },
+    {
       name: 'instructor of course A (control)',
-      ...(await session(ids.platform1, ids.A, 'instructor')),
+      ...(await session('inst-a', ids.platform1, ids.A, 'instructor')),
       course: 'A',
       passes: ['public', 'staff', 'member', 'session'],
     },
     {
       name: 'deep-linking instructor of course A (control)',
-      ...(await session(ids.platform1, ids.A, 'instructor', true)),
+      ...(await session('inst-a', ids.platform1, ids.A, 'instructor', true)),
       course: 'A',
       passes: ['public', 'staff', 'member', 'session', 'deepLinking'],
     },
     {
       name: 'learner of course A',
-      ...(await session(ids.platform1, ids.A, 'learner', true)),
+      ...(await session('inst-a', ids.platform1, ids.A, 'learner', true)),
       course: 'A',
       passes: ['public', 'member', 'session'],
     },
     {
       name: 'instructor of course B, same platform',
-      ...(await session(ids.platform1, ids.B, 'instructor')),
+      ...(await session('inst-a', ids.platform1, ids.B, 'instructor')),
       course: 'A',
       passes: ['public', 'session'],
     },
     {
-      name: 'instructor of course C, other platform',
-      ...(await session(ids.platform2, ids.C, 'instructor')),
+      name: 'instructor of course C, other platform and institution',
+      ...(await session('inst-b', ids.platform2, ids.C, 'instructor')),
       course: 'A',
       passes: ['public', 'session'],
     },
     {
       // Its own course in the URL, but course A's binding: the object must be checked against the course.
       name: 'instructor of course B with course A binding',
-      ...(await session(ids.platform1, ids.B, 'instructor')),
+      ...(await session('inst-a', ids.platform1, ids.B, 'instructor')),
       course: 'B',
       passes: [],
       objectsOnly: true,
     },
   );
+  // Signing out ends the console sessions the other routes are tried with: it goes last.
+  const signOut = (r: RouteEntry) => (r.path === '/admin/logout' ? 1 : 0);
   routes = listRoutes(
     createApp({ config: tool.config, logger: silentLogger(), redis: tool.redis, queues: tool.queues }),
-  );
+  ).sort((a, b) => signOut(a) - signOut(b));
 }, 120_000);
 
 afterAll(async () => {
@@ -247,13 +358,23 @@ function concrete(path: string, who: Identity): string {
   return path
     .replace(':courseId', who.course === 'B' ? ids.B : ids.A)
     .replace(':bindingId', ids.bindingA)
+    .replace('approvals/:requestId', `approvals/${ids.awardA}`)
     .replace(':requestId', new Types.ObjectId().toHexString())
     .replace(':id/lms-connection', `${ids.platform1}/lms-connection`)
     .replace('platforms/:id', `platforms/${ids.platform1}`)
+    .replace('admin/issuers/:id', `admin/issuers/${ids.issuerA}`)
+    .replace('registration-links/:id', `registration-links/${ids.linkA}`)
+    .replace(':key/:version', 'tpl/1')
+    .replace(':token', 'x'.repeat(43))
     .replace(':id', 'unknown')
     .replace(':format', 'ob3')
     .replace(':file', 'credential.pdf');
 }
+
+/** Bodies that keep the world as it is: saving institution A's settings must not lock its LMS admins out. */
+const BODIES: Record<string, unknown> = {
+  'POST /admin/institution/settings': { ltiAdminsAreAdmins: '1' },
+};
 
 /** Forms carry their CSRF token in the body; the JSON APIs in a header. */
 const FORMS = new Set(['POST /lti/deep-link']);
@@ -277,7 +398,7 @@ async function attempt(route: RouteEntry, who: Identity) {
         ? undefined
         : form
           ? new URLSearchParams({ csrf: who.csrf ?? '' }).toString()
-          : '{}',
+          : JSON.stringify(BODIES[`${route.method} ${route.path}`] ?? {}),
   });
   await res.arrayBuffer();
   return res.status;
@@ -296,7 +417,7 @@ describe('route authorization', () => {
       const rule = RULES[`${route.method} ${route.path}`]!;
       if (rule === 'protocol') continue;
       for (const who of identities) {
-        if (who.objectsOnly && !route.path.includes(':bindingId')) continue;
+        if (who.objectsOnly && !OBJECT.test(route.path)) continue;
         const status = await attempt(route, who);
         const allowed = who.passes.includes(rule);
         // Refused: 401/403, or 404 where the object is not the caller's. Never a success, never a crash.
@@ -306,9 +427,11 @@ describe('route authorization', () => {
           status === 403 ||
           status === 404 ||
           ((rule === 'deepLinking' || rule === 'link') && status === 400);
+        // A console GET without identity redirects to the sign-in page.
+        const toLogin = status === 303 && route.method === 'GET' && route.path.startsWith('/admin');
         if (status >= 500 && status !== 502 && status !== 503)
           wrong.push(`${route.method} ${route.path} as ${who.name}: ${status}`);
-        else if (!allowed && !refused)
+        else if (!allowed && !refused && !(toLogin && !who.cookie))
           wrong.push(`${route.method} ${route.path} as ${who.name}: ${status}, should be refused`);
         else if (allowed && (status === 401 || status === 403))
           wrong.push(`${route.method} ${route.path} as ${who.name}: ${status}, should pass the guard`);

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { startAdminSession } from '../../src/ui/admin/accounts.js';
+import { createAdminUser, startAdminSession } from '../../src/ui/admin/accounts.js';
 import { importTemplate, TemplateError } from '../../src/templates/lifecycle.js';
 import { templateSchema } from '../../src/templates/schema.js';
 import { Template } from '../../src/templates/template-model.js';
@@ -124,7 +124,7 @@ describe('template JSON fuzzing', () => {
       fc.asyncProperty(templateInput, async (input) => {
         const json = JSON.parse(JSON.stringify(input)) as unknown; // as it arrives over the wire
         try {
-          const stored = await importTemplate(json);
+          const stored = await importTemplate('fuzz-u', json);
           accepted.add(`${stored.key}@${stored.version}`);
         } catch (err) {
           expect(err).toBeInstanceOf(TemplateError);
@@ -139,6 +139,7 @@ describe('template JSON fuzzing', () => {
   }, 180_000);
 
   it('the admin route answers 303 or 400 naming fields, never 500, and the process keeps serving', async () => {
+    await createAdminUser('fuzz-admin', 'correct horse battery staple', 'fuzz-u');
     const { token, csrfToken } = await startAdminSession('fuzz-admin', 60);
     const cookie = `credbridge_admin=${token}`;
     const text = fc.oneof(

@@ -5,16 +5,18 @@ import { issueAndStoreCredential } from '../../src/credentials/credential-store.
 import { learnerRef } from '../../src/issuance/credential-ops.js';
 import { learnerLinkKey, learnerPageUrl } from '../../src/issuance/links.js';
 import { IssuanceRequest } from '../../src/issuance/request-model.js';
-import { createIssuer, findIssuer, signingIssuer } from '../../src/issuers/issuers.js';
+import { createInstitution } from '../../src/institutions/institutions.js';
+import { findIssuer, signingIssuer } from '../../src/issuers/issuers.js';
 import { installationDocumentLoader } from '../../src/issuers/resolvers.js';
 import { PATHS } from '../../src/lti/constants.js';
 import { LtiCourse, LtiSession } from '../../src/lti/models.js';
 import { registerPlatform } from '../../src/lti/platforms.js';
+import { createRegistrationLink } from '../../src/lti/registration-links.js';
 import { hashToken, randomToken, SESSION_COOKIE } from '../../src/lti/session.js';
 import { parseEncryptionKey } from '../../src/security/encryption.js';
 import { importTemplate, publishTemplate } from '../../src/templates/lifecycle.js';
 import { templateSchema, type Organisation } from '../../src/templates/schema.js';
-import { startAdminSession } from '../../src/ui/admin/accounts.js';
+import { createAdminUser, startAdminSession } from '../../src/ui/admin/accounts.js';
 import { startTool, type ToolUnderTest } from '../helpers/tool.js';
 
 /**
@@ -60,11 +62,16 @@ beforeAll(async () => {
   const kek = parseEncryptionKey(tool.config.KEY_ENCRYPTION_KEY!);
   const template = poisoned as Record<string, Json>;
   const profile = (template.awardingBodies as Organisation[])[0]!;
-  const issuer = await createIssuer({ id: 'xss-u', profile, publicUrl: tool.url, kek, isDefault: true });
-  const draft = await importTemplate(template);
-  await publishTemplate(draft.key, draft.version);
+  const { issuer } = await createInstitution(
+    { id: 'xss-u', profile, rootDid: true },
+    { publicUrl: tool.url, kek },
+  );
+  const draft = await importTemplate('xss-u', template);
+  await publishTemplate('xss-u', draft.key, draft.version);
+  await createRegistrationLink('xss-u', 'admin:xss', `Link ${PAYLOAD}`);
 
-  const platform = await registerPlatform({
+  const platform = await registerPlatform('xss-u', {
+    name: `LMS ${PAYLOAD}`,
     issuer: 'https://lms-xss.example',
     clientId: 'tool',
     authLoginUrl: 'https://lms-xss.example/auth',
@@ -76,6 +83,7 @@ beforeAll(async () => {
   const course = await LtiCourse.create({ platformId, deploymentId: 'd1', contextId: 'X1', title: PAYLOAD });
   const courseId = String(course._id);
   const binding = await CourseBinding.create({
+    institutionId: 'xss-u',
     platformId,
     deploymentId: 'd1',
     contextId: 'X1',
@@ -83,7 +91,7 @@ beforeAll(async () => {
     courseTitle: PAYLOAD,
     templateId: draft.key,
     templateVersion: draft.version,
-    issuerId: issuer._id as unknown as string,
+    issuerId: issuer._id,
     rule: { outcomes: [{ outcome: 0, evidence: [{ kind: 'courseCompletion' }] }] },
     source: { kind: 'manual' },
   });
@@ -100,9 +108,21 @@ beforeAll(async () => {
     issuedAt: new Date(),
   });
   credentialId = String(request._id);
+  // A manual award waiting for approval, with the payload in the learner's name and the instructor's reason.
+  await IssuanceRequest.create({
+    _id: `${String(binding._id)}-a`,
+    bindingId: String(binding._id),
+    platformId,
+    deploymentId: 'd1',
+    contextId: 'X1',
+    learnerId: 'learner-awaiting',
+    learner: { name: `Awaiting ${PAYLOAD}` },
+    evidence: { manualAward: { reason: `Because ${PAYLOAD}`, by: 'i-1', byName: `Teacher ${PAYLOAD}` } },
+    state: 'awaiting-approval',
+  });
   await issueAndStoreCredential({
     template: { ...draft.data, version: draft.version },
-    issuer: await signingIssuer((await findIssuer(issuer._id as unknown as string))!, kek),
+    issuer: await signingIssuer((await findIssuer(issuer._id))!, kek),
     learner: { fullName: `Learner ${PAYLOAD}` },
     learnerRef: learnerRef(platformId, learnerId),
     evidence: { grade: PAYLOAD, courseTitle: PAYLOAD, assessedAt: new Date().toISOString() },
@@ -115,6 +135,7 @@ beforeAll(async () => {
     const token = randomToken();
     await LtiSession.create({
       tokenHash: hashToken(token),
+      institutionId: 'xss-u',
       platformId,
       deploymentId: 'd1',
       courseId,
@@ -129,8 +150,11 @@ beforeAll(async () => {
     });
     return `${SESSION_COOKIE}=${token}`;
   };
+  await createAdminUser('xss-admin', 'correct horse battery staple', 'xss-u');
+  await createAdminUser('xss-operator', 'correct horse battery staple');
   const admin = await startAdminSession('xss-admin', 60);
   const adminCookie = `credbridge_admin=${admin.token}`;
+  const operatorCookie = `credbridge_admin=${(await startAdminSession('xss-operator', 60)).token}`;
   const link = learnerPageUrl(tool.url, learnerLinkKey(kek), learnerRef(platformId, learnerId), 1);
 
   pages.set('public credential page', { path: `/credentials/${credentialId}` });
@@ -146,7 +170,12 @@ beforeAll(async () => {
     path: `/admin/templates/${draft.key}/${draft.version}`,
     cookie: adminCookie,
   });
-  pages.set('admin home', { path: '/admin', cookie: adminCookie });
+  pages.set('admin platforms and registration links', { path: '/admin/platforms', cookie: adminCookie });
+  pages.set('admin issuers', { path: '/admin/issuers', cookie: adminCookie });
+  pages.set('admin approvals', { path: '/admin/approvals', cookie: adminCookie });
+  pages.set('admin institution', { path: '/admin/institution', cookie: adminCookie });
+  pages.set('operator institutions', { path: '/admin/institutions', cookie: operatorCookie });
+  pages.set('operator audit log', { path: '/admin/audit', cookie: operatorCookie });
 }, 120_000);
 afterAll(async () => {
   await tool?.close();
@@ -177,7 +206,12 @@ describe('XSS payloads in every template text field', () => {
     'deep-linking picker',
     'admin template list',
     'admin template detail',
-    'admin home',
+    'admin platforms and registration links',
+    'admin issuers',
+    'admin approvals',
+    'admin institution',
+    'operator institutions',
+    'operator audit log',
   ])('%s renders every payload escaped', async (name) => {
     const page = pages.get(name)!;
     const res = await fetch(`${tool.url}${page.path}`, {
@@ -187,8 +221,8 @@ describe('XSS payloads in every template text field', () => {
     expect(`${name}: ${res.status}`).toBe(`${name}: 200`);
     expect(res.headers.get('content-type')).toMatch(/text\/html/);
     const body = await res.text();
-    if (name === 'admin home') {
-      expect(RAW.test(body)).toBe(false); // may not show template text at all
+    if (name === 'admin institution' || name === 'operator audit log') {
+      expect(RAW.test(body)).toBe(false); // may not show poisoned text at all
       return;
     }
     expectEscaped(name, body);

@@ -6,6 +6,7 @@ import { bindingSection, type BindingPanel, type ListPage } from '../../src/ui/v
 const ID = '0123456789abcdef01234567';
 const progress = {
   waiting: 0,
+  'awaiting-approval': 0,
   queued: 0,
   signing: 0,
   issued: 4990,

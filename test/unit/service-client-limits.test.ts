@@ -14,8 +14,23 @@ let server: Server;
 let base: string;
 const faults = new FaultInjector();
 const arrivals: { platform: string; at: number }[] = [];
-const tokens = { get: async () => 'token', invalidate: () => undefined } as unknown as ServiceTokens;
-const platform = (id: string) => ({ _id: id }) as unknown as PlatformDoc;
+let tokenRequests = 0;
+const tokens = {
+  get: async () => {
+    tokenRequests++;
+    return 'token';
+  },
+  invalidate: () => undefined,
+} as unknown as ServiceTokens;
+/** A platform registered at the stand-in's origin. */
+const platform = (id: string) =>
+  ({
+    _id: id,
+    issuer: base,
+    authLoginUrl: `${base}/auth`,
+    tokenUrl: `${base}/token`,
+    jwksUrl: `${base}/jwks`,
+  }) as unknown as PlatformDoc;
 
 beforeAll(async () => {
   const app = express();
@@ -48,6 +63,30 @@ describe('Retry-After', () => {
     expect(retryAfterMs('Thu, 01 Jan 2026 00:00:05 GMT', now)).toBe(5000);
     expect(retryAfterMs('soon')).toBeUndefined();
     expect(retryAfterMs(null)).toBeUndefined();
+  });
+});
+
+describe("ServiceClient sends tokens only to the platform's origins", () => {
+  it('refuses a URL on another origin before asking for a token, and without sending anything', async () => {
+    tokenRequests = 0;
+    const elsewhere = base.replace('127.0.0.1', 'localhost');
+    await expect(
+      client().call('POST', `${elsewhere}/scores?p=sink`, [], 'application/json', {
+        type: 'application/json',
+        data: {},
+      }),
+    ).rejects.toMatchObject({ status: 403 });
+    expect(tokenRequests).toBe(0);
+    expect(arrivals).toEqual([]);
+  });
+
+  it('accepts the origins a signed launch named for the services', async () => {
+    const elsewhere = base.replace('127.0.0.1', 'localhost');
+    const p = { ...platform('p1'), serviceOrigins: [new URL(elsewhere).origin] } as unknown as PlatformDoc;
+    const c = new ServiceClient(p, tokens, { limiter: new KeyedRateLimiter(1000), timeoutMs: 300 });
+    await expect(c.call('GET', `${elsewhere}/members?p=p1`, [], 'application/json')).resolves.toMatchObject({
+      body: { members: [{ user_id: '1' }] },
+    });
   });
 });
 
