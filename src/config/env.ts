@@ -94,6 +94,8 @@ export const envSchema = z.object({
           message: `not a DID: ${bad.join(', ')} (comma-separated DIDs; a did:key must be Ed25519, did:key:z6Mk...)`,
         });
     }),
+  /** How long a stored credential's verification result is reused (seconds; 0: not cached). */
+  VERIFY_CACHE_SECONDS: z.coerce.number().int().min(0).max(3_600).default(60),
   RATE_LIMIT_VC_API_PER_MINUTE: positiveInt.default(300),
 });
 

@@ -1,5 +1,6 @@
 import { Router, urlencoded, type Request, type Response } from 'express';
 import type { Config } from '../config/env.js';
+import { storedPairVerifier, type StoredPairVerifier } from '../credentials/stored-verification.js';
 import { verifyCredential } from '../credentials/verifier.js';
 import { credentialPageUrl } from '../issuance/links.js';
 import { installationVerification } from '../issuers/recognition.js';
@@ -23,10 +24,14 @@ function publicNav(t: ReturnType<typeof translator>, current: 'verify' | 'none')
  * Public screens: the page of one credential for a person (every check in plain words, raw JSON), the files
  * (OB3, ELM, printable certificate), and a page where anyone can paste or upload a credential to verify it.
  */
-export function publicScreensRouter(config: Config): Router {
+export function publicScreensRouter(
+  config: Config,
+  deps: { verifyStored?: StoredPairVerifier } = {},
+): Router {
   const router = Router();
   const publicUrl = config.PUBLIC_URL.replace(/\/$/, '');
   const verification = installationVerification(config);
+  const verifyStored = deps.verifyStored ?? storedPairVerifier(verification, config.VERIFY_CACHE_SECONDS);
 
   const load = async (req: Request, res: Response) => {
     const id = String(req.params.id);
@@ -38,10 +43,7 @@ export function publicScreensRouter(config: Config): Router {
 
   router.get('/credentials/:id', async (req, res) => {
     const { stored, view, lang, t } = await load(req, res);
-    const [ob3, elm] = await Promise.all([
-      verifyCredential(stored.ob3, verification),
-      verifyCredential(stored.elm, verification),
-    ]);
+    const { ob3, elm } = await verifyStored(stored);
     const files = `/credentials/${encodeURIComponent(view.id)}/files`;
     sendScreen(req, res, {
       lang,

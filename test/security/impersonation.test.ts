@@ -5,12 +5,15 @@ import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Ed25519KeyPair } from '@digitalbazaar/ed25519-multikey';
 import { loadConfig } from '../../src/config/env.js';
-import { issueAndStoreCredential } from '../../src/credentials/credential-store.js';
+import { Credential } from '../../src/credentials/credential-model.js';
+import { changeCredentialStatus, issueAndStoreCredential } from '../../src/credentials/credential-store.js';
 import { generateDidKey } from '../../src/credentials/did-key.js';
 import { createDocumentLoader } from '../../src/credentials/document-loader.js';
+import { buildElmCredential } from '../../src/credentials/elm.js';
 import type { SignedPair } from '../../src/credentials/issue-pair.js';
 import { buildOb3Credential } from '../../src/credentials/ob3.js';
 import { signCredential } from '../../src/credentials/signer.js';
+import { storedVerificationRuns } from '../../src/credentials/stored-verification.js';
 import { createIssuer, signingIssuer, type SigningIssuer } from '../../src/issuers/issuers.js';
 import { installationDocumentLoader } from '../../src/issuers/resolvers.js';
 import { createQueues } from '../../src/queue/queues.js';
@@ -27,7 +30,8 @@ import { startTool, type ToolUnderTest } from '../helpers/tool.js';
  * Impersonation through real HTTP: anyone can make a did:key, write an institution's name and profile next to
  * it and sign. Such a credential must never read "genuine and valid": the verifier names the DID and says it is
  * not recognised, unless TRUSTED_ISSUERS lists it. Our own issuers are named from our record, never from what
- * the credential claims.
+ * the credential claims. Verification of stored credentials shares the public verify budget, and is cached
+ * without ever hiding a status change or an expiry.
  */
 let tool: ToolUnderTest;
 let institution: SigningIssuer;
@@ -267,4 +271,121 @@ describe('the institution’s own credentials', () => {
     );
     expect(verdict).not.toContain('Some Other University');
   });
+});
+
+describe('verification of stored credentials', () => {
+  it('shares the public verify budget: the page, the JSON and POST /credentials/verify, then 429', async () => {
+    const limited = await anotherApp({
+      QUEUE_PREFIX: `${tool.env.QUEUE_PREFIX}-budget`,
+      RATE_LIMIT_VERIFY_PER_MINUTE: '4',
+    });
+    const ob3 = await (await fetch(`${limited.url}/credentials/${genuineId}/ob3`)).json();
+    const spent = [
+      (await fetch(`${limited.url}/credentials/${genuineId}`)).status,
+      (await fetch(`${limited.url}/credentials/${genuineId}/verification`)).status,
+      (await apiVerify(limited.url, ob3)).status,
+      (await fetch(`${limited.url}/credentials/${genuineId}/verification`)).status,
+    ];
+    expect(spent).toEqual([200, 200, 200, 200]);
+    for (const res of [
+      await fetch(`${limited.url}/credentials/${genuineId}/verification`),
+      await fetch(`${limited.url}/credentials/${genuineId}`),
+      await fetch(`${limited.url}/credentials/verify`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ verifiableCredential: ob3 }),
+      }),
+    ]) {
+      expect(res.status).toBe(429);
+      expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('rate_limited');
+    }
+    // Downloads verify nothing and stay open.
+    for (const path of ['ob3', 'elm', 'files/ob3.json', 'files/elm.jsonld']) {
+      expect((await fetch(`${limited.url}/credentials/${genuineId}/${path}`)).status).toBe(200);
+    }
+  });
+
+  it('verifies once for many concurrent requests, and the page reuses the JSON’s result', async () => {
+    const id = await issueStored();
+    const before = storedVerificationRuns();
+    const answers = await Promise.all(
+      Array.from({ length: 40 }, async () => {
+        const res = await fetch(`${tool.url}/credentials/${id}/verification`);
+        return ((await res.json()) as { verified: boolean }).verified;
+      }),
+    );
+    expect(answers.every(Boolean)).toBe(true);
+    expect(storedVerificationRuns() - before).toBe(1);
+    const page = await (await fetch(`${tool.url}/credentials/${id}`)).text();
+    expect(verdictOf(page)).toContain('genuine and valid');
+    expect(storedVerificationRuns() - before).toBe(1);
+  });
+
+  it('shows a status change at once, cached or not', async () => {
+    const id = await issueStored();
+    const verification = async () =>
+      (await (await fetch(`${tool.url}/credentials/${id}/verification`)).json()) as any;
+    expect((await verification()).verified).toBe(true);
+    expect((await verification()).verified).toBe(true); // now from the cache
+    const change = (value: boolean) =>
+      changeCredentialStatus(id, 'suspension', value, institution, tool.url, loaderFor(tool.url));
+
+    await change(true);
+    const suspended = await verification();
+    expect(suspended.verified).toBe(false);
+    expect(suspended.verdict).toBe('not-verified');
+    expect(suspended.ob3.checks.find((c: { check: string }) => c.check === 'status')).toMatchObject({
+      ok: false,
+      message: 'suspended',
+    });
+    expect(verdictOf(await (await fetch(`${tool.url}/credentials/${id}`)).text())).toContain(
+      'class="verdict fail"',
+    );
+
+    await change(false);
+    expect((await verification()).verified).toBe(true);
+  });
+
+  it('never keeps a result past the credential’s validUntil', async () => {
+    // A pair valid for three more seconds, stored as documents (the form credentials had before packing).
+    const id = randomUUID();
+    const until = new Date(Date.now() + 3_000);
+    const stamp = until.toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const award = { template, issuer: institution, learner: LEARNER, credentialId: id, publicUrl: tool.url };
+    const loader = loaderFor(tool.url);
+    const ob3 = await signCredential(
+      { ...buildOb3Credential(award), validUntil: stamp },
+      institution.key,
+      loader,
+    );
+    const elm = await signCredential(
+      { ...buildElmCredential(award), expirationDate: stamp },
+      institution.key,
+      loader,
+    );
+    await Credential.collection.insertOne({
+      _id: id as never,
+      issuerId: institution.id,
+      templateKey: template.key,
+      templateVersion: 1,
+      learnerRef: 'learner-1',
+      ob3,
+      elm,
+      status: [],
+      issuedAt: new Date(),
+    });
+    const verification = async () =>
+      (await (await fetch(`${tool.url}/credentials/${id}/verification`)).json()) as any;
+    const before = storedVerificationRuns();
+    expect((await verification()).verified).toBe(true);
+    expect((await verification()).verified).toBe(true);
+    expect(storedVerificationRuns() - before).toBe(1); // the second came from the cache
+    await new Promise((r) => setTimeout(r, Math.max(0, until.getTime() - Date.now() + 1_000)));
+    const expired = await verification();
+    expect(expired.verified).toBe(false);
+    expect(expired.ob3.checks.find((c: { check: string }) => c.check === 'validity').message).toBe(
+      `expired on ${stamp}`,
+    );
+  }, 30_000);
 });

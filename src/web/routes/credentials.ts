@@ -6,7 +6,8 @@ import { credentialProblems } from '../../credentials/input-checks.js';
 import { signCredential } from '../../credentials/signer.js';
 import { allocateStatusEntries, statusListCredential } from '../../credentials/status-lists.js';
 import { statusEntries } from '../../credentials/award.js';
-import { combinedVerdict, issuerWarnings, verifyCredential } from '../../credentials/verifier.js';
+import { storedPairVerifier, type StoredPairVerifier } from '../../credentials/stored-verification.js';
+import { issuerWarnings, verifyCredential } from '../../credentials/verifier.js';
 import { findDefaultIssuer, findIssuer, issuerDidDocument, signingIssuer } from '../../issuers/issuers.js';
 import { requireEncryptionKey } from '../../security/encryption.js';
 import { installationVerification } from '../../issuers/recognition.js';
@@ -61,10 +62,11 @@ function parseBody<T>(schema: z.ZodType<T>, req: Request): T {
  * The W3C CCG VC API (issue, verify, status), this installation's did:web documents, its status list
  * credentials and a public verification endpoint per stored credential.
  */
-export function credentialsRouter(config: Config): Router {
+export function credentialsRouter(config: Config, deps: { verifyStored?: StoredPairVerifier } = {}): Router {
   const router = Router();
   const verification = installationVerification(config);
   const loader = verification.documentLoader;
+  const verifyStored = deps.verifyStored ?? storedPairVerifier(verification, config.VERIFY_CACHE_SECONDS);
   const admin = requireAdminToken(config.ADMIN_API_TOKEN);
 
   // Read when signing, so an installation without KEY_ENCRYPTION_KEY still serves DIDs, lists and verification.
@@ -112,13 +114,8 @@ export function credentialsRouter(config: Config): Router {
       return;
     }
     if (format !== 'verification') throw new HttpError(404, 'not_found', 'Use ob3, elm or verification');
-    const [ob3, elm] = await Promise.all([
-      verifyCredential(stored.ob3, verification),
-      verifyCredential(stored.elm, verification),
-    ]);
-    const verdict = combinedVerdict([ob3, elm]);
-    const issuer = ob3.issuer ?? elm.issuer;
-    res.json({ id, verified: verdict === 'verified', verdict, issuer, issuedAt: stored.issuedAt, ob3, elm });
+    const { verified, verdict, issuer, ob3, elm } = await verifyStored(stored);
+    res.json({ id, verified, verdict, issuer, issuedAt: stored.issuedAt, ob3, elm });
   });
 
   router.post('/credentials/issue', admin, async (req, res) => {
