@@ -9,18 +9,26 @@
  *   credbridge template import FILE --institution ID [--publish]
  *   credbridge admin create-user USERNAME [--institution ID] (password from the environment or stdin)
  *   credbridge keys rotate-kek --new-key-env NAME | keys status (re-seal stored secrets under a new KEK)
- * The first two never need MongoDB or Redis. `verify` is offline for did:key; for this installation's did:web
- * issuers it reads their keys and status lists from MONGODB_URI.
+ * The first two never need MongoDB or Redis. `verify` is offline for did:key (recognised only when listed in
+ * TRUSTED_ISSUERS); for this installation's did:web issuers it reads their keys, names and status lists from
+ * MONGODB_URI. Its exit code: 0 verified, 3 signature valid but issuer not recognised, 1 anything else.
  */
 import { readFile } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import { learnerSchema, type LearnerInput } from '../credentials/award.js';
 import { generateDidKey } from '../credentials/did-key.js';
-import { createDocumentLoader, type DocumentLoader } from '../credentials/document-loader.js';
+import { createDocumentLoader } from '../credentials/document-loader.js';
 import { buildElmCredential } from '../credentials/elm.js';
 import { buildOb3Credential } from '../credentials/ob3.js';
 import { signCredential } from '../credentials/signer.js';
-import { verifyCredential } from '../credentials/verifier.js';
+import {
+  describeIssuer,
+  issuerWarnings,
+  trustedListRecogniser,
+  verifyCredential,
+  type VerifyOptions,
+} from '../credentials/verifier.js';
+import { envSchema } from '../config/env.js';
 import { publishingProblems } from '../templates/elements.js';
 import { adminCreateUser } from '../ui/admin/create-user-command.js';
 import { keysCommand } from './keys-command.js';
@@ -149,29 +157,56 @@ async function credentialSample(args: string[]): Promise<number> {
   return 0;
 }
 
-/** did:key needs nothing; this installation's did:web issuers and status lists come from its database. */
-async function loaderFor(
+/** Exit code of `credential verify` when every check but the issuer's holds: signed, but nobody here vouches. */
+const EXIT_ISSUER_NOT_RECOGNISED = 3;
+
+/** TRUSTED_ISSUERS as the processes read it (same validation); an invalid entry stops the command. */
+function trustedIssuersFromEnv(): string[] {
+  const parsed = envSchema.shape.TRUSTED_ISSUERS.safeParse(process.env.TRUSTED_ISSUERS || undefined);
+  if (!parsed.success)
+    throw new Error(`TRUSTED_ISSUERS: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+  return parsed.data;
+}
+
+/**
+ * did:key needs nothing (recognised only through TRUSTED_ISSUERS); this installation's did:web issuers, their
+ * names and status lists come from its database.
+ */
+async function verificationFor(
   credential: unknown,
-): Promise<{ loader: DocumentLoader; close: () => Promise<void> }> {
+): Promise<{ verification: VerifyOptions; close: () => Promise<void> }> {
   const issuer = (credential as { issuer?: unknown })?.issuer;
   const issuerId = typeof issuer === 'object' && issuer ? (issuer as { id?: unknown }).id : issuer;
   if (typeof issuerId === 'string' && issuerId.startsWith('did:web:') && process.env.MONGODB_URI) {
-    const { installationLoader } = await import('./installation.js');
-    return installationLoader();
+    const { installationVerifier } = await import('./installation.js');
+    return installationVerifier();
   }
-  return { loader: createDocumentLoader(), close: async () => undefined };
+  const verification = {
+    documentLoader: createDocumentLoader(),
+    recogniseIssuer: trustedListRecogniser(trustedIssuersFromEnv()),
+  };
+  return { verification, close: async () => undefined };
 }
+
+const HEADLINES = {
+  verified: 'VERIFIED',
+  'issuer-not-recognised': 'SIGNATURE VALID, ISSUER NOT RECOGNISED',
+  'not-verified': 'NOT VERIFIED',
+} as const;
 
 async function credentialVerify(args: string[]): Promise<number> {
   const [file] = parseArgs(args).positional;
   if (!file) throw new UsageError('credential verify needs a FILE');
   const credential = await readJson(file, 'credential');
-  const { loader, close } = await loaderFor(credential);
+  const { verification, close } = await verificationFor(credential);
   try {
-    const result = await verifyCredential(credential, { documentLoader: loader });
-    process.stdout.write(`${result.verified ? 'VERIFIED' : 'NOT VERIFIED'} (${result.format})\n`);
+    const result = await verifyCredential(credential, verification);
+    process.stdout.write(`${HEADLINES[result.verdict]} (${result.format})\n`);
+    if (result.issuer) process.stdout.write(`  issuer: ${describeIssuer(result.issuer)}\n`);
     for (const c of result.checks)
       process.stdout.write(`  ${c.ok ? 'ok  ' : 'FAIL'} ${c.check}: ${c.message}\n`);
+    for (const w of issuerWarnings(result.issuer)) process.stdout.write(`  warning: ${w}\n`);
+    if (result.verdict === 'issuer-not-recognised') return EXIT_ISSUER_NOT_RECOGNISED;
     return result.verified ? 0 : 1;
   } finally {
     await close();

@@ -7,6 +7,12 @@ import { z } from 'zod';
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
 
+/** A DID (DID Core syntax, no path, query or fragment); did:key only in the Ed25519 form verification resolves. */
+const DID = /^did:[a-z0-9]+:(?:[A-Za-z0-9._-]|%[0-9A-Fa-f]{2}|:)*(?:[A-Za-z0-9._-]|%[0-9A-Fa-f]{2})$/;
+const ED25519_DID_KEY = /^did:key:z6Mk[1-9A-HJ-NP-Za-km-z]{44}$/;
+const untrustable = (did: string) =>
+  !DID.test(did) || (did.startsWith('did:key:') && !ED25519_DID_KEY.test(did));
+
 export const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -70,6 +76,26 @@ export const envSchema = z.object({
     .transform((v) => v === 'true'),
   RATE_LIMIT_LOGIN_PER_MINUTE: positiveInt.default(10),
   RATE_LIMIT_VERIFY_PER_MINUTE: positiveInt.default(60),
+  /** Issuer DIDs recognised besides this installation's own (comma-separated); see docs/security.md. */
+  TRUSTED_ISSUERS: z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((did) => did.trim())
+        .filter(Boolean),
+    )
+    .superRefine((dids, ctx) => {
+      const bad = dids.filter(untrustable);
+      if (bad.length)
+        ctx.addIssue({
+          code: 'custom',
+          message: `not a DID: ${bad.join(', ')} (comma-separated DIDs; a did:key must be Ed25519, did:key:z6Mk...)`,
+        });
+    }),
+  /** How long a stored credential's verification result is reused (seconds; 0: not cached). */
+  VERIFY_CACHE_SECONDS: z.coerce.number().int().min(0).max(3_600).default(60),
   RATE_LIMIT_VC_API_PER_MINUTE: positiveInt.default(300),
 });
 

@@ -1,5 +1,6 @@
 import * as vc from '@digitalbazaar/vc';
 import { checkStatus } from '@digitalbazaar/vc-bitstring-status-list';
+import type { Multilingual } from '../templates/schema.js';
 import type { DocumentLoader } from './document-loader.js';
 import { credentialProblems } from './input-checks.js';
 import { verifySuite } from './signer.js';
@@ -12,11 +13,111 @@ export interface VerificationCheck {
   message: string;
 }
 
+/**
+ * Who vouches for an issuer DID: one of this installation's issuers (its name comes from our record, never from
+ * the credential), an entry of TRUSTED_ISSUERS, or nobody (`false`). A valid signature alone proves only that
+ * the holder of some key signed: anyone can make a did:key and write any institution's name next to it.
+ */
+export type Recognition = 'installation' | 'trusted-list' | false;
+
+/** What this installation knows of a DID; undefined when it does not recognise it. */
+export type KnownIssuer =
+  { recognised: 'installation'; legalName: Multilingual } | { recognised: 'trusted-list' };
+export type IssuerRecogniser = (did: string) => Promise<KnownIssuer | undefined>;
+
+export interface IssuerVerdict {
+  /** The issuer's DID, as the credential names it. */
+  id: string;
+  recognised: Recognition;
+  /** Only for 'installation': the legal name in this installation's record (English). */
+  name?: string;
+  /** Only for 'installation': the record's legal name in every language it has. */
+  legalName?: Multilingual;
+  /** The name the credential itself states: never confirmed by this installation. */
+  statedName?: string;
+}
+
+/**
+ * 'verified': every check passed, the issuer is recognised. 'issuer-not-recognised': the signature and every
+ * other check hold, but nobody here vouches for the issuer. 'not-verified': anything else failed.
+ */
+export type Verdict = 'verified' | 'issuer-not-recognised' | 'not-verified';
+
 export interface VerificationResult {
   verified: boolean;
+  verdict: Verdict;
   format: 'ob3' | 'elm' | 'vc';
-  issuer?: string;
+  issuer?: IssuerVerdict;
   checks: VerificationCheck[];
+}
+
+export interface VerifyOptions {
+  documentLoader: DocumentLoader;
+  recogniseIssuer: IssuerRecogniser;
+  now?: Date;
+}
+
+/** A recogniser from a fixed list of DIDs (TRUSTED_ISSUERS), for where there is no installation database. */
+export function trustedListRecogniser(dids: Iterable<string>): IssuerRecogniser {
+  const trusted = new Set(dids);
+  return async (did) => (trusted.has(did) ? { recognised: 'trusted-list' } : undefined);
+}
+
+/** The verdict over several documents of one award (OB3 and ELM): the weakest of them. */
+export function combinedVerdict(results: VerificationResult[]): Verdict {
+  if (results.every((r) => r.verdict === 'verified')) return 'verified';
+  if (results.every((r) => r.verdict !== 'not-verified')) return 'issuer-not-recognised';
+  return 'not-verified';
+}
+
+/** The issuer in one line of plain English (CLI, API warnings); the screens translate the same facts. */
+export function describeIssuer(issuer: IssuerVerdict): string {
+  const stated = issuer.statedName ? `; the credential states the name "${issuer.statedName}"` : '';
+  if (issuer.recognised === 'installation')
+    return `${issuer.name} (${issuer.id}), an issuer of this installation`;
+  if (issuer.recognised === 'trusted-list')
+    return `${issuer.id}, on the trusted list (TRUSTED_ISSUERS)${stated}`;
+  return `${issuer.id}, not recognised${stated}`;
+}
+
+/** Warnings a caller should show beside a passing issuer check: a trusted-list issuer's name is only stated. */
+export function issuerWarnings(issuer: IssuerVerdict | undefined): string[] {
+  if (issuer?.recognised !== 'trusted-list' || !issuer.statedName) return [];
+  return [
+    `issuer: the name "${issuer.statedName}" is stated by the credential; this installation trusts ${issuer.id} through TRUSTED_ISSUERS but has not confirmed its name`,
+  ];
+}
+
+/**
+ * The name a credential gives its issuer: OB3 `name` (a string), ELM `legalName` (a language map). Control and
+ * formatting characters (terminal escapes, bidirectional overrides) become spaces: the name is shown as text
+ * in a terminal and on screens, and must not be able to disguise itself.
+ */
+function statedIssuerName(issuer: unknown): string | undefined {
+  if (!issuer || typeof issuer !== 'object') return undefined;
+  const { name, legalName } = issuer as { name?: unknown; legalName?: unknown };
+  const text = firstText(name) ?? firstText(legalName);
+  const clean = text
+    ?.replace(/[\p{Cc}\p{Cf}]/gu, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, 200);
+  return clean || undefined;
+}
+
+function firstText(value: unknown, depth = 0): string | undefined {
+  if (typeof value === 'string') return value;
+  if (!value || typeof value !== 'object' || depth > 2) return undefined;
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      const text = firstText(item, depth + 1);
+      if (text) return text;
+    }
+    return undefined;
+  }
+  const map = value as Record<string, unknown>;
+  if ('@value' in map) return firstText(map['@value'], depth + 1);
+  return firstText(map.en, depth + 1) ?? firstText(Object.values(map), depth + 1);
 }
 
 export function credentialFormat(credential: Record<string, unknown>): VerificationResult['format'] {
@@ -34,26 +135,55 @@ function errorMessage(err: unknown): string {
 }
 
 /**
- * Verifies a credential: its shape, its issuer's DID, its validity dates, its Data Integrity proof and, when it
- * has one, its status (revoked or suspended fails). Every check is reported, so a caller can show why.
+ * Verifies a credential: its shape, its issuer (resolved offline and recognised by this installation), its
+ * validity dates, its Data Integrity proof and, when it has one, its status (revoked or suspended fails). Every
+ * check is reported, so a caller can show why; `verified` is true only when every check passes.
  */
 export async function verifyCredential(
   credential: unknown,
-  { documentLoader, now = new Date() }: { documentLoader: DocumentLoader; now?: Date },
+  { documentLoader, recogniseIssuer, now = new Date() }: VerifyOptions,
 ): Promise<VerificationResult> {
   const checks: VerificationCheck[] = [];
   const problems = credentialProblems(credential);
   checks.push({ check: 'input', ok: problems.length === 0, message: problems.join('; ') || 'well-formed' });
-  if (problems.length) return { verified: false, format: 'vc', checks };
+  if (problems.length) return { verified: false, verdict: 'not-verified', format: 'vc', checks };
   const c = credential as Record<string, unknown>;
   const format = credentialFormat(c);
-  const issuer = (typeof c.issuer === 'object' ? (c.issuer as { id: string }).id : c.issuer) as string;
+  const did = (typeof c.issuer === 'object' ? (c.issuer as { id: string }).id : c.issuer) as string;
+  const statedName = statedIssuerName(c.issuer);
+  let issuer: IssuerVerdict = { id: did, recognised: false, ...(statedName ? { statedName } : {}) };
 
+  let resolved = false;
   try {
-    await documentLoader(issuer);
-    checks.push({ check: 'issuer', ok: true, message: `issuer ${issuer} resolved` });
+    await documentLoader(did);
+    resolved = true;
   } catch (err) {
     checks.push({ check: 'issuer', ok: false, message: errorMessage(err) });
+  }
+  if (resolved) {
+    const known = await recogniseIssuer(did);
+    if (known?.recognised === 'installation') {
+      const name = known.legalName.en;
+      issuer = { ...issuer, recognised: 'installation', name, legalName: known.legalName };
+      checks.push({
+        check: 'issuer',
+        ok: true,
+        message: `issuer ${did} is ${name}, an issuer of this installation`,
+      });
+    } else if (known?.recognised === 'trusted-list') {
+      issuer = { ...issuer, recognised: 'trusted-list' };
+      checks.push({
+        check: 'issuer',
+        ok: true,
+        message: `issuer ${did} is on the trusted list (TRUSTED_ISSUERS)`,
+      });
+    } else {
+      checks.push({
+        check: 'issuer',
+        ok: false,
+        message: `issuer ${did} not recognised: neither an issuer of this installation nor on its trusted list`,
+      });
+    }
   }
 
   const from = (c.validFrom ?? c.issuanceDate) as string | undefined;
@@ -107,5 +237,9 @@ export async function verifyCredential(
   if (c.credentialStatus !== undefined) {
     checks.push(status ?? { check: 'status', ok: false, message: 'not checked: the proof did not verify' });
   }
-  return { verified: checks.every((x) => x.ok), format, issuer, checks };
+  const verified = checks.every((x) => x.ok);
+  // A resolved issuer nobody vouches for, with every other check passing: the signature holds, the trust does not.
+  const onlyIssuer = resolved && checks.every((x) => x.ok || x.check === 'issuer');
+  const verdict: Verdict = verified ? 'verified' : onlyIssuer ? 'issuer-not-recognised' : 'not-verified';
+  return { verified, verdict, format, issuer, checks };
 }

@@ -51,6 +51,16 @@ const en = {
   failed: 'failed',
   'verdict.ok': 'This credential is genuine and valid.',
   'verdict.fail': 'This credential is not valid. See the checks below.',
+  'verdict.unrecognised':
+    'Signature valid, issuer not recognised: nothing confirms who issued this credential.',
+  'verdict.issuer.installation': 'Issued by {name}, an institution registered with this service.',
+  'verdict.issuer.trusted': "Issued by {did}, which is on this service's list of trusted issuers.",
+  'verdict.issuer.unknown':
+    'Issued by {did}, which this service does not recognise: it is neither one of its institutions nor on its list of trusted issuers.',
+  'verdict.issuer.stated': "The credential gives its issuer's name as “{name}”; only the credential says so.",
+  'check.issuer.installation': 'The issuer is {name}, an institution registered with this service.',
+  'check.issuer.trusted': "The issuer is on this service's list of trusted issuers.",
+  'check.issuer.unrecognised': 'This service does not recognise the issuer.',
   verifyACredential: 'Verify a credential',
   awardedTo: 'Awarded to {name}',
   'stateExplained.suspended': 'The issuer has suspended this credential for now.',
@@ -408,6 +418,16 @@ const es: Record<MessageKey, string> = {
   failed: 'no superada',
   'verdict.ok': 'Esta credencial es auténtica y válida.',
   'verdict.fail': 'Esta credencial no es válida. Vea las comprobaciones.',
+  'verdict.unrecognised': 'Firma válida, emisor no reconocido: nada confirma quién emitió esta credencial.',
+  'verdict.issuer.installation': 'Emitida por {name}, una institución registrada en este servicio.',
+  'verdict.issuer.trusted':
+    'Emitida por {did}, que figura en la lista de emisores de confianza de este servicio.',
+  'verdict.issuer.unknown':
+    'Emitida por {did}, que este servicio no reconoce: no es una de sus instituciones ni figura en su lista de emisores de confianza.',
+  'verdict.issuer.stated': 'La credencial da como nombre del emisor «{name}»; solo lo afirma la credencial.',
+  'check.issuer.installation': 'El emisor es {name}, una institución registrada en este servicio.',
+  'check.issuer.trusted': 'El emisor figura en la lista de emisores de confianza de este servicio.',
+  'check.issuer.unrecognised': 'Este servicio no reconoce al emisor.',
   verifyACredential: 'Verificar una credencial',
   awardedTo: 'Otorgada a {name}',
   'stateExplained.suspended': 'El emisor ha suspendido esta credencial por ahora.',
@@ -764,6 +784,16 @@ const pt: Record<MessageKey, string> = {
   failed: 'reprovada',
   'verdict.ok': 'Esta credencial é autêntica e válida.',
   'verdict.fail': 'Esta credencial não é válida. Veja as verificações.',
+  'verdict.unrecognised':
+    'Assinatura válida, emissor não reconhecido: nada confirma quem emitiu esta credencial.',
+  'verdict.issuer.installation': 'Emitida por {name}, uma instituição registada neste serviço.',
+  'verdict.issuer.trusted': 'Emitida por {did}, que consta da lista de emissores de confiança deste serviço.',
+  'verdict.issuer.unknown':
+    'Emitida por {did}, que este serviço não reconhece: não é uma das suas instituições nem consta da sua lista de emissores de confiança.',
+  'verdict.issuer.stated': 'A credencial indica como nome do emissor «{name}»; só a credencial o afirma.',
+  'check.issuer.installation': 'O emissor é {name}, uma instituição registada neste serviço.',
+  'check.issuer.trusted': 'O emissor consta da lista de emissores de confiança deste serviço.',
+  'check.issuer.unrecognised': 'Este serviço não reconhece o emissor.',
   verifyACredential: 'Verificar uma credencial',
   awardedTo: 'Atribuída a {name}',
   'stateExplained.suspended': 'O emissor suspendeu esta credencial por agora.',
@@ -1120,6 +1150,17 @@ const de: Record<MessageKey, string> = {
   failed: 'nicht bestanden',
   'verdict.ok': 'Dieser Nachweis ist echt und gültig.',
   'verdict.fail': 'Dieser Nachweis ist nicht gültig. Siehe die Prüfungen.',
+  'verdict.unrecognised':
+    'Signatur gültig, Aussteller nicht anerkannt: Nichts bestätigt, wer diesen Nachweis ausgestellt hat.',
+  'verdict.issuer.installation': 'Ausgestellt von {name}, einer bei diesem Dienst registrierten Einrichtung.',
+  'verdict.issuer.trusted':
+    'Ausgestellt von {did}, der auf der Liste vertrauenswürdiger Aussteller dieses Dienstes steht.',
+  'verdict.issuer.unknown':
+    'Ausgestellt von {did}, den dieser Dienst nicht anerkennt: weder eine seiner Einrichtungen noch auf seiner Liste vertrauenswürdiger Aussteller.',
+  'verdict.issuer.stated': 'Der Nachweis nennt als Aussteller „{name}“; das sagt nur der Nachweis selbst.',
+  'check.issuer.installation': 'Der Aussteller ist {name}, eine bei diesem Dienst registrierte Einrichtung.',
+  'check.issuer.trusted': 'Der Aussteller steht auf der Liste vertrauenswürdiger Aussteller dieses Dienstes.',
+  'check.issuer.unrecognised': 'Dieser Dienst erkennt den Aussteller nicht an.',
   verifyACredential: 'Einen Nachweis prüfen',
   awardedTo: 'Verliehen an {name}',
   'stateExplained.suspended': 'Der Aussteller hat diesen Nachweis vorläufig ausgesetzt.',
@@ -1478,6 +1519,18 @@ const el: Record<MessageKey, string> = {
   failed: 'ανεπιτυχής',
   'verdict.ok': 'Το διαπιστευτήριο είναι γνήσιο και έγκυρο.',
   'verdict.fail': 'Το διαπιστευτήριο δεν είναι έγκυρο. Δείτε τους ελέγχους.',
+  'verdict.unrecognised':
+    'Έγκυρη υπογραφή, μη αναγνωρισμένος εκδότης: τίποτα δεν επιβεβαιώνει ποιος εξέδωσε αυτό το διαπιστευτήριο.',
+  'verdict.issuer.installation': 'Εκδόθηκε από {name}, ίδρυμα εγγεγραμμένο σε αυτή την υπηρεσία.',
+  'verdict.issuer.trusted':
+    'Εκδόθηκε από {did}, που βρίσκεται στον κατάλογο αξιόπιστων εκδοτών αυτής της υπηρεσίας.',
+  'verdict.issuer.unknown':
+    'Εκδόθηκε από {did}, που αυτή η υπηρεσία δεν αναγνωρίζει: δεν είναι ένα από τα ιδρύματά της ούτε βρίσκεται στον κατάλογο αξιόπιστων εκδοτών της.',
+  'verdict.issuer.stated':
+    'Το διαπιστευτήριο δηλώνει ως όνομα του εκδότη «{name}»· μόνο το ίδιο το διαπιστευτήριο το λέει.',
+  'check.issuer.installation': 'Ο εκδότης είναι {name}, ίδρυμα εγγεγραμμένο σε αυτή την υπηρεσία.',
+  'check.issuer.trusted': 'Ο εκδότης βρίσκεται στον κατάλογο αξιόπιστων εκδοτών αυτής της υπηρεσίας.',
+  'check.issuer.unrecognised': 'Αυτή η υπηρεσία δεν αναγνωρίζει τον εκδότη.',
   verifyACredential: 'Επαλήθευση διαπιστευτηρίου',
   awardedTo: 'Απονεμήθηκε σε: {name}',
   'stateExplained.suspended': 'Ο εκδότης έχει αναστείλει προσωρινά αυτό το διαπιστευτήριο.',

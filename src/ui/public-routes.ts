@@ -1,8 +1,9 @@
 import { Router, urlencoded, type Request, type Response } from 'express';
 import type { Config } from '../config/env.js';
+import { storedPairVerifier, type StoredPairVerifier } from '../credentials/stored-verification.js';
 import { verifyCredential } from '../credentials/verifier.js';
 import { credentialPageUrl } from '../issuance/links.js';
-import { installationDocumentLoader } from '../issuers/resolvers.js';
+import { installationVerification } from '../issuers/recognition.js';
 import { HttpError } from '../web/errors.js';
 import { certificatePdf } from './certificate.js';
 import { findCredentialView } from './credential-view.js';
@@ -23,10 +24,14 @@ function publicNav(t: ReturnType<typeof translator>, current: 'verify' | 'none')
  * Public screens: the page of one credential for a person (every check in plain words, raw JSON), the files
  * (OB3, ELM, printable certificate), and a page where anyone can paste or upload a credential to verify it.
  */
-export function publicScreensRouter(config: Config): Router {
+export function publicScreensRouter(
+  config: Config,
+  deps: { verifyStored?: StoredPairVerifier } = {},
+): Router {
   const router = Router();
   const publicUrl = config.PUBLIC_URL.replace(/\/$/, '');
-  const loader = installationDocumentLoader(publicUrl);
+  const verification = installationVerification(config);
+  const verifyStored = deps.verifyStored ?? storedPairVerifier(verification, config.VERIFY_CACHE_SECONDS);
 
   const load = async (req: Request, res: Response) => {
     const id = String(req.params.id);
@@ -38,10 +43,7 @@ export function publicScreensRouter(config: Config): Router {
 
   router.get('/credentials/:id', async (req, res) => {
     const { stored, view, lang, t } = await load(req, res);
-    const [ob3, elm] = await Promise.all([
-      verifyCredential(stored.ob3, { documentLoader: loader }),
-      verifyCredential(stored.elm, { documentLoader: loader }),
-    ]);
+    const { ob3, elm } = await verifyStored(stored);
     const files = `/credentials/${encodeURIComponent(view.id)}/files`;
     sendScreen(req, res, {
       lang,
@@ -58,11 +60,11 @@ export function publicScreensRouter(config: Config): Router {
         </section>
         <section aria-labelledby="checks-h">
           <h2 id="checks-h">${t('checks')}</h2>
-          ${verdict(ob3.verified && elm.verified, t)}
+          ${verdict([ob3, elm], t, lang)}
           <h3>Open Badges 3.0</h3>
-          ${checkList(ob3, t)}
+          ${checkList(ob3, t, lang)}
           <h3>${t('elmName')}</h3>
-          ${checkList(elm, t)}
+          ${checkList(elm, t, lang)}
         </section>
         <section aria-labelledby="raw-h">
           <h2 id="raw-h">${t('rawDocuments')}</h2>
@@ -138,7 +140,7 @@ export function publicScreensRouter(config: Config): Router {
     if (parsed && typeof parsed === 'object') {
       // A VC API body ({verifiableCredential}) is accepted as well as the bare credential.
       const inner = (parsed as { verifiableCredential?: unknown }).verifiableCredential;
-      result = await verifyCredential(inner ?? parsed, { documentLoader: loader });
+      result = await verifyCredential(inner ?? parsed, verification);
     }
     sendScreen(req, res, {
       lang,
@@ -149,7 +151,7 @@ export function publicScreensRouter(config: Config): Router {
       scripts: ['common.js'],
       body: html` <section aria-labelledby="result-h" class="result">
           <h2 id="result-h">${t('result')}</h2>
-          ${result ? html`${verdict(result.verified, t)}${checkList(result, t)}` : html`<p class="verdict fail" role="alert">${t('notJson')}</p>`}
+          ${result ? html`${verdict([result], t, lang)}${checkList(result, t, lang)}` : html`<p class="verdict fail" role="alert">${t('notJson')}</p>`}
         </section>
         ${verifyForm(formToken(req, res), t, text)}`,
     });

@@ -11,6 +11,8 @@ import { gradeSourceFactory, lmsApiSources } from '../grades/source-factory.js';
 import { recordCanvasLaunchIds } from '../grades/canvas-ids.js';
 import { gradeSourceRouter } from '../grades/routes.js';
 import { installationDocumentLoader } from '../issuers/resolvers.js';
+import { installationVerification } from '../issuers/recognition.js';
+import { storedPairVerifier } from '../credentials/stored-verification.js';
 import { engineCredentialOps } from '../issuance/credential-ops.js';
 import { courseLaunched } from '../issuance/queueing.js';
 import { issuanceRouter } from '../issuance/routes.js';
@@ -57,6 +59,8 @@ export function createApp({ config, logger, redis, queues }: AppDeps): Express {
   const limits = createRateLimits(config, redis, logger);
   app.post('/admin/login', limits.login);
   app.post(['/credentials/verify', '/verify'], limits.verify);
+  // A stored credential's page and JSON verify both documents too (cached briefly): same budget.
+  app.get(['/credentials/:id', '/credentials/:id/verification'], limits.verify);
   app.post(['/credentials/issue', '/credentials/status'], limits.vcApi);
   app.use(express.json({ limit: '256kb' }));
   app.use(rejectOperatorInjection);
@@ -99,9 +103,11 @@ export function createApp({ config, logger, redis, queues }: AppDeps): Express {
     app.use(ltiDisabledRouter(logger));
   }
 
-  app.use(publicScreensRouter(config));
+  // One verifier, so the page and the JSON of a credential share its cached result.
+  const verifyStored = storedPairVerifier(installationVerification(config), config.VERIFY_CACHE_SECONDS);
+  app.use(publicScreensRouter(config, { verifyStored }));
   app.use(adminScreensRouter(config, queues));
-  app.use(credentialsRouter(config));
+  app.use(credentialsRouter(config, { verifyStored }));
   app.use(institutionsAdminRouter(config));
 
   app.use(notFound);

@@ -9,7 +9,10 @@ import type { Logger } from '../log/logger.js';
 export interface RateLimits {
   /** POST /admin/login: password guessing. */
   login: RequestHandler;
-  /** POST /credentials/verify and the public verify form: anonymous and CPU-heavy (signature checks). */
+  /**
+   * POST /credentials/verify, the public verify form, and a stored credential's page and JSON verification:
+   * anonymous and CPU-heavy (signature checks).
+   */
   verify: RequestHandler;
   /** The VC API (POST /credentials/issue, /credentials/status): signing is CPU-heavy even for a valid token. */
   vcApi: RequestHandler;

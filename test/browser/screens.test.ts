@@ -3,6 +3,8 @@ import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { Page } from 'playwright-core';
 import { CourseBinding } from '../../src/courses/binding-model.js';
+import { generateDidKey } from '../../src/credentials/did-key.js';
+import { createDocumentLoader } from '../../src/credentials/document-loader.js';
 import { IssuanceRequest } from '../../src/issuance/request-model.js';
 import { LtiPlatform } from '../../src/lti/models.js';
 import { learnerLinkKey, learnerPageUrl } from '../../src/issuance/links.js';
@@ -10,6 +12,7 @@ import { parseEncryptionKey } from '../../src/security/encryption.js';
 import { importTemplate } from '../../src/templates/lifecycle.js';
 import { Template } from '../../src/templates/template-model.js';
 import { createAdminUser } from '../../src/ui/admin/accounts.js';
+import { issueExamplePair } from '../helpers/credentials.js';
 import type { RunningProcess } from '../helpers/processes.js';
 import { startTool, type ToolUnderTest } from '../helpers/tool.js';
 import { setUpInstitution } from '../helpers/lti.js';
@@ -231,6 +234,17 @@ describe('stranger', () => {
     await page.getByRole('button', { name: 'Verify' }).click();
     await page.locator('.verdict.ok').waitFor();
     await accessible(page, 'verify-result');
+
+    // The institution's name under a stranger's did:key: its own look, never "genuine".
+    const forged = await issueExamplePair(await generateDidKey(), createDocumentLoader(), {
+      credentialId: 'forged',
+      evidence: {},
+    });
+    await page.getByLabel('Credential (JSON)').fill(JSON.stringify(forged.ob3));
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await page.locator('.verdict.unrecognised').waitFor();
+    await expect(page.locator('.verdict').textContent()).resolves.toMatch(/issuer not recognised/);
+    await accessible(page, 'verify-unrecognised');
     await page.close();
   }, 90_000);
 });

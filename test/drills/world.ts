@@ -10,7 +10,7 @@ import { findCredentials } from '../../src/credentials/credential-store.js';
 import { verifyCredential } from '../../src/credentials/verifier.js';
 import { enqueueSync } from '../../src/issuance/queueing.js';
 import { IssuanceRequest } from '../../src/issuance/request-model.js';
-import { installationDocumentLoader } from '../../src/issuers/resolvers.js';
+import { installationVerification, type InstallationVerification } from '../../src/issuers/recognition.js';
 import { LtiPlatform } from '../../src/lti/models.js';
 import { findFerretDB, startFerretDB, startMongoMemoryServer } from '../../scripts/services/ferretdb.js';
 import { findRedisServer, startRedis } from '../../scripts/services/redis.js';
@@ -102,7 +102,7 @@ export async function startDrillWorld(
   const { clientId } = await registerThroughLink(sim, tool.url, institutionId);
   const platform = (await LtiPlatform.findOne({ issuer: sim.issuer }).lean())!;
   const templateKey = await publishExampleTemplate(institutionId);
-  const loader = installationDocumentLoader(tool.url);
+  const verification = installationVerification({ PUBLIC_URL: tool.url, TRUSTED_ISSUERS: [] });
   let nextCourse = 100;
   const workers: RunningProcess[] = [];
   const services = `${sim.url}/mod/lti/services.php`;
@@ -188,7 +188,7 @@ export async function startDrillWorld(
         if (Date.now() > deadline) break;
         await sleep(300);
       }
-      return tally(batch, loader);
+      return tally(batch, verification);
     },
     async close() {
       await tool.close();
@@ -206,7 +206,7 @@ export async function startDrillWorld(
  * credential under its id, no credential exists without a request, and a sample verifies (signature,
  * status, expiry) in both formats.
  */
-async function tally(batch: Batch, loader: ReturnType<typeof installationDocumentLoader>): Promise<Tally> {
+async function tally(batch: Batch, verification: InstallationVerification): Promise<Tally> {
   const requests = await IssuanceRequest.find(
     { bindingId: batch.bindingId },
     { learnerId: 1, state: 1 },
@@ -220,7 +220,7 @@ async function tally(batch: Batch, loader: ReturnType<typeof installationDocumen
   let verifyFailures = 0;
   for (const c of sample) {
     for (const doc of [c.ob3, c.elm]) {
-      if ((await verifyCredential(doc, { documentLoader: loader })).verified) verified++;
+      if ((await verifyCredential(doc, verification)).verified) verified++;
       else verifyFailures++;
     }
   }

@@ -13,6 +13,7 @@ import { STATUS_LIST_LENGTH } from '../../src/credentials/status-lists.js';
 import { createIssuer, findIssuer, rotateIssuerKey, signingIssuer } from '../../src/issuers/issuers.js';
 import { requireEncryptionKey } from '../../src/security/encryption.js';
 import { installationDocumentLoader } from '../../src/issuers/resolvers.js';
+import { installationVerification } from '../../src/issuers/recognition.js';
 import type { StoredTemplate } from '../../src/templates/lifecycle.js';
 import {
   importTemplate,
@@ -34,6 +35,7 @@ describe('credential engine against FerretDB', () => {
   let app: Express;
   let kek: Buffer;
   const loader = installationDocumentLoader(PUBLIC_URL);
+  const verification = installationVerification({ PUBLIC_URL, TRUSTED_ISSUERS: [] });
 
   beforeAll(async () => {
     config = testConfig({
@@ -163,7 +165,7 @@ describe('credential engine against FerretDB', () => {
       .insertOne({ ...rest, _id: 'award-legacy' as never, ob3: pair.ob3, elm: pair.elm });
     const legacy = (await findCredential('award-legacy'))!;
     expect(legacy.elm).toEqual(pair.elm);
-    expect((await verifyCredential(legacy.ob3, { documentLoader: loader })).verified).toBe(true);
+    expect((await verifyCredential(legacy.ob3, verification)).verified).toBe(true);
     expect(await findCredential('award-missing')).toBeUndefined();
   });
 
@@ -173,12 +175,12 @@ describe('credential engine against FerretDB', () => {
     const res = await request(app).get(new URL(url).pathname).expect(200);
     expect(res.body.type).toContain('BitstringStatusListCredential');
     expect(res.body.proof.cryptosuite).toBe('eddsa-rdfc-2022');
-    expect((await verifyCredential(res.body, { documentLoader: loader })).verified).toBe(true);
+    expect((await verifyCredential(res.body, verification)).verified).toBe(true);
   });
 
   it('a revoked credential fails verification through the status list', async () => {
     const pair = await issue('award-3');
-    expect((await verifyCredential(pair.elm, { documentLoader: loader })).verified).toBe(true);
+    expect((await verifyCredential(pair.elm, verification)).verified).toBe(true);
     await request(app)
       .post('/credentials/status')
       .set('authorization', `Bearer ${TOKEN}`)
@@ -188,7 +190,7 @@ describe('credential engine against FerretDB', () => {
       })
       .expect(200);
     for (const doc of [pair.ob3, pair.elm]) {
-      const result = await verifyCredential(doc, { documentLoader: loader });
+      const result = await verifyCredential(doc, verification);
       expect(result.verified).toBe(false);
       expect(result.checks.find((c) => c.check === 'status')).toMatchObject({
         ok: false,
@@ -213,10 +215,10 @@ describe('credential engine against FerretDB', () => {
         })
         .expect(200);
     await change(true);
-    const suspended = await verifyCredential(pair.ob3, { documentLoader: loader });
+    const suspended = await verifyCredential(pair.ob3, verification);
     expect(suspended.checks.find((c) => c.check === 'status')?.message).toBe('suspended');
     await change(false);
-    expect((await verifyCredential(pair.ob3, { documentLoader: loader })).verified).toBe(true);
+    expect((await verifyCredential(pair.ob3, verification)).verified).toBe(true);
   });
 
   it('keeps earlier credentials valid after a key rotation', async () => {
@@ -227,11 +229,9 @@ describe('credential engine against FerretDB', () => {
     expect((after.ob3.proof as any).verificationMethod).toMatch(/#key-2$/);
     expect((before.ob3.proof as any).verificationMethod).toMatch(/#key-1$/);
     for (const doc of [before.ob3, before.elm, after.ob3, after.elm]) {
-      expect((await verifyCredential(doc, { documentLoader: loader })).verified).toBe(true);
+      expect((await verifyCredential(doc, verification)).verified).toBe(true);
     }
-    expect(
-      (await verifyCredential(tamper(before.elm, ['issued']), { documentLoader: loader })).verified,
-    ).toBe(false);
+    expect((await verifyCredential(tamper(before.elm, ['issued']), verification)).verified).toBe(false);
   });
 
   it('template lifecycle: publishing names each missing element; published versions are immutable', async () => {

@@ -9,6 +9,7 @@ import { AuditEvent } from '../../src/db/models/audit-event.js';
 import { verifyCredential } from '../../src/credentials/verifier.js';
 import { CourseBinding } from '../../src/courses/binding-model.js';
 import { installationDocumentLoader } from '../../src/issuers/resolvers.js';
+import { installationVerification } from '../../src/issuers/recognition.js';
 import { GradeSnapshot, IssuanceRequest } from '../../src/issuance/request-model.js';
 import { enqueueIssue } from '../../src/issuance/queueing.js';
 import { syncBinding } from '../../src/issuance/sync.js';
@@ -199,13 +200,13 @@ describe('from grades to credentials', () => {
   }, 240_000);
 
   it('issues credentials that verify, in both formats', async () => {
-    const loader = installationDocumentLoader(tool.url);
+    const verification = installationVerification({ PUBLIC_URL: tool.url, TRUSTED_ISSUERS: [] });
     const ids = (await Credential.find({}, { _id: 1 }).limit(5).lean()).map((c) => String(c._id));
     const sample = await findCredentials({ ids });
     expect(sample).toHaveLength(ids.length);
     for (const c of sample) {
       for (const doc of [c.ob3, c.elm]) {
-        const result = await verifyCredential(doc, { documentLoader: loader });
+        const result = await verifyCredential(doc, verification);
         expect(result.checks.filter((k) => !k.ok)).toEqual([]);
         expect(result.verified).toBe(true);
       }
@@ -321,7 +322,7 @@ describe('from grades to credentials', () => {
   }, 240_000);
 
   it('applies the regrade policy: keep flags, suspend suspends and lifts, revoke revokes', async () => {
-    const loader = installationDocumentLoader(tool.url);
+    const verification = installationVerification({ PUBLIC_URL: tool.url, TRUSTED_ISSUERS: [] });
     const holders = await IssuanceRequest.find({ bindingId, state: 'issued' })
       .sort({ learnerId: 1 })
       .limit(3)
@@ -351,7 +352,7 @@ describe('from grades to credentials', () => {
     const statusOk = async (learnerId: string) => {
       const request = (await IssuanceRequest.findOne({ bindingId, learnerId }).lean())!;
       const credential = (await findCredential(String(request._id)))!;
-      const result = await verifyCredential(credential.ob3, { documentLoader: loader });
+      const result = await verifyCredential(credential.ob3, verification);
       return result.checks.find((c) => c.check === 'status')!.ok;
     };
 
@@ -375,7 +376,7 @@ describe('from grades to credentials', () => {
   }, 120_000);
 
   it('re-issues a revoked credential: the learner ends with one valid and one revoked credential', async () => {
-    const loader = installationDocumentLoader(tool.url);
+    const verification = installationVerification({ PUBLIC_URL: tool.url, TRUSTED_ISSUERS: [] });
     const holder = (await IssuanceRequest.findOne({ bindingId, state: 'issued' })
       .sort({ learnerId: -1 })
       .lean())!;
@@ -411,7 +412,7 @@ describe('from grades to credentials', () => {
     expect(credentials).toHaveLength(2);
     const statusOf = async (id: string) => {
       const credential = credentials.find((c) => String(c._id) === id)!;
-      const result = await verifyCredential(credential.ob3, { documentLoader: loader });
+      const result = await verifyCredential(credential.ob3, verification);
       return result.checks.find((c) => c.check === 'status')!.ok;
     };
     expect(await statusOf(String(holder._id))).toBe(false);

@@ -63,6 +63,7 @@ const RULES: Record<string, Rule> = {
   'GET /credentials/:id/:format': 'public',
   'POST /credentials/verify': 'public',
   'GET /credentials/:id': 'public',
+  'GET /credentials/:id/verification': 'public', // served by /:id/:format; the verify limit is mounted on it
   'GET /credentials/:id/files/:file': 'public',
   'GET /verify': 'public',
   'POST /verify': 'publicForm',

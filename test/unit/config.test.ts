@@ -44,6 +44,26 @@ describe('configuration', () => {
     expect(problems.map((p) => p.split(':')[0]).sort()).toEqual(['LOG_LEVEL', 'WORKER_CONCURRENCY']);
   });
 
+  it('reads TRUSTED_ISSUERS as a list of DIDs and names each entry that is not one', () => {
+    const key = 'did:key:z6MkpTHR8VNsBxYAAWHut2Geadd9jSwuBV8xRoAnwWsdvktH';
+    expect(loadConfig(required).TRUSTED_ISSUERS).toEqual([]);
+    expect(
+      loadConfig({ ...required, TRUSTED_ISSUERS: ` ${key} ,did:web:cred.example.org:issuers:x,` })
+        .TRUSTED_ISSUERS,
+    ).toEqual([key, 'did:web:cred.example.org:issuers:x']);
+    const [problem] = problemsOf({
+      ...required,
+      TRUSTED_ISSUERS: `${key},university,did:key:z6Mkshort,did:web:x#k`,
+    });
+    expect(problem).toMatch(/^TRUSTED_ISSUERS: not a DID: university, did:key:z6Mkshort, did:web:x#k /);
+  });
+
+  it('caches verification results 60 s by default; 0 turns the cache off', () => {
+    expect(loadConfig(required).VERIFY_CACHE_SECONDS).toBe(60);
+    expect(loadConfig({ ...required, VERIFY_CACHE_SECONDS: '0' }).VERIFY_CACHE_SECONDS).toBe(0);
+    expect(problemsOf({ ...required, VERIFY_CACHE_SECONDS: '-1' })[0]).toMatch(/^VERIFY_CACHE_SECONDS:/);
+  });
+
   it('documents exactly the settings the schema reads in .env.example', () => {
     const example = readFileSync(new URL('../../.env.example', import.meta.url), 'utf8');
     const documented = [...example.matchAll(/^#?\s*([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]).sort();

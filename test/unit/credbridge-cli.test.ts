@@ -12,11 +12,16 @@ interface Run {
   stderr: string;
 }
 
-/** Runs the CLI as a child process, without MongoDB or Redis settings. */
+/** Runs the CLI as a child process, without MongoDB or Redis settings (and `extraEnv` added). */
 function cli(...args: string[]): Promise<Run> {
-  const env = { ...process.env };
+  return cliWith({}, ...args);
+}
+
+function cliWith(extraEnv: Record<string, string>, ...args: string[]): Promise<Run> {
+  const env = { ...process.env, ...extraEnv };
   delete env.MONGODB_URI;
   delete env.REDIS_URL;
+  if (!('TRUSTED_ISSUERS' in extraEnv)) delete env.TRUSTED_ISSUERS;
   return new Promise((resolve) => {
     execFile(
       projectPath('node_modules', '.bin', 'tsx'),
@@ -62,7 +67,7 @@ describe('credbridge CLI', () => {
   });
 
   it.each(['ob3', 'elm'])(
-    'credential sample --format %s prints a signed credential that verifies',
+    'credential sample --format %s: signed by a throwaway did:key, verified only once that key is trusted',
     async (format) => {
       const learner = join(dir, 'learner.json');
       await writeFile(learner, JSON.stringify({ fullName: 'Zoë Ξένη' }));
@@ -84,18 +89,48 @@ describe('credbridge CLI', () => {
       expect(sample.stdout).toContain('Zoë Ξένη');
       const file = join(dir, `${format}.json`);
       await writeFile(file, sample.stdout);
-      const ok = await cli('credential', 'verify', file);
+      // A sample's key is nobody's: the signature holds, but no one vouches for the issuer (exit 3).
+      const did = (doc.issuer.id ?? doc.issuer) as string;
+      const unknown = await cli('credential', 'verify', file);
+      expect(unknown.code).toBe(3);
+      expect(unknown.stdout).toMatch(/^SIGNATURE VALID, ISSUER NOT RECOGNISED/);
+      expect(unknown.stdout).toContain(`issuer: ${did}, not recognised; the credential states the name "`);
+      expect(unknown.stdout).toContain('ok   proof');
+      expect(unknown.stdout).toContain(`FAIL issuer: issuer ${did} not recognised`);
+
+      // Listed in TRUSTED_ISSUERS it is recognised, its name still marked as the credential's own claim.
+      const ok = await cliWith(
+        { TRUSTED_ISSUERS: `did:key:z6MkpTHR8VNsBxYAAWHut2Geadd9jSwuBV8xRoAnwWsdvktH,${did}` },
+        'credential',
+        'verify',
+        file,
+      );
       expect(ok.code).toBe(0);
       expect(ok.stdout).toMatch(/^VERIFIED/);
+      expect(ok.stdout).toContain(
+        `issuer: ${did}, on the trusted list (TRUSTED_ISSUERS); the credential states`,
+      );
       expect(ok.stdout).toContain('ok   proof');
+      expect(ok.stdout).toContain('warning: issuer: the name');
 
       await writeFile(file, sample.stdout.replace('Zoë Ξένη', 'Zoë Ξένα'));
-      const bad = await cli('credential', 'verify', file);
+      const bad = await cliWith({ TRUSTED_ISSUERS: did }, 'credential', 'verify', file);
       expect(bad.code).toBe(1);
+      expect(bad.stdout).toMatch(/^NOT VERIFIED/);
       expect(bad.stdout).toContain('FAIL proof');
+      // A broken signature is "not verified" whoever the issuer is, never "issuer not recognised".
+      expect((await cli('credential', 'verify', file)).code).toBe(1);
     },
     60_000,
   );
+
+  it('credential verify refuses a malformed TRUSTED_ISSUERS, naming the entry', async () => {
+    const file = join(dir, 'any.json');
+    await writeFile(file, JSON.stringify({ issuer: 'did:key:z6Mkx' }));
+    const run = await cliWith({ TRUSTED_ISSUERS: 'not-a-did' }, 'credential', 'verify', file);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('TRUSTED_ISSUERS: not a DID: not-a-did');
+  });
 
   it('refuses unknown commands and missing options with usage (exit 2)', async () => {
     expect((await cli('nope')).code).toBe(2);

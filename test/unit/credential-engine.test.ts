@@ -10,7 +10,11 @@ import { AwardRefusedError, issueCredentialPair, type SignedPair } from '../../s
 import { buildElmCredential } from '../../src/credentials/elm.js';
 import { credentialProblems } from '../../src/credentials/input-checks.js';
 import { projectPath } from '../../src/credentials/project-files.js';
-import { verifyCredential } from '../../src/credentials/verifier.js';
+import {
+  trustedListRecogniser,
+  verifyCredential,
+  type VerifyOptions,
+} from '../../src/credentials/verifier.js';
 import { decryptSecret, encryptSecret, requireEncryptionKey } from '../../src/security/encryption.js';
 import { didWebFor, didWebUrl } from '../../src/issuers/did-web.js';
 import { MANDATORY_ELEMENTS, missingElements, publishingProblems } from '../../src/templates/elements.js';
@@ -21,9 +25,12 @@ import { LEARNER, exampleTemplate, issueExamplePair, tamper } from '../helpers/c
 const loader = createDocumentLoader();
 let key: Ed25519KeyPair;
 let pair: SignedPair;
+/** The test's own did:key, trusted as TRUSTED_ISSUERS would trust it. */
+let trusting: VerifyOptions;
 
 beforeAll(async () => {
   key = await generateDidKey();
+  trusting = { documentLoader: loader, recogniseIssuer: trustedListRecogniser([key.controller!]) };
   pair = await issueExamplePair(key, loader, {
     credentialId: 'unit-award-1',
     evidence: { grade: '87%', activityStart: '2025-01-06T09:00:00Z', activityEnd: '2025-02-28T17:00:00Z' },
@@ -122,7 +129,7 @@ describe('Open Badges 3.0', () => {
 describe('signing and verification', () => {
   it('verifies both documents', async () => {
     for (const doc of [pair.ob3, pair.elm]) {
-      const result = await verifyCredential(doc, { documentLoader: loader });
+      const result = await verifyCredential(doc, trusting);
       expect(result.checks.filter((c) => !c.ok)).toEqual([]);
       expect(result.verified).toBe(true);
     }
@@ -135,15 +142,12 @@ describe('signing and verification', () => {
     ['elm', ['issuer', 'id']],
   ])('refuses the %s document after a one-character change of %j', async (format, path) => {
     const doc = tamper(format === 'ob3' ? pair.ob3 : pair.elm, path as string[]);
-    const result = await verifyCredential(doc, { documentLoader: loader });
+    const result = await verifyCredential(doc, trusting);
     expect(result.verified).toBe(false);
   });
 
   it('refuses an expired credential with a validity check', async () => {
-    const result = await verifyCredential(pair.ob3, {
-      documentLoader: loader,
-      now: new Date('2099-01-01T00:00:00Z'),
-    });
+    const result = await verifyCredential(pair.ob3, { ...trusting, now: new Date('2099-01-01T00:00:00Z') });
     expect(result.verified).toBe(false);
     expect(result.checks.find((c) => c.check === 'validity')).toMatchObject({ ok: false });
     expect(result.checks.find((c) => c.check === 'proof')).toMatchObject({ ok: true });
@@ -153,7 +157,7 @@ describe('signing and verification', () => {
     const { proof: _p, ...unsigned } = pair.ob3;
     const result = await verifyCredential(
       { ...unsigned, issuer: { ...(unsigned.issuer as object), id: 'did:web:elsewhere.example' } },
-      { documentLoader: loader },
+      trusting,
     );
     expect(result.checks.find((c) => c.check === 'issuer')).toMatchObject({ ok: false });
     expect(result.verified).toBe(false);

@@ -8,7 +8,7 @@ import { generateDidKey } from '../../src/credentials/did-key.js';
 import { createDocumentLoader } from '../../src/credentials/document-loader.js';
 import type { SignedPair } from '../../src/credentials/issue-pair.js';
 import { jsonldPatched, setScopedContextReuse } from '../../src/credentials/jsonld-patch.js';
-import { verifyCredential } from '../../src/credentials/verifier.js';
+import { trustedListRecogniser, verifyCredential } from '../../src/credentials/verifier.js';
 import { issueExamplePair } from '../helpers/credentials.js';
 
 // The patched jsonld must give exactly the N-Quads of the published one, or signatures would not verify elsewhere.
@@ -111,7 +111,10 @@ describe('jsonld with reused type-scoped contexts', () => {
   it('signs credentials that the published jsonld verifies', async () => {
     setScopedContextReuse(false);
     for (const doc of [pair.ob3, pair.elm]) {
-      const result = await verifyCredential(doc, { documentLoader: loader });
+      const result = await verifyCredential(doc, {
+        documentLoader: loader,
+        recogniseIssuer: trustedListRecogniser([key.controller!]),
+      });
       expect(result.checks.find((c) => c.check === 'proof')).toMatchObject({ ok: true });
       expect(result.verified).toBe(true);
     }

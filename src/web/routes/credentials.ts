@@ -6,10 +6,11 @@ import { credentialProblems } from '../../credentials/input-checks.js';
 import { signCredential } from '../../credentials/signer.js';
 import { allocateStatusEntries, statusListCredential } from '../../credentials/status-lists.js';
 import { statusEntries } from '../../credentials/award.js';
-import { verifyCredential } from '../../credentials/verifier.js';
+import { storedPairVerifier, type StoredPairVerifier } from '../../credentials/stored-verification.js';
+import { issuerWarnings, verifyCredential } from '../../credentials/verifier.js';
 import { findDefaultIssuer, findIssuer, issuerDidDocument, signingIssuer } from '../../issuers/issuers.js';
 import { requireEncryptionKey } from '../../security/encryption.js';
-import { installationDocumentLoader } from '../../issuers/resolvers.js';
+import { installationVerification } from '../../issuers/recognition.js';
 import { HttpError } from '../errors.js';
 import { requireAdminToken } from './admin-token.js';
 import { randomUUID } from 'node:crypto';
@@ -61,9 +62,11 @@ function parseBody<T>(schema: z.ZodType<T>, req: Request): T {
  * The W3C CCG VC API (issue, verify, status), this installation's did:web documents, its status list
  * credentials and a public verification endpoint per stored credential.
  */
-export function credentialsRouter(config: Config): Router {
+export function credentialsRouter(config: Config, deps: { verifyStored?: StoredPairVerifier } = {}): Router {
   const router = Router();
-  const loader = installationDocumentLoader(config.PUBLIC_URL);
+  const verification = installationVerification(config);
+  const loader = verification.documentLoader;
+  const verifyStored = deps.verifyStored ?? storedPairVerifier(verification, config.VERIFY_CACHE_SECONDS);
   const admin = requireAdminToken(config.ADMIN_API_TOKEN);
 
   // Read when signing, so an installation without KEY_ENCRYPTION_KEY still serves DIDs, lists and verification.
@@ -111,11 +114,8 @@ export function credentialsRouter(config: Config): Router {
       return;
     }
     if (format !== 'verification') throw new HttpError(404, 'not_found', 'Use ob3, elm or verification');
-    const [ob3, elm] = await Promise.all([
-      verifyCredential(stored.ob3, { documentLoader: loader }),
-      verifyCredential(stored.elm, { documentLoader: loader }),
-    ]);
-    res.json({ id, verified: ob3.verified && elm.verified, issuedAt: stored.issuedAt, ob3, elm });
+    const { verified, verdict, issuer, ob3, elm } = await verifyStored(stored);
+    res.json({ id, verified, verdict, issuer, issuedAt: stored.issuedAt, ob3, elm });
   });
 
   router.post('/credentials/issue', admin, async (req, res) => {
@@ -154,13 +154,15 @@ export function credentialsRouter(config: Config): Router {
 
   router.post('/credentials/verify', async (req, res) => {
     const { verifiableCredential } = parseBody(verifyBody, req);
-    const result = await verifyCredential(verifiableCredential, { documentLoader: loader });
+    const result = await verifyCredential(verifiableCredential, verification);
     const errors = result.checks.filter((c) => !c.ok).map((c) => `${c.check}: ${c.message}`);
     res.status(result.verified ? 200 : 400).json({
       verified: result.verified,
+      verdict: result.verdict,
+      issuer: result.issuer ?? null,
       checks: result.checks.filter((c) => c.ok).map((c) => c.check),
       results: result.checks,
-      warnings: [],
+      warnings: issuerWarnings(result.issuer),
       errors,
     });
   });
