@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { CourseBindingDoc } from '../courses/binding-model.js';
 import { recordAudit } from '../db/models/audit-event.js';
+import { emailAddress } from '../notifications/address.js';
 import type { Queues } from '../queue/queues.js';
 import { enqueueIssue } from './queueing.js';
 import { IssuanceRequest } from './request-model.js';
@@ -10,7 +11,7 @@ import { onlyDuplicateKeys } from '../db/duplicate-key.js';
 export const awardSchema = z.strictObject({
   learnerId: z.string().trim().min(1).max(200),
   name: z.string().trim().min(1).max(300),
-  email: z.email().optional(),
+  email: emailAddress.optional(),
   locale: z.string().max(20).optional(),
   reason: z.string().trim().min(5, 'give a reason of at least 5 characters').max(1000),
 });
