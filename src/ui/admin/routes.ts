@@ -32,13 +32,8 @@ import { html, type Html } from '../html.js';
 import { pickLanguage, translator, type Translate, type UiLanguage } from '../i18n.js';
 import { sendScreen } from '../layout.js';
 import { labelProblem, templateFields } from './template-fields.js';
-import {
-  LoginLimiter,
-  authenticate,
-  endAdminSession,
-  findAdminSession,
-  startAdminSession,
-} from './accounts.js';
+import { authenticate, endAdminSession, findAdminSession, startAdminSession } from './accounts.js';
+import { loginLockout } from './login-lockout.js';
 
 const ADMIN_COOKIE = 'credbridge_admin';
 
@@ -85,7 +80,7 @@ function previews(data: TemplateData): { ob3?: unknown; elm?: unknown; error?: s
  */
 export function adminScreensRouter(config: Config, queues: Queues): Router {
   const router = Router();
-  const limiter = new LoginLimiter();
+  const lockout = loginLockout();
   const secure = config.PUBLIC_URL.startsWith('https:');
   const form = urlencoded({ extended: false, limit: '512kb' });
 
@@ -151,17 +146,17 @@ export function adminScreensRouter(config: Config, queues: Queues): Router {
     const body = req.body as { username?: unknown; password?: unknown };
     const username = typeof body.username === 'string' ? body.username.trim().toLowerCase() : '';
     const password = typeof body.password === 'string' ? body.password : '';
-    const keys = [`ip:${req.ip}`, `user:${username}`];
-    if (limiter.blocked(keys)) {
+    const attempt = { address: req.ip ?? '', username };
+    if (await lockout.blocked(attempt)) {
       screen(req, res, t('signIn'), loginForm(req, res, t, t('tooManyAttempts')), '', 429);
       return;
     }
     if (!(await authenticate(username, password))) {
-      limiter.fail(keys);
+      await lockout.fail(attempt);
       screen(req, res, t('signIn'), loginForm(req, res, t, t('loginFailed')), '', 401);
       return;
     }
-    limiter.succeed(keys);
+    await lockout.succeed(attempt);
     const { token } = await startAdminSession(username, config.ADMIN_SESSION_TTL_MINUTES);
     res.cookie(ADMIN_COOKIE, token, {
       httpOnly: true,
