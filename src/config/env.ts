@@ -108,16 +108,32 @@ export class ConfigError extends Error {
   }
 }
 
+/**
+ * Settings valid alone but not together. Read from the raw values (the schema's enums take them exactly as
+ * written) so they are named with any other problem, not only once the rest parses.
+ */
+function combinationProblems(present: Record<string, string | undefined>): string[] {
+  const problems: string[] = [];
+  if (present.NODE_ENV === 'production' && present.LTI_INSECURE_COOKIES === 'true')
+    problems.push(
+      'LTI_INSECURE_COOKIES: must not be true with NODE_ENV=production: it sends the LTI session cookies ' +
+        'without Secure, so they would travel over plain HTTP (plain-HTTP development only, docs/lti.md)',
+    );
+  return problems;
+}
+
 /** Parses settings from `env`; throws a ConfigError naming every missing or malformed setting. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // An empty variable means "not set", so defaults apply and required settings are reported as missing.
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = envSchema.safeParse(present);
-  if (parsed.success) return parsed.data;
-  throw new ConfigError(
-    parsed.error.issues.map((issue) => {
+  const problems = combinationProblems(present);
+  if (parsed.success && problems.length === 0) return parsed.data;
+  throw new ConfigError([
+    ...(parsed.error?.issues ?? []).map((issue) => {
       const name = issue.path.join('.');
       return present[name] === undefined ? `${name} is required but not set` : `${name}: ${issue.message}`;
     }),
-  );
+    ...problems,
+  ]);
 }

@@ -2,6 +2,7 @@ import { UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from '../log/logger.js';
 import { CourseBinding } from '../courses/binding-model.js';
 import { cachedReads } from '../db/cached-reads.js';
+import { learnerAddress } from '../notifications/address.js';
 import type { Queues } from '../queue/queues.js';
 import type { CredentialOps, GradeWriteBack } from './ports.js';
 import { enqueueNotify } from './queueing.js';
@@ -73,7 +74,11 @@ export function issueProcessor(deps: IssueDeps) {
       if (!binding) throw new PermanentIssueError('the course binding was deleted');
       await deps.credentials.issue(request, binding);
       // Without SMTP or an address there is nothing to send: say so now instead of queueing a job for it.
-      const notification = !deps.mailEnabled ? 'disabled' : request.learner?.email ? 'pending' : 'no-address';
+      const notification = !deps.mailEnabled
+        ? 'disabled'
+        : learnerAddress(request.learner?.email)
+          ? 'pending'
+          : 'no-address';
       const issued = await IssuanceRequest.updateOne(
         { _id: requestId, state: 'signing' },
         { $set: { state: 'issued', issuedAt: new Date(), lastError: '', notification } },

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { CourseBindingDoc } from '../courses/binding-model.js';
 import { recordAudit } from '../db/models/audit-event.js';
 import { findInstitution } from '../institutions/institutions.js';
+import { learnerAddress } from '../notifications/address.js';
 import type { Queues } from '../queue/queues.js';
 import { enqueueIssue } from './queueing.js';
 import { GradeSnapshot, IssuanceRequest, snapshotId, type RequestState } from './request-model.js';
@@ -70,7 +71,7 @@ export async function awardManually(
         name: learner.name,
         givenName: learner.givenName ?? undefined,
         familyName: learner.familyName ?? undefined,
-        email: learner.email ?? undefined,
+        email: learnerAddress(learner.email),
         locale: learner.locale ?? undefined,
         gradable: learner.gradable ?? true,
       },

@@ -1,5 +1,6 @@
 import type { Job } from 'bullmq';
 import type { Logger } from '../log/logger.js';
+import { learnerAddress } from '../notifications/address.js';
 import type { Mailer } from '../notifications/mailer.js';
 import { learnerRef } from './credential-ops.js';
 import type { CredentialOps } from './ports.js';
@@ -20,9 +21,15 @@ export function notifyProcessor(deps: NotifyDeps) {
     const { requestId } = job.data;
     const request = await IssuanceRequest.findById(requestId);
     if (!request || request.state !== 'issued' || request.notification !== 'pending') return 'skipped';
-    const email = request.learner?.email;
+    // Requests stored before addresses were checked at sync may hold a list or a display name.
+    const email = learnerAddress(request.learner?.email);
     if (!deps.mailer || !email) {
       const notification = deps.mailer ? 'no-address' : 'disabled';
+      if (deps.mailer && request.learner?.email)
+        deps.logger.warn(
+          { requestId },
+          "the learner's stored address is not one valid e-mail address: no e-mail",
+        );
       await IssuanceRequest.updateOne({ _id: requestId }, { $set: { notification } });
       return notification;
     }

@@ -10,6 +10,7 @@ import {
   type GradeSource,
   type RosterLearner,
 } from '../grades/source.js';
+import { learnerAddress } from '../notifications/address.js';
 import type { Queues } from '../queue/queues.js';
 import { enqueueIssue } from './queueing.js';
 import type { CredentialOps } from './ports.js';
@@ -126,8 +127,16 @@ export async function syncBinding(
 
     const request = requestByLearner.get(learner.id);
     if (result.qualified && !request) {
+      const requestId = randomUUID();
+      const email = learnerAddress(learner.email);
+      // The address stays out of the log: it is personal data, and here possibly someone else's too.
+      if (learner.email && !email)
+        deps.logger.warn(
+          { bindingId, requestId },
+          "the learner's roster address is not one valid e-mail address: no e-mail",
+        );
       newRequests.push({
-        _id: randomUUID(),
+        _id: requestId,
         bindingId,
         platformId: binding.platformId,
         deploymentId: binding.deploymentId,
@@ -137,7 +146,7 @@ export async function syncBinding(
           name: learner.name,
           givenName: learner.givenName,
           familyName: learner.familyName,
-          email: learner.email,
+          email,
           locale: learner.locale,
           gradable: learner.gradable,
         },

@@ -1,4 +1,5 @@
 import nodemailer, { type Transporter } from 'nodemailer';
+import { learnerAddress } from './address.js';
 import { credentialIssuedMail, mailLanguage } from './messages.js';
 import { escape as escapeHtml } from '../ui/html.js';
 
@@ -50,8 +51,12 @@ export function createMailer(smtpUrl: string | undefined, from: string): Mailer 
   const transport: Transporter = nodemailer.createTransport(smtpUrl);
   return {
     async sendCredentialMail(mail) {
+      // nodemailer would read a list or a display name in `to` as recipients of its own; the address itself
+      // stays out of the error, which reaches the logs.
+      const to = learnerAddress(mail.to);
+      if (!to) throw new Error('refusing to send: the recipient is not one valid e-mail address');
       const rendered = renderCredentialMail(mail);
-      await transport.sendMail({ from, to: mail.to, ...rendered });
+      await transport.sendMail({ from, to, ...rendered });
     },
     close: () => transport.close(),
   };

@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import { loggablePath } from '../log/paths.js';
 import { escapeHtml, sendPage } from '../lti/html.js';
@@ -20,9 +21,28 @@ export const notFound: RequestHandler = (req, _res, next) => {
   next(new HttpError(404, 'not_found', `No route for ${req.method} ${req.path}`));
 };
 
-interface BodyParserError {
+/** What http-errors makes, as body-parser, send (express.static) and the router raise them. */
+interface MiddlewareError {
   type?: string;
-  status?: number;
+  status?: unknown;
+  statusCode?: unknown;
+  expose?: unknown;
+  message?: unknown;
+}
+
+/**
+ * A client error raised by express middleware (a `..` in a static path, an unknown charset) keeps its 4xx: only
+ * http-errors set `expose`, so the status an LMS answered one of our own calls with is never mistaken for one.
+ * The message is shown only where `expose` says it is meant for the client (send's 404 carries a file path).
+ */
+function middlewareClientError(err: MiddlewareError | null | undefined): HttpError | undefined {
+  if (typeof err?.expose !== 'boolean') return undefined;
+  const status = err.status ?? err.statusCode;
+  if (typeof status !== 'number' || !Number.isInteger(status) || status < 400 || status > 499)
+    return undefined;
+  const name = STATUS_CODES[status] ?? 'Bad Request';
+  const code = name.toLowerCase().replace(/[^a-z]+/g, '_');
+  return new HttpError(status, code, err.expose && typeof err.message === 'string' ? err.message : name);
 }
 
 /**
@@ -40,13 +60,16 @@ function wantsPage(req: Request): boolean {
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
     let httpError: HttpError;
-    const parserError = err as BodyParserError;
+    const middlewareError = err as MiddlewareError | null | undefined;
+    const clientError = middlewareClientError(middlewareError);
     if (err instanceof HttpError) {
       httpError = err;
-    } else if (parserError?.type === 'entity.too.large') {
+    } else if (middlewareError?.type === 'entity.too.large') {
       httpError = new HttpError(413, 'payload_too_large', 'Request body is larger than allowed');
-    } else if (parserError?.type === 'entity.parse.failed') {
+    } else if (middlewareError?.type === 'entity.parse.failed') {
       httpError = new HttpError(400, 'invalid_json', 'Request body is not valid JSON');
+    } else if (clientError) {
+      httpError = clientError;
     } else {
       logger.error({ err, method: req.method, path: loggablePath(req.path) }, 'unhandled error');
       httpError = new HttpError(500, 'internal_error', 'Something went wrong on our side');

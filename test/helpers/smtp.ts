@@ -4,6 +4,8 @@ import type { AddressInfo } from 'node:net';
 
 export interface ReceivedMail {
   to: string;
+  /** Every address the message was delivered to (the SMTP envelope, RCPT TO), Bcc included. */
+  recipients: string[];
   subject: string;
   text: string;
   html: string;
@@ -20,12 +22,14 @@ export async function startSmtpServer(): Promise<{
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
-    onData(stream, _session, callback) {
+    onData(stream, session, callback) {
+      const recipients = session.envelope.rcptTo.map((r) => r.address);
       simpleParser(stream)
         .then((parsed) => {
           const to = Array.isArray(parsed.to) ? parsed.to[0] : parsed.to;
           mails.push({
             to: to?.value[0]?.address ?? '',
+            recipients,
             subject: parsed.subject ?? '',
             text: parsed.text ?? '',
             html: typeof parsed.html === 'string' ? parsed.html : '',

@@ -64,6 +64,28 @@ describe('configuration', () => {
     expect(problemsOf({ ...required, VERIFY_CACHE_SECONDS: '-1' })[0]).toMatch(/^VERIFY_CACHE_SECONDS:/);
   });
 
+  it('refuses insecure LTI cookies in production, naming the setting and why', () => {
+    const problems = problemsOf({ ...required, NODE_ENV: 'production', LTI_INSECURE_COOKIES: 'true' });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^LTI_INSECURE_COOKIES: .*NODE_ENV=production.*Secure/);
+    // Named alongside the other problems, not only once they are fixed.
+    expect(
+      problemsOf({ ...required, NODE_ENV: 'production', LTI_INSECURE_COOKIES: 'true', PORT: 'x' })
+        .map((p) => p.split(':')[0])
+        .sort(),
+    ).toEqual(['LTI_INSECURE_COOKIES', 'PORT']);
+  });
+
+  it('allows insecure LTI cookies outside production, and secure ones in production', () => {
+    expect(
+      loadConfig({ ...required, NODE_ENV: 'development', LTI_INSECURE_COOKIES: 'true' }).LTI_INSECURE_COOKIES,
+    ).toBe(true);
+    expect(loadConfig({ ...required, LTI_INSECURE_COOKIES: 'true' }).LTI_INSECURE_COOKIES).toBe(true);
+    expect(loadConfig({ ...required, NODE_ENV: 'production', LTI_INSECURE_COOKIES: 'false' }).NODE_ENV).toBe(
+      'production',
+    );
+  });
+
   it('documents exactly the settings the schema reads in .env.example', () => {
     const example = readFileSync(new URL('../../.env.example', import.meta.url), 'utf8');
     const documented = [...example.matchAll(/^#?\s*([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]).sort();

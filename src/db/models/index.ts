@@ -9,3 +9,4 @@ export * from '../../templates/template-model.js';
 export * from '../../grades/lms-connection-model.js';
 export * from '../../grades/canvas-ids.js';
 export * from '../../ui/admin/accounts.js';
+export * from '../../ui/admin/login-lockout.js';

@@ -213,37 +213,3 @@ export async function findAdminSession(token: string | undefined) {
 export async function endAdminSession(token: string | undefined): Promise<void> {
   if (token) await AdminSession.deleteOne({ tokenHash: hashToken(token) });
 }
-
-/**
- * Failed logins per client address and per username: 5 within 15 minutes locks that key for the rest of the
- * window. In memory (per web process): enough to make guessing slow; a shared store is the security work's.
- */
-export class LoginLimiter {
-  private readonly failures = new Map<string, { count: number; until: number }>();
-  constructor(
-    private readonly limit = 5,
-    private readonly windowMs = 15 * 60_000,
-  ) {}
-
-  blocked(keys: string[], now = Date.now()): boolean {
-    return keys.some((k) => {
-      const entry = this.failures.get(k);
-      return entry !== undefined && entry.until > now && entry.count >= this.limit;
-    });
-  }
-
-  fail(keys: string[], now = Date.now()): void {
-    for (const k of keys) {
-      const entry = this.failures.get(k);
-      if (!entry || entry.until <= now) this.failures.set(k, { count: 1, until: now + this.windowMs });
-      else entry.count += 1;
-    }
-    if (this.failures.size > 10_000) {
-      for (const [k, v] of this.failures) if (v.until <= now) this.failures.delete(k);
-    }
-  }
-
-  succeed(keys: string[]): void {
-    for (const k of keys) this.failures.delete(k);
-  }
-}

@@ -5,7 +5,6 @@ import { html } from '../html.js';
 import type { Translate } from '../i18n.js';
 import {
   AccountError,
-  LoginLimiter,
   authenticate,
   completeSetup,
   endAdminSession,
@@ -13,6 +12,7 @@ import {
   startAdminSession,
 } from './accounts.js';
 import { ADMIN_COOKIE, type ConsoleKit } from './console.js';
+import { loginLockout } from './login-lockout.js';
 import { parseCookies } from '../../lti/session.js';
 
 /**
@@ -23,7 +23,7 @@ import { parseCookies } from '../../lti/session.js';
 export function sessionPages(kit: ConsoleKit): Router {
   const router = Router();
   const { config } = kit;
-  const limiter = new LoginLimiter();
+  const lockout = loginLockout();
   const secure = config.PUBLIC_URL.startsWith('https:');
 
   const loginForm = (req: Request, res: Response, t: Translate, problem = '') =>
@@ -48,18 +48,18 @@ export function sessionPages(kit: ConsoleKit): Router {
     const body = req.body as { username?: unknown; password?: unknown };
     const username = typeof body.username === 'string' ? body.username.trim().toLowerCase() : '';
     const password = typeof body.password === 'string' ? body.password : '';
-    const keys = [`ip:${req.ip}`, `user:${username}`];
-    if (limiter.blocked(keys)) {
+    const attempt = { address: req.ip ?? '', username };
+    if (await lockout.blocked(attempt)) {
       kit.screen(req, res, t('signIn'), loginForm(req, res, t, t('tooManyAttempts')), '', 429);
       return;
     }
     const account = await authenticate(username, password);
     if (!account) {
-      limiter.fail(keys);
+      await lockout.fail(attempt);
       kit.screen(req, res, t('signIn'), loginForm(req, res, t, t('loginFailed')), '', 401);
       return;
     }
-    limiter.succeed(keys);
+    await lockout.succeed(attempt);
     await startConsoleSession(res, account.username, account.institutionId);
     res.redirect(303, '/admin');
   });
