@@ -96,6 +96,8 @@ export class PlatformSimulator {
   readonly courses = new Map<string, SimCourse>();
   readonly lineItems = new Map<number, SimLineItem>();
   readonly tools = new Map<string, SimTool>();
+  /** Site administrators: Moodle launches them as Instructor with the institution and system Administrator roles. */
+  readonly siteAdmins = new Set<string>();
   readonly deepLinkReturns: DeepLinkReturn[] = [];
   /** Access tokens handed out; clearing it makes every service call answer 401. */
   readonly accessTokens = new Map<string, { clientId: string; scopes: string[]; expiresAt: number }>();
@@ -284,7 +286,8 @@ export class PlatformSimulator {
   ): Record<string, unknown> {
     const user = this.users.get(userId)!;
     const course = this.course(courseId);
-    const role = course.members.get(userId) ?? 'Learner';
+    const admin = this.siteAdmins.has(userId);
+    const role = course.members.get(userId) ?? (admin ? 'Instructor' : 'Learner');
     const now = Math.floor(Date.now() / 1000);
     const lti = 'https://purl.imsglobal.org/spec/lti/claim/';
     const services = `${this.url}/mod/lti/services.php`;
@@ -301,7 +304,15 @@ export class PlatformSimulator {
       email: user.email,
       [`${lti}deployment_id`]: tool.deploymentId,
       [`${lti}target_link_uri`]: redirectUri,
-      [`${lti}roles`]: [`http://purl.imsglobal.org/vocab/lis/v2/membership#${role}`],
+      [`${lti}roles`]: [
+        `http://purl.imsglobal.org/vocab/lis/v2/membership#${role}`,
+        ...(admin
+          ? [
+              'http://purl.imsglobal.org/vocab/lis/v2/institution/person#Administrator',
+              'http://purl.imsglobal.org/vocab/lis/v2/system/person#Administrator',
+            ]
+          : []),
+      ],
       [`${lti}context`]: { id: course.id, label: course.label, title: course.title, type: ['CourseSection'] },
       [`${lti}message_type`]: messageType,
       [`${lti}version`]: '1.3.0',
