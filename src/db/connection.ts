@@ -12,7 +12,11 @@ import type { Logger } from '../log/logger.js';
 export async function connectDatabase(uri: string, logger: Logger): Promise<typeof mongoose> {
   mongoose.set('strictQuery', true);
   const conn = mongoose.connection;
-  conn.on('disconnected', () => logger.warn({ component: 'mongodb' }, 'mongodb disconnected'));
+  closing = false;
+  // A disconnect the process asked for (shutdown, the end of a CLI command) is no news.
+  conn.on('disconnected', () => {
+    if (!closing) logger.warn({ component: 'mongodb' }, 'mongodb disconnected');
+  });
   conn.on('reconnected', () => logger.info({ component: 'mongodb' }, 'mongodb reconnected'));
   await mongoose.connect(uri, {
     serverSelectionTimeoutMS: 5_000,
@@ -30,7 +34,10 @@ export async function ensureIndexes(): Promise<void> {
   }
 }
 
+let closing = false;
+
 export async function disconnectDatabase(): Promise<void> {
+  closing = true;
   await mongoose.disconnect();
 }
 

@@ -87,7 +87,7 @@ export function sessionPages(kit: ConsoleKit): Router {
   const setupForm = (req: Request, res: Response, t: Translate, username: string, problem = '') =>
     html`<p>${t('setupIntro', { username })}</p>
       ${problem ? html`<p class="warning" role="alert">${problem}</p>` : ''}
-      <form method="post" class="stack">
+      <form method="post" action="/admin/setup/${String(req.params.token)}" class="stack">
         <input type="hidden" name="_csrf" value="${formToken(req, res)}" />
         <label for="new-password">${t('password')}</label>
         <input
