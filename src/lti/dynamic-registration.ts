@@ -4,6 +4,7 @@ import { PATHS, PLATFORM_CONFIGURATION, TOOL_CONFIGURATION, TOOL_SCOPES } from '
 import type { LtiDeps } from './deps.js';
 import { LtiError } from './errors.js';
 import { escapeHtml, sendPage } from './html.js';
+import { canvasDeveloperKeyConfig } from './canvas-config.js';
 import { wrap } from './launch.js';
 import { LtiPlatform } from './models.js';
 import { onlyDuplicateKeys } from '../db/duplicate-key.js';
@@ -40,11 +41,19 @@ const registrationResponseSchema = z.looseObject({
   [TOOL_CONFIGURATION]: z.looseObject({ deployment_id: z.string().min(1).optional() }).optional(),
 });
 
-/** The tool's side of the registration, as sent to the platform (LTI Dynamic Registration 1.0 §3.5.2). */
+/**
+ * The tool's side of the registration, as sent to the platform (LTI Dynamic Registration 1.0 §3.5.2). Canvas
+ * gets what its developer-key JSON (/lti/canvas.json) asks for too: its own user and course ids as custom
+ * parameters (the Canvas grade source maps learners by them), the course navigation and link/assignment
+ * selection placements, and a public privacy level so names and e-mail come with launches.
+ */
 export function registrationRequest(publicUrl: string, platformConfig: z.infer<typeof openIdConfigSchema>) {
-  const dlPlacements = platformConfig[PLATFORM_CONFIGURATION]?.messages_supported?.find(
-    (m) => m.type === 'LtiDeepLinkingRequest',
-  )?.placements;
+  const canvas = platformConfig[PLATFORM_CONFIGURATION]?.product_family_code === 'canvas';
+  const dlPlacements = canvas
+    ? ['link_selection', 'assignment_selection']
+    : platformConfig[PLATFORM_CONFIGURATION]?.messages_supported?.find(
+        (m) => m.type === 'LtiDeepLinkingRequest',
+      )?.placements;
   const supported = new Set(platformConfig.scopes_supported ?? TOOL_SCOPES);
   return {
     application_type: 'web',
@@ -62,8 +71,19 @@ export function registrationRequest(publicUrl: string, platformConfig: z.infer<t
       target_link_uri: publicUrl + PATHS.launch,
       description: 'Signed EU micro-credentials for passed course assessments',
       claims: ['iss', 'sub', 'name', 'given_name', 'family_name', 'email'],
+      ...(canvas
+        ? {
+            custom_parameters: canvasDeveloperKeyConfig(publicUrl).custom_fields,
+            'https://canvas.instructure.com/lti/privacy_level': 'public',
+          }
+        : {}),
       messages: [
-        { type: 'LtiResourceLinkRequest', target_link_uri: publicUrl + PATHS.launch, label: 'Credbridge' },
+        {
+          type: 'LtiResourceLinkRequest',
+          target_link_uri: publicUrl + PATHS.launch,
+          label: canvas ? 'Credentials' : 'Credbridge',
+          ...(canvas ? { placements: ['course_navigation'] } : {}),
+        },
         {
           type: 'LtiDeepLinkingRequest',
           target_link_uri: publicUrl + PATHS.launch,

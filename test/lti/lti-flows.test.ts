@@ -20,6 +20,7 @@ import {
   LtiToolKey,
 } from '../../src/lti/models.js';
 import { registerPlatform } from '../../src/lti/platforms.js';
+import { registrationRequest } from '../../src/lti/dynamic-registration.js';
 import { createRegistrationLink, registrationUrl } from '../../src/lti/registration-links.js';
 import { Institution } from '../../src/institutions/institution-model.js';
 import { errorHandler, notFound } from '../../src/web/errors.js';
@@ -571,6 +572,33 @@ describe('manual registration and Canvas configuration', () => {
       body: JSON.stringify({ ...body, institutionId: INSTITUTION, jwksUrl: 'nope' }),
     });
     expect(invalid.status).toBe(400);
+  });
+
+  it('asks Canvas, when it registers dynamically, for what its developer-key JSON asks', () => {
+    const config = {
+      issuer: 'https://canvas.instructure.com',
+      authorization_endpoint: 'https://sso.canvaslms.com/api/lti/authorize_redirect',
+      token_endpoint: 'https://sso.canvaslms.com/login/oauth2/token',
+      jwks_uri: 'https://sso.canvaslms.com/api/lti/security/jwks',
+      registration_endpoint: 'https://school.instructure.com/api/lti/registrations',
+      'https://purl.imsglobal.org/spec/lti-platform-configuration': { product_family_code: 'canvas' },
+    };
+    const canvas = registrationRequest(toolUrl, config)[
+      'https://purl.imsglobal.org/spec/lti-tool-configuration'
+    ];
+    expect(canvas).toMatchObject({
+      custom_parameters: { canvas_user_id: '$Canvas.user.id', canvas_course_id: '$Canvas.course.id' },
+      'https://canvas.instructure.com/lti/privacy_level': 'public',
+      messages: [
+        { type: 'LtiResourceLinkRequest', placements: ['course_navigation'] },
+        { type: 'LtiDeepLinkingRequest', placements: ['link_selection', 'assignment_selection'] },
+      ],
+    });
+    const moodle = registrationRequest(toolUrl, {
+      ...config,
+      'https://purl.imsglobal.org/spec/lti-platform-configuration': { product_family_code: 'moodle' },
+    })['https://purl.imsglobal.org/spec/lti-tool-configuration'];
+    expect(moodle).not.toHaveProperty('custom_parameters');
   });
 
   it('serves the Canvas developer-key JSON with the custom fields', async () => {
