@@ -666,3 +666,61 @@ describe('administrator', () => {
     await page.close();
   }, 60_000);
 });
+
+describe('operator and a new institution', () => {
+  it('creates an institution whose administrator sets a password through the link and makes a registration link that registers an LMS', async () => {
+    await createAdminUser('olga', 'correct horse battery staple');
+    await browser.context.clearCookies();
+    const page = await browser.context.newPage();
+    await page.goto(`${tool.url}/admin/login`);
+    await page.getByLabel('Username').fill('olga');
+    await page.getByLabel('Password').fill('correct horse battery staple');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(/\/admin\/institutions$/);
+    await page.getByLabel('Identifier', { exact: false }).fill('second-college');
+    await page.getByLabel('Legal name').fill('Second College');
+    await page.getByLabel('Country', { exact: false }).fill('PT');
+    await page.getByLabel('Website').fill('https://second.example.edu');
+    await page.getByLabel('Username of its first administrator').fill('sofia');
+    await page.getByRole('button', { name: 'Create institution' }).click();
+    const setup = page.locator('#setup-link');
+    await setup.waitFor();
+    await accessible(page, 'operator-institution-created');
+    const link = await setup.inputValue();
+    expect(link).toMatch(new RegExp(`^${tool.url}/admin/setup/`));
+    // Only the operator's pages: nothing of an institution.
+    expect(await page.getByRole('link', { name: 'Platforms' }).count()).toBe(0);
+
+    await browser.context.clearCookies();
+    await page.goto(link);
+    await accessible(page, 'admin-setup');
+    await page.getByLabel('Password', { exact: true }).fill('sofia chooses a long one');
+    await page.getByLabel('Password again').fill('sofia chooses a long one');
+    await page.getByRole('button', { name: 'Set password' }).click();
+    await page.waitForURL(/\/admin\/platforms$/);
+    // Institution A's LMS is not Second College's.
+    await expect(page.locator('main').textContent()).resolves.not.toContain(sim.issuer);
+    await page.getByLabel('Label', { exact: false }).fill('Second Moodle');
+    await page.getByRole('button', { name: 'Create a registration link' }).click();
+    const registration = page.locator('#registration-link');
+    await registration.waitFor();
+    await page.getByText('Add LTI Advantage', { exact: false }).waitFor();
+    await accessible(page, 'admin-registration-link');
+    const second = await new PlatformSimulator().start();
+    try {
+      const { Browser } = await import('../simulator/browser.js');
+      const registered = await new Browser().get(
+        await second.registrationUrl(await registration.inputValue()),
+      );
+      expect(registered.status).toBe(200);
+      await page.goto(`${tool.url}/admin/platforms`);
+      await page.locator('tr', { hasText: second.issuer }).waitFor();
+      await expect(page.locator('main').textContent()).resolves.toContain('used on');
+    } finally {
+      await second.stop();
+    }
+    await page.getByRole('link', { name: 'Institution' }).click();
+    await accessible(page, 'admin-institution');
+    await page.close();
+  }, 90_000);
+});
