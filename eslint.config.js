@@ -14,6 +14,19 @@ export default tseslint.config(
   },
   { files: ['scripts/**', 'test/**'], rules: { 'no-console': 'off' } },
   {
+    files: ['src/net/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['../*'], message: 'src/net is the bottom floor: it imports nothing else of src/' },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.cjs'],
     languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly' } },
   },
