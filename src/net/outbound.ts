@@ -64,8 +64,13 @@ export function configureOutbound(settings: OutboundSettings): void {
 /** The messages of an error and its causes, without fetch's own "fetch failed". */
 function reasonOf(err: unknown): string {
   const parts: string[] = [];
-  for (let e = err; e instanceof Error && parts.length < 5; e = e.cause)
-    if (e.message !== 'fetch failed') parts.push(e.message);
+  // Duck-typed: Node's own errors may come from another realm (a test VM), where instanceof fails.
+  let e: unknown = err;
+  while (typeof e === 'object' && e !== null && parts.length < 5) {
+    const { message, cause } = e as { message?: unknown; cause?: unknown };
+    if (typeof message === 'string' && message !== 'fetch failed') parts.push(message);
+    e = cause;
+  }
   return parts.join(': ') || String(err);
 }
 
