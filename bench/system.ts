@@ -175,6 +175,8 @@ export async function systemFigures(
     // call the local simulator as fast as it can (the default 10 requests/s protects a real LMS).
     RATE_LIMIT_DISABLED: 'true',
     LMS_REQUESTS_PER_SECOND: '200',
+    // The simulator runs on this machine.
+    OUTBOUND_ALLOW_PRIVATE_HOSTS: '127.0.0.1',
     // Worker tuning given to the bench is passed on, to compare settings.
     ...(process.env.WORKER_CONCURRENCY ? { WORKER_CONCURRENCY: process.env.WORKER_CONCURRENCY } : {}),
   };

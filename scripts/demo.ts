@@ -208,6 +208,8 @@ async function main(): Promise<number> {
       ADMIN_API_TOKEN: state.adminApiToken,
       // The simulator and the tool share the site 127.0.0.1 over plain HTTP (see docs/lti.md).
       LTI_INSECURE_COOKIES: 'true',
+      // The simulator is the one LMS, on this machine: the tool may reach it and nothing else private.
+      OUTBOUND_ALLOW_PRIVATE_HOSTS: `127.0.0.1:${platformPort}`,
       QUEUE_PREFIX: 'credbridge-demo',
       WORKER_HEALTH_PORT: String(workerHealthPort),
       // Quick reactions for a demo: launches sync within a second, lost work is picked up in seconds.

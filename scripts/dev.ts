@@ -2,7 +2,8 @@
  * `npm run dev`: local services (kept in .data/dev), then the web and worker processes, each restarted
  * when its code changes. Ctrl-C stops everything this started. Without KEY_ENCRYPTION_KEY in the environment
  * or .env, a development key is made once and kept in .data/dev/key-encryption-key (git-ignored, mode 0600),
- * so LTI and signing work out of the box; production always sets its own.
+ * so LTI and signing work out of the box; production always sets its own. Unless set, the tool may reach an
+ * LMS on this machine (OUTBOUND_ALLOW_PRIVATE_HOSTS=localhost,127.0.0.1,[::1]).
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -24,6 +25,8 @@ function developmentKey(): string {
 const env = {
   NODE_ENV: 'development',
   KEY_ENCRYPTION_KEY: process.env.KEY_ENCRYPTION_KEY || developmentKey(),
+  // A development LMS usually runs on this machine (a Moodle in Docker on localhost:8080); production allows none.
+  OUTBOUND_ALLOW_PRIVATE_HOSTS: process.env.OUTBOUND_ALLOW_PRIVATE_HOSTS ?? 'localhost,127.0.0.1,[::1]',
 };
 const tsx = resolve('node_modules/.bin/tsx');
 const port = process.env.PORT ?? '3000';

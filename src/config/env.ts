@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseHostAllowances } from '../net/allowed-hosts.js';
 
 /**
  * Every setting the processes read, with its default. `.env.example` documents each one;
@@ -63,6 +64,24 @@ export const envSchema = z.object({
   SYNC_DEBOUNCE_MS: z.coerce.number().int().min(0).default(30_000),
   LMS_REQUESTS_PER_SECOND: positiveInt.max(1_000).default(10),
   LMS_TIMEOUT_MS: positiveInt.min(100).default(15_000),
+  /** Hosts (`host` or `host:port`, comma-separated) whose URLs may reach private and loopback addresses. */
+  OUTBOUND_ALLOW_PRIVATE_HOSTS: z
+    .string()
+    .default('')
+    .superRefine((v, ctx) => {
+      const { malformed } = parseHostAllowances(v);
+      if (malformed.length)
+        ctx.addIssue({
+          code: 'custom',
+          message: `not a host or host:port (IPv6 as [::1]:port): ${malformed.map((e) => `"${e}"`).join(', ')}`,
+        });
+    })
+    .transform((v) =>
+      v
+        .split(',')
+        .map((e) => e.trim())
+        .filter(Boolean),
+    ),
   SMTP_URL: z
     .string()
     .regex(/^smtps?:\/\/.+/, 'must be an smtp:// or smtps:// URL')

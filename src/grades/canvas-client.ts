@@ -1,3 +1,4 @@
+import { outboundFetch, type OutboundFetch } from '../net/outbound.js';
 import { ConcurrencyGate } from './concurrency-gate.js';
 /**
  * A client of the Canvas REST API (`/api/v1`, bearer token). Follows pagination through `Link` headers (only
@@ -30,7 +31,8 @@ export interface CanvasClientOptions {
   lowQuota?: number;
   slowDownMs?: number;
   concurrency?: number;
-  fetch?: typeof fetch;
+  /** Tests only: the guarded client is the default, and production never passes another. */
+  fetch?: OutboundFetch;
 }
 
 export type Query = Record<string, string | number | (string | number)[]>;
@@ -88,7 +90,7 @@ export class CanvasClient {
       try {
         if (this.remaining < (this.options.lowQuota ?? 50)) await sleep(this.options.slowDownMs ?? 1_000);
         try {
-          res = await (this.options.fetch ?? fetch)(url, {
+          res = await (this.options.fetch ?? outboundFetch)(url, {
             headers: { authorization: `Bearer ${this.options.token}`, accept: 'application/json' },
             signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
           });

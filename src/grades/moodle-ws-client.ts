@@ -1,3 +1,4 @@
+import { outboundFetch, type OutboundFetch } from '../net/outbound.js';
 import { ConcurrencyGate } from './concurrency-gate.js';
 /**
  * A client of Moodle's REST web service: `POST {base}/webservice/rest/server.php`, form-encoded, with
@@ -29,7 +30,8 @@ export interface MoodleWsClientOptions {
   timeoutMs?: number;
   /** Calls in flight at once; Moodle sites are often small, and a sync should not crowd out learners. */
   concurrency?: number;
-  fetch?: typeof fetch;
+  /** Tests only: the guarded client is the default, and production never passes another. */
+  fetch?: OutboundFetch;
 }
 
 /** Moodle's array notation: `{a: [{b: 1}]}` becomes `a[0][b]=1`. */
@@ -68,7 +70,7 @@ export class MoodleWsClient {
       body.set('moodlewsrestformat', 'json');
       let res: Response;
       try {
-        res = await (this.options.fetch ?? fetch)(this.endpoint, {
+        res = await (this.options.fetch ?? outboundFetch)(this.endpoint, {
           method: 'POST',
           headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
           body,

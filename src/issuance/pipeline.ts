@@ -7,6 +7,7 @@ import { configureServiceClients } from '../lti/service-client.js';
 import { ServiceTokens } from '../lti/service-token.js';
 import { ToolKeys } from '../lti/tool-keys.js';
 import type { Logger } from '../log/logger.js';
+import { configureOutbound } from '../net/outbound.js';
 import { createMailer, type Mailer } from '../notifications/mailer.js';
 import { queueNames, type QueueName, type Queues } from '../queue/queues.js';
 import { parseEncryptionKey } from '../security/encryption.js';
@@ -52,6 +53,10 @@ export function createPipeline(
   configureServiceClients({
     requestsPerSecond: config.LMS_REQUESTS_PER_SECOND,
     timeoutMs: config.LMS_TIMEOUT_MS,
+  });
+  configureOutbound({
+    allowPrivateHosts: config.OUTBOUND_ALLOW_PRIVATE_HOSTS,
+    onFailure: (failure) => logger.warn({ component: 'outbound', ...failure }, 'outbound request failed'),
   });
   const tokens = new ServiceTokens(new ToolKeys(kek));
   const credentials = engineCredentialOps({

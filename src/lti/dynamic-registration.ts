@@ -1,5 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
+import { outboundFetch } from '../net/outbound.js';
 import { PATHS, PLATFORM_CONFIGURATION, TOOL_CONFIGURATION, TOOL_SCOPES } from './constants.js';
 import type { LtiDeps } from './deps.js';
 import { LtiError } from './errors.js';
@@ -266,12 +267,13 @@ async function register(
   );
 }
 
-async function fetchJson(
+/** The platform's answer as JSON; a refused address, a network failure or a timeout all read the same. */
+export async function fetchJson(
   url: string,
   init: RequestInit,
 ): Promise<{ ok: boolean; status: number; body: unknown }> {
   try {
-    const res = await fetch(url, { ...init, signal: AbortSignal.timeout(10_000) });
+    const res = await outboundFetch(url, { ...init, signal: AbortSignal.timeout(10_000) });
     const body = await res.json().catch(() => undefined);
     return { ok: res.ok, status: res.status, body };
   } catch {

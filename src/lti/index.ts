@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import type { Config } from '../config/env.js';
 import type { Logger } from '../log/logger.js';
+import { configureOutbound } from '../net/outbound.js';
 import { parseEncryptionKey } from '../security/encryption.js';
 import { platformAdminRouter } from './admin-routes.js';
 import { canvasDeveloperKeyConfig } from './canvas-config.js';
@@ -33,6 +34,12 @@ export function createLti({ config, logger, templates, jwks, onLaunch }: LtiOpti
   configureServiceClients({
     requestsPerSecond: config.LMS_REQUESTS_PER_SECOND,
     timeoutMs: config.LMS_TIMEOUT_MS,
+  });
+  // Which hosts the LMS requests of this process may reach on private addresses (src/net/outbound.ts); the
+  // callers only say "could not be reached", so the log is where an operator reads why.
+  configureOutbound({
+    allowPrivateHosts: config.OUTBOUND_ALLOW_PRIVATE_HOSTS,
+    onFailure: (failure) => logger.warn({ component: 'outbound', ...failure }, 'outbound request failed'),
   });
   return {
     config,

@@ -1,4 +1,5 @@
-import { createRemoteJWKSet, type JWTVerifyGetKey } from 'jose';
+import { createRemoteJWKSet, customFetch, type JWTVerifyGetKey } from 'jose';
+import { outboundFetch } from '../net/outbound.js';
 
 export interface PlatformJwksOptions {
   /** Minimum time between two fetches of one JWKS, so forged kids cannot make us hammer a platform. */
@@ -24,6 +25,8 @@ export class PlatformJwks {
         cooldownDuration: this.options.cooldownMs ?? 10_000,
         cacheMaxAge: this.options.maxAgeMs ?? 600_000,
         timeoutDuration: this.options.timeoutMs ?? 5_000,
+        // jose fetches with redirect: 'manual', so a JWKS that redirects is refused rather than followed.
+        [customFetch]: outboundFetch,
       });
       this.sets.set(jwksUrl, set);
     }

@@ -1,3 +1,4 @@
+import { outboundFetch } from '../net/outbound.js';
 import { LtiServiceError } from './errors.js';
 import type { PlatformDoc } from './models.js';
 import { platformOrigins } from './platforms.js';
@@ -80,8 +81,9 @@ export class ServiceClient {
       const token = await this.tokens.get(this.platform, scopes);
       await this.limiter.acquire(key);
       let res: Response;
+      const signal = AbortSignal.timeout(this.timeoutMs);
       try {
-        res = await fetch(url, {
+        res = await outboundFetch(url, {
           method,
           headers: {
             authorization: `Bearer ${token}`,
@@ -89,11 +91,11 @@ export class ServiceClient {
             ...(body ? { 'content-type': body.type } : {}),
           },
           body: body ? JSON.stringify(body.data) : undefined,
-          signal: AbortSignal.timeout(this.timeoutMs),
+          signal,
         });
       } catch (err) {
         // No answer (timeout, reset): a read is safe to repeat; a write may have landed, so it is not.
-        const error = noAnswer(err, this.timeoutMs, url);
+        const error = noAnswer(err, signal.aborted, this.timeoutMs, url);
         if (method !== 'GET' || retry >= this.maxRetries) throw error;
         await sleep(this.backoff(retry));
         continue;
@@ -171,9 +173,12 @@ function originOf(url: string): string {
   }
 }
 
-function noAnswer(err: unknown, timeoutMs: number, url: string): LtiServiceError {
-  const name = (err as Error).name;
-  return name === 'TimeoutError' || name === 'AbortError'
+/**
+ * Our own timeout is a 504; anything else (an OutboundError, whose message is the same for a refused address, a
+ * closed port and a reset) is a 502 that says no more than that.
+ */
+function noAnswer(err: unknown, timedOut: boolean, timeoutMs: number, url: string): LtiServiceError {
+  return timedOut
     ? new LtiServiceError(504, `no answer within ${Math.round(timeoutMs / 1000)} s`, url)
     : new LtiServiceError(502, `unreachable (${(err as Error).message})`, url);
 }

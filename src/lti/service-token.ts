@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
+import { outboundFetch } from '../net/outbound.js';
 import { LtiServiceError } from './errors.js';
 import type { PlatformDoc } from './models.js';
 import type { ToolKeys } from './tool-keys.js';
@@ -54,17 +55,23 @@ export class ServiceTokens {
       .setExpirationTime('5m')
       .setJti(randomUUID())
       .sign(privateKey);
-    const res = await fetch(platform.tokenUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-      body: new URLSearchParams({
-        grant_type: 'client_credentials',
-        client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
-        client_assertion: assertion,
-        scope: [...scopes].sort().join(' '),
-      }),
-      signal: AbortSignal.timeout(this.timeoutMs),
-    });
+    let res: Response;
+    try {
+      res = await outboundFetch(platform.tokenUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+        body: new URLSearchParams({
+          grant_type: 'client_credentials',
+          client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+          client_assertion: assertion,
+          scope: [...scopes].sort().join(' '),
+        }),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (err) {
+      // OutboundError: the same words for a refused address, a closed port and a timeout.
+      throw new LtiServiceError(502, `unreachable (${(err as Error).message})`, platform.tokenUrl);
+    }
     const body = (await res.json().catch(() => ({}))) as {
       access_token?: unknown;
       expires_in?: unknown;

@@ -15,11 +15,14 @@ import { IssuanceRequest } from '../../src/issuance/request-model.js';
 import { syncBinding, type SyncDeps } from '../../src/issuance/sync.js';
 import { createQueues, type Queues } from '../../src/queue/queues.js';
 import { createRedis } from '../../src/queue/redis.js';
+import { configureOutbound } from '../../src/net/outbound.js';
 import { silentLogger, testConfig } from '../helpers/env.js';
 import { CanvasRestSimulator, type CanvasSimCourse } from '../simulator/canvas-rest.js';
 
 /** The Canvas REST source over real HTTP against the simulator (paging, throttling, errors), synced for real. */
 const config = testConfig();
+// The clients are used without createLti, which would apply this: the simulator is on 127.0.0.1.
+configureOutbound({ allowPrivateHosts: config.OUTBOUND_ALLOW_PRIVATE_HOSTS });
 const logger = silentLogger();
 const key = randomBytes(32);
 const TOKEN = '7~canvas-token-0123456789';

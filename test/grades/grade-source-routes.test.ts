@@ -8,11 +8,14 @@ import { LmsConnection } from '../../src/grades/lms-connection-model.js';
 import { LtiCourse, LtiPlatform, LtiSession } from '../../src/lti/models.js';
 import { hashToken, SESSION_COOKIE } from '../../src/lti/session.js';
 import { errorHandler, notFound } from '../../src/web/errors.js';
+import { configureOutbound } from '../../src/net/outbound.js';
 import { silentLogger, testConfig } from '../helpers/env.js';
 import { captureLikeCourse, MoodleWsSimulator } from '../simulator/moodle-ws.js';
 
 /** The admin API for LMS connections and the instructor's options listing, over HTTP. */
 const config = testConfig();
+// The clients are used without createLti, which would apply this: the simulator is on 127.0.0.1.
+configureOutbound({ allowPrivateHosts: config.OUTBOUND_ALLOW_PRIVATE_HOSTS });
 const ADMIN = 'b'.repeat(40);
 const TOKEN = 'moodle-token-routes-123';
 let sim: MoodleWsSimulator;

@@ -10,11 +10,14 @@ import { IssuanceRequest } from '../../src/issuance/request-model.js';
 import { syncBinding, type SyncDeps } from '../../src/issuance/sync.js';
 import { createQueues, type Queues } from '../../src/queue/queues.js';
 import { createRedis } from '../../src/queue/redis.js';
+import { configureOutbound } from '../../src/net/outbound.js';
 import { silentLogger, testConfig } from '../helpers/env.js';
 import { captureLikeCourse, MoodleWsSimulator, type MoodleSimCourse } from '../simulator/moodle-ws.js';
 
 /** The Moodle Web Services source over real HTTP against the simulator, synced into a real database. */
 const config = testConfig();
+// The clients are used without createLti, which would apply this: the simulator is on 127.0.0.1.
+configureOutbound({ allowPrivateHosts: config.OUTBOUND_ALLOW_PRIVATE_HOSTS });
 const logger = silentLogger();
 const key = randomBytes(32);
 const TOKEN = 'moodle-token-0123456789';

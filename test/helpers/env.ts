@@ -24,6 +24,8 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     MONGODB_URI: databaseUri(uniqueName('test')),
     REDIS_URL: process.env.REDIS_URL,
     QUEUE_PREFIX: uniqueName('q'),
+    // The simulators run on this machine (src/net/outbound.ts refuses loopback otherwise).
+    OUTBOUND_ALLOW_PRIVATE_HOSTS: '127.0.0.1',
     ...overrides,
   });
 }

@@ -46,6 +46,8 @@ export async function startTool(
     KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     ADMIN_API_TOKEN: ADMIN_TOKEN,
     SYNC_DEBOUNCE_MS: '0',
+    // The simulators run on this machine; a test of the guard itself narrows this to one host:port.
+    OUTBOUND_ALLOW_PRIVATE_HOSTS: '127.0.0.1',
     ...overrides,
   };
   const config = loadConfig(env);

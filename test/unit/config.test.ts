@@ -86,6 +86,28 @@ describe('configuration', () => {
     );
   });
 
+  it('reads OUTBOUND_ALLOW_PRIVATE_HOSTS as host and host:port entries, naming it when one is malformed', () => {
+    expect(loadConfig(required).OUTBOUND_ALLOW_PRIVATE_HOSTS).toEqual([]);
+    const entries = 'moodle.campus.local, 10.0.0.5:8443,[fd00::1]:80,[::1]';
+    expect(
+      loadConfig({ ...required, OUTBOUND_ALLOW_PRIVATE_HOSTS: entries }).OUTBOUND_ALLOW_PRIVATE_HOSTS,
+    ).toEqual(['moodle.campus.local', '10.0.0.5:8443', '[fd00::1]:80', '[::1]']);
+    for (const bad of [
+      'http://lms.local',
+      'lms.local:99999',
+      'lms.local/moodle',
+      '::1',
+      '*.campus.local',
+      'a b',
+    ]) {
+      const problems = problemsOf({ ...required, OUTBOUND_ALLOW_PRIVATE_HOSTS: `ok.local,${bad}` });
+      expect(problems).toEqual([
+        expect.stringMatching(/^OUTBOUND_ALLOW_PRIVATE_HOSTS: not a host or host:port/),
+      ]);
+      expect(problems[0]).toContain(`"${bad}"`);
+    }
+  });
+
   it('documents exactly the settings the schema reads in .env.example', () => {
     const example = readFileSync(new URL('../../.env.example', import.meta.url), 'utf8');
     const documented = [...example.matchAll(/^#?\s*([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]).sort();

@@ -6,6 +6,7 @@ import { LtiServiceError } from '../../src/lti/errors.js';
 import type { PlatformDoc } from '../../src/lti/models.js';
 import { KeyedRateLimiter, retryAfterMs } from '../../src/lti/rate-limiter.js';
 import { ServiceClient } from '../../src/lti/service-client.js';
+import { configureOutbound } from '../../src/net/outbound.js';
 import type { ServiceTokens } from '../../src/lti/service-token.js';
 import { FaultInjector } from '../simulator/faults.js';
 
@@ -33,6 +34,7 @@ const platform = (id: string) =>
   }) as unknown as PlatformDoc;
 
 beforeAll(async () => {
+  configureOutbound({ allowPrivateHosts: ['127.0.0.1'] }); // the LMS stand-in below
   const app = express();
   app.use((req, _res, next) => {
     arrivals.push({ platform: String(req.query.p), at: Date.now() });
@@ -44,6 +46,8 @@ beforeAll(async () => {
   server = app.listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  // The first request of a fresh HTTP client loads and compiles its parser: not what the timings below measure.
+  await new ServiceClient(platform('warm-up'), tokens).call('GET', `${base}/members`, [], 'application/json');
 });
 afterAll(() => new Promise<void>((r) => server.close(() => r())));
 beforeEach(() => {
