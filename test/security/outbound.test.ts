@@ -13,6 +13,7 @@ import { configureOutbound, OutboundError, outboundFetch } from '../../src/net/o
 import { launchInstructor } from '../helpers/lti.js';
 import { startTool, type ToolUnderTest } from '../helpers/tool.js';
 import { Browser, readForm } from '../simulator/browser.js';
+import { createTestInstitution, registerThroughLink, registrationLinkFor } from '../helpers/institution.js';
 import { PlatformSimulator } from '../simulator/platform.js';
 
 /**
@@ -340,6 +341,7 @@ describe('through the running tool', () => {
   let tool: ToolUnderTest;
   let sim: PlatformSimulator;
   let clientId: string;
+  let institution: string;
 
   beforeAll(async () => {
     sim = await new PlatformSimulator().start();
@@ -350,10 +352,9 @@ describe('through the running tool', () => {
     tool = await startTool({
       OUTBOUND_ALLOW_PRIVATE_HOSTS: `${new URL(sim.url).host},127.0.0.1:${lms.port}`,
     });
-    const registration = await new Browser().get(await sim.registrationUrl(`${tool.url}/lti/register`));
-    expect(registration.status).toBe(200);
-    clientId = [...sim.tools.values()].at(-1)!.clientId;
-    sim.activateTool(clientId);
+    const { institutionId } = await createTestInstitution(tool);
+    institution = institutionId;
+    ({ clientId } = await registerThroughLink(sim, tool.url, institutionId));
   }, 60_000);
 
   afterAll(async () => {
@@ -367,10 +368,13 @@ describe('through the running tool', () => {
     internal.seen.length = 0;
   });
 
-  /** Dynamic registration as the route takes it today: the platform's configuration URL in the query. */
-  const register = (configUrl: string) => {
+  /**
+   * Dynamic registration through a valid registration link of the institution (the link was shared, or its
+   * holder was fooled), with the platform's configuration URL in the query.
+   */
+  const register = async (configUrl: string) => {
     const query = new URLSearchParams({ openid_configuration: configUrl, registration_token: 'reg-token' });
-    return new Browser().get(`${tool.url}/lti/register?${query}`);
+    return new Browser().get(`${await registrationLinkFor(tool.url, institution)}?${query}`);
   };
 
   it('refuses a registration that leads to the internal service', async () => {

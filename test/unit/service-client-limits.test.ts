@@ -34,7 +34,7 @@ const platform = (id: string) =>
   }) as unknown as PlatformDoc;
 
 beforeAll(async () => {
-  configureOutbound({ allowPrivateHosts: ['127.0.0.1'] }); // the LMS stand-in below
+  configureOutbound({ allowPrivateHosts: ['127.0.0.1', 'localhost'] }); // the LMS stand-in below, by either name
   const app = express();
   app.use((req, _res, next) => {
     arrivals.push({ platform: String(req.query.p), at: Date.now() });
