@@ -21,6 +21,16 @@ export const REQUEST_STATES = [
 ] as const;
 export type RequestState = (typeof REQUEST_STATES)[number];
 
+/** Who a learner is, as the roster said: kept with a request (the credential's subject) and a grade snapshot. */
+const learnerFields = {
+  name: { type: String, required: true },
+  givenName: { type: String },
+  familyName: { type: String },
+  email: { type: String },
+  locale: { type: String },
+  gradable: { type: Boolean, default: true },
+};
+
 const issuanceRequestSchema = new Schema(
   {
     _id: { type: String, required: true },
@@ -29,14 +39,7 @@ const issuanceRequestSchema = new Schema(
     deploymentId: { type: String, required: true },
     contextId: { type: String, required: true },
     learnerId: { type: String, required: true },
-    learner: {
-      name: { type: String, required: true },
-      givenName: { type: String },
-      familyName: { type: String },
-      email: { type: String },
-      locale: { type: String },
-      gradable: { type: Boolean, default: true },
-    },
+    learner: learnerFields,
     /** The evidence that qualified the learner, kept as issued (the credential's result and audit trail). */
     evidence: { type: Schema.Types.Mixed, default: {} },
     /** Who decided an award that waited for approval, and when. */
@@ -104,20 +107,7 @@ const gradeSnapshotSchema = new Schema(
     qualified: { type: Boolean, required: true },
     missing: { type: [String], default: [] },
     /** Who the roster said the learner is: a manual award goes only to a learner known here, by this name. */
-    learner: {
-      type: new Schema(
-        {
-          name: { type: String, required: true },
-          givenName: { type: String },
-          familyName: { type: String },
-          email: { type: String },
-          locale: { type: String },
-          gradable: { type: Boolean, default: true },
-        },
-        { _id: false },
-      ),
-      default: undefined,
-    },
+    learner: { type: new Schema(learnerFields, { _id: false }), default: undefined },
   },
   { timestamps: true, versionKey: false, collection: 'grade_snapshots' },
 );

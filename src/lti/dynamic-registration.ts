@@ -9,6 +9,7 @@ import { canvasDeveloperKeyConfig } from './canvas-config.js';
 import { wrap } from './launch.js';
 import { LtiPlatform } from './models.js';
 import { onlyDuplicateKeys } from '../db/duplicate-key.js';
+import { recordAudit } from '../db/models/audit-event.js';
 import {
   claimRegistrationLink,
   completeRegistrationLink,
@@ -131,9 +132,20 @@ export function dynamicRegistrationRouter(deps: LtiDeps): Router {
       }
       let saved = false;
       try {
-        await register(deps, req, res, link.institutionId, async (platformId) => {
+        await register(deps, req, res, link.institutionId, async (platformId, issuer) => {
           await completeRegistrationLink(link, platformId);
           saved = true;
+          // The institution's audit log says which LMS joined through which of its links.
+          await recordAudit(
+            {
+              actor: { kind: 'system', id: 'lti-registration' },
+              institutionId: link.institutionId,
+              action: 'platform.register',
+              target: { kind: 'platform', id: String(platformId) },
+              details: { issuer, registrationLink: String(link.id) },
+            },
+            deps.config.AUDIT_RETENTION_DAYS,
+          );
         });
       } finally {
         if (!saved) await releaseRegistrationLink(link);
@@ -148,7 +160,7 @@ async function register(
   req: Request,
   res: Response,
   institutionId: string,
-  onSaved: (platformId: unknown) => Promise<void>,
+  onSaved: (platformId: unknown, issuer: string) => Promise<void>,
 ): Promise<void> {
   const configUrl = typeof req.query.openid_configuration === 'string' ? req.query.openid_configuration : '';
   const regToken =
@@ -246,7 +258,7 @@ async function register(
         );
       throw err;
     }));
-  await onSaved(platform._id);
+  await onSaved(platform._id, config.issuer);
   deps.logger.info(
     { component: 'lti', issuer: config.issuer, institutionId, updated: Boolean(existing) },
     existing ? 'lti platform registration updated' : 'lti platform registered',

@@ -204,6 +204,11 @@ describe('a registration link binds the platform to its institution', () => {
       LtiPlatform.findOne({ issuer: simB.issuer }).lean(),
     ]);
     expect([a?.institutionId, b?.institutionId]).toEqual([institutionA, institutionB]);
+    // Each institution's audit log says which LMS joined through one of its links.
+    const joined = await AuditEvent.find({ action: 'platform.register' }).lean();
+    expect(joined.filter((e) => e.institutionId === institutionB).map((e) => e.details)).toEqual([
+      expect.objectContaining({ issuer: simB.issuer }),
+    ]);
   });
 
   it("an instructor of B's LMS sees and enables only B's templates, signing only with B's issuer", async () => {

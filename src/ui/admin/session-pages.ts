@@ -84,45 +84,43 @@ export function sessionPages(kit: ConsoleKit): Router {
     );
   };
 
+  const newPassword = (id: string, name: string, label: string) =>
+    html`<label for="${id}">${label}</label>
+      <input
+        id="${id}"
+        name="${name}"
+        type="password"
+        autocomplete="new-password"
+        minlength="12"
+        required
+      />`;
+
   const setupForm = (req: Request, res: Response, t: Translate, username: string, problem = '') =>
     html`<p>${t('setupIntro', { username })}</p>
       ${problem ? html`<p class="warning" role="alert">${problem}</p>` : ''}
       <form method="post" action="/admin/setup/${String(req.params.token)}" class="stack">
         <input type="hidden" name="_csrf" value="${formToken(req, res)}" />
-        <label for="new-password">${t('password')}</label>
-        <input
-          id="new-password"
-          name="password"
-          type="password"
-          autocomplete="new-password"
-          minlength="12"
-          required
-        />
-        <label for="repeat-password">${t('repeatPassword')}</label>
-        <input
-          id="repeat-password"
-          name="repeat"
-          type="password"
-          autocomplete="new-password"
-          minlength="12"
-          required
-        />
+        ${newPassword('new-password', 'password', t('password'))}
+        ${newPassword('repeat-password', 'repeat', t('repeatPassword'))}
         <button type="submit">${t('setPassword')}</button>
       </form>`;
+
+  const invalidLink = (req: Request, res: Response, t: Translate) =>
+    kit.screen(
+      req,
+      res,
+      t('choosePassword'),
+      html`<p class="warning" role="alert">${t('setupInvalid')}</p>`,
+      '',
+      404,
+    );
 
   // The token is in the path (single use, 72 h); pages under it are never cached and send no referrer.
   router.get('/admin/setup/:token', async (req, res) => {
     const [t] = kit.tr(req, res);
     const account = await findSetupAccount(String(req.params.token));
     if (!account) {
-      kit.screen(
-        req,
-        res,
-        t('choosePassword'),
-        html`<p class="warning" role="alert">${t('setupInvalid')}</p>`,
-        '',
-        404,
-      );
+      invalidLink(req, res, t);
       return;
     }
     kit.screen(req, res, t('choosePassword'), setupForm(req, res, t, account.username), '');
@@ -134,14 +132,7 @@ export function sessionPages(kit: ConsoleKit): Router {
     const token = String(req.params.token);
     const account = await findSetupAccount(token);
     if (!account) {
-      kit.screen(
-        req,
-        res,
-        t('choosePassword'),
-        html`<p class="warning" role="alert">${t('setupInvalid')}</p>`,
-        '',
-        404,
-      );
+      invalidLink(req, res, t);
       return;
     }
     const body = req.body as { password?: unknown; repeat?: unknown };
@@ -168,14 +159,7 @@ export function sessionPages(kit: ConsoleKit): Router {
       return;
     }
     if (!done) {
-      kit.screen(
-        req,
-        res,
-        t('choosePassword'),
-        html`<p class="warning" role="alert">${t('setupInvalid')}</p>`,
-        '',
-        404,
-      );
+      invalidLink(req, res, t);
       return;
     }
     await startConsoleSession(res, done.username, done.institutionId);
