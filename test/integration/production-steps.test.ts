@@ -63,6 +63,8 @@ beforeAll(async () => {
     ADMIN_API_TOKEN: randomBytes(32).toString('base64'),
     WORKER_HEALTH_PORT: String(await freePort()),
     SYNC_DEBOUNCE_MS: '0',
+    // The LMS here is on this machine; a real one is public, or named here as the README says.
+    OUTBOUND_ALLOW_PRIVATE_HOSTS: new URL(sim.url).host,
   };
   web = startEntry('src/server.ts', env);
   worker = startEntry('src/worker.ts', env);
