@@ -8,6 +8,7 @@
  *   credbridge institution list
  *   credbridge template import FILE --institution ID [--publish]
  *   credbridge admin create-user USERNAME [--institution ID] (password from the environment or stdin)
+ *   credbridge admin remove-user USERNAME [--institution ID]
  *   credbridge keys rotate-kek --new-key-env NAME | keys status (re-seal stored secrets under a new KEK)
  * The first two never need MongoDB or Redis. `verify` is offline for did:key (recognised only when listed in
  * TRUSTED_ISSUERS); for this installation's did:web issuers it reads their keys, names and status lists from
@@ -30,7 +31,7 @@ import {
 } from '../credentials/verifier.js';
 import { envSchema } from '../config/env.js';
 import { publishingProblems } from '../templates/elements.js';
-import { adminCreateUser } from '../ui/admin/create-user-command.js';
+import { adminCreateUser, adminRemoveUser } from '../ui/admin/create-user-command.js';
 import { keysCommand } from './keys-command.js';
 import { CommandError, institutionCommand, templateImportCommand } from './institution-command.js';
 import { describeIssues, templateSchema, type TemplateData } from '../templates/schema.js';
@@ -44,6 +45,7 @@ const USAGE = `usage:
   credbridge institution list
   credbridge template import FILE --institution ID [--publish]
   credbridge admin create-user USERNAME [--institution ID]   (password from CREDBRIDGE_ADMIN_PASSWORD or stdin)
+  credbridge admin remove-user USERNAME [--institution ID]
   credbridge keys rotate-kek --new-key-env NAME   (re-seal stored secrets under the key in $NAME)
   credbridge keys status`;
 
@@ -228,10 +230,13 @@ export async function main(argv: string[]): Promise<number> {
       const { positional, options } = parseArgs(rest, ['publish']);
       return await templateImportCommand(positional[0], options);
     }
-    if (group === 'admin' && command === 'create-user') {
+    if (group === 'admin' && (command === 'create-user' || command === 'remove-user')) {
       const { positional, options } = parseArgs(rest);
       const institution = options.get('institution');
-      return await adminCreateUser(positional[0], typeof institution === 'string' ? institution : undefined);
+      const scope = typeof institution === 'string' ? institution : undefined;
+      return command === 'create-user'
+        ? await adminCreateUser(positional[0], scope)
+        : await adminRemoveUser(positional[0], scope);
     }
     if (group === 'keys' && (command === 'rotate-kek' || command === 'status'))
       return await keysCommand(command, parseArgs(rest).options);

@@ -38,8 +38,8 @@ const COLUMNS = ['learner_id', 'name', 'email', 'item', 'score', 'max'] as const
 const MAX_ROWS = 200_000;
 
 /**
- * Parses a results file: a header `learner_id,name,email,item,score,max`, then one row per learner and
- * grade item. Every problem is reported with its line and column; nothing is stored unless all rows are valid.
+ * Parses a results file: a header `learner_id,name,email,item,score,max` (name and e-mail are for the reader of
+ * the file: the roster's are stored), then one row per learner and grade item. Every problem is reported with its line and column; nothing is stored unless all rows are valid.
  */
 export function parseResultsCsv(csv: string): CsvRow[] {
   let records: Record<string, string>[];
@@ -85,6 +85,35 @@ export function parseResultsCsv(csv: string): CsvRow[] {
   return rows;
 }
 
+/** A learner as the LMS's roster lists them: who results may be imported for, and under which name. */
+export interface RosterEntry {
+  id: string;
+  name: string;
+  email?: string;
+}
+
+/**
+ * Results are the instructor's data, but the people are the LMS's: every row must name a learner the course's
+ * roster lists (each one that does not is named with its line), and the name and e-mail stored are the
+ * roster's, whatever the file says, so a file can neither invent a learner nor send a credential elsewhere.
+ */
+export function rowsOfRoster(rows: CsvRow[], roster: RosterEntry[]): CsvRow[] {
+  const byId = new Map(roster.map((r) => [r.id, r]));
+  const problems: string[] = [];
+  const checked = rows.map((row, i) => {
+    const learner = byId.get(row.learnerId);
+    if (!learner) {
+      problems.push(
+        `line ${i + 2}: learner_id "${row.learnerId}" is not a learner of this course in the LMS`,
+      );
+      return row;
+    }
+    return { ...row, name: learner.name, email: learner.email };
+  });
+  if (problems.length) throw new CsvImportError(problems.slice(0, 50));
+  return checked;
+}
+
 /** Stores parsed rows for a binding, one upsert per learner; returns how many learners were touched. */
 export async function importResults(bindingId: string, rows: CsvRow[]): Promise<number> {
   const byLearner = new Map<
@@ -104,7 +133,7 @@ export async function importResults(bindingId: string, rows: CsvRow[]): Promise<
         update: {
           $set: {
             name: e.name,
-            ...(e.email ? { email: e.email } : {}),
+            email: e.email ?? '',
             ...Object.fromEntries(
               Object.entries(e.scores).map(([item, s]) => [`scores.${encodeItem(item)}`, s]),
             ),
@@ -152,7 +181,7 @@ export class ManualGradeSource implements GradeSource {
       learners: results.map((r) => ({
         id: r.learnerId,
         name: r.name,
-        email: r.email ?? undefined,
+        email: r.email || undefined,
         gradable: true,
       })),
       options: [...items].map(([id, max]) => ({ kind: 'assessment' as const, id, name: id, max })),

@@ -1,6 +1,7 @@
 import { CourseBinding } from '../courses/binding-model.js';
 import { Issuer } from '../issuers/issuer-model.js';
-import { LtiPlatform, LtiSession } from '../lti/models.js';
+import { LtiPlatform, LtiSession, LtiToolKey } from '../lti/models.js';
+import { INSTALLATION_KEYS } from '../lti/tool-keys.js';
 import type { Logger } from '../log/logger.js';
 import { Template } from '../templates/template-model.js';
 import { Institution } from './institution-model.js';
@@ -11,11 +12,19 @@ import { Institution } from './institution-model.js';
  * 1. each issuer without an institution becomes an institution of its own id;
  * 2. platforms, templates and course bindings without one go to the root issuer's institution (or the only
  *    institution), as the single institution such an installation served;
- * 3. LTI sessions from before are dropped (their holders launch again);
+ * 3. LTI sessions from before are dropped (their holders launch again); platforms from before keep signing
+ *    with the installation's LTI keys (/lti/jwks), which their LMS registered;
  * 4. the old installation-wide unique index on template (key, version) goes: keys are each institution's.
  * Console accounts from before keep no institution: they were administrators of everything, now operators.
  */
 export async function adoptLegacyRecords(logger: Logger): Promise<void> {
+  // Platforms from before registered the installation's JWKS (/lti/jwks): they keep signing with its keys.
+  await LtiPlatform.updateMany(
+    { toolKeyScope: { $exists: false } },
+    { $set: { toolKeyScope: INSTALLATION_KEYS } },
+  );
+  await LtiToolKey.updateMany({ scope: { $exists: false } }, { $set: { scope: INSTALLATION_KEYS } });
+
   const orphans = await Issuer.find(
     { institutionId: { $exists: false } },
     { _id: 1, profile: 1, isDefault: 1 },

@@ -6,6 +6,8 @@ import { IssuanceRequest } from './request-model.js';
 
 export interface PendingAward {
   requestId: string;
+  /** An instructor's award outside the rule, or the rule met on results imported by hand. */
+  kind: 'award' | 'imported-results';
   bindingId: string;
   learnerId: string;
   learnerName: string;
@@ -34,6 +36,7 @@ export async function pendingAwards(institutionId: string): Promise<PendingAward
       .manualAward;
     return {
       requestId: String(r._id),
+      kind: award ? ('award' as const) : ('imported-results' as const),
       bindingId: r.bindingId,
       learnerId: r.learnerId,
       learnerName: r.learner?.name ?? '',
@@ -43,6 +46,18 @@ export async function pendingAwards(institutionId: string): Promise<PendingAward
       awardedAt: (r as { createdAt?: Date }).createdAt ?? new Date(0),
     };
   });
+}
+
+/**
+ * Whether the console identity (`lti:<platform>:<user>` for an LMS sign-in) is the instructor who made the
+ * award: nobody approves their own. A console account is not tied to an LMS user, so it cannot be told.
+ */
+export async function isOwnAward(requestId: string, who: string): Promise<boolean> {
+  const lms = /^lti:([0-9a-f]{24}):(.+)$/.exec(who);
+  if (!lms) return false;
+  return Boolean(
+    await IssuanceRequest.exists({ _id: requestId, platformId: lms[1], 'evidence.manualAward.by': lms[2] }),
+  );
 }
 
 /** Whether the award waits for approval in one of the institution's courses. */

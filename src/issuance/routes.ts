@@ -6,9 +6,15 @@ import { CourseBinding } from '../courses/binding-model.js';
 import { BindingError, enableTemplate, fieldProblems, updateBinding } from '../courses/bindings.js';
 import { recordAudit } from '../db/models/audit-event.js';
 import type { GradeSourceFactory } from '../grades/source-factory.js';
-import { CsvImportError, importResults, parseResultsCsv } from '../grades/manual-source.js';
+import {
+  CsvImportError,
+  importResults,
+  parseResultsCsv,
+  rowsOfRoster,
+  type RosterEntry,
+} from '../grades/manual-source.js';
 import { platformServices, requireCourse, requireCsrf } from '../lti/course-access.js';
-import { LtiError, LtiServiceError } from '../lti/errors.js';
+import { LtiError, platformServiceError } from '../lti/errors.js';
 import type { LtiCourse, SessionDoc } from '../lti/models.js';
 import type { ServiceTokens } from '../lti/service-token.js';
 import type { Queues } from '../queue/queues.js';
@@ -99,6 +105,28 @@ export function issuanceRouter(deps: IssuanceRouteDeps): Router {
       deps.auditRetentionDays,
     );
 
+  /** The course's learners as the LMS's roster (NRPS) lists them; a course without a roster service has none. */
+  const courseLearners = async (
+    session: SessionDoc,
+    course: InstanceType<typeof LtiCourse>,
+  ): Promise<RosterEntry[]> => {
+    if (!course.membershipsUrl)
+      throw new LtiError(
+        409,
+        'no_roster_service',
+        "Results can be imported only for learners the LMS's roster lists, and the LMS offers no roster service for this course.",
+      );
+    const { nrps } = await platformServices(session.platformId, deps.serviceTokens);
+    const members = await nrps.listMembers(course.membershipsUrl).catch(platformServiceError);
+    return members
+      .filter((m) => m.appRole === 'learner' && (m.status ?? 'Active') === 'Active')
+      .map((m) => ({
+        id: m.user_id,
+        name: m.name || [m.given_name, m.family_name].filter(Boolean).join(' ') || m.user_id,
+        ...(m.email ? { email: m.email } : {}),
+      }));
+  };
+
   /**
    * A write-back line item is chosen from the course's own AGS line items, never typed: the URL given must be
    * the id of one the platform lists for this course, so the platform's tokens never go elsewhere.
@@ -117,11 +145,7 @@ export function issuanceRouter(deps: IssuanceRouteDeps): Router {
     };
     if (!course.lineItemsUrl) refuse('the LMS offers no grade service for this course');
     const { ags } = await platformServices(session.platformId, deps.serviceTokens);
-    const items = await ags.listLineItems(course.lineItemsUrl).catch((err: unknown) => {
-      if (err instanceof LtiServiceError)
-        throw new LtiError(502, 'platform_service_error', `The LMS answered ${err.status}: ${err.reason}`);
-      throw err;
-    });
+    const items = await ags.listLineItems(course.lineItemsUrl).catch(platformServiceError);
     if (!items.some((item) => item.id === url))
       refuse(
         "not one of this course's line items in the LMS (GET /lti/api/courses/:courseId/line-items lists them)",
@@ -367,7 +391,7 @@ export function issuanceRouter(deps: IssuanceRouteDeps): Router {
     `${base}/:bindingId/results`,
     text({ type: ['text/csv', 'text/plain'], limit: '10mb' }),
     async (req, res) => {
-      const { binding } = await bindingFor(req, true);
+      const { session, course, binding } = await bindingFor(req, true);
       if (binding.source?.kind !== 'manual') {
         throw new LtiError(
           409,
@@ -377,7 +401,10 @@ export function issuanceRouter(deps: IssuanceRouteDeps): Router {
       }
       if (typeof req.body !== 'string') throw new LtiError(415, 'not_csv', 'Send the results as text/csv.');
       try {
-        const learners = await importResults(String(binding._id), parseResultsCsv(req.body));
+        const rows = parseResultsCsv(req.body);
+        // Only learners the LMS lists, under the LMS's name and address (src/grades/manual-source.ts).
+        const roster = await courseLearners(session, course);
+        const learners = await importResults(String(binding._id), rowsOfRoster(rows, roster));
         await enqueueSync(deps.queues, String(binding._id));
         res.json({ learners });
       } catch (err) {

@@ -16,6 +16,7 @@ import { enqueueIssue } from './queueing.js';
 import type { CredentialOps } from './ports.js';
 import { GradeSnapshot, IssuanceRequest, snapshotId, type IssuanceRequestData } from './request-model.js';
 import { onlyDuplicateKeys } from '../db/duplicate-key.js';
+import { findInstitution } from '../institutions/institutions.js';
 
 export interface SyncSummary {
   status: 'ok' | 'partial' | 'failed';
@@ -82,12 +83,20 @@ export async function syncBinding(
   }
 
   const names = optionNames(snapshot);
+  // Results an instructor imported by hand stand in for grades the LMS never saw: where the institution asks
+  // manual awards to be approved, what they earn waits for an administrator too.
+  const approvalNeeded =
+    binding.source?.kind === 'manual' &&
+    Boolean((await findInstitution(binding.institutionId))?.settings.manualAwardApproval);
   const [previous, requests] = await Promise.all([
     GradeSnapshot.find({ bindingId }, { learnerId: 1, fingerprint: 1, qualified: 1, learner: 1 }).lean(),
-    IssuanceRequest.find({ bindingId }, { learnerId: 1, state: 1, statusReason: 1, flagged: 1 }).lean(),
+    IssuanceRequest.find(
+      { bindingId },
+      { learnerId: 1, state: 1, statusReason: 1, flagged: 1, 'evidence.manualAward': 1 },
+    ).lean(),
   ]);
   const previousByLearner = new Map(previous.map((p) => [p.learnerId, p]));
-  const requestByLearner = new Map(requests.map((r) => [r.learnerId, r]));
+  const requestByLearner = new Map(requests.map((r) => [r.learnerId, r as typeof r & RequestSummary]));
 
   const snapshotWrites: {
     _id: string;
@@ -99,6 +108,7 @@ export async function syncBinding(
     learner: Omit<RosterLearner, 'id'>;
   }[] = [];
   const newRequests: IssuanceRequestData[] = [];
+  const meetsRuleNow: string[] = [];
   let changed = 0;
   let qualified = 0;
   let regraded = 0;
@@ -151,10 +161,20 @@ export async function syncBinding(
           gradable: learner.gradable,
         },
         evidence: evidenceForStorage(evidence),
-        state: 'queued',
+        state: approvalNeeded ? 'awaiting-approval' : 'queued',
         attempts: 0,
       } as IssuanceRequestData);
-    } else if (request) {
+    } else if (request?.state === 'awaiting-approval') {
+      // A manual award still waiting, for a learner who now meets the rule: the rule is authority enough.
+      if (result.qualified && !approvalNeeded) {
+        const promoted = await IssuanceRequest.updateOne(
+          { _id: request._id, state: 'awaiting-approval' },
+          { $set: { state: 'queued', evidence: evidenceForStorage(evidence) } },
+        );
+        if (promoted.modifiedCount) meetsRuleNow.push(request._id);
+      }
+    } else if (request && !request.evidence?.manualAward) {
+      // A manual award never met the rule: a regrade says nothing about it.
       regraded += await applyRegrade(binding, request, result.qualified, result.missing, deps);
     }
   }
@@ -162,7 +182,7 @@ export async function syncBinding(
   // Requests first, snapshots last: a crash in between re-evaluates these learners next time instead of
   // remembering them as seen without their request (the unique index absorbs the repeat).
   const inserted = await insertNewRequests(newRequests);
-  await enqueueIssue(deps.queues, inserted);
+  await enqueueIssue(deps.queues, [...(approvalNeeded ? [] : inserted), ...meetsRuleNow]);
   await replaceSnapshots(snapshotWrites);
 
   const summary: SyncSummary = {
@@ -204,7 +224,13 @@ async function insertNewRequests(requests: IssuanceRequestData[]): Promise<strin
   }
 }
 
-type RequestSummary = { _id: string; state: string; statusReason?: string | null; flagged?: string | null };
+type RequestSummary = {
+  _id: string;
+  state: string;
+  statusReason?: string | null;
+  flagged?: string | null;
+  evidence?: { manualAward?: unknown };
+};
 
 /**
  * A learner holding a credential who no longer qualifies: keep it (flag for the instructor), suspend or

@@ -1,4 +1,5 @@
 /** A request path fit for the logs: no query string, and no token of a registration or setup link. */
 export function loggablePath(url: string): string {
-  return url.split('?')[0]!.replace(/^\/(lti\/register|admin\/setup)\/[^/]+/, '/$1/[token]');
+  // Case-insensitive, as express's routing is: /LTI/Register/<token> reaches the same route.
+  return url.split('?')[0]!.replace(/^\/(lti\/register|admin\/setup)\/[^/]+/i, '/$1/[token]');
 }

@@ -2,16 +2,18 @@ import { PATHS, TOOL_SCOPES } from './constants.js';
 
 /**
  * The JSON an admin gives Canvas under Admin > Developer Keys > + Developer Key > LTI Key, method
- * "Enter URL". custom_fields give us Canvas's own user and course ids next to the LTI ones.
+ * "Enter URL" (/lti/canvas.json?institution=<id>). custom_fields give us Canvas's own user and course ids next
+ * to the LTI ones.
  */
-export function canvasDeveloperKeyConfig(publicUrl: string) {
+export function canvasDeveloperKeyConfig(publicUrl: string, institutionId: string) {
   const launch = publicUrl + PATHS.launch;
   return {
     title: 'Credbridge',
     description: 'Signed EU micro-credentials for passed course assessments',
     oidc_initiation_url: publicUrl + PATHS.login,
     target_link_uri: launch,
-    public_jwk_url: publicUrl + PATHS.jwks,
+    // The institution's own keys, as with dynamic registration.
+    public_jwk_url: `${publicUrl}${PATHS.jwks}/${institutionId}`,
     scopes: TOOL_SCOPES,
     custom_fields: {
       canvas_user_id: '$Canvas.user.id',

@@ -1,7 +1,7 @@
 import { Router, json } from 'express';
 import { z } from 'zod';
 import type { LtiDeps } from './deps.js';
-import { LtiError, LtiServiceError } from './errors.js';
+import { LtiError, platformServiceError } from './errors.js';
 import { wrap } from './launch.js';
 import { instructorScreensRouter } from '../ui/instructor-routes.js';
 import { learnerScreensRouter } from '../ui/learner-routes.js';
@@ -19,12 +19,6 @@ export function courseRouter(deps: LtiDeps): Router {
 
   const courseFor = requireCourse;
   const servicesFor = (session: SessionDoc) => platformServices(session.platformId, deps.serviceTokens);
-
-  const serviceError = (err: unknown): never => {
-    if (err instanceof LtiServiceError)
-      throw new LtiError(502, 'platform_service_error', `The LMS answered ${err.status}: ${err.reason}`);
-    throw err;
-  };
 
   // The course dashboard and the learner's page are screens (src/ui), behind the same session.
   router.use(
@@ -47,7 +41,7 @@ export function courseRouter(deps: LtiDeps): Router {
       if (!course.membershipsUrl)
         throw new LtiError(409, 'no_roster_service', 'The LMS offers no roster service for this course.');
       const { nrps } = await servicesFor(session);
-      const members = await nrps.listMembers(course.membershipsUrl).catch(serviceError);
+      const members = await nrps.listMembers(course.membershipsUrl).catch(platformServiceError);
       res.json({ members });
     }),
   );
@@ -59,7 +53,7 @@ export function courseRouter(deps: LtiDeps): Router {
       if (!course.lineItemsUrl)
         throw new LtiError(409, 'no_grade_service', 'The LMS offers no grade service for this course.');
       const { ags } = await servicesFor(session);
-      res.json({ lineItems: await ags.listLineItems(course.lineItemsUrl).catch(serviceError) });
+      res.json({ lineItems: await ags.listLineItems(course.lineItemsUrl).catch(platformServiceError) });
     }),
   );
 
@@ -80,7 +74,9 @@ export function courseRouter(deps: LtiDeps): Router {
       if (!course.lineItemsUrl)
         throw new LtiError(409, 'no_grade_service', 'The LMS offers no grade service for this course.');
       const { ags } = await servicesFor(session);
-      res.status(201).json(await ags.createLineItem(course.lineItemsUrl, input.data).catch(serviceError));
+      res
+        .status(201)
+        .json(await ags.createLineItem(course.lineItemsUrl, input.data).catch(platformServiceError));
     }),
   );
 

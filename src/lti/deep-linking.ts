@@ -106,7 +106,7 @@ export function deepLinkingRouter(deps: LtiDeps): Router {
       if (!consumed)
         throw new LtiError(409, 'deep_link_used', 'This selection was already sent to the course.');
 
-      const { kid, privateKey } = await deps.toolKeys.signingKey();
+      const { kid, privateKey } = await deps.toolKeys.signingKey(platform.toolKeyScope);
       const jwt = await new SignJWT({
         nonce: randomUUID(),
         [CLAIM.deploymentId]: session.deploymentId,

@@ -49,7 +49,11 @@ const registrationResponseSchema = z.looseObject({
  * parameters (the Canvas grade source maps learners by them), the course navigation and link/assignment
  * selection placements, and a public privacy level so names and e-mail come with launches.
  */
-export function registrationRequest(publicUrl: string, platformConfig: z.infer<typeof openIdConfigSchema>) {
+export function registrationRequest(
+  publicUrl: string,
+  platformConfig: z.infer<typeof openIdConfigSchema>,
+  institutionId: string,
+) {
   const canvas = platformConfig[PLATFORM_CONFIGURATION]?.product_family_code === 'canvas';
   const dlPlacements = canvas
     ? ['link_selection', 'assignment_selection']
@@ -64,7 +68,8 @@ export function registrationRequest(publicUrl: string, platformConfig: z.infer<t
     initiate_login_uri: publicUrl + PATHS.login,
     redirect_uris: [publicUrl + PATHS.launch],
     client_name: 'Credbridge',
-    jwks_uri: publicUrl + PATHS.jwks,
+    // The institution's own keys: this LMS will trust no other institution's assertions.
+    jwks_uri: `${publicUrl}${PATHS.jwks}/${institutionId}`,
     logo_uri: '',
     token_endpoint_auth_method: 'private_key_jwt',
     scope: TOOL_SCOPES.filter((s) => supported.has(s)).join(' '),
@@ -75,7 +80,7 @@ export function registrationRequest(publicUrl: string, platformConfig: z.infer<t
       claims: ['iss', 'sub', 'name', 'given_name', 'family_name', 'email'],
       ...(canvas
         ? {
-            custom_parameters: canvasDeveloperKeyConfig(publicUrl).custom_fields,
+            custom_parameters: canvasDeveloperKeyConfig(publicUrl, institutionId).custom_fields,
             'https://canvas.instructure.com/lti/privacy_level': 'public',
           }
         : {}),
@@ -207,7 +212,7 @@ async function register(
   const regRes = await fetchJson(config.registration_endpoint, {
     method: 'POST',
     headers: { ...auth, 'content-type': 'application/json', accept: 'application/json' },
-    body: JSON.stringify(registrationRequest(deps.publicUrl, config)),
+    body: JSON.stringify(registrationRequest(deps.publicUrl, config, institutionId)),
   });
   if (!regRes.ok) {
     throw new LtiError(
@@ -232,6 +237,8 @@ async function register(
     jwksUrl: config.jwks_uri,
     productFamily: config[PLATFORM_CONFIGURATION]?.product_family_code ?? '',
     scopes: (reg.data.scope ?? '').split(' ').filter(Boolean),
+    // The registration just sent named the institution's JWKS, so the LMS now trusts its keys.
+    toolKeyScope: institutionId,
   };
   const filter = { issuer: config.issuer, clientId: reg.data.client_id, institutionId };
   const existing = await LtiPlatform.findOneAndUpdate(

@@ -19,3 +19,10 @@ export class LtiServiceError extends Error {
     this.name = 'LtiServiceError';
   }
 }
+
+/** An LMS service that answered with an error is the LMS's fault (502), said with its status and reason. */
+export function platformServiceError(err: unknown): never {
+  if (err instanceof LtiServiceError)
+    throw new LtiError(502, 'platform_service_error', `The LMS answered ${err.status}: ${err.reason}`);
+  throw err;
+}

@@ -16,7 +16,9 @@ import { configureServiceClients } from './service-client.js';
 import { ServiceTokens } from './service-token.js';
 import { loadSession } from './session.js';
 import { emptyTemplateCatalog, type TemplateCatalog } from './template-catalog.js';
-import { ToolKeys } from './tool-keys.js';
+import { INSTALLATION_KEYS, ToolKeys } from './tool-keys.js';
+import { findInstitution } from '../institutions/institutions.js';
+import { HttpError } from '../web/errors.js';
 
 export interface LtiOptions {
   config: Config;
@@ -61,11 +63,26 @@ export function createLti({ config, logger, templates, jwks, onLaunch }: LtiOpti
  */
 export function ltiRouter(deps: LtiDeps, ...courseRouters: Router[]): Router {
   const router = Router();
+  // The installation's keys, which platforms registered before institutions trust.
   router.get(PATHS.jwks, async (_req, res) => {
-    res.set('Cache-Control', 'public, max-age=300').json(await deps.toolKeys.jwks());
+    res.set('Cache-Control', 'public, max-age=300').json(await deps.toolKeys.jwks(INSTALLATION_KEYS));
   });
-  router.get(PATHS.canvasConfig, (_req, res) => {
-    res.json(canvasDeveloperKeyConfig(deps.publicUrl));
+  // An institution's keys: the JWKS its platforms registered.
+  router.get(`${PATHS.jwks}/:institutionId`, async (req, res) => {
+    const institution = await findInstitution(String(req.params.institutionId));
+    if (!institution) throw new HttpError(404, 'not_found', 'No such institution');
+    res.set('Cache-Control', 'public, max-age=300').json(await deps.toolKeys.jwks(institution._id));
+  });
+  router.get(PATHS.canvasConfig, async (req, res) => {
+    const id = typeof req.query.institution === 'string' ? req.query.institution : '';
+    const institution = id ? await findInstitution(id) : undefined;
+    if (!institution)
+      throw new HttpError(
+        400,
+        'invalid_input',
+        "institution: add ?institution=<your institution's id> (the console shows the full address)",
+      );
+    res.json(canvasDeveloperKeyConfig(deps.publicUrl, institution._id));
   });
   router.use(platformAdminRouter(deps.config.ADMIN_API_TOKEN));
   router.use(dynamicRegistrationRouter(deps));

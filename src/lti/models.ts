@@ -25,6 +25,11 @@ const platformSchema = new Schema(
     /** Scopes granted at registration (dynamic) or declared by the admin (manual). */
     scopes: { type: [String], default: [] },
     /**
+     * Which tool keys sign for this platform (client assertions, deep-linking responses): its institution's
+     * (the JWKS it registered is /lti/jwks/<institution>), or `installation` for platforms from before.
+     */
+    toolKeyScope: { type: String, required: true },
+    /**
      * Origins of the AGS and NRPS endpoints named in the platform's signed launches (Canvas serves them from
      * the school's host, not the issuer's). With the origins of the registered endpoints, the only places the
      * platform's access tokens are ever sent.
@@ -40,6 +45,12 @@ export type PlatformDoc = InstanceType<typeof LtiPlatform>;
 const toolKeySchema = new Schema(
   {
     kid: { type: String, required: true, unique: true },
+    /**
+     * Whose key: an institution's id (the platforms of that institution sign with it and registered its JWKS,
+     * /lti/jwks/<institution>), or `installation` (platforms registered before institutions, /lti/jwks).
+     * A platform's LMS trusts only its own scope's keys, so one institution can never obtain another's tokens.
+     */
+    scope: { type: String, required: true, default: 'installation' },
     publicJwk: { type: Schema.Types.Mixed, required: true },
     /** PKCS#8 PEM, AES-256-GCM under KEY_ENCRYPTION_KEY (src/security/encryption.ts), bound to the kid. */
     privateKeyEncrypted: { type: String, required: true },
@@ -49,7 +60,7 @@ const toolKeySchema = new Schema(
   },
   { timestamps: true, versionKey: false, collection: 'lti_tool_keys' },
 );
-toolKeySchema.index({ status: 1, createdAt: -1 });
+toolKeySchema.index({ scope: 1, status: 1, createdAt: -1 });
 export const LtiToolKey = model('LtiToolKey', toolKeySchema);
 
 /** One OIDC login in flight: the state and nonce the tool issued, consumed by the launch that follows. */

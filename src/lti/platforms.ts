@@ -42,6 +42,7 @@ export async function registerPlatform(institutionId: string, input: PlatformInp
   return LtiPlatform.create({
     ...data,
     institutionId,
+    toolKeyScope: institutionId,
     name: data.name ?? new URL(data.issuer).host,
     tokenAudience: data.tokenAudience ?? '',
     deploymentIds: [...new Set(data.deploymentIds)],
@@ -106,6 +107,7 @@ export function platformView(p: PlatformDoc) {
     deploymentIds: p.deploymentIds,
     status: p.status,
     registeredBy: p.registeredBy,
+    toolKeyScope: p.toolKeyScope,
   };
 }
 

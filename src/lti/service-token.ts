@@ -45,7 +45,8 @@ export class ServiceTokens {
   }
 
   private async request(platform: PlatformDoc, scopes: string[]): Promise<string> {
-    const { kid, privateKey } = await this.toolKeys.signingKey();
+    // Signed with the keys of the platform's institution, the only ones its LMS registered.
+    const { kid, privateKey } = await this.toolKeys.signingKey(platform.toolKeyScope);
     const assertion = await new SignJWT({})
       .setProtectedHeader({ alg: 'RS256', kid, typ: 'JWT' })
       .setIssuer(platform.clientId)

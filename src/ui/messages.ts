@@ -363,6 +363,14 @@ const en = {
   passwordsDiffer: 'The two passwords differ.',
   repeatPassword: 'Password again',
   setPassword: 'Set password',
+  toolUrlsIntro:
+    "An LMS registered by hand needs these addresses of Credbridge. They are this institution's: its LMSs trust only this institution's keys.",
+  consoleAccountOnly:
+    "Only a console account can do this: a sign-in from the LMS cannot change the institution's administrators or settings.",
+  remove: 'Remove',
+  removeAdmin: 'Remove the administrator {username}',
+  importedResults: 'Meets the rule on results imported by hand (CSV)',
+  cannotApproveOwn: 'An award cannot be approved by the person who made it.',
 };
 export type MessageKey = keyof typeof en;
 
@@ -731,6 +739,14 @@ const es: Record<MessageKey, string> = {
   passwordsDiffer: 'Las dos contraseñas no coinciden.',
   repeatPassword: 'Repita la contraseña',
   setPassword: 'Establecer contraseña',
+  toolUrlsIntro:
+    'Un LMS registrado a mano necesita estas direcciones de Credbridge. Son de esta institución: sus LMS solo confían en las claves de esta institución.',
+  consoleAccountOnly:
+    'Solo una cuenta de consola puede hacerlo: un acceso desde el LMS no puede cambiar los administradores ni los ajustes de la institución.',
+  remove: 'Quitar',
+  removeAdmin: 'Quitar al administrador {username}',
+  importedResults: 'Cumple la regla con resultados importados a mano (CSV)',
+  cannotApproveOwn: 'Una concesión no puede aprobarla quien la hizo.',
 };
 const pt: Record<MessageKey, string> = {
   skipToContent: 'Saltar para o conteúdo',
@@ -1097,6 +1113,14 @@ const pt: Record<MessageKey, string> = {
   passwordsDiffer: 'As duas palavras-passe não coincidem.',
   repeatPassword: 'Repita a palavra-passe',
   setPassword: 'Definir palavra-passe',
+  toolUrlsIntro:
+    'Um LMS registado manualmente precisa destes endereços do Credbridge. São desta instituição: os seus LMS só confiam nas chaves desta instituição.',
+  consoleAccountOnly:
+    'Só uma conta de consola pode fazer isto: um acesso a partir do LMS não pode alterar os administradores nem as definições da instituição.',
+  remove: 'Remover',
+  removeAdmin: 'Remover o administrador {username}',
+  importedResults: 'Cumpre a regra com resultados importados manualmente (CSV)',
+  cannotApproveOwn: 'Uma atribuição não pode ser aprovada por quem a fez.',
 };
 const de: Record<MessageKey, string> = {
   skipToContent: 'Zum Inhalt springen',
@@ -1466,6 +1490,14 @@ const de: Record<MessageKey, string> = {
   passwordsDiffer: 'Die beiden Passwörter stimmen nicht überein.',
   repeatPassword: 'Passwort wiederholen',
   setPassword: 'Passwort festlegen',
+  toolUrlsIntro:
+    'Ein von Hand registriertes LMS braucht diese Adressen von Credbridge. Sie gehören dieser Einrichtung: Ihre LMS vertrauen nur den Schlüsseln dieser Einrichtung.',
+  consoleAccountOnly:
+    'Das kann nur ein Konsolenkonto: Eine Anmeldung über das LMS kann die Administratoren und Einstellungen der Einrichtung nicht ändern.',
+  remove: 'Entfernen',
+  removeAdmin: 'Administrator/in {username} entfernen',
+  importedResults: 'Erfüllt die Regel mit von Hand importierten Ergebnissen (CSV)',
+  cannotApproveOwn: 'Eine Vergabe kann nicht von der Person freigegeben werden, die sie vorgenommen hat.',
 };
 const el: Record<MessageKey, string> = {
   skipToContent: 'Μετάβαση στο περιεχόμενο',
@@ -1834,6 +1866,14 @@ const el: Record<MessageKey, string> = {
   passwordsDiffer: 'Οι δύο κωδικοί διαφέρουν.',
   repeatPassword: 'Επανάληψη κωδικού',
   setPassword: 'Ορισμός κωδικού',
+  toolUrlsIntro:
+    'Ένα LMS που εγγράφεται χειροκίνητα χρειάζεται αυτές τις διευθύνσεις του Credbridge. Ανήκουν σε αυτό το ίδρυμα: τα LMS του εμπιστεύονται μόνο τα κλειδιά αυτού του ιδρύματος.',
+  consoleAccountOnly:
+    'Αυτό μπορεί να το κάνει μόνο λογαριασμός κονσόλας: μια σύνδεση από το LMS δεν μπορεί να αλλάξει τους διαχειριστές ή τις ρυθμίσεις του ιδρύματος.',
+  remove: 'Αφαίρεση',
+  removeAdmin: 'Αφαίρεση του διαχειριστή {username}',
+  importedResults: 'Πληροί τον κανόνα με αποτελέσματα που εισήχθησαν χειροκίνητα (CSV)',
+  cannotApproveOwn: 'Μια απονομή δεν μπορεί να εγκριθεί από το πρόσωπο που την έκανε.',
 };
 
 export const messages = { en, es, pt, de, el } as const;

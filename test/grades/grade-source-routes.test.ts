@@ -60,6 +60,7 @@ beforeAll(async () => {
   app.use(errorHandler(silentLogger()));
   const platform = await LtiPlatform.create({
     institutionId: 'grades-u',
+    toolKeyScope: 'grades-u',
     issuer: sim.url,
     clientId: 'client-1',
     authLoginUrl: `${sim.url}/auth`,

@@ -62,7 +62,10 @@ describe('adopting records from before institutions', () => {
       'old-root',
       'old-second',
     ]);
-    expect((await LtiPlatform.findOne().lean())?.institutionId).toBe('old-root');
+    expect(await LtiPlatform.findOne().lean()).toMatchObject({
+      institutionId: 'old-root',
+      toolKeyScope: 'installation',
+    });
     expect((await Template.findOne({ key: 'old-course' }).lean())?.institutionId).toBe('old-root');
     expect((await CourseBinding.findOne().lean())?.institutionId).toBe('old-root');
     expect(await LtiSession.countDocuments()).toBe(0);

@@ -24,6 +24,15 @@ beforeAll(async () => {
   sim.addUser('3', 'Terry Teacher');
   sim.addCourse('7', 'Workshop without LMS grades', 'WS7');
   sim.enrol('7', '3', 'Instructor');
+  // The learners of the course as the LMS lists them; results can be imported for them alone.
+  for (const [id, name] of [
+    ['u1', 'Ana Andromeda'],
+    ['u2', 'Bruno Costa'],
+    ['u3', 'Chloé Dupont'],
+  ] as const) {
+    sim.addUser(id, name);
+    sim.enrol('7', id, 'Learner');
+  }
   session = await launchInstructor(sim, clientId, '3', '7');
   await tool.startWorker();
 }, 120_000);
@@ -91,7 +100,23 @@ describe('manual grade source', () => {
     expect(await ManualResult.countDocuments()).toBe(0);
   });
 
-  it('imports results; the learners who meet the rule get exactly one credential each', async () => {
+  it('refuses results for anyone the LMS does not list as a learner of the course, naming the line', async () => {
+    const csv = [
+      'learner_id,name,email,item,score,max',
+      'u1,Ana Andromeda,ana@example.org,Final exam,75,100',
+      'ghost,Friend Of The Teacher,teacher@elsewhere.example,Final exam,100,100',
+      '3,Terry Teacher,,Final exam,100,100',
+    ].join('\n');
+    const res = await api(`${bindingPath}/results`, { method: 'POST', csv });
+    expect(res.status).toBe(400);
+    const message = String((res.body.error as { message: string }).message);
+    expect(message).toContain('line 3: learner_id "ghost" is not a learner of this course in the LMS');
+    expect(message).toContain('line 4: learner_id "3" is not a learner of this course in the LMS');
+    expect(message).not.toContain('line 2');
+    expect(await ManualResult.countDocuments()).toBe(0);
+  });
+
+  it("imports results; the learners who meet the rule get exactly one credential each, under the LMS's names", async () => {
     const csv = [
       'learner_id,name,email,item,score,max',
       'u1,Ana Andromeda,ana@example.org,Final exam,75,100',
@@ -106,6 +131,8 @@ describe('manual grade source', () => {
       return rows.length === 2 ? rows : undefined;
     });
     expect(issued.map((r) => r.learnerId).sort()).toEqual(['u1', 'u3']);
+    // Whatever the file says of names and addresses, the LMS's are the ones kept.
+    expect(issued.map((r) => r.learner?.email).sort()).toEqual(['useru1@example.com', 'useru3@example.com']);
     expect(await Credential.countDocuments()).toBe(2);
 
     // The same file again changes nothing.

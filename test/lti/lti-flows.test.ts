@@ -347,8 +347,15 @@ describe('deep linking', () => {
   });
 
   it('keeps verifying after the tool rotates its key', async () => {
-    await deps.toolKeys.rotate();
-    expect((await deps.toolKeys.jwks()).keys).toHaveLength(2);
+    await deps.toolKeys.rotate(INSTITUTION);
+    expect((await deps.toolKeys.jwks(INSTITUTION)).keys).toHaveLength(2);
+    // Another scope's keys are apart: rotating the institution's left the installation's alone.
+    expect((await deps.toolKeys.jwks('installation')).keys).toHaveLength(1);
+    const published = (await (await fetch(`${toolUrl}/lti/jwks/${INSTITUTION}`)).json()) as {
+      keys: unknown[];
+    };
+    expect(published.keys).toHaveLength(2);
+    expect((await fetch(`${toolUrl}/lti/jwks/nowhere`)).status).toBe(404);
     expect(await LtiToolKey.countDocuments({ privateKeyEncrypted: /BEGIN/ })).toBe(0);
     const { browser, page } = await launch(sim, clientId, '3', '2', 'LtiDeepLinkingRequest');
     const back = readForm(await browser.submitForm(page, { templateId: 'tpl-1' }));
@@ -583,9 +590,10 @@ describe('manual registration and Canvas configuration', () => {
       registration_endpoint: 'https://school.instructure.com/api/lti/registrations',
       'https://purl.imsglobal.org/spec/lti-platform-configuration': { product_family_code: 'canvas' },
     };
-    const canvas = registrationRequest(toolUrl, config)[
-      'https://purl.imsglobal.org/spec/lti-tool-configuration'
-    ];
+    const request = registrationRequest(toolUrl, config, INSTITUTION);
+    // The institution's own keys, never the installation's.
+    expect(request.jwks_uri).toBe(`${toolUrl}/lti/jwks/${INSTITUTION}`);
+    const canvas = request['https://purl.imsglobal.org/spec/lti-tool-configuration'];
     expect(canvas).toMatchObject({
       custom_parameters: { canvas_user_id: '$Canvas.user.id', canvas_course_id: '$Canvas.course.id' },
       'https://canvas.instructure.com/lti/privacy_level': 'public',
@@ -594,20 +602,31 @@ describe('manual registration and Canvas configuration', () => {
         { type: 'LtiDeepLinkingRequest', placements: ['link_selection', 'assignment_selection'] },
       ],
     });
-    const moodle = registrationRequest(toolUrl, {
-      ...config,
-      'https://purl.imsglobal.org/spec/lti-platform-configuration': { product_family_code: 'moodle' },
-    })['https://purl.imsglobal.org/spec/lti-tool-configuration'];
+    const moodle = registrationRequest(
+      toolUrl,
+      {
+        ...config,
+        'https://purl.imsglobal.org/spec/lti-platform-configuration': { product_family_code: 'moodle' },
+      },
+      INSTITUTION,
+    )['https://purl.imsglobal.org/spec/lti-tool-configuration'];
     expect(moodle).not.toHaveProperty('custom_parameters');
   });
 
-  it('serves the Canvas developer-key JSON with the custom fields', async () => {
-    const json = (await (await fetch(`${toolUrl}/lti/canvas.json`)).json()) as Record<string, unknown>;
+  it('serves the Canvas developer-key JSON of an institution, with its keys and the custom fields', async () => {
+    const without = await fetch(`${toolUrl}/lti/canvas.json`);
+    expect(without.status).toBe(400);
+    expect(((await without.json()) as { error: { message: string } }).error.message).toMatch(
+      /^institution: /,
+    );
+    const json = (await (
+      await fetch(`${toolUrl}/lti/canvas.json?institution=${INSTITUTION}`)
+    ).json()) as Record<string, unknown>;
     expect(json.custom_fields).toEqual({
       canvas_user_id: '$Canvas.user.id',
       canvas_course_id: '$Canvas.course.id',
     });
     expect(json.oidc_initiation_url).toBe(`${toolUrl}/lti/login`);
-    expect(json.public_jwk_url).toBe(`${toolUrl}/lti/jwks`);
+    expect(json.public_jwk_url).toBe(`${toolUrl}/lti/jwks/${INSTITUTION}`);
   });
 });

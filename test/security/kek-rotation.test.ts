@@ -93,8 +93,8 @@ beforeAll(async () => {
   }
   await rotateIssuerKey('kek-a', OLD); // two keys in one issuer document
   const toolKeys = new ToolKeys(OLD);
-  await toolKeys.signingKey();
-  await toolKeys.rotate();
+  await toolKeys.signingKey('kek-a');
+  await toolKeys.rotate('kek-a');
   for (let i = 0; i < 4; i++) {
     const platformId = new Types.ObjectId().toHexString();
     TOKENS[platformId] = `token-${i}-${randomBytes(6).toString('hex')}`;
@@ -154,7 +154,7 @@ describe('key-encryption key rotation', () => {
     for (const s of await allSecrets()) expect(() => decryptSecret(NEW, s.stored, s.context)).not.toThrow();
     const signer = await signingIssuer((await findIssuer('kek-c'))!, NEW);
     expect(signer.did).toMatch(/^did:web:/);
-    expect((await new ToolKeys(NEW).signingKey()).kid).toBeTruthy();
+    expect((await new ToolKeys(NEW).signingKey('kek-a')).kid).toBeTruthy();
     // Learner links e-mailed under the old key keep working.
     const token = learnerLinkToken(learnerLinkKey(OLD), 'p:l', new Date(Date.now() + 60_000));
     expect(readLearnerLinkToken(learnerLinkKey(NEW), token)).toEqual({ learnerRef: 'p:l' });

@@ -36,6 +36,8 @@ import { listRoutes, type RouteEntry } from './routes.js';
  * - operator: an operator of the installation (a console account without an institution); never an LTI launch
  * - institution: an administrator of the institution that owns the object (a console account of it, or an
  *   LMS administrator launched from one of its platforms where the institution allows it)
+ * - institutionAccount: an administrator of the institution with a console account of it; never an LMS sign-in
+ *   (an institution's administrators and settings)
  */
 type Rule =
   | 'public'
@@ -50,13 +52,15 @@ type Rule =
   | 'deepLinking'
   | 'console'
   | 'operator'
-  | 'institution';
+  | 'institution'
+  | 'institutionAccount';
 
 const RULES: Record<string, Rule> = {
   'GET /healthz': 'public',
   'GET /readyz': 'public',
   'GET /lti/jwks': 'public',
   'GET /lti/canvas.json': 'public',
+  'GET /lti/jwks/:institutionId': 'public',
   'GET /.well-known/did.json': 'public',
   'GET /issuers/:id/did.json': 'public',
   'GET /status-lists/:id': 'public',
@@ -80,8 +84,9 @@ const RULES: Record<string, Rule> = {
   'GET /admin/queues': 'operator',
   'POST /admin/queues/:name/retry': 'operator',
   'GET /admin/institution': 'institution',
-  'POST /admin/institution/settings': 'institution',
-  'POST /admin/institution/admins': 'institution',
+  'POST /admin/institution/settings': 'institutionAccount',
+  'POST /admin/institution/admins': 'institutionAccount',
+  'POST /admin/institution/admins/:username/remove': 'institutionAccount',
   'GET /admin/platforms': 'institution',
   'POST /admin/platforms': 'institution',
   'POST /admin/platforms/:id/status': 'institution',
@@ -154,7 +159,8 @@ interface Identity {
 }
 
 /** Routes that name one object: a course's binding, or an institution's platform, issuer, template, link or award. */
-const OBJECT = /:bindingId|^\/admin\/(platforms|issuers|templates|registration-links|approvals)\/:/;
+const OBJECT =
+  /:bindingId|^\/admin\/(platforms|issuers|templates|registration-links|approvals|institution\/admins)\/:/;
 
 let tool: ToolUnderTest;
 let routes: RouteEntry[];
@@ -283,7 +289,7 @@ beforeAll(async () => {
       name: 'administrator of institution A (console, control)',
       ...(await consoleSession('admin-a', 'inst-a')),
       course: 'A',
-      passes: ['public', 'console', 'institution'],
+      passes: ['public', 'console', 'institution', 'institutionAccount'],
     },
     {
       // Its own console, but institution A's platform, issuer, template, link and award in the URL.
@@ -366,6 +372,7 @@ function concrete(path: string, who: Identity): string {
     .replace('admin/issuers/:id', `admin/issuers/${ids.issuerA}`)
     .replace('registration-links/:id', `registration-links/${ids.linkA}`)
     .replace(':key/:version', 'tpl/1')
+    .replace(':username', 'admin-a')
     .replace(':token', 'x'.repeat(43))
     .replace(':id', 'unknown')
     .replace(':format', 'ob3')

@@ -420,6 +420,93 @@ describe('issuance authority', () => {
     await updateInstitutionSettings(institutionA, { manualAwardApproval: false });
   }, 90_000);
 
+  it('nobody approves their own award: an LMS administrator who awarded it cannot, another administrator can', async () => {
+    await updateInstitutionSettings(institutionA, { manualAwardApproval: true, ltiAdminsAreAdmins: true });
+    simA.addUser('45', 'Learner 45');
+    simA.enrol('2', '45', 'Learner');
+    simA.grade(quiz.id, '45', 10);
+    const admin = await launchInstructor(simA, clientA, '90', '2');
+    const binding = (await CourseBinding.findOne({ institutionId: institutionA }).lean())!;
+    const base = `/lti/api/courses/${admin.courseUrlId}/bindings/${String(binding._id)}`;
+    expect((await admin.api(tool.url, `${base}/sync`, { method: 'POST' })).status).toBe(202);
+    await until(
+      async () =>
+        (await GradeSnapshot.exists({ _id: snapshotId(String(binding._id), '45') })) ? true : undefined,
+      'learner 45 in the roster the sync read',
+    );
+    const award = await admin.api(tool.url, `${base}/awards`, {
+      method: 'POST',
+      body: { learnerId: '45', reason: 'Vouching for my own student' },
+    });
+    expect(award.body.state).toBe('awaiting-approval');
+    const requestId = String(award.body.requestId);
+    const cookie = [...admin.browser.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    const self = await fetch(`${tool.url}/admin/approvals/${requestId}`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie, accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ _csrf: admin.csrf, decision: 'approve', reason: 'I am sure' }).toString(),
+    });
+    expect(self.status).toBe(403);
+    expect((await IssuanceRequest.findById(requestId).lean())?.state).toBe('awaiting-approval');
+    const colleague = await console_('admin-of-a-3', institutionA);
+    expect(
+      (
+        await colleague.post(`/admin/approvals/${requestId}`, {
+          decision: 'refuse',
+          reason: 'No evidence given',
+        })
+      ).status,
+    ).toBe(303);
+    expect(await IssuanceRequest.exists({ _id: requestId })).toBeNull();
+    expect(await AuditEvent.findOne({ action: 'credential.award-refused' }).lean()).toMatchObject({
+      details: { reason: 'No evidence given', learnerId: '45' },
+    });
+    await updateInstitutionSettings(institutionA, { manualAwardApproval: false, ltiAdminsAreAdmins: false });
+  }, 90_000);
+
+  it('an award waiting for approval goes ahead when the learner meets the rule, and a manual award survives regrades', async () => {
+    await updateInstitutionSettings(institutionA, { manualAwardApproval: true });
+    simA.addUser('46', 'Learner 46');
+    simA.enrol('2', '46', 'Learner');
+    simA.grade(quiz.id, '46', 10);
+    const teacher = await launchInstructor(simA, clientA, '3', '2');
+    const binding = (await CourseBinding.findOne({ institutionId: institutionA }).lean())!;
+    await CourseBinding.updateOne({ _id: binding._id }, { $set: { regradePolicy: 'revoke' } });
+    await bindingCacheExpiry();
+    const base = `/lti/api/courses/${teacher.courseUrlId}/bindings/${String(binding._id)}`;
+    const sync = () => teacher.api(tool.url, `${base}/sync`, { method: 'POST' });
+    await sync();
+    await until(
+      async () =>
+        (await GradeSnapshot.exists({ _id: snapshotId(String(binding._id), '46') })) ? true : undefined,
+      'learner 46 in the roster the sync read',
+    );
+    const award = await teacher.api(tool.url, `${base}/awards`, {
+      method: 'POST',
+      body: { learnerId: '46', reason: 'Assessed in person' },
+    });
+    expect(award.body.state).toBe('awaiting-approval');
+    // The learner now passes the quiz: the rule is authority enough, no approval needed.
+    simA.grade(quiz.id, '46', 95);
+    await sync();
+    await until(
+      async () => (await Credential.exists({ _id: String(award.body.requestId) })) ?? undefined,
+      'the credential of learner 46',
+    );
+    // Learner 43's approved award (earlier) never met the rule: a regrade with "revoke" leaves it alone.
+    simA.grade(quiz.id, '43', 0);
+    const asked = new Date();
+    await sync();
+    await until(async () => {
+      const done = (await CourseBinding.findById(binding._id, { sync: 1 }).lean())?.sync;
+      return done?.status === 'ok' && done.at && done.at > asked ? true : undefined;
+    }, 'the sync after the regrade');
+    expect((await IssuanceRequest.findOne({ learnerId: '43' }).lean())?.state).toBe('issued');
+    await CourseBinding.updateOne({ _id: binding._id }, { $set: { regradePolicy: 'keep' } });
+    await updateInstitutionSettings(institutionA, { manualAwardApproval: false });
+  }, 90_000);
+
   it("the worker refuses a binding whose issuer is another institution's, and signs nothing with its key", async () => {
     const teacher = await launchInstructor(simA, clientA, '3', '2');
     simA.addUser('44', 'Learner 44');

@@ -110,6 +110,23 @@ export async function createAdminUser(
     },
     { upsert: true },
   );
+  // A new password ends every session of the old one (a reset is often meant to shut out a stolen one).
+  await AdminSession.deleteMany({ username });
+}
+
+/**
+ * Removes a console account and ends its sessions: of the given institution only, or (without one) an operator.
+ * Returns false when there is no such account of that kind.
+ */
+export async function removeAdminUser(username: string, institutionId?: string): Promise<boolean> {
+  const removed = await AdminUser.deleteOne({
+    username,
+    ...(institutionId ? { institutionId } : { institutionId: { $exists: false } }),
+  });
+  // Only the removed account's: another institution naming this username ends nobody's session.
+  if (removed.deletedCount !== 1) return false;
+  await AdminSession.deleteMany({ username });
+  return true;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { decideAward, isPendingAward, pendingAwards } from '../../issuance/approval.js';
+import { decideAward, isOwnAward, isPendingAward, pendingAwards } from '../../issuance/approval.js';
 import { HttpError } from '../../web/errors.js';
 import { html } from '../html.js';
 import { institutionOf, institutionOnly, type ConsoleKit } from './console.js';
@@ -33,10 +33,17 @@ export function approvalPages(kit: ConsoleKit): Router {
                     <dl>
                       <dt>${t('course')}</dt>
                       <dd>${a.contextId}</dd>
-                      <dt>${t('awardedBy')}</dt>
-                      <dd>${a.awardedBy}, ${a.awardedAt.toISOString().slice(0, 16).replace('T', ' ')}</dd>
-                      <dt>${t('reason')}</dt>
-                      <dd>${a.reason}</dd>
+                      ${
+                        a.kind === 'award'
+                          ? html`<dt>${t('awardedBy')}</dt>
+                              <dd>
+                                ${a.awardedBy}, ${a.awardedAt.toISOString().slice(0, 16).replace('T', ' ')}
+                              </dd>
+                              <dt>${t('reason')}</dt>
+                              <dd>${a.reason}</dd>`
+                          : html`<dt>${t('reason')}</dt>
+                              <dd>${t('importedResults')}</dd>`
+                      }
                     </dl>
                     <form method="post" action="/admin/approvals/${a.requestId}" class="stack">
                       ${kit.csrf(req)}
@@ -59,6 +66,10 @@ export function approvalPages(kit: ConsoleKit): Router {
     // Another institution's award is "no such award", whatever the form says.
     if (!(await isPendingAward(institutionOf(req), String(req.params.requestId))))
       throw new HttpError(404, 'not_found', 'No such award waiting for approval');
+    if (await isOwnAward(String(req.params.requestId), req.admin!.who)) {
+      const [t] = kit.tr(req, res);
+      throw new HttpError(403, 'own_award', t('cannotApproveOwn'));
+    }
     const input = decision.safeParse(req.body ?? {});
     if (!input.success)
       throw new HttpError(

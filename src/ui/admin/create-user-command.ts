@@ -2,7 +2,7 @@ import { loadConfig } from '../../config/env.js';
 import { connectDatabase, disconnectDatabase } from '../../db/connection.js';
 import { createLogger } from '../../log/logger.js';
 import { findInstitution } from '../../institutions/institutions.js';
-import { createAdminUser } from './accounts.js';
+import { createAdminUser, removeAdminUser } from './accounts.js';
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -34,5 +34,29 @@ export async function adminCreateUser(username: string | undefined, institutionI
   process.stdout.write(
     `${institutionId ? `administrator of ${institutionId}` : 'operator'} ${username.toLowerCase()} saved\n`,
   );
+  return 0;
+}
+
+/**
+ * `credbridge admin remove-user USERNAME [--institution ID]`: removes a console account (an operator, or with
+ * --institution an administrator of that institution) and ends its sessions at once.
+ */
+export async function adminRemoveUser(username: string | undefined, institutionId?: string): Promise<number> {
+  if (!username) throw new Error('admin remove-user needs a USERNAME');
+  const config = loadConfig();
+  await connectDatabase(config.MONGODB_URI, createLogger('cli', 'warn'));
+  let removed: boolean;
+  try {
+    removed = await removeAdminUser(username.toLowerCase(), institutionId);
+  } finally {
+    await disconnectDatabase();
+  }
+  if (!removed) {
+    process.stderr.write(
+      `no ${institutionId ? `administrator of ${institutionId}` : 'operator'} named ${username.toLowerCase()}\n`,
+    );
+    return 1;
+  }
+  process.stdout.write(`${username.toLowerCase()} removed; their sessions ended\n`);
   return 0;
 }

@@ -13,7 +13,14 @@ import { describeIssues } from '../../templates/schema.js';
 import { HttpError } from '../../web/errors.js';
 import { html, type Html } from '../html.js';
 import type { Translate } from '../i18n.js';
-import { AccountError, findAccount, inviteAdminUser, listAccounts, USERNAME } from './accounts.js';
+import {
+  AccountError,
+  USERNAME,
+  findAccount,
+  inviteAdminUser,
+  listAccounts,
+  removeAdminUser,
+} from './accounts.js';
 import { institutionOf, institutionOnly, operatorOnly, type ConsoleKit } from './console.js';
 import { setupUrl } from './setup-link.js';
 
@@ -217,7 +224,16 @@ export function institutionPages(kit: ConsoleKit): Router {
     await ownPage(req, res);
   });
 
+  // Who may change the institution's administrators and settings: its console accounts, not an LMS sign-in
+  // (an LMS role must not mint a console account that outlives it, or switch approval off for itself).
+  const consoleAccountOnly = (req: Request, res: Response) => {
+    if (!req.admin!.who.startsWith('lti:')) return false;
+    const [t] = kit.tr(req, res);
+    throw new HttpError(403, 'console_account_only', t('consoleAccountOnly'));
+  };
+
   router.post('/admin/institution/settings', institutionOnly, async (req, res) => {
+    consoleAccountOnly(req, res);
     const body = req.body as Record<string, unknown>;
     const settings = {
       ltiAdminsAreAdmins: body.ltiAdminsAreAdmins === '1',
@@ -229,6 +245,7 @@ export function institutionPages(kit: ConsoleKit): Router {
   });
 
   router.post('/admin/institution/admins', institutionOnly, async (req, res) => {
+    consoleAccountOnly(req, res);
     const [t] = kit.tr(req, res);
     const username = String((req.body as { username?: unknown }).username ?? '')
       .trim()
@@ -249,6 +266,18 @@ export function institutionPages(kit: ConsoleKit): Router {
       if (!(err instanceof AccountError)) throw err;
       await ownPage(req, res, html`<p class="warning" role="alert">${err.message}</p>`, 400);
     }
+  });
+
+  // Removing an administrator ends their sessions at once; nobody removes themselves (the last one stays).
+  router.post('/admin/institution/admins/:username/remove', institutionOnly, async (req, res) => {
+    consoleAccountOnly(req, res);
+    const username = String(req.params.username);
+    if (req.admin!.who === `admin:${username}`)
+      throw new HttpError(400, 'invalid_input', 'username: you cannot remove yourself');
+    if (!(await removeAdminUser(username, institutionOf(req))))
+      throw new HttpError(404, 'not_found', 'No such administrator of this institution');
+    await kit.audit(req, 'admin.remove', 'admin', username);
+    res.redirect(303, '/admin/institution');
   });
 
   return router;

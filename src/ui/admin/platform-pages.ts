@@ -1,6 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import { isValidObjectId } from 'mongoose';
 import { ZodError } from 'zod';
+import { PATHS } from '../../lti/constants.js';
 import { LtiPlatform } from '../../lti/models.js';
 import { PlatformConflictError, registerPlatform, updatePlatform } from '../../lti/platforms.js';
 import {
@@ -26,6 +27,17 @@ const lines = (text: unknown) =>
     .filter(Boolean);
 
 const day = (d: Date) => new Date(d).toISOString().slice(0, 10);
+
+/** What an LMS registered by hand is told of the tool: the institution's own keys and Canvas JSON. */
+function toolUrls(publicUrl: string, institutionId: string): [string, string][] {
+  const base = publicUrl.replace(/\/$/, '');
+  return [
+    ['OIDC login URL', `${base}${PATHS.login}`],
+    ['Target link / redirect URI', `${base}${PATHS.launch}`],
+    ['JWKS URL', `${base}${PATHS.jwks}/${institutionId}`],
+    ['Canvas JSON URL', `${base}${PATHS.canvasConfig}?institution=${institutionId}`],
+  ];
+}
 
 /**
  * An institution's LMS platforms: the registration links that let an LMS join (made here, shown once, with
@@ -182,6 +194,14 @@ export function platformPages(kit: ConsoleKit): Router {
                 </div>`
               : ''
           }
+          <p>${t('toolUrlsIntro')}</p>
+          <dl class="tool-urls">
+            ${toolUrls(kit.config.PUBLIC_URL, institutionId).map(
+              ([label, url]) =>
+                html`<dt>${label}</dt>
+                  <dd><code>${url}</code></dd>`,
+            )}
+          </dl>
           <form method="post" action="/admin/platforms" class="stack">
             ${kit.csrf(req)} ${field('name', t('name'), 'text')} ${field('issuer', 'Issuer')}
             ${field('clientId', 'Client id', 'text')} ${field('authLoginUrl', 'Auth login URL')}
