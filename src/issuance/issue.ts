@@ -63,10 +63,17 @@ export function issueProcessor(deps: IssueDeps) {
     const { requestId } = job.data;
     const request = await claim(requestId, deps.claimTimeoutMs);
     if (!request) {
-      const current = await IssuanceRequest.findById(requestId, { state: 1 }).lean();
+      const current = await IssuanceRequest.findById(requestId).exec();
       if (!current) return 'not-issuable';
       if (current.state === 'signing') throw new ClaimHeldError(requestId);
-      return current.state === 'issued' ? 'already-issued' : 'not-issuable';
+      if (current.state !== 'issued') return 'not-issuable';
+      // Issued before its course had a gradebook column: the score goes there now (the column's backfill).
+      if (current.writeBack === 'none' && deps.writeBack) {
+        // Read afresh, not from the few-seconds cache: the column was just added.
+        const binding = await CourseBinding.findById(current.bindingId).exec();
+        if (binding?.writeBackLineItemUrl) await reportToLms(deps, binding, current);
+      }
+      return 'already-issued';
     }
 
     try {

@@ -2,7 +2,8 @@ import { once } from 'node:events';
 import { Router, json, text, type Request, type Response } from 'express';
 import { isValidObjectId } from 'mongoose';
 import { z } from 'zod';
-import { CourseBinding } from '../courses/binding-model.js';
+import { CourseBinding, type CourseBindingDoc } from '../courses/binding-model.js';
+import { findPublishedTemplate } from '../templates/lifecycle.js';
 import { BindingError, enableTemplate, fieldProblems, updateBinding } from '../courses/bindings.js';
 import { recordAudit } from '../db/models/audit-event.js';
 import type { GradeSourceFactory } from '../grades/source-factory.js';
@@ -15,7 +16,7 @@ import {
 } from '../grades/manual-source.js';
 import { platformServices, requireCourse, requireCsrf } from '../lti/course-access.js';
 import { LtiError, platformServiceError } from '../lti/errors.js';
-import type { LtiCourse, SessionDoc } from '../lti/models.js';
+import { LtiResourceLink, type LtiCourse, type SessionDoc } from '../lti/models.js';
 import type { ServiceTokens } from '../lti/service-token.js';
 import type { Queues } from '../queue/queues.js';
 import { listFields } from './listing.js';
@@ -187,6 +188,83 @@ export function issuanceRouter(deps: IssuanceRouteDeps): Router {
     const { session, course, binding } = await bindingFor(req, true);
     await checkWriteBackItem(session, course, req.body);
     res.json((await updateBinding(binding, req.body)).toObject());
+  });
+
+  /** The column's name in the gradebook: the credential's title in the instructor's language, where it has one. */
+  const columnLabel = async (binding: CourseBindingDoc, locale: string): Promise<string> => {
+    const template = await findPublishedTemplate(
+      binding.institutionId,
+      binding.templateId,
+      binding.templateVersion,
+    );
+    const title = template?.data.title;
+    const lang = locale.slice(0, 2).toLowerCase() as keyof NonNullable<typeof title>;
+    return (title?.[lang] ?? title?.en ?? binding.templateId).slice(0, 200);
+  };
+
+  /**
+   * A column in the LMS gradebook for the credential (AGS): the tool's own line item, tied to the activity the
+   * instructor launched from, created once (found again by its resource id if it exists already); every holder
+   * gets the full score, those issued before through a re-run of their (finished) issuance job. An LMS that
+   * created a line item with the activity (deep linking with a line item) has that one used instead.
+   */
+  router.post(`${base}/:bindingId/gradebook-column`, async (req, res) => {
+    const { session, course, binding } = await bindingFor(req, true);
+    if (binding.writeBackLineItemUrl)
+      throw new LtiError(
+        409,
+        'already_has_column',
+        'This credential already has a column in the LMS gradebook.',
+      );
+    if (!course.lineItemsUrl)
+      throw new LtiError(409, 'no_grade_service', 'The LMS offers no grade service for this course.');
+    const { ags } = await platformServices(session.platformId, deps.serviceTokens);
+    const resourceId = `credbridge:${String(binding._id)}`;
+    const mine = await ags.listLineItems(course.lineItemsUrl).catch(platformServiceError);
+    const link = session.resourceLinkId
+      ? await LtiResourceLink.findOne({
+          platformId: session.platformId,
+          deploymentId: session.deploymentId,
+          resourceLinkId: session.resourceLinkId,
+        }).lean()
+      : null;
+    const fromLink = link?.lineItemUrl && link.templateId === binding.templateId ? link.lineItemUrl : '';
+    const existing =
+      mine.find((item) => item.resourceId === resourceId) ?? mine.find((item) => item.id === fromLink);
+    const item =
+      existing ??
+      (await ags
+        .createLineItem(course.lineItemsUrl, {
+          label: await columnLabel(binding, session.locale),
+          scoreMaximum: 100,
+          resourceId,
+          tag: 'credbridge-credential',
+          ...(session.resourceLinkId ? { resourceLinkId: session.resourceLinkId } : {}),
+        })
+        .catch(platformServiceError));
+    if (!item.id)
+      throw new LtiError(502, 'platform_service_error', 'The LMS created a line item without an id.');
+    const updated = await CourseBinding.findOneAndUpdate(
+      { _id: binding._id, writeBackLineItemUrl: '' },
+      { $set: { writeBackLineItemUrl: item.id } },
+      { returnDocument: 'after' },
+    );
+    if (!updated)
+      throw new LtiError(
+        409,
+        'already_has_column',
+        'This credential already has a column in the LMS gradebook.',
+      );
+    const holders = await IssuanceRequest.find(
+      { bindingId: String(binding._id), state: 'issued', writeBack: 'none' },
+      { _id: 1 },
+    ).lean();
+    for (const h of holders) await requeueIssue(deps.queues, String(h._id));
+    await audit(session, 'binding.gradebook-column', String(binding._id), {
+      lineItem: item.id,
+      created: !existing,
+    });
+    res.status(201).json({ lineItem: { id: item.id, label: item.label }, backfill: holders.length });
   });
 
   router.post(`${base}/:bindingId/sync`, async (req, res) => {

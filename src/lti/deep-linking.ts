@@ -4,7 +4,10 @@ import { SignJWT } from 'jose';
 import { CLAIM, PATHS } from './constants.js';
 import type { LtiDeps } from './deps.js';
 import { LtiError } from './errors.js';
-import { escapeHtml, sendAutoPost, sendPage } from './html.js';
+import { sendAutoPost } from './html.js';
+import { pickLanguage, translator } from '../ui/i18n.js';
+import { sendScreen } from '../ui/layout.js';
+import { deepLinkPicker } from '../ui/views/deep-link-picker.js';
 import { wrap } from './launch.js';
 import { LtiPlatform, LtiSession, type SessionDoc } from './models.js';
 
@@ -25,27 +28,23 @@ export function deepLinkingRouter(deps: LtiDeps): Router {
       const templates = await deps.templates.listPublishedTemplates({
         institutionId: session.institutionId,
       });
-      const options = templates.length
-        ? templates
-            .map(
-              (t, i) =>
-                `<p><label><input type="radio" name="templateId" value="${escapeHtml(t.id)}"${i === 0 ? ' checked' : ''}> ` +
-                `<strong>${escapeHtml(t.name)}</strong>${t.description ? ` — ${escapeHtml(t.description)}` : ''}</label></p>`,
-            )
-            .join('')
-        : '<p>No credential template is published yet. An administrator publishes templates in Credbridge first.</p>';
-      const lineItem = session.deepLinking?.acceptLineItem
-        ? '<p><label><input type="checkbox" name="lineItem" value="1" checked> Add a grade column for this credential</label></p>'
-        : '';
-      sendPage(
-        res,
-        200,
-        'Add a credential to this course',
-        `<form method="post" action="${escapeHtml(PATHS.deepLink)}"><input type="hidden" name="csrf" value="${escapeHtml(session.csrfToken)}">` +
-          `${options}${lineItem}<button type="submit" name="action" value="add"${templates.length ? '' : ' disabled'}>Add</button> ` +
-          `<button type="submit" name="action" value="cancel">Cancel</button></form>`,
-        { frameAncestors: platform ? [platform.issuer, platform.authLoginUrl] : [] },
-      );
+      const lang = pickLanguage(req, res, session.locale);
+      const t = translator(lang);
+      sendScreen(req, res, {
+        lang,
+        t,
+        title: t('dlTitle'),
+        body: deepLinkPicker(
+          templates,
+          {
+            action: PATHS.deepLink,
+            csrf: session.csrfToken,
+            acceptLineItem: Boolean(session.deepLinking?.acceptLineItem),
+          },
+          t,
+        ),
+        frameAncestors: platform ? [platform.issuer, platform.authLoginUrl] : [],
+      });
     }),
   );
 

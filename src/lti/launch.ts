@@ -158,6 +158,7 @@ async function startSession(
   await rememberServiceOrigins(platform, [ags?.lineitems, ags?.lineitem, nrps?.context_memberships_url]);
 
   let courseId: Types.ObjectId | undefined;
+  let resourceLinkId = '';
   if (context && isString(context.id)) {
     const course = await LtiCourse.findOneAndUpdate(
       { ...scope, contextId: context.id },
@@ -177,6 +178,7 @@ async function startSession(
     courseId = course._id;
     const link = claims[CLAIM.resourceLink] as { id?: unknown; title?: unknown } | undefined;
     if (link && isString(link.id)) {
+      resourceLinkId = link.id;
       const custom = (claims[CLAIM.custom] ?? {}) as Record<string, unknown>;
       await LtiResourceLink.findOneAndUpdate(
         { ...scope, resourceLinkId: link.id },
@@ -204,6 +206,7 @@ async function startSession(
     institutionId: platform.institutionId,
     ...scope,
     courseId,
+    resourceLinkId,
     userId: claims.sub,
     role,
     name: isString(claims.name) ? claims.name : '',

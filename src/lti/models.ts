@@ -119,6 +119,8 @@ const sessionSchema = new Schema(
     platformId: { type: Schema.Types.ObjectId, required: true },
     deploymentId: { type: String, required: true },
     courseId: { type: Schema.Types.ObjectId },
+    /** The LMS's resource link the launch came from (an activity), when it came from one. */
+    resourceLinkId: { type: String, default: '' },
     userId: { type: String, required: true },
     role: { type: String, required: true, enum: ['admin', 'instructor', 'learner'] },
     name: { type: String, default: '' },

@@ -7,6 +7,7 @@ import { listFields, PAGE_SIZE_DEFAULT } from '../issuance/listing.js';
 import { bindingProgress } from '../issuance/progress.js';
 import { supersededFor } from '../issuance/reissue.js';
 import {
+  GradeSnapshot,
   IssuanceRequest,
   REQUEST_STATES,
   SupersededRequest,
@@ -14,7 +15,7 @@ import {
 } from '../issuance/request-model.js';
 import { platformServices, requireCourse } from '../lti/course-access.js';
 import type { LtiDeps } from '../lti/deps.js';
-import { LtiPlatform } from '../lti/models.js';
+import { LtiPlatform, LtiResourceLink } from '../lti/models.js';
 import { LmsConnection } from '../grades/lms-connection-model.js';
 import { lmsGradeSource } from '../grades/lms-sources.js';
 import { parseEncryptionKey } from '../security/encryption.js';
@@ -60,6 +61,9 @@ function supersededRow(h: SupersededRequestData & { _id: unknown }): RequestRow 
  * outcomes to the course's assessments, dry run, per-learner status with live progress, and actions.
  * Everything it changes goes through the issuance JSON API with the session's CSRF token.
  */
+/** How many learners who do not meet the rule yet the dashboard names (the rest are counted). */
+const NOT_YET_SHOWN = 50;
+
 export function instructorScreensRouter(deps: LtiDeps): Router {
   const router = Router();
 
@@ -157,6 +161,20 @@ export function instructorScreensRouter(deps: LtiDeps): Router {
         };
       });
 
+    // Opened from an activity deep linking placed for a template the course has not enabled yet: say so, first.
+    const link = session.resourceLinkId
+      ? await LtiResourceLink.findOne(
+          {
+            platformId: session.platformId,
+            deploymentId: session.deploymentId,
+            resourceLinkId: session.resourceLinkId,
+          },
+          { templateId: 1 },
+        ).lean()
+      : null;
+    const placed = choices.find((c) => c.key === link?.templateId);
+    if (placed) choices.sort((a, b) => (a === placed ? -1 : b === placed ? 1 : 0));
+
     const panels = await Promise.all(
       bindings.map(async (b) => {
         const bindingId = String(b._id);
@@ -166,7 +184,7 @@ export function instructorScreensRouter(deps: LtiDeps): Router {
             : { state: undefined, skip: 0, limit: PAGE_SIZE_DEFAULT };
         const history = state === 'superseded';
         const filter = { bindingId, ...(state && !history ? { state } : {}) };
-        const [template, progress, requests, replacedPage, replacedTotal] = await Promise.all([
+        const [template, progress, requests, replacedPage, replacedTotal, notYet] = await Promise.all([
           Template.findOne(
             { institutionId: b.institutionId, key: b.templateId, version: b.templateVersion },
             { data: 1 },
@@ -178,6 +196,9 @@ export function instructorScreensRouter(deps: LtiDeps): Router {
             ? SupersededRequest.find({ bindingId }).sort({ supersededAt: 1 }).skip(skip).limit(limit).lean()
             : [],
           history ? SupersededRequest.countDocuments({ bindingId }) : 0,
+          GradeSnapshot.find({ bindingId, qualified: false }, { learnerId: 1, learner: 1, missing: 1 })
+            .limit(NOT_YET_SHOWN)
+            .lean(),
         ]);
         // Counted from the per-state counts the progress bar reads anyway, not by counting the list again.
         const total = REQUEST_STATES.reduce((sum, s) => sum + progress[s], 0);
@@ -220,6 +241,8 @@ export function instructorScreensRouter(deps: LtiDeps): Router {
                 ]),
             total,
             page: { state, skip, limit, total: pageTotal, path: `/lti/courses/${courseId}` },
+            notYet: notYet.map((n) => ({ name: n.learner?.name ?? n.learnerId, missing: n.missing ?? [] })),
+            gradebook: { has: Boolean(b.writeBackLineItemUrl), available: Boolean(course.lineItemsUrl) },
           },
           items,
           t,
@@ -256,7 +279,7 @@ export function instructorScreensRouter(deps: LtiDeps): Router {
         data-msg-incomplete="${t('dryRunIncomplete')}"
       >
         <p>${t('signedInAs', { name: session.name || session.userId })}</p>
-        ${panels} ${enableSection(choices, items, itemsProblem, t)}
+        ${panels} ${enableSection(choices, items, itemsProblem, t, placed)}
       </div>`,
     });
   });

@@ -8,7 +8,7 @@ const en = {
   'state.suspended': 'Suspended',
   'state.revoked': 'Revoked',
   'state.expired': 'Expired',
-  'state.waiting': 'Waiting',
+  'state.waiting': 'Not meeting the rule yet',
   'state.queued': 'Queued',
   'state.signing': 'Being signed',
   'state.issued': 'Issued',
@@ -371,6 +371,22 @@ const en = {
   removeAdmin: 'Remove the administrator {username}',
   importedResults: 'Meets the rule on results imported by hand (CSV)',
   cannotApproveOwn: 'An award cannot be approved by the person who made it.',
+  dlTitle: 'Add a credential to this course',
+  dlIntro:
+    'Choose the credential this activity offers. Opening the activity afterwards, you set how learners earn it.',
+  dlNoTemplates:
+    'No credential is published yet: an administrator of your institution publishes templates in Credbridge first.',
+  dlGradeColumn: 'Add a grade column for this credential',
+  add: 'Add',
+  cancel: 'Cancel',
+  gradebookColumn: 'Gradebook column',
+  gradebookColumnIntro: 'Learners who hold the credential get full marks in a column of the LMS gradebook.',
+  addGradebookColumn: 'Add a column in the LMS gradebook',
+  hasGradebookColumn: 'Holders get full marks in the LMS gradebook column.',
+  notYet: 'Not meeting the rule yet',
+  andMore: 'and {count} more',
+  missing: 'Missing',
+  placedFor: 'This activity was added for “{title}”: choose how learners earn it and enable it below.',
 };
 export type MessageKey = keyof typeof en;
 
@@ -383,7 +399,7 @@ const es: Record<MessageKey, string> = {
   'state.suspended': 'Suspendida',
   'state.revoked': 'Revocada',
   'state.expired': 'Caducada',
-  'state.waiting': 'En espera',
+  'state.waiting': 'Aún no cumplen la regla',
   'state.queued': 'En cola',
   'state.signing': 'Firmándose',
   'state.issued': 'Emitida',
@@ -747,6 +763,25 @@ const es: Record<MessageKey, string> = {
   removeAdmin: 'Quitar al administrador {username}',
   importedResults: 'Cumple la regla con resultados importados a mano (CSV)',
   cannotApproveOwn: 'Una concesión no puede aprobarla quien la hizo.',
+  dlTitle: 'Añadir una credencial a este curso',
+  dlIntro:
+    'Elija la credencial que ofrece esta actividad. Al abrir después la actividad, decide cómo la obtienen los estudiantes.',
+  dlNoTemplates:
+    'Todavía no hay credenciales publicadas: un administrador de su institución publica primero las plantillas en Credbridge.',
+  dlGradeColumn: 'Añadir una columna de calificación para esta credencial',
+  add: 'Añadir',
+  cancel: 'Cancelar',
+  gradebookColumn: 'Columna en el libro de calificaciones',
+  gradebookColumnIntro:
+    'Los estudiantes que tienen la credencial reciben la nota máxima en una columna del libro de calificaciones del LMS.',
+  addGradebookColumn: 'Añadir una columna en el libro de calificaciones del LMS',
+  hasGradebookColumn:
+    'Quienes la tienen reciben la nota máxima en la columna del libro de calificaciones del LMS.',
+  notYet: 'Aún no cumplen la regla',
+  andMore: 'y {count} más',
+  missing: 'Falta',
+  placedFor:
+    'Esta actividad se añadió para «{title}»: elija abajo cómo la obtienen los estudiantes y actívela.',
 };
 const pt: Record<MessageKey, string> = {
   skipToContent: 'Saltar para o conteúdo',
@@ -757,7 +792,7 @@ const pt: Record<MessageKey, string> = {
   'state.suspended': 'Suspensa',
   'state.revoked': 'Revogada',
   'state.expired': 'Expirada',
-  'state.waiting': 'Em espera',
+  'state.waiting': 'Ainda não cumprem a regra',
   'state.queued': 'Em fila',
   'state.signing': 'A ser assinada',
   'state.issued': 'Emitida',
@@ -1121,6 +1156,24 @@ const pt: Record<MessageKey, string> = {
   removeAdmin: 'Remover o administrador {username}',
   importedResults: 'Cumpre a regra com resultados importados manualmente (CSV)',
   cannotApproveOwn: 'Uma atribuição não pode ser aprovada por quem a fez.',
+  dlTitle: 'Adicionar uma credencial a este curso',
+  dlIntro:
+    'Escolha a credencial que esta atividade oferece. Ao abrir depois a atividade, define como os estudantes a obtêm.',
+  dlNoTemplates:
+    'Ainda não há credenciais publicadas: um administrador da sua instituição publica primeiro os modelos no Credbridge.',
+  dlGradeColumn: 'Adicionar uma coluna de nota para esta credencial',
+  add: 'Adicionar',
+  cancel: 'Cancelar',
+  gradebookColumn: 'Coluna na pauta',
+  gradebookColumnIntro:
+    'Os estudantes que têm a credencial recebem a nota máxima numa coluna da pauta do LMS.',
+  addGradebookColumn: 'Adicionar uma coluna na pauta do LMS',
+  hasGradebookColumn: 'Quem a tem recebe a nota máxima na coluna da pauta do LMS.',
+  notYet: 'Ainda não cumprem a regra',
+  andMore: 'e mais {count}',
+  missing: 'Falta',
+  placedFor:
+    'Esta atividade foi adicionada para «{title}»: escolha abaixo como os estudantes a obtêm e ative-a.',
 };
 const de: Record<MessageKey, string> = {
   skipToContent: 'Zum Inhalt springen',
@@ -1131,7 +1184,7 @@ const de: Record<MessageKey, string> = {
   'state.suspended': 'Ausgesetzt',
   'state.revoked': 'Widerrufen',
   'state.expired': 'Abgelaufen',
-  'state.waiting': 'Wartend',
+  'state.waiting': 'Erfüllen die Regel noch nicht',
   'state.queued': 'In der Warteschlange',
   'state.signing': 'Wird signiert',
   'state.issued': 'Ausgestellt',
@@ -1498,6 +1551,24 @@ const de: Record<MessageKey, string> = {
   removeAdmin: 'Administrator/in {username} entfernen',
   importedResults: 'Erfüllt die Regel mit von Hand importierten Ergebnissen (CSV)',
   cannotApproveOwn: 'Eine Vergabe kann nicht von der Person freigegeben werden, die sie vorgenommen hat.',
+  dlTitle: 'Einen Nachweis zu diesem Kurs hinzufügen',
+  dlIntro:
+    'Wählen Sie den Nachweis, den diese Aktivität anbietet. Wenn Sie die Aktivität danach öffnen, legen Sie fest, wie Lernende ihn erwerben.',
+  dlNoTemplates:
+    'Noch kein Nachweis veröffentlicht: Eine Administratorin oder ein Administrator Ihrer Einrichtung veröffentlicht zuerst Vorlagen in Credbridge.',
+  dlGradeColumn: 'Eine Bewertungsspalte für diesen Nachweis anlegen',
+  add: 'Hinzufügen',
+  cancel: 'Abbrechen',
+  gradebookColumn: 'Spalte in der Bewertungsübersicht',
+  gradebookColumnIntro:
+    'Lernende mit dem Nachweis erhalten die volle Punktzahl in einer Spalte der Bewertungsübersicht des LMS.',
+  addGradebookColumn: 'Spalte in der Bewertungsübersicht des LMS anlegen',
+  hasGradebookColumn: 'Inhaber erhalten die volle Punktzahl in der Spalte der Bewertungsübersicht des LMS.',
+  notYet: 'Erfüllen die Regel noch nicht',
+  andMore: 'und {count} weitere',
+  missing: 'Fehlt',
+  placedFor:
+    'Diese Aktivität wurde für „{title}“ angelegt: Legen Sie unten fest, wie Lernende den Nachweis erwerben, und aktivieren Sie ihn.',
 };
 const el: Record<MessageKey, string> = {
   skipToContent: 'Μετάβαση στο περιεχόμενο',
@@ -1508,7 +1579,7 @@ const el: Record<MessageKey, string> = {
   'state.suspended': 'Σε αναστολή',
   'state.revoked': 'Ανακλήθηκε',
   'state.expired': 'Έληξε',
-  'state.waiting': 'Σε αναμονή',
+  'state.waiting': 'Δεν πληρούν ακόμη τον κανόνα',
   'state.queued': 'Στην ουρά',
   'state.signing': 'Υπογράφεται',
   'state.issued': 'Εκδόθηκε',
@@ -1874,6 +1945,24 @@ const el: Record<MessageKey, string> = {
   removeAdmin: 'Αφαίρεση του διαχειριστή {username}',
   importedResults: 'Πληροί τον κανόνα με αποτελέσματα που εισήχθησαν χειροκίνητα (CSV)',
   cannotApproveOwn: 'Μια απονομή δεν μπορεί να εγκριθεί από το πρόσωπο που την έκανε.',
+  dlTitle: 'Προσθήκη διαπιστευτηρίου σε αυτό το μάθημα',
+  dlIntro:
+    'Επιλέξτε το διαπιστευτήριο που προσφέρει αυτή η δραστηριότητα. Ανοίγοντας μετά τη δραστηριότητα, ορίζετε πώς το αποκτούν οι εκπαιδευόμενοι.',
+  dlNoTemplates:
+    'Δεν έχει δημοσιευτεί ακόμη διαπιστευτήριο: ένας διαχειριστής του ιδρύματός σας δημοσιεύει πρώτα πρότυπα στο Credbridge.',
+  dlGradeColumn: 'Προσθήκη στήλης βαθμολογίας για αυτό το διαπιστευτήριο',
+  add: 'Προσθήκη',
+  cancel: 'Ακύρωση',
+  gradebookColumn: 'Στήλη στο βαθμολόγιο',
+  gradebookColumnIntro:
+    'Όσοι εκπαιδευόμενοι έχουν το διαπιστευτήριο παίρνουν άριστα σε μια στήλη του βαθμολογίου του LMS.',
+  addGradebookColumn: 'Προσθήκη στήλης στο βαθμολόγιο του LMS',
+  hasGradebookColumn: 'Οι κάτοχοι παίρνουν άριστα στη στήλη του βαθμολογίου του LMS.',
+  notYet: 'Δεν πληρούν ακόμη τον κανόνα',
+  andMore: 'και {count} ακόμη',
+  missing: 'Λείπει',
+  placedFor:
+    'Αυτή η δραστηριότητα προστέθηκε για το «{title}»: επιλέξτε παρακάτω πώς το αποκτούν οι εκπαιδευόμενοι και ενεργοποιήστε το.',
 };
 
 export const messages = { en, es, pt, de, el } as const;

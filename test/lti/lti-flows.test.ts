@@ -321,10 +321,19 @@ describe('bad launches are refused and store nothing', () => {
 });
 
 describe('deep linking', () => {
+  it('offers no grade column where the LMS takes none with the link, as Moodle 4.5', async () => {
+    const { page } = await launch(sim, clientId, '3', '2', 'LtiDeepLinkingRequest');
+    expect(page.body).toContain('Add a credential to this course');
+    expect(page.body).not.toContain('name="lineItem"');
+  });
+
   it('returns a signed LtiDeepLinkingResponse the platform verifies', async () => {
+    sim.acceptLineItem = true; // a platform that creates the line item with the link (Canvas does)
     const { browser, page } = await launch(sim, clientId, '3', '2', 'LtiDeepLinkingRequest');
+    sim.acceptLineItem = false;
     expect(page.url).toBe(`${toolUrl}/lti/deep-link`);
     expect(page.body).toContain('Data Literacy &lt;Basics&gt;');
+    expect(page.body).toContain('name="lineItem"');
     const response = await browser.submitForm(page, { templateId: 'tpl-2', action: 'add' });
     const back = readForm(response);
     expect(back.action.startsWith(`${sim.url}/mod/lti/contentitem_return.php`)).toBe(true);

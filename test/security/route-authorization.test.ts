@@ -133,6 +133,7 @@ const RULES: Record<string, Rule> = {
   'POST /lti/api/courses/:courseId/bindings': 'staff',
   'PUT /lti/api/courses/:courseId/bindings/:bindingId': 'staff',
   'POST /lti/api/courses/:courseId/bindings/:bindingId/sync': 'staff',
+  'POST /lti/api/courses/:courseId/bindings/:bindingId/gradebook-column': 'staff',
   'GET /lti/api/courses/:courseId/bindings/:bindingId/progress': 'staff',
   'GET /lti/api/courses/:courseId/bindings/:bindingId/options': 'staff',
   'GET /lti/api/courses/:courseId/bindings/:bindingId/dry-run': 'staff',

@@ -414,7 +414,7 @@ describe('issuance authority', () => {
     );
     expect(await AuditEvent.findOne({ action: 'credential.award-approved' }).lean()).toMatchObject({
       institutionId: institutionA,
-      actor: { id: 'admin:admin-of-a' },
+      actor: { id: 'admin-of-a' },
       details: { reason: 'Paper exam verified', learnerId: '43' },
     });
     await updateInstitutionSettings(institutionA, { manualAwardApproval: false });

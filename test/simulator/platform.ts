@@ -96,6 +96,11 @@ export class PlatformSimulator {
   readonly courses = new Map<string, SimCourse>();
   readonly lineItems = new Map<number, SimLineItem>();
   readonly tools = new Map<string, SimTool>();
+  /**
+   * Whether deep-linking requests offer to create a line item with the link (`accept_lineitem`). Moodle 4.5
+   * sends none, so it is off; Canvas-like platforms turn it on.
+   */
+  acceptLineItem = false;
   /** Site administrators: Moodle launches them as Instructor with the institution and system Administrator roles. */
   readonly siteAdmins = new Set<string>();
   readonly deepLinkReturns: DeepLinkReturn[] = [];
@@ -350,7 +355,7 @@ export class PlatformSimulator {
         accept_unsigned: false,
         auto_create: false,
         can_confirm: false,
-        accept_lineitem: true,
+        ...(this.acceptLineItem ? { accept_lineitem: true } : {}),
         data: `sim-data-${course.id}`,
       };
     }

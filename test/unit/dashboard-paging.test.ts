@@ -28,6 +28,8 @@ function render(page: Partial<ListPage>, lang: (typeof UI_LANGUAGES)[number] = '
     progress,
     synced: true,
     requests: [],
+    notYet: [],
+    gradebook: { has: false, available: false },
     total: 5000,
     page: { skip: 0, limit: 200, total: 5000, path: '/lti/courses/c1', ...page },
   };

@@ -19,8 +19,10 @@ export const ADMIN_COOKIE = 'credbridge_admin';
  * nothing of another. An LTI launch can make an institution administrator, never an operator.
  */
 export interface ConsoleIdentity {
-  /** The audit actor: `admin:<username>` or `lti:<platform>:<user>`. */
+  /** The audit actor: the account's username, or `lti:<platform>:<user>` for an LMS sign-in. */
   who: string;
+  /** The console account, when it is one (an LMS sign-in has none). */
+  username?: string;
   kind: 'operator' | 'institution';
   institutionId?: string;
   csrfToken: string;
@@ -44,7 +46,8 @@ export const loadConsoleIdentity: RequestHandler = async (req, _res, next) => {
   const account = session ? await findAccount(session.username) : undefined;
   if (session && account) {
     req.admin = {
-      who: `admin:${account.username}`,
+      who: account.username,
+      username: account.username,
       kind: account.institutionId ? 'institution' : 'operator',
       ...(account.institutionId ? { institutionId: account.institutionId } : {}),
       csrfToken: session.csrfToken,

@@ -180,6 +180,15 @@ export function institutionPages(kit: ConsoleKit): Router {
 
   const ownPage = async (req: Request, res: Response, notice: Html | '' = '', status = 200) => {
     const [t] = kit.tr(req, res);
+    const removeButton = (username: string) =>
+      html`<form
+        method="post"
+        action="/admin/institution/admins/${encodeURIComponent(username)}/remove"
+        class="inline"
+      >
+        ${kit.csrf(req)}
+        <button type="submit" aria-label="${t('removeAdmin', { username })}">${t('remove')}</button>
+      </form>`;
     const institution = await findInstitution(institutionOf(req));
     if (!institution) throw new HttpError(404, 'not_found', 'No such institution');
     const accounts = await listAccounts(institution._id);
@@ -205,7 +214,10 @@ export function institutionPages(kit: ConsoleKit): Router {
           <ul>
             ${accounts.map(
               (a) =>
-                html`<li><code>${a.username}</code>${a.active ? '' : html` — ${t('awaitingSetup')}`}</li>`,
+                html`<li>
+                  <code>${a.username}</code>${a.active ? '' : html` — ${t('awaitingSetup')}`}
+                  ${req.admin!.username && req.admin!.username !== a.username ? removeButton(a.username) : ''}
+                </li>`,
             )}
           </ul>
           <form method="post" action="/admin/institution/admins" class="stack">
@@ -227,7 +239,7 @@ export function institutionPages(kit: ConsoleKit): Router {
   // Who may change the institution's administrators and settings: its console accounts, not an LMS sign-in
   // (an LMS role must not mint a console account that outlives it, or switch approval off for itself).
   const consoleAccountOnly = (req: Request, res: Response) => {
-    if (!req.admin!.who.startsWith('lti:')) return false;
+    if (req.admin!.username) return false;
     const [t] = kit.tr(req, res);
     throw new HttpError(403, 'console_account_only', t('consoleAccountOnly'));
   };
@@ -272,7 +284,7 @@ export function institutionPages(kit: ConsoleKit): Router {
   router.post('/admin/institution/admins/:username/remove', institutionOnly, async (req, res) => {
     consoleAccountOnly(req, res);
     const username = String(req.params.username);
-    if (req.admin!.who === `admin:${username}`)
+    if (req.admin!.username === username)
       throw new HttpError(400, 'invalid_input', 'username: you cannot remove yourself');
     if (!(await removeAdminUser(username, institutionOf(req))))
       throw new HttpError(404, 'not_found', 'No such administrator of this institution');

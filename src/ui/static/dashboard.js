@@ -54,6 +54,15 @@
     return { outcomes };
   }
 
+  // A threshold means something for a grade only: hidden while a completion or a competency is picked.
+  document.addEventListener('change', (event) => {
+    const select = event.target.closest('select[data-outcome]');
+    if (!select) return;
+    const field = select.closest('fieldset').querySelector('.threshold');
+    const option = select.selectedOptions[0];
+    if (field) field.hidden = Boolean(option && option.value && option.dataset.kind !== 'assessment');
+  });
+
   document.addEventListener('submit', async (event) => {
     const form = event.target;
     const section = form.closest('[data-base]');
@@ -152,6 +161,12 @@
         });
       } else if (button.classList.contains('retry')) {
         await call('POST', `${section.dataset.base}/requests/${button.dataset.request}/retry`);
+        location.reload();
+      } else if (button.classList.contains('gradebook-column')) {
+        button.disabled = true;
+        await call('POST', `${section.dataset.base}/gradebook-column`).finally(() => {
+          button.disabled = false;
+        });
         location.reload();
       }
     } catch (err) {

@@ -47,6 +47,10 @@ export interface BindingPanel {
   /** Every current request of the binding, whatever its state. */
   total: number;
   page: ListPage;
+  /** Learners the last sync read who do not meet the rule yet (the first of them), and what each lacks. */
+  notYet: { name: string; missing: string[] }[];
+  /** Whether holders are scored in an LMS gradebook column, and whether the LMS offers one (AGS). */
+  gradebook: { has: boolean; available: boolean };
 }
 
 /** The page of the issuance list shown: its filter, first row, size, and how many rows the filter has in all. */
@@ -71,9 +75,18 @@ function mappingFields(
 ): Html {
   return html`${outcomes.map((title, i) => {
     const mapped = rule?.outcomes.find((o) => o.outcome === i)?.evidence[0];
-    const itemId = mapped?.kind === 'assessment' ? mapped.itemId : '';
+    const itemId =
+      mapped?.kind === 'assessment'
+        ? mapped.itemId
+        : mapped?.kind === 'activityCompletion'
+          ? mapped.activityId
+          : mapped?.kind === 'competency'
+            ? mapped.competencyId
+            : '';
     const threshold =
       mapped?.kind === 'assessment' && mapped.threshold.unit === 'percent' ? mapped.threshold.value : 50;
+    // A threshold means something for a grade only; for a completion or a competency it is hidden.
+    const graded = !mapped || mapped.kind === 'assessment';
     return html`<fieldset class="outcome">
       <legend>${t('outcomeN', { n: i + 1 })}: ${title}</legend>
       <div class="row">
@@ -84,7 +97,7 @@ function mappingFields(
             ${items.map((it) => html`<option value="${it.id}" data-kind="${it.kind ?? 'assessment'}" ${it.id === itemId ? html` selected` : ''}>${it.name}</option>`)}
           </select></span
         >
-        <span class="field"
+        <span class="field threshold" ${graded ? '' : html`hidden`}
           ><label for="${prefix}-threshold-${i}">${t('thresholdPercent')}</label>
           <input
             id="${prefix}-threshold-${i}"
@@ -118,9 +131,11 @@ export function enableSection(
   items: ItemChoice[],
   itemsProblem: string,
   t: Translate,
+  placed?: TemplateChoice,
 ): Html {
   return html`<section aria-labelledby="enable-h" class="panel">
     <h2 id="enable-h">${t('enableCredential')}</h2>
+    ${placed ? html`<p class="notice" role="status">${t('placedFor', { title: placed.title })}</p>` : ''}
     ${itemsProblem ? html`<p class="warning">${itemsProblem}</p>` : ''}
     ${
       templates.length
@@ -144,7 +159,17 @@ export function enableSection(
 }
 
 function counts(p: Progress, t: Translate): Html {
-  return html`${(['waiting', 'queued', 'signing', 'issued', 'failed', 'suspended', 'revoked'] as const).map(
+  const states = [
+    'waiting',
+    'awaiting-approval',
+    'queued',
+    'signing',
+    'issued',
+    'failed',
+    'suspended',
+    'revoked',
+  ] as const;
+  return html`${states.map(
     (s) => html`<span class="count" data-count="${s}">${t(`state.${s}`)}: <b>${p[s]}</b></span> `,
   )}`;
 }
@@ -257,6 +282,35 @@ function pager(b: BindingPanel, t: Translate, lang: UiLanguage): Html {
   </nav>`;
 }
 
+/** Whether holders show in the LMS gradebook, and the way to add the column where the LMS offers one. */
+function gradebookBlock(b: BindingPanel, t: Translate): Html {
+  if (b.gradebook.has) return html`<p class="gradebook">${t('hasGradebookColumn')}</p>`;
+  if (!b.gradebook.available) return html``;
+  return html`<p class="gradebook">
+    ${t('gradebookColumnIntro')}
+    <button type="button" class="gradebook-column">${t('addGradebookColumn')}</button>
+  </p>`;
+}
+
+/** Who the last sync read but does not meet the rule yet, each with what is missing. */
+function notYetList(b: BindingPanel, t: Translate): Html {
+  if (!b.progress.waiting) return html``;
+  const more = b.progress.waiting - b.notYet.length;
+  return html`<details class="not-yet">
+    <summary>${t('notYet')} <small>(${b.progress.waiting})</small></summary>
+    <ul>
+      ${b.notYet.map(
+        (l) =>
+          html`<li>
+            <strong>${l.name}</strong
+            >${l.missing.length ? html` — ${t('missing')}: ${l.missing.join('; ')}` : ''}
+          </li>`,
+      )}
+    </ul>
+    ${more > 0 ? html`<p>${t('andMore', { count: more })}</p>` : ''}
+  </details>`;
+}
+
 export function bindingSection(
   b: BindingPanel,
   items: ItemChoice[],
@@ -295,6 +349,7 @@ export function bindingSection(
       <span class="percent" aria-live="polite">${shown}%</span>
       <p class="counts">${counts(b.progress, t)}</p>
     </div>
+    ${gradebookBlock(b, t)} ${notYetList(b, t)}
     <details class="mapping">
       <summary>${t('editMapping')}</summary>
       <form class="map-form stack">
