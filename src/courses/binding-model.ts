@@ -41,6 +41,8 @@ const courseBindingSchema = new Schema(
       status: { type: String, enum: ['never', 'running', 'ok', 'partial', 'failed'], default: 'never' },
       at: { type: Date },
       problems: { type: [String], default: [] },
+      /** What the instructor should know that did not stop issuing (the roster and the LMS API differ). */
+      notes: { type: [String], default: [] },
       learners: { type: Number, default: 0 },
       qualified: { type: Number, default: 0 },
       /** Learners whose evidence changed since the previous sync, and requests this sync recorded. */

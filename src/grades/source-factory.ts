@@ -5,6 +5,7 @@ import { AgsGradeSource } from './ags-source.js';
 import { ManualGradeSource } from './manual-source.js';
 import type { GradeSource } from './source.js';
 import { gradeSourceForBinding } from './lms-sources.js';
+import { RosterCheckedSource } from './roster-check.js';
 
 export type GradeSourceFactory = (binding: CourseBindingDoc) => Promise<GradeSource>;
 
@@ -30,8 +31,17 @@ export function gradeSourceFactory(
   };
 }
 
-/** Moodle Web Services and Canvas REST, through the platform's stored (encrypted) LMS connection. */
-export function lmsApiSources(kek: Buffer): Record<string, GradeSourceFactory> {
-  const source: GradeSourceFactory = (binding) => gradeSourceForBinding(kek, binding);
+/**
+ * Moodle Web Services and Canvas REST, through the platform's stored (encrypted) LMS connection, for the
+ * grades; the course's LTI roster (NRPS) for who may earn the credential (src/grades/roster-check.ts).
+ */
+export function lmsApiSources(kek: Buffer, tokens: ServiceTokens): Record<string, GradeSourceFactory> {
+  const source: GradeSourceFactory = async (binding) => {
+    const grades = await gradeSourceForBinding(kek, binding);
+    const membershipsUrl = binding.source?.membershipsUrl;
+    if (!membershipsUrl) return new RosterCheckedSource(grades, undefined);
+    const { nrps } = await platformServices(binding.platformId, tokens);
+    return new RosterCheckedSource(grades, () => nrps.listMembers(membershipsUrl));
+  };
   return { moodle: source, canvas: source };
 }

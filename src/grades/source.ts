@@ -33,6 +33,8 @@ export interface CourseSnapshot {
   evidence: Map<string, LearnerEvidence>;
   complete: boolean;
   problems: string[];
+  /** What the instructor should know that does not stop issuing (the roster and the grades differ, say). */
+  notes?: string[];
 }
 
 /**

@@ -77,7 +77,7 @@ export function createPipeline(
         queues,
         credentials,
         logger: log,
-        sourceFor: gradeSourceFactory(tokens, { ...lmsApiSources(kek), ...options.sources }),
+        sourceFor: gradeSourceFactory(tokens, { ...lmsApiSources(kek, tokens), ...options.sources }),
         activeDays: config.SYNC_ACTIVE_DAYS,
       }),
       concurrency: 2,

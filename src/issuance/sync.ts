@@ -26,6 +26,7 @@ export interface SyncSummary {
   newRequests: number;
   regraded: number;
   problems: string[];
+  notes: string[];
 }
 
 export interface SyncDeps {
@@ -73,6 +74,7 @@ export async function syncBinding(
       newRequests: 0,
       regraded: 0,
       problems: snapshot.problems,
+      notes: snapshot.notes ?? [],
     };
     await recordSync(binding, summary);
     deps.logger.warn(
@@ -193,6 +195,7 @@ export async function syncBinding(
     newRequests: inserted.length,
     regraded,
     problems: [],
+    notes: snapshot.notes ?? [],
   };
   await recordSync(binding, summary);
   // How long reading the LMS took against the whole sync: tells a slow LMS from slow storage.
@@ -280,6 +283,7 @@ async function recordSync(binding: CourseBindingDoc, summary: SyncSummary): Prom
     status: summary.status,
     at: new Date(),
     problems: summary.problems,
+    notes: summary.notes,
     learners: summary.learners,
     qualified: summary.qualified,
     changed: summary.changed,

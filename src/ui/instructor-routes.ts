@@ -243,6 +243,7 @@ export function instructorScreensRouter(deps: LtiDeps): Router {
             page: { state, skip, limit, total: pageTotal, path: `/lti/courses/${courseId}` },
             notYet: notYet.map((n) => ({ name: n.learner?.name ?? n.learnerId, missing: n.missing ?? [] })),
             gradebook: { has: Boolean(b.writeBackLineItemUrl), available: Boolean(course.lineItemsUrl) },
+            syncNotes: [...(b.sync?.problems ?? []), ...(b.sync?.notes ?? [])],
           },
           items,
           t,

@@ -387,6 +387,7 @@ const en = {
   andMore: 'and {count} more',
   missing: 'Missing',
   placedFor: 'This activity was added for “{title}”: choose how learners earn it and enable it below.',
+  syncNotes: 'From the last grade sync',
 };
 export type MessageKey = keyof typeof en;
 
@@ -782,6 +783,7 @@ const es: Record<MessageKey, string> = {
   missing: 'Falta',
   placedFor:
     'Esta actividad se añadió para «{title}»: elija abajo cómo la obtienen los estudiantes y actívela.',
+  syncNotes: 'De la última sincronización de calificaciones',
 };
 const pt: Record<MessageKey, string> = {
   skipToContent: 'Saltar para o conteúdo',
@@ -1174,6 +1176,7 @@ const pt: Record<MessageKey, string> = {
   missing: 'Falta',
   placedFor:
     'Esta atividade foi adicionada para «{title}»: escolha abaixo como os estudantes a obtêm e ative-a.',
+  syncNotes: 'Da última sincronização de notas',
 };
 const de: Record<MessageKey, string> = {
   skipToContent: 'Zum Inhalt springen',
@@ -1569,6 +1572,7 @@ const de: Record<MessageKey, string> = {
   missing: 'Fehlt',
   placedFor:
     'Diese Aktivität wurde für „{title}“ angelegt: Legen Sie unten fest, wie Lernende den Nachweis erwerben, und aktivieren Sie ihn.',
+  syncNotes: 'Aus dem letzten Abgleich der Bewertungen',
 };
 const el: Record<MessageKey, string> = {
   skipToContent: 'Μετάβαση στο περιεχόμενο',
@@ -1963,6 +1967,7 @@ const el: Record<MessageKey, string> = {
   missing: 'Λείπει',
   placedFor:
     'Αυτή η δραστηριότητα προστέθηκε για το «{title}»: επιλέξτε παρακάτω πώς το αποκτούν οι εκπαιδευόμενοι και ενεργοποιήστε το.',
+  syncNotes: 'Από τον τελευταίο συγχρονισμό βαθμών',
 };
 
 export const messages = { en, es, pt, de, el } as const;

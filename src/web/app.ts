@@ -91,7 +91,7 @@ export function createApp({ config, logger, redis, queues }: AppDeps): Express {
     });
     const issuance = issuanceRouter({
       queues,
-      sources: gradeSourceFactory(lti.serviceTokens, lmsApiSources(kek)),
+      sources: gradeSourceFactory(lti.serviceTokens, lmsApiSources(kek, lti.serviceTokens)),
       serviceTokens: lti.serviceTokens,
       credentials,
       auditRetentionDays: config.AUDIT_RETENTION_DAYS,

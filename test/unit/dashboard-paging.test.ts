@@ -30,6 +30,7 @@ function render(page: Partial<ListPage>, lang: (typeof UI_LANGUAGES)[number] = '
     requests: [],
     notYet: [],
     gradebook: { has: false, available: false },
+    syncNotes: [],
     total: 5000,
     page: { skip: 0, limit: 200, total: 5000, path: '/lti/courses/c1', ...page },
   };

@@ -53,6 +53,7 @@ function panel(overrides: Partial<BindingPanel> = {}): BindingPanel {
       { name: 'Bo', missing: ['Read the handbook: not completed'] },
     ],
     gradebook: { has: false, available: true },
+    syncNotes: [],
     ...overrides,
   };
 }
@@ -87,6 +88,16 @@ describe('the instructor’s credential panel', () => {
     const has = render(panel({ gradebook: { has: true, available: true } }));
     expect(has).toContain('Holders get full marks in the LMS gradebook column.');
     expect(has).not.toContain('class="gradebook-column"');
+  });
+
+  it('shows what the last sync noticed', () => {
+    const markup = render(
+      panel({
+        syncNotes: ["1 graded in the LMS but not on the course's roster (NRPS), so not credited: Eve"],
+      }),
+    );
+    expect(markup).toContain('From the last grade sync');
+    expect(markup).toContain('so not credited: Eve');
   });
 
   it('says which credential an activity placed by deep linking was added for', () => {

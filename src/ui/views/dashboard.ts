@@ -51,6 +51,8 @@ export interface BindingPanel {
   notYet: { name: string; missing: string[] }[];
   /** Whether holders are scored in an LMS gradebook column, and whether the LMS offers one (AGS). */
   gradebook: { has: boolean; available: boolean };
+  /** What the last grade sync could not read, and what it noticed (the roster and the LMS API differ). */
+  syncNotes: string[];
 }
 
 /** The page of the issuance list shown: its filter, first row, size, and how many rows the filter has in all. */
@@ -349,6 +351,16 @@ export function bindingSection(
       <span class="percent" aria-live="polite">${shown}%</span>
       <p class="counts">${counts(b.progress, t)}</p>
     </div>
+    ${
+      b.syncNotes.length
+        ? html`<div class="sync-notes">
+            <p>${t('syncNotes')}</p>
+            <ul>
+              ${b.syncNotes.map((n) => html`<li>${n}</li>`)}
+            </ul>
+          </div>`
+        : ''
+    }
     ${gradebookBlock(b, t)} ${notYetList(b, t)}
     <details class="mapping">
       <summary>${t('editMapping')}</summary>
