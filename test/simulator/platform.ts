@@ -101,6 +101,15 @@ export class PlatformSimulator {
    * sends none, so it is off; Canvas-like platforms turn it on.
    */
   acceptLineItem = false;
+  /**
+   * Activities deep linking placed in a course, by resource link id: Moodle makes one per content item and
+   * launches it with the item's title and custom parameters (as `credbridge_template_id`).
+   */
+  readonly activities = new Map<
+    string,
+    { courseId: string; title: string; custom: Record<string, string> }
+  >();
+  private nextActivityId = 100;
   /** Site administrators: Moodle launches them as Instructor with the institution and system Administrator roles. */
   readonly siteAdmins = new Set<string>();
   readonly deepLinkReturns: DeepLinkReturn[] = [];
@@ -344,7 +353,13 @@ export class PlatformSimulator {
       },
     };
     if (messageType === 'LtiResourceLinkRequest') {
-      claims[`${lti}resource_link`] = { id: resourceLinkId, title: 'Credential activity', description: '' };
+      const activity = this.activities.get(resourceLinkId);
+      claims[`${lti}resource_link`] = {
+        id: resourceLinkId,
+        title: activity?.title ?? 'Credential activity',
+        description: '',
+      };
+      if (activity) claims[`${lti}custom`] = { context_id: course.id, ...activity.custom };
     } else {
       claims['https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings'] = {
         deep_link_return_url: `${this.url}/mod/lti/contentitem_return.php?course=${course.id}&id=${tool.typeId}`,
@@ -732,6 +747,18 @@ export class PlatformSimulator {
           courseId: String(req.query.course),
           claims: payload as DeepLinkReturn['claims'],
         });
+        const items = payload['https://purl.imsglobal.org/spec/lti-dl/claim/content_items'];
+        for (const item of Array.isArray(items) ? (items as Record<string, unknown>[]) : []) {
+          if (item.type !== 'ltiResourceLink') continue;
+          const custom = Object.fromEntries(
+            Object.entries((item.custom ?? {}) as Record<string, unknown>).map(([k, v]) => [k, String(v)]),
+          );
+          this.activities.set(String(this.nextActivityId++), {
+            courseId: String(req.query.course),
+            title: typeof item.title === 'string' ? item.title : 'Credbridge',
+            custom,
+          });
+        }
         res.type('html').send('<p>Content added</p>');
       } catch (err) {
         res
