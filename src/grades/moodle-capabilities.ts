@@ -17,7 +17,6 @@ export const CAPABILITY_NAMES: Record<string, string> = {
   'moodle/user:viewdetails': 'View user profiles',
   'mod/quiz:view': 'View quiz information',
   'mod/quiz:viewreports': 'View quiz reports',
-  'mod/assign:viewgrades': 'View grades',
 };
 
 /** The capabilities each function the grade source calls may refuse for. */
@@ -29,7 +28,6 @@ export const FUNCTION_CAPABILITIES: Record<string, string[]> = {
   core_completion_get_activities_completion_status: ['report/progress:view'],
   core_completion_get_course_completion_status: ['report/completion:view'],
   mod_quiz_get_user_best_grade: ['mod/quiz:viewreports', 'mod/quiz:view'],
-  mod_assign_get_grades: ['mod/assign:viewgrades'],
   core_competency_list_course_competencies: ['moodle/competency:coursecompetencyview'],
   report_competency_data_for_report: ['moodle/competency:usercompetencyview'],
 };

@@ -444,9 +444,6 @@ export async function testMoodleConnection(
     const quiz = learner.gradeitems.find((i) => i.itemmodule === 'quiz' && i.iteminstance);
     if (quiz)
       await run('Quiz pass marks', 'mod_quiz_get_user_best_grade', { quizid: quiz.iteminstance!, userid });
-    const assign = learner.gradeitems.find((i) => i.itemmodule === 'assign' && i.iteminstance);
-    if (assign)
-      await run('Assignment grades', 'mod_assign_get_grades', { 'assignmentids[0]': assign.iteminstance! });
     if (mapped.competencies.size > 0) {
       await run('Competency ratings', 'report_competency_data_for_report', { courseid, userid, moduleid: 0 });
     } else {

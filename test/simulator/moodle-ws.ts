@@ -24,7 +24,6 @@ export const ALL_CAPABILITIES = [
   'mod/assign:view',
   'mod/quiz:view',
   'mod/quiz:viewreports',
-  'mod/assign:viewgrades',
 ];
 
 /** Moodle's English capability names, as they appear in "nopermissions" messages. */
@@ -40,7 +39,6 @@ const CAPABILITY_TITLES: Record<string, string> = {
   'moodle/user:viewdetails': 'View user profiles',
   'mod/quiz:view': 'View quiz information',
   'mod/quiz:viewreports': 'View quiz reports',
-  'mod/assign:viewgrades': 'View grades',
 };
 
 export interface MoodleSimUser {
@@ -380,36 +378,6 @@ export class MoodleWsSimulator {
         hasgrade: grade !== undefined,
         ...(grade !== undefined ? { grade } : {}),
         gradetopass: item?.gradepass ?? 0,
-        warnings: [],
-      };
-    },
-
-    mod_assign_get_grades: (p: Params, t: MoodleSimToken) => {
-      this.require(t, 'mod/assign:viewgrades');
-      const ids = Object.entries(p)
-        .filter(([k]) => k.startsWith('assignmentids['))
-        .map(([, v]) => Number(v));
-      return {
-        assignments: ids.map((assignmentid) => {
-          const course = [...this.courses.values()].find((c) =>
-            c.items.some((i) => i.itemmodule === 'assign' && i.iteminstance === assignmentid),
-          );
-          const item = course?.items.find(
-            (i) => i.itemmodule === 'assign' && i.iteminstance === assignmentid,
-          );
-          const grades = [...(course?.grades ?? new Map<number, Map<number, number>>()).entries()]
-            .filter(([, g]) => item && g.has(item.id))
-            .map(([userid, g], n) => ({
-              id: n + 1,
-              userid,
-              attemptnumber: 0,
-              timecreated: 1795404961,
-              timemodified: 1795404961,
-              grader: 2,
-              grade: g.get(item!.id)!.toFixed(5),
-            }));
-          return { assignmentid, grades };
-        }),
         warnings: [],
       };
     },
