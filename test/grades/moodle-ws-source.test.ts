@@ -294,6 +294,17 @@ describe('Moodle Web Services grade source', () => {
     expect(await IssuanceRequest.countDocuments({})).toBe(0);
   });
 
+  it('without webservice/rest:use, sync records no request and its problem points at the capability', async () => {
+    sim.dropCapability(TOKEN, 'webservice/rest:use');
+    const b = await binding(fullRule);
+    const summary = await syncBinding(b, await gradeSourceForBinding(key, b), deps);
+    expect(summary.status).toBe('partial');
+    expect(summary.problems.join('\n')).toMatch(
+      /lacks webservice\/rest:use; the connection test tells which/,
+    );
+    expect(await IssuanceRequest.countDocuments({})).toBe(0);
+  });
+
   it('a course without completion criteria offers no course completion and is not a problem', async () => {
     course.courseCompletion = undefined;
     const b = await binding({
