@@ -7,7 +7,8 @@ import { CanvasGradeSource, testCanvasConnection } from './canvas-source.js';
 import { connectionToken, LmsConnection } from './lms-connection-model.js';
 import { mappedEvidence, noMappedEvidence, type ConnectionReport, type MappedEvidence } from './mapped.js';
 import { MoodleWsClient } from './moodle-ws-client.js';
-import { MoodleWsGradeSource, testMoodleConnection } from './moodle-ws-source.js';
+import { testMoodleConnection } from './moodle-connection-test.js';
+import { MoodleWsGradeSource } from './moodle-ws-source.js';
 import type { CourseSnapshot, EvidenceOption, GradeSource } from './source.js';
 
 /** Client tuning; defaults suit production, tests shorten the Canvas backoff. */

@@ -1,9 +1,47 @@
-import { MoodleWsError } from './moodle-ws-client.js';
+import type { MoodleWsError } from './moodle-ws-client.js';
 
 /**
- * What each web service function needs, and how Moodle names those capabilities in its English error
- * message ("Sorry, but you do not currently have permissions to do that (View all grades)."), so a refusal
- * can be reported as the capability an admin has to grant. docs/grade-sources.md lists them for admins.
+ * What the Moodle grade source needs of the token's service and user. docs/grade-sources.md lists the same for
+ * admins (test/unit/docs.test.ts keeps the two equal).
+ */
+
+/** The functions the grade source and its connection test call: each must be in the token's service. */
+export const SERVICE_FUNCTIONS = [
+  'core_webservice_get_site_info',
+  'core_enrol_get_enrolled_users',
+  'core_course_get_contents',
+  'gradereport_user_get_grade_items',
+  'core_completion_get_activities_completion_status',
+  'core_completion_get_course_completion_status',
+  'mod_quiz_get_user_best_grade',
+  'core_competency_list_course_competencies',
+  'report_competency_data_for_report',
+] as const;
+
+/**
+ * Every capability the service user needs. `mod/<module>:view` stands for one per module type that counts.
+ * Some never refuse a call, Moodle only leaves data out without them: `moodle/user:viewdetails` (the roster
+ * keeps only course contacts), `moodle/site:viewuseridentity` (no e-mail addresses), `mod/<module>:view`.
+ */
+export const SERVICE_CAPABILITIES = [
+  'webservice/rest:use',
+  'moodle/course:view',
+  'gradereport/user:view',
+  'moodle/grade:viewall',
+  'moodle/course:viewparticipants',
+  'moodle/user:viewdetails',
+  'moodle/site:viewuseridentity',
+  'report/completion:view',
+  'report/progress:view',
+  'moodle/competency:coursecompetencyview',
+  'moodle/competency:usercompetencyview',
+  'mod/<module>:view',
+  'mod/quiz:viewreports',
+] as const;
+
+/**
+ * How Moodle names capabilities in its English `nopermissions` message ("Sorry, but you do not currently have
+ * permissions to do that (View all grades)."), so a refusal can be reported as the capability to grant.
  */
 export const CAPABILITY_NAMES: Record<string, string> = {
   'moodle/course:view': 'View courses without participation',
@@ -17,7 +55,6 @@ export const CAPABILITY_NAMES: Record<string, string> = {
   'moodle/user:viewdetails': 'View user profiles',
   'mod/quiz:view': 'View quiz information',
   'mod/quiz:viewreports': 'View quiz reports',
-  'mod/assign:viewgrades': 'View grades',
 };
 
 /** The capabilities each function the grade source calls may refuse for. */
@@ -29,7 +66,6 @@ export const FUNCTION_CAPABILITIES: Record<string, string[]> = {
   core_completion_get_activities_completion_status: ['report/progress:view'],
   core_completion_get_course_completion_status: ['report/completion:view'],
   mod_quiz_get_user_best_grade: ['mod/quiz:viewreports', 'mod/quiz:view'],
-  mod_assign_get_grades: ['mod/assign:viewgrades'],
   core_competency_list_course_competencies: ['moodle/competency:coursecompetencyview'],
   report_competency_data_for_report: ['moodle/competency:usercompetencyview'],
 };
@@ -41,34 +77,4 @@ export function refusedCapability(err: MoodleWsError): string | undefined {
   const candidates = FUNCTION_CAPABILITIES[err.wsfunction] ?? [];
   const match = (cap: string) => CAPABILITY_NAMES[cap]?.toLowerCase() === named?.toLowerCase();
   return candidates.find(match) ?? Object.keys(CAPABILITY_NAMES).find(match) ?? candidates[0];
-}
-
-/** A Moodle refusal in words an LMS admin acts on, naming the capability or setting to change. */
-export function explainMoodleError(err: unknown): { text: string; capability?: string } {
-  if (!(err instanceof MoodleWsError)) return { text: (err as Error).message };
-  const fn = err.wsfunction;
-  switch (err.errorcode) {
-    case 'invalidtoken':
-      return { text: 'Moodle does not accept the token (mistyped, revoked or expired): create a new one.' };
-    case 'accessexception':
-      return {
-        text: `${fn} is not in the token's web service: add it to the service under Site administration > Server > Web services > External services.`,
-      };
-    case 'nopermissions': {
-      const capability = refusedCapability(err);
-      return {
-        capability,
-        text: `${fn}: the web service user lacks the capability ${capability ?? 'named in Moodle\u2019s message'} (Moodle: "${err.message}")`,
-      };
-    }
-    case 'requireloginerror':
-      return {
-        capability: 'moodle/course:view',
-        text: `${fn}: the web service user cannot enter the course: grant moodle/course:view or enrol the user (Moodle: "${err.message}")`,
-      };
-    case 'nocriteriaset':
-      return { text: `${fn}: the course has no completion criteria` };
-    default:
-      return { text: `${fn}: ${err.message || err.errorcode}` };
-  }
 }

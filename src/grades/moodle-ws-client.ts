@@ -18,6 +18,8 @@ export class MoodleWsError extends Error {
     readonly errorcode: string,
     readonly exception: string,
     message: string,
+    /** Moodle's debug detail, sent only by sites with debugging on; the one place access refusals say why. */
+    readonly debuginfo?: string,
   ) {
     super(message);
     this.name = 'MoodleWsError';
@@ -99,12 +101,18 @@ export class MoodleWsClient {
         throw new MoodleWsError(wsfunction, 'not_json', 'http', 'Moodle answered something other than JSON');
       }
       if (data && typeof data === 'object' && !Array.isArray(data) && 'exception' in data) {
-        const e = data as { exception?: unknown; errorcode?: unknown; message?: unknown };
+        const e = data as {
+          exception?: unknown;
+          errorcode?: unknown;
+          message?: unknown;
+          debuginfo?: unknown;
+        };
         throw new MoodleWsError(
           wsfunction,
           String(e.errorcode ?? ''),
           String(e.exception ?? ''),
           String(e.message ?? ''),
+          typeof e.debuginfo === 'string' ? e.debuginfo : undefined,
         );
       }
       return data as T;

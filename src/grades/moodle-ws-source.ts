@@ -1,13 +1,7 @@
 import type { LearnerEvidence } from '../courses/rules.js';
-import { explainMoodleError } from './moodle-capabilities.js';
+import { explainMoodleError } from './moodle-diagnosis.js';
 import { MoodleWsError, type MoodleWsClient } from './moodle-ws-client.js';
-import {
-  forEachLimited,
-  noMappedEvidence,
-  type ConnectionCheck,
-  type ConnectionReport,
-  type MappedEvidence,
-} from './mapped.js';
+import { forEachLimited, noMappedEvidence, type MappedEvidence } from './mapped.js';
 import {
   emptyEvidence,
   type CourseSnapshot,
@@ -42,12 +36,12 @@ interface WsGradeItem {
   grademin: number;
   grademax: number;
 }
-interface WsUserGrades {
+export interface WsUserGrades {
   userid: number;
   userfullname: string;
   gradeitems: WsGradeItem[];
 }
-interface WsEnrolledUser {
+export interface WsEnrolledUser {
   id: number;
   firstname?: string;
   lastname?: string;
@@ -55,13 +49,13 @@ interface WsEnrolledUser {
   email?: string;
   roles?: { shortname: string }[];
 }
-interface WsSection {
+export interface WsSection {
   modules: { id: number; name: string; modname: string; instance: number; completion?: number }[];
 }
 interface WsCourseCompetency {
   competency: { id: number; shortname: string; idnumber: string };
 }
-interface WsActivityStatus {
+export interface WsActivityStatus {
   cmid: number;
   modname: string;
   state: number;
@@ -74,7 +68,7 @@ interface WsUserCompetencies {
  * Modules that always have a grade item: one of these in the course with no gradebook rows means the rows were
  * dropped for lack of mod/<module>:view (modules like forum are graded only when set up so).
  */
-const ASSESSED_MODULES = new Set(['assign', 'quiz', 'lesson', 'workshop', 'scorm', 'h5pactivity']);
+export const ASSESSED_MODULES = new Set(['assign', 'quiz', 'lesson', 'workshop', 'scorm', 'h5pactivity']);
 
 const ACTIVITY_STATES: Record<number, LearnerEvidence['activities'][string]> = {
   0: 'incomplete',
@@ -369,114 +363,4 @@ function hiddenModuleTypes(view: CourseView): string[] {
     [...view.modules.values()].map((m) => m.modname).filter((m) => ASSESSED_MODULES.has(m)),
   );
   return [...shown].filter((m) => !graded.has(m));
-}
-
-/**
- * "Test connection": calls each function the source uses for the course and reports in plain words which
- * capability the token's user lacks. report_competency_data_for_report is only called when `mapped` maps a
- * competency, because Moodle writes a rating row when it answers it.
- */
-export async function testMoodleConnection(
-  client: MoodleWsClient,
-  courseId: string,
-  mapped: MappedEvidence = noMappedEvidence(),
-): Promise<ConnectionReport> {
-  const checks: ConnectionCheck[] = [];
-  const missing = new Set<string>();
-  const courseid = Number(courseId);
-  const run = async <T>(
-    check: string,
-    fn: string,
-    params: Record<string, number>,
-  ): Promise<T | undefined> => {
-    try {
-      const data = await client.call<T>(fn, params);
-      checks.push({ check, ok: true, detail: `${fn}: ok` });
-      return data;
-    } catch (err) {
-      if (err instanceof MoodleWsError && err.errorcode === 'nocriteriaset') {
-        checks.push({
-          check,
-          ok: true,
-          detail: `${fn}: the course has no completion criteria (nothing to map)`,
-        });
-        return undefined;
-      }
-      const { text, capability } = explainMoodleError(err);
-      if (capability) missing.add(capability);
-      checks.push({ check, ok: false, detail: text });
-      return undefined;
-    }
-  };
-
-  const site = await run<{ functions?: { name: string }[] }>('Token', 'core_webservice_get_site_info', {});
-  if (!site) return { ok: false, checks, missing: [...missing] };
-
-  const [enrolled, report, sections] = await Promise.all([
-    run<WsEnrolledUser[]>('Participants', 'core_enrol_get_enrolled_users', { courseid }),
-    run<{ usergrades: WsUserGrades[] }>('Grades', 'gradereport_user_get_grade_items', { courseid }),
-    run<WsSection[]>('Course contents', 'core_course_get_contents', { courseid }),
-    run('Course competencies', 'core_competency_list_course_competencies', { id: courseid }),
-  ]);
-  const learner = report?.usergrades[0];
-  if (enrolled && enrolled.length > 0 && !enrolled.some((u) => u.email)) {
-    checks.push({
-      check: 'Participants',
-      ok: true,
-      detail:
-        'Moodle shows no e-mail addresses: learners get no e-mail unless the LTI launch or NRPS gives one (moodle/user:viewdetails, "Show user identity")',
-    });
-  }
-  if (!learner) {
-    checks.push({
-      check: 'Learners',
-      ok: report !== undefined,
-      detail: 'No learner with grades in the course: per-learner functions not checked',
-    });
-  } else {
-    const userid = learner.userid;
-    const statuses = await run<{ statuses: WsActivityStatus[] }>(
-      'Activity completion',
-      'core_completion_get_activities_completion_status',
-      { courseid, userid },
-    );
-    await run('Course completion', 'core_completion_get_course_completion_status', { courseid, userid });
-    const quiz = learner.gradeitems.find((i) => i.itemmodule === 'quiz' && i.iteminstance);
-    if (quiz)
-      await run('Quiz pass marks', 'mod_quiz_get_user_best_grade', { quizid: quiz.iteminstance!, userid });
-    const assign = learner.gradeitems.find((i) => i.itemmodule === 'assign' && i.iteminstance);
-    if (assign)
-      await run('Assignment grades', 'mod_assign_get_grades', { 'assignmentids[0]': assign.iteminstance! });
-    if (mapped.competencies.size > 0) {
-      await run('Competency ratings', 'report_competency_data_for_report', { courseid, userid, moduleid: 0 });
-    } else {
-      checks.push({
-        check: 'Competency ratings',
-        ok: true,
-        detail:
-          'Not called: no competency is mapped (report_competency_data_for_report writes rating rows in Moodle)',
-      });
-    }
-
-    // Rows Moodle leaves out silently: modules the course shows but the answers have nothing of.
-    const modules = (sections ?? []).flatMap((s) => s.modules);
-    const gradedTypes = new Set(learner.gradeitems.map((i) => i.itemmodule));
-    const completionCms = new Set((statuses?.statuses ?? []).map((s) => s.cmid));
-    const silent = new Set<string>();
-    for (const m of modules) {
-      if (statuses && (m.completion ?? 0) > 0 && !completionCms.has(m.id)) silent.add(m.modname);
-      if (ASSESSED_MODULES.has(m.modname) && !gradedTypes.has(m.modname)) silent.add(m.modname);
-    }
-    for (const modname of silent) {
-      const capability = `mod/${modname}:view`;
-      missing.add(capability);
-      checks.push({
-        check: `Module ${modname}`,
-        ok: false,
-        detail: `Moodle leaves out the grades and completion of every ${modname} in the course: the web service user lacks ${capability}`,
-      });
-    }
-  }
-  const ok = checks.every((c) => c.ok);
-  return { ok, checks, missing: [...missing] };
 }

@@ -282,15 +282,26 @@ describe('Moodle Web Services grade source', () => {
     sim.disabledFunctions.add('core_completion_get_activities_completion_status');
     const outside = await testLmsConnection(key, PLATFORM, '2');
     expect(outside?.checks.find((c) => c.check === 'Activity completion')?.detail).toMatch(
-      /core_completion_get_activities_completion_status is not in the token's web service/,
+      /core_completion_get_activities_completion_status is not in the token's external service/,
     );
 
     await saveLmsConnection(key, PLATFORM, { kind: 'moodle', baseUrl: sim.url, token: 'revoked-token-123' });
     const bad = await testLmsConnection(key, PLATFORM, '2');
     expect(bad?.checks[0]).toMatchObject({ check: 'Token', ok: false });
-    expect(bad?.checks[0]?.detail).toMatch(/does not accept the token/);
+    expect(bad?.checks[0]?.detail).toMatch(/does not know this token/);
     const summary = await syncBinding(b, await gradeSourceForBinding(key, b), deps);
     expect(summary.status).toBe('partial');
+    expect(await IssuanceRequest.countDocuments({})).toBe(0);
+  });
+
+  it('without webservice/rest:use, sync records no request and its problem points at the capability', async () => {
+    sim.dropCapability(TOKEN, 'webservice/rest:use');
+    const b = await binding(fullRule);
+    const summary = await syncBinding(b, await gradeSourceForBinding(key, b), deps);
+    expect(summary.status).toBe('partial');
+    expect(summary.problems.join('\n')).toMatch(
+      /lacks webservice\/rest:use; the connection test tells which/,
+    );
     expect(await IssuanceRequest.countDocuments({})).toBe(0);
   });
 

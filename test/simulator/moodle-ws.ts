@@ -5,13 +5,18 @@ import express, { Router, type Request, type Response } from 'express';
 /**
  * Moodle 4.5's REST web service (`POST /webservice/rest/server.php`, `moodlewsrestformat=json`) as a real HTTP
  * server, answering with the shapes recorded in /work/shared/fixtures/moodle-4.5/webservice. Errors come as
- * Moodle sends them: HTTP 200 and `{"exception", "errorcode", "message"}`. Each token has a capability set:
- * without `mod/<module>:view` that module's grade and completion rows are silently left out (as Moodle does);
- * without any other capability the functions needing it answer `nopermissions`. Runs standalone (`start()`)
- * or mounts into another express app (`router()`, e.g. next to the LTI platform simulator).
+ * Moodle sends them: HTTP 200 and `{"exception", "errorcode", "message"}`, refused in Moodle's order
+ * (webservice/lib.php): the token, its expiry and IP restriction, maintenance, the account, webservice/rest:use,
+ * whether the function exists and is in the service, then the function's own capability checks. Each token has a
+ * capability set: without `mod/<module>:view` that module's grade and completion rows are silently left out, as
+ * are e-mails without `moodle/site:viewuseridentity` and everyone but teachers without `moodle/user:viewdetails`;
+ * without any other capability the functions needing it answer `nopermissions`. Runs standalone (`start()`) or
+ * mounts into another express app (`router()`, e.g. next to the LTI platform simulator).
  */
 
+/** What docs/grade-sources.md tells admins to grant (`mod/<module>:view` for the captured course's modules). */
 export const ALL_CAPABILITIES = [
+  'webservice/rest:use',
   'moodle/course:view',
   'gradereport/user:view',
   'moodle/grade:viewall',
@@ -21,10 +26,10 @@ export const ALL_CAPABILITIES = [
   'moodle/competency:usercompetencyview',
   'moodle/competency:coursecompetencyview',
   'moodle/user:viewdetails',
+  'moodle/site:viewuseridentity',
   'mod/assign:view',
   'mod/quiz:view',
   'mod/quiz:viewreports',
-  'mod/assign:viewgrades',
 ];
 
 /** Moodle's English capability names, as they appear in "nopermissions" messages. */
@@ -40,7 +45,6 @@ const CAPABILITY_TITLES: Record<string, string> = {
   'moodle/user:viewdetails': 'View user profiles',
   'mod/quiz:view': 'View quiz information',
   'mod/quiz:viewreports': 'View quiz reports',
-  'mod/assign:viewgrades': 'View grades',
 };
 
 export interface MoodleSimUser {
@@ -96,7 +100,22 @@ export interface MoodleSimCourse {
 export interface MoodleSimToken {
   userid: number;
   capabilities: Set<string>;
+  /** The token's "Valid until" has passed: Moodle refuses it once, deletes it, then no longer knows it. */
+  expired?: boolean;
+  /** The token's IP restriction leaves out the caller's address. */
+  ipRestricted?: boolean;
+  /** The token's user is not an active account. */
+  account?: 'suspended' | 'unconfirmed' | 'deleted' | 'nologin' | 'passwordexpired';
 }
+
+/** Moodle's codes for a refused account (webservice_server::authenticate_user); message "Refused web service access for ...". */
+const ACCOUNT_REFUSALS: Record<NonNullable<MoodleSimToken['account']>, [string, string]> = {
+  deleted: ['wsaccessuserdeleted', 'deleted username'],
+  unconfirmed: ['wsaccessuserunconfirmed', 'unconfirmed username'],
+  suspended: ['wsaccessusersuspended', 'suspended username'],
+  passwordexpired: ['wsaccessuserexpired', 'password expired username'],
+  nologin: ['wsaccessusernologin', 'nologin authentication username'],
+};
 
 type Params = Record<string, string>;
 
@@ -105,10 +124,29 @@ class WsException extends Error {
     readonly exception: string,
     readonly errorcode: string,
     message: string,
+    readonly debuginfo?: string,
   ) {
     super(message);
   }
 }
+
+/** webservice_access_exception: always "Access control exception"; the reason only in the debug info. */
+const accessException = (debuginfo: string) =>
+  new WsException('webservice_access_exception', 'accessexception', 'Access control exception', debuginfo);
+
+const notAllowed = (fn: string) =>
+  accessException(`Access to the function ${fn}() is not allowed.
+                     There could be multiple reasons for this:
+                     1. The service linked to the user token does not contain the function.
+                     2. The service is user-restricted and the user is not listed.
+                     3. The service is IP-restricted and the user IP is not listed.
+                     4. The service is time-restricted and the time has expired.
+                     5. The token is time-restricted and the time has expired.
+                     6. The service requires a specific capability which the user does not have.
+                     7. The function is called with username/password (no user token is sent)
+                     and none of the services has the function to allow the user.
+                     These settings can be found in Administration > Site administration
+                     > Server > Web services > External services and Manage tokens.`);
 
 const nopermissions = (capability: string) =>
   new WsException(
@@ -125,13 +163,27 @@ export class MoodleWsSimulator {
   readonly calls: { wsfunction: string; params: Params }[] = [];
   /** Rating rows report_competency_data_for_report created (Moodle writes one when none exists). */
   competencyRowsWritten = 0;
-  /** Functions left out of the token's external service (answered with "accessexception"). */
+  /** Functions left out of the tokens' external service (answered with "accessexception"). */
   readonly disabledFunctions = new Set<string>();
+  /** Site settings: web services and the REST protocol on; off, server.php answers 403 with no body. */
+  restEnabled = true;
+  /** Maintenance mode: every call answers "sitemaintenance". */
+  maintenance = false;
+  /**
+   * Debug messages at DEVELOPER level with display on: Moodle then adds `debuginfo` to errors and appends it to
+   * the message. Off by default, as on production sites.
+   */
+  developerDebug = false;
   private server?: Server;
   private nextRowId = 100;
 
-  addToken(token: string, userid = 6, capabilities: string[] = ALL_CAPABILITIES): MoodleSimToken {
-    const t = { userid, capabilities: new Set(capabilities) };
+  addToken(
+    token: string,
+    userid = 6,
+    capabilities: readonly string[] = ALL_CAPABILITIES,
+    state: Pick<MoodleSimToken, 'expired' | 'ipRestricted' | 'account'> = {},
+  ): MoodleSimToken {
+    const t: MoodleSimToken = { userid, capabilities: new Set(capabilities), ...state };
     this.tokens.set(token, t);
     return t;
   }
@@ -181,8 +233,12 @@ export class MoodleWsSimulator {
   }
 
   private handle(req: Request, res: Response): void {
+    if (!this.restEnabled) {
+      res.status(403).end();
+      return;
+    }
     const params = { ...(req.body as Params) };
-    const token = this.tokens.get(params.wstoken ?? '');
+    const wstoken = params.wstoken ?? '';
     const wsfunction = params.wsfunction ?? '';
     delete params.wstoken;
     this.calls.push({ wsfunction, params });
@@ -192,16 +248,53 @@ export class MoodleWsSimulator {
       return;
     }
     try {
-      if (!token)
-        throw new WsException('moodle_exception', 'invalidtoken', 'Invalid token - token not found');
+      const token = this.authenticate(wstoken);
       const fn = (this.functions as Record<string, (p: Params, t: MoodleSimToken) => unknown>)[wsfunction];
-      if (!fn || this.disabledFunctions.has(wsfunction))
-        throw new WsException('webservice_access_exception', 'accessexception', 'Access control exception');
+      if (!fn)
+        throw new WsException(
+          'dml_missing_record_exception',
+          'invalidrecord',
+          "Can't find data record in database table external_functions.",
+        );
+      if (this.disabledFunctions.has(wsfunction)) throw notAllowed(wsfunction);
       send(fn.call(this, params, token));
     } catch (err) {
       if (!(err instanceof WsException)) throw err;
-      send({ exception: err.exception, errorcode: err.errorcode, message: err.message });
+      const debug = this.developerDebug && err.debuginfo;
+      send({
+        exception: err.exception,
+        errorcode: err.errorcode,
+        message: debug ? `${err.message} (${err.debuginfo})` : err.message,
+        ...(debug ? { debuginfo: err.debuginfo } : {}),
+      });
     }
+  }
+
+  /** webservice_server::authenticate_user, in Moodle's order. */
+  private authenticate(wstoken: string): MoodleSimToken {
+    const token = this.tokens.get(wstoken);
+    if (!token) throw new WsException('moodle_exception', 'invalidtoken', 'Invalid token - token not found');
+    if (token.expired) {
+      this.tokens.delete(wstoken); // Moodle deletes an expired token when it refuses it
+      throw accessException('Invalid token - token expired - check validuntil time for the token');
+    }
+    if (token.ipRestricted)
+      throw accessException('Invalid service - IP:127.0.0.1 is not supported - check this allowed user');
+    if (this.maintenance)
+      throw new WsException(
+        'moodle_exception',
+        'sitemaintenance',
+        'The site is undergoing maintenance and is currently not available',
+      );
+    if (token.account) {
+      const [code, who] = ACCOUNT_REFUSALS[token.account];
+      throw new WsException('moodle_exception', code, `Refused web service access for ${who}: gradesvc`);
+    }
+    if (!token.capabilities.has('webservice/rest:use'))
+      throw accessException(
+        'You are not allowed to use the rest protocol (missing capability: webservice/rest:use)',
+      );
+    return token;
   }
 
   private course(id: string | undefined, token: MoodleSimToken): MoodleSimCourse {
@@ -251,7 +344,10 @@ export class MoodleWsSimulator {
       lang: 'en',
       userid: t.userid,
       siteurl: this.url,
-      functions: Object.keys(this.functions).map((name) => ({ name, version: '2024100706' })),
+      // The token's service's functions, as Moodle lists them.
+      functions: Object.keys(this.functions)
+        .filter((name) => !this.disabledFunctions.has(name))
+        .map((name) => ({ name, version: '2024100706' })),
       release: '4.5.6 (Build: 20250811)',
       version: '2024100706',
       userissiteadmin: false,
@@ -260,12 +356,17 @@ export class MoodleWsSimulator {
     core_enrol_get_enrolled_users: (p: Params, t: MoodleSimToken) => {
       const course = this.course(p.courseid, t);
       this.require(t, 'moodle/course:viewparticipants');
-      return [...course.users.values()].map((u) => ({
+      // user_get_user_details: without moodle/user:viewdetails only course contacts (teachers) are listed;
+      // e-mail is shown with moodle/site:viewuseridentity ("email" is in Show user identity by default).
+      const shown = [...course.users.values()].filter(
+        (u) => t.capabilities.has('moodle/user:viewdetails') || u.role === 'editingteacher',
+      );
+      return shown.map((u) => ({
         id: u.id,
         firstname: u.firstname,
         lastname: u.lastname,
         fullname: `${u.firstname} ${u.lastname}`,
-        ...(t.capabilities.has('moodle/user:viewdetails') ? { email: u.email } : {}),
+        ...(t.capabilities.has('moodle/site:viewuseridentity') ? { email: u.email } : {}),
         firstaccess: 0,
         lastaccess: 0,
         lastcourseaccess: 0,
@@ -380,36 +481,6 @@ export class MoodleWsSimulator {
         hasgrade: grade !== undefined,
         ...(grade !== undefined ? { grade } : {}),
         gradetopass: item?.gradepass ?? 0,
-        warnings: [],
-      };
-    },
-
-    mod_assign_get_grades: (p: Params, t: MoodleSimToken) => {
-      this.require(t, 'mod/assign:viewgrades');
-      const ids = Object.entries(p)
-        .filter(([k]) => k.startsWith('assignmentids['))
-        .map(([, v]) => Number(v));
-      return {
-        assignments: ids.map((assignmentid) => {
-          const course = [...this.courses.values()].find((c) =>
-            c.items.some((i) => i.itemmodule === 'assign' && i.iteminstance === assignmentid),
-          );
-          const item = course?.items.find(
-            (i) => i.itemmodule === 'assign' && i.iteminstance === assignmentid,
-          );
-          const grades = [...(course?.grades ?? new Map<number, Map<number, number>>()).entries()]
-            .filter(([, g]) => item && g.has(item.id))
-            .map(([userid, g], n) => ({
-              id: n + 1,
-              userid,
-              attemptnumber: 0,
-              timecreated: 1795404961,
-              timemodified: 1795404961,
-              grader: 2,
-              grade: g.get(item!.id)!.toFixed(5),
-            }));
-          return { assignmentid, grades };
-        }),
         warnings: [],
       };
     },

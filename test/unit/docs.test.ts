@@ -2,6 +2,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { envSchema } from '../../src/config/env.js';
+import { SERVICE_CAPABILITIES, SERVICE_FUNCTIONS } from '../../src/grades/moodle-capabilities.js';
 
 const root = resolve(new URL('../..', import.meta.url).pathname);
 const markdownFiles = [
@@ -55,5 +56,18 @@ describe('documentation', () => {
       (name) => !new RegExp(`^\\|\\s*\`${name}\`\\s*\\|`, 'm').test(readme),
     );
     expect(missing).toEqual([]);
+  });
+
+  it('lists exactly the Moodle functions and capabilities the grade source needs', () => {
+    const guide = readFileSync(join(root, 'docs/grade-sources.md'), 'utf8');
+    const moodle = guide.slice(guide.indexOf('## Moodle'), guide.indexOf('### Connection test diagnoses'));
+    const functions = moodle.slice(
+      moodle.indexOf('with these functions:'),
+      moodle.indexOf('Authorise the service user'),
+    );
+    expect([...functions.matchAll(/`(\w+)`/g)].map((m) => m[1])).toEqual([...SERVICE_FUNCTIONS]);
+    const table = moodle.slice(moodle.indexOf('Capabilities the service user needs:'));
+    const capabilities = [...table.matchAll(/^\| `([^`]+)`/gm)].map((m) => m[1]);
+    expect(capabilities.sort()).toEqual([...SERVICE_CAPABILITIES].sort());
   });
 });
