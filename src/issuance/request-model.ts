@@ -74,6 +74,10 @@ const issuanceRequestSchema = new Schema(
 issuanceRequestSchema.index({ bindingId: 1, learnerId: 1 }, { unique: true });
 issuanceRequestSchema.index({ state: 1, updatedAt: 1 });
 issuanceRequestSchema.index({ platformId: 1, learnerId: 1 });
+// The operators' counts (src/issuance/overview.ts): by state and platform from the index alone, and the
+// credentials signed lately.
+issuanceRequestSchema.index({ state: 1, platformId: 1 });
+issuanceRequestSchema.index({ issuedAt: 1 });
 
 export type IssuanceRequestData = InferSchemaType<typeof issuanceRequestSchema>;
 

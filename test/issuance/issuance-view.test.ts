@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { CourseBinding } from '../../src/courses/binding-model.js';
 import { IssuanceRequest } from '../../src/issuance/request-model.js';
 import { PATHS } from '../../src/lti/constants.js';
+import { createAdminUser, startAdminSession } from '../../src/ui/admin/accounts.js';
+import { ADMIN_COOKIE } from '../../src/ui/admin/console.js';
 import type { RunningProcess } from '../helpers/processes.js';
 import { launchInstructor, setUpInstitution } from '../helpers/lti.js';
 import { startTool, type ToolUnderTest } from '../helpers/tool.js';
@@ -8,17 +11,21 @@ import { Browser, readForm } from '../simulator/browser.js';
 import { PlatformSimulator, type SimLineItem } from '../simulator/platform.js';
 
 /**
- * What people see of issuance: why a regrade suspended or revoked a credential (instructor, learner, public).
- * A real worker process issues against the LTI platform simulator.
+ * What people see of issuance: why a regrade suspended or revoked a credential (instructor, learner, public),
+ * the worker's line per credential signed, and the operator's issuance counts from MongoDB. A real worker
+ * process issues against the LTI platform simulator.
  */
 const LEARNERS = ['4001', '4002', '4003', '4004', '4005', '4006'];
+/** Learner names and addresses the worker's output must never carry. */
 const nameOf = (id: string) => `Learner Mirandola${id}`;
+const emailOf = (id: string) => `user${id}@example.com`;
 const [SUSPENDED, REVOKED, KEPT] = LEARNERS;
 
 let tool: ToolUnderTest;
 let sim: PlatformSimulator;
 let worker: RunningProcess;
 let clientId: string;
+let institutionId: string;
 let quiz: SimLineItem;
 let project: SimLineItem;
 let courseUrlId: string;
@@ -124,12 +131,14 @@ const text = (body: string) =>
 
 beforeAll(async () => {
   tool = await startTool({
+    // The worker's info lines are what operators read; the test reads them too.
+    LOG_LEVEL: 'info',
     ISSUE_BACKOFF_MS: '200',
     RECONCILE_INTERVAL_MS: '1500',
     WORKER_CONCURRENCY: '2',
   });
   sim = await new PlatformSimulator().start();
-  ({ clientId } = await setUpInstitution(sim, tool));
+  ({ clientId, institutionId } = await setUpInstitution(sim, tool));
   sim.addUser('3', 'Terry Teacher');
   sim.addCourse('2', 'Applied Data Analysis', 'ADA101');
   sim.enrol('2', '3', 'Instructor');
@@ -183,6 +192,47 @@ afterAll(async () => {
   worker?.child.kill('SIGTERM');
   await tool?.close();
   await sim?.stop();
+});
+
+describe('the worker log', () => {
+  it('has one "credential issued" line per credential, with what an operator needs and nothing of the learner', async () => {
+    const issued = await IssuanceRequest.find({ bindingId, state: 'issued' }).lean();
+    const binding = (await CourseBinding.findById(bindingId).lean())!;
+    // The line may follow the database update by a moment.
+    const lines = await waitFor(
+      'the log lines',
+      async () => {
+        const found = worker
+          .output()
+          .split('\n')
+          .filter((l) => l.startsWith('{'))
+          .map((l) => JSON.parse(l) as Record<string, unknown>)
+          .filter((l) => l.msg === 'credential issued');
+        return found.length >= issued.length ? found : undefined;
+      },
+      20_000,
+    );
+    expect(lines).toHaveLength(issued.length);
+    expect(new Set(lines.map((l) => l.requestId))).toEqual(new Set(issued.map((r) => String(r._id))));
+    for (const line of lines) {
+      expect(line).toMatchObject({
+        level: 'info',
+        service: 'worker',
+        component: 'issuance',
+        bindingId,
+        templateKey: binding.templateId,
+        templateVersion: binding.templateVersion,
+        issuerId: binding.issuerId,
+        attempt: 1,
+      });
+      expect(typeof line.durationMs).toBe('number');
+    }
+    const output = worker.output();
+    for (const id of LEARNERS) {
+      expect(output).not.toContain(emailOf(id));
+      expect(output).not.toContain(`Mirandola${id}`);
+    }
+  });
 });
 
 describe('regrade reasons', () => {
@@ -256,5 +306,31 @@ describe('regrade reasons', () => {
       reasonCode: 'regrade-flag',
       reason: 'Still valid, but a grade changed: Quiz 1 is 20%, 50% needed',
     });
+  });
+});
+
+describe('the operator', () => {
+  it('sees issuance by state from MongoDB on the queues page, beside the queue counts', async () => {
+    await createAdminUser('queue-operator', 'correct horse battery staple');
+    const { token } = await startAdminSession('queue-operator', 60);
+    const res = await fetch(`${tool.url}/admin/queues?lang=en`, {
+      headers: { cookie: `${ADMIN_COOKIE}=${token}`, accept: 'text/html' },
+    });
+    expect(res.status).toBe(200);
+    const body = await res.text();
+    const count = (scope: string, key: string) =>
+      Number(new RegExp(`data-scope="${scope}"[^>]*data-count="${key}"[^>]*>\\s*([\\d,]+)`).exec(body)?.[1]);
+    const issued = await IssuanceRequest.countDocuments({ state: 'issued' });
+    for (const scope of ['all', institutionId]) {
+      expect({ scope, issued: count(scope, 'issued') }).toEqual({ scope, issued });
+      expect({ scope, revoked: count(scope, 'revoked') }).toEqual({ scope, revoked: 1 });
+      expect({ scope, queued: count(scope, 'queued') }).toEqual({ scope, queued: 0 });
+      // Every credential here was signed minutes ago, the suspended and revoked ones included.
+      expect({ scope, hour: count(scope, 'issued-hour') }).toEqual({ scope, hour: LEARNERS.length - 1 });
+      expect({ scope, day: count(scope, 'issued-day') }).toEqual({ scope, day: LEARNERS.length - 1 });
+    }
+    // BullMQ removes completed jobs on purpose: no "completed" count that always reads 0.
+    expect(body).not.toMatch(/>\s*completed\s*</);
+    expect(text(body)).toMatch(/Waiting/);
   });
 });

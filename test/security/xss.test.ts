@@ -198,6 +198,7 @@ beforeAll(async () => {
   pages.set('admin institution', { path: '/admin/institution', cookie: adminCookie });
   pages.set('operator institutions', { path: '/admin/institutions', cookie: operatorCookie });
   pages.set('operator audit log', { path: '/admin/audit', cookie: operatorCookie });
+  pages.set('operator queues', { path: '/admin/queues', cookie: operatorCookie });
 }, 120_000);
 afterAll(async () => {
   await tool?.close();
@@ -234,6 +235,7 @@ describe('XSS payloads in every template text field', () => {
     'admin institution',
     'operator institutions',
     'operator audit log',
+    'operator queues',
   ])('%s renders every payload escaped', async (name) => {
     const page = pages.get(name)!;
     const res = await fetch(`${tool.url}${page.path}`, {
