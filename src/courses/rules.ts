@@ -78,11 +78,28 @@ export interface LearnerEvidence {
   courseTotalPercent?: number;
 }
 
+/**
+ * One thing a learner lacks, as data: the sync keeps it with a request a regrade acted on, so each reader
+ * sees it in their own language (src/ui/reasons.ts); `shortfallText` says it in English for the dry run.
+ */
+export type Shortfall =
+  | { kind: 'noGrade'; item: string }
+  | { kind: 'percent'; item: string; percent: number; needed: number }
+  | { kind: 'points'; item: string; points: number; needed: number }
+  | { kind: 'passMark'; item: string; points: number; passMark: number }
+  | { kind: 'noPassMark'; item: string }
+  | { kind: 'notCompleted'; item: string; withPass: boolean }
+  | { kind: 'failed'; item: string }
+  | { kind: 'notProficient'; item: string }
+  | { kind: 'courseNotCompleted' }
+  | { kind: 'courseTotal'; percent?: number; needed: number };
+
 export interface OutcomeResult {
   outcome: number;
   met: boolean;
   /** Why not, in words an instructor reads ("Quiz 1: 4 of 10 points, needs 50%"). */
   reasons: string[];
+  shortfalls: Shortfall[];
 }
 
 export interface RuleResult {
@@ -90,46 +107,76 @@ export interface RuleResult {
   outcomes: OutcomeResult[];
   /** Outcomes not met, and a course-total shortfall, for the dry run. */
   missing: string[];
+  /** The same as data: what each unmet outcome lacks, then the course total. */
+  shortfalls: Shortfall[];
 }
 
 function checkEvidence(
   e: Evidence,
   learner: LearnerEvidence,
   names: Record<string, string>,
-): string | undefined {
+): Shortfall | undefined {
   switch (e.kind) {
     case 'assessment': {
-      const name = names[e.itemId] ?? e.itemId;
+      const item = names[e.itemId] ?? e.itemId;
       const s = learner.scores[e.itemId];
-      if (!s) return `${name}: no grade yet`;
+      if (!s) return { kind: 'noGrade', item };
       if (e.threshold.unit === 'percent') {
         const percent = s.max > 0 ? (s.score / s.max) * 100 : 0;
         return percent + 1e-9 >= e.threshold.value
           ? undefined
-          : `${name}: ${round(percent)}%, needs ${e.threshold.value}%`;
+          : { kind: 'percent', item, percent: round(percent), needed: e.threshold.value };
       }
       if (e.threshold.unit === 'points') {
         return s.score >= e.threshold.value
           ? undefined
-          : `${name}: ${s.score} points, needs ${e.threshold.value}`;
+          : { kind: 'points', item, points: s.score, needed: e.threshold.value };
       }
-      if (s.passMark === undefined) return `${name}: the LMS has no pass mark for this item`;
-      return s.score >= s.passMark ? undefined : `${name}: ${s.score} points, pass mark ${s.passMark}`;
+      if (s.passMark === undefined) return { kind: 'noPassMark', item };
+      return s.score >= s.passMark
+        ? undefined
+        : { kind: 'passMark', item, points: s.score, passMark: s.passMark };
     }
     case 'activityCompletion': {
-      const name = names[e.activityId] ?? e.activityId;
+      const item = names[e.activityId] ?? e.activityId;
       const state = learner.activities[e.activityId] ?? 'incomplete';
       if (state === 'passed' || (!e.requirePass && state === 'complete')) return undefined;
       return state === 'failed'
-        ? `${name}: completed without a pass`
-        : `${name}: not completed${e.requirePass ? ' with a pass' : ''}`;
+        ? { kind: 'failed', item }
+        : { kind: 'notCompleted', item, withPass: e.requirePass };
     }
     case 'competency': {
-      const name = names[e.competencyId] ?? e.competencyId;
-      return learner.competencies[e.competencyId] ? undefined : `${name}: not proficient`;
+      const item = names[e.competencyId] ?? e.competencyId;
+      return learner.competencies[e.competencyId] ? undefined : { kind: 'notProficient', item };
     }
     case 'courseCompletion':
-      return learner.courseCompleted ? undefined : 'course not completed';
+      return learner.courseCompleted ? undefined : { kind: 'courseNotCompleted' };
+  }
+}
+
+/** A shortfall in the English the dry run and the stored flag use. */
+export function shortfallText(s: Shortfall): string {
+  switch (s.kind) {
+    case 'noGrade':
+      return `${s.item}: no grade yet`;
+    case 'percent':
+      return `${s.item}: ${s.percent}%, needs ${s.needed}%`;
+    case 'points':
+      return `${s.item}: ${s.points} points, needs ${s.needed}`;
+    case 'passMark':
+      return `${s.item}: ${s.points} points, pass mark ${s.passMark}`;
+    case 'noPassMark':
+      return `${s.item}: the LMS has no pass mark for this item`;
+    case 'notCompleted':
+      return `${s.item}: not completed${s.withPass ? ' with a pass' : ''}`;
+    case 'failed':
+      return `${s.item}: completed without a pass`;
+    case 'notProficient':
+      return `${s.item}: not proficient`;
+    case 'courseNotCompleted':
+      return 'course not completed';
+    case 'courseTotal':
+      return `course total: ${s.percent === undefined ? 'no grade yet' : `${s.percent}%`}, needs ${s.needed}%`;
   }
 }
 
@@ -149,32 +196,41 @@ export function evaluateRule(
   const outcomes: OutcomeResult[] = [];
   let metCount = 0;
   for (const mapping of rule.outcomes) {
-    const reasons: string[] = [];
+    const shortfalls: Shortfall[] = [];
     let anyMet = false;
     for (const e of mapping.evidence) {
-      const reason = checkEvidence(e, learner, names);
-      if (reason === undefined) anyMet = true;
-      else reasons.push(reason);
+      const shortfall = checkEvidence(e, learner, names);
+      if (shortfall === undefined) anyMet = true;
+      else shortfalls.push(shortfall);
     }
-    const met = mapping.combine === 'all' ? reasons.length === 0 : anyMet;
+    const met = mapping.combine === 'all' ? shortfalls.length === 0 : anyMet;
     if (met) metCount++;
-    outcomes.push({ outcome: mapping.outcome, met, reasons: met ? [] : reasons });
+    outcomes.push({
+      outcome: mapping.outcome,
+      met,
+      reasons: met ? [] : shortfalls.map(shortfallText),
+      shortfalls: met ? [] : shortfalls,
+    });
   }
-  const missing = outcomes
-    .filter((o) => !o.met)
-    .map((o) => `outcome ${o.outcome + 1}: ${o.reasons.join('; ')}`);
+  const unmet = outcomes.filter((o) => !o.met);
+  const missing = unmet.map((o) => `outcome ${o.outcome + 1}: ${o.reasons.join('; ')}`);
+  const shortfalls = unmet.flatMap((o) => o.shortfalls);
   const needed = rule.require.mode === 'all' ? rule.outcomes.length : rule.require.count;
   let qualified = metCount >= needed;
   if (rule.minCourseTotalPercent !== undefined) {
     const total = learner.courseTotalPercent;
     if (total === undefined || total + 1e-9 < rule.minCourseTotalPercent) {
       qualified = false;
-      missing.push(
-        `course total: ${total === undefined ? 'no grade yet' : `${round(total)}%`}, needs ${rule.minCourseTotalPercent}%`,
-      );
+      const shortfall: Shortfall = {
+        kind: 'courseTotal',
+        ...(total === undefined ? {} : { percent: round(total) }),
+        needed: rule.minCourseTotalPercent,
+      };
+      missing.push(shortfallText(shortfall));
+      shortfalls.push(shortfall);
     }
   }
-  return { qualified, outcomes, missing };
+  return { qualified, outcomes, missing, shortfalls };
 }
 
 /** Checks a rule against the template it is for; problems name the field (`outcomes[2].outcome`). */

@@ -61,6 +61,9 @@ export function issueProcessor(deps: IssueDeps) {
   const bindingById = cachedReads(BINDING_CACHE_MS, (id: string) => CourseBinding.findById(id).exec());
   return async (job: Job<{ requestId: string }>): Promise<IssueOutcome> => {
     const { requestId } = job.data;
+    const started = performance.now();
+    // The job's attempt (1 to ISSUE_ATTEMPTS), as the lines of both outcomes give it.
+    const attempt = job.attemptsMade + 1;
     const request = await claim(requestId, deps.claimTimeoutMs);
     if (!request) {
       const current = await IssuanceRequest.findById(requestId).exec();
@@ -91,6 +94,19 @@ export function issueProcessor(deps: IssueDeps) {
         { $set: { state: 'issued', issuedAt: new Date(), lastError: '', notification } },
       );
       if (issued.modifiedCount === 0) return 'already-issued';
+      // One line per credential signed, for operators: ids only, never the learner's name or address.
+      deps.logger.info(
+        {
+          requestId,
+          bindingId: request.bindingId,
+          templateKey: binding.templateId,
+          templateVersion: binding.templateVersion,
+          issuerId: binding.issuerId,
+          attempt,
+          durationMs: Math.round(performance.now() - started),
+        },
+        'credential issued',
+      );
       if (deps.writeBack && binding.writeBackLineItemUrl) {
         await reportToLms(deps, binding, request);
       }
@@ -98,8 +114,7 @@ export function issueProcessor(deps: IssueDeps) {
       return 'issued';
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      const lastAttempt =
-        err instanceof PermanentIssueError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      const lastAttempt = err instanceof PermanentIssueError || attempt >= (job.opts.attempts ?? 1);
       // Only while this attempt still holds its claim: an attempt that outlived the claim timeout must not
       // mark failed (or re-queue) a request that a newer attempt has claimed and may already have issued.
       await IssuanceRequest.updateOne(
@@ -107,7 +122,14 @@ export function issueProcessor(deps: IssueDeps) {
         { $set: { state: lastAttempt ? 'failed' : 'queued', lastError: message } },
       );
       deps.logger.warn(
-        { requestId, attempt: job.attemptsMade + 1, lastAttempt, err: message },
+        {
+          requestId,
+          bindingId: request.bindingId,
+          attempt,
+          lastAttempt,
+          durationMs: Math.round(performance.now() - started),
+          err: message,
+        },
         'issuance attempt failed',
       );
       // BullMQ retries anything but an UnrecoverableError, with exponential backoff.

@@ -55,9 +55,16 @@ const issuanceRequestSchema = new Schema(
     lastError: { type: String, default: '' },
     claimedAt: { type: Date },
     issuedAt: { type: Date },
-    /** Set under the "keep" regrade policy when the learner no longer meets the rule. */
+    /** Set when a regrade finds the learner no longer meets the rule (in English; `shortfalls` as data). */
     flagged: { type: String, default: '' },
+    /** The instructor's reason for a suspension or revocation, or `regrade` when the regrade policy made it. */
     statusReason: { type: String, default: '' },
+    /**
+     * What the learner lacked when a regrade flagged, suspended or revoked the request (src/courses/rules.ts
+     * `Shortfall`): each screen says it in its reader's language. Removed with the flag, except from a regrade
+     * revocation, whose reason it stays.
+     */
+    shortfalls: { type: [Schema.Types.Mixed], default: undefined },
     writeBack: { type: String, enum: ['none', 'done', 'failed', 'skipped'], default: 'none' },
     /** The learner e-mail: pending until sent, or why none was sent. Sent at least once (SMTP has no undo). */
     notification: { type: String, enum: ['pending', 'sent', 'no-address', 'disabled'], default: 'pending' },
@@ -67,6 +74,10 @@ const issuanceRequestSchema = new Schema(
 issuanceRequestSchema.index({ bindingId: 1, learnerId: 1 }, { unique: true });
 issuanceRequestSchema.index({ state: 1, updatedAt: 1 });
 issuanceRequestSchema.index({ platformId: 1, learnerId: 1 });
+// The operators' counts (src/issuance/overview.ts): by state and platform from the index alone, and the
+// credentials signed lately.
+issuanceRequestSchema.index({ state: 1, platformId: 1 });
+issuanceRequestSchema.index({ issuedAt: 1 });
 
 export type IssuanceRequestData = InferSchemaType<typeof issuanceRequestSchema>;
 

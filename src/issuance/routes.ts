@@ -19,6 +19,8 @@ import { LtiError, platformServiceError } from '../lti/errors.js';
 import { LtiResourceLink, type LtiCourse, type SessionDoc } from '../lti/models.js';
 import type { ServiceTokens } from '../lti/service-token.js';
 import type { Queues } from '../queue/queues.js';
+import { pickLanguage, translator } from '../ui/i18n.js';
+import { requestReason, type ReasonFields } from '../ui/reasons.js';
 import { listFields } from './listing.js';
 import { AwardRefusedError, awardManually, awardSchema } from './manual-award.js';
 import type { CredentialOps } from './ports.js';
@@ -45,7 +47,8 @@ const reissueSchema = z.strictObject({
   reason: z.string().trim().min(5, 'give a reason of at least 5 characters').max(1000),
 });
 
-const listSchema = z.strictObject(listFields);
+// `lang` picks the language of the reasons in words.
+const listSchema = z.strictObject({ ...listFields, lang: z.string().optional() });
 
 function invalid(error: z.ZodError): never {
   throw new BindingError(400, 'invalid_input', 'the request is not valid', fieldProblems(error));
@@ -86,6 +89,16 @@ export function issuanceRouter(deps: IssuanceRouteDeps): Router {
       : null;
     if (!binding) throw new LtiError(404, 'not_found', 'No such credential in this course.');
     return { session, course, binding };
+  };
+
+  /**
+   * Each request with its reason in words, in the reader's language (`?lang=`, the language cookie, the
+   * launch's locale), beside the stored machine values (`statusReason: 'regrade'`, `shortfalls`).
+   */
+  const withReasons = (req: Request, res: Response, session: SessionDoc) => {
+    const lang = pickLanguage(req, res, session.locale);
+    const t = translator(lang);
+    return <T extends ReasonFields>(r: T) => ({ ...r, ...requestReason(r, t, lang) });
   };
 
   const requestFor = async (bindingId: string, requestId: string) => {
@@ -290,18 +303,19 @@ export function issuanceRouter(deps: IssuanceRouteDeps): Router {
   });
 
   router.get(`${base}/:bindingId/requests`, async (req, res) => {
-    const { binding } = await bindingFor(req, false);
+    const { session, binding } = await bindingFor(req, false);
     const query = listSchema.safeParse(req.query);
     if (!query.success) invalid(query.error);
     const { state, skip, limit } = query.data;
     const bindingId = String(binding._id);
+    const reasoned = withReasons(req, res, session);
     if (state === 'superseded') {
       // The history alone, paged the same way.
       const [requests, total] = await Promise.all([
         SupersededRequest.find({ bindingId }).sort({ supersededAt: 1 }).skip(skip).limit(limit).lean(),
         SupersededRequest.countDocuments({ bindingId }),
       ]);
-      res.json({ total, requests });
+      res.json({ total, requests: requests.map(reasoned) });
       return;
     }
     const filter = { bindingId, ...(state ? { state } : {}) };
@@ -315,14 +329,15 @@ export function issuanceRouter(deps: IssuanceRouteDeps): Router {
       requests.map((r) => r.learnerId),
       limit,
     );
-    res.json({ total, requests, superseded });
+    res.json({ total, requests: requests.map(reasoned), superseded: superseded.map(reasoned) });
   });
 
   // Every request, then every request a re-issue replaced (state `superseded`, with the id of the request and
   // credential that replaced it), streamed from two cursors so a large course is never held in memory.
   router.get(`${base}/:bindingId/requests.csv`, async (req, res) => {
-    const { binding } = await bindingFor(req, false);
+    const { session, binding } = await bindingFor(req, false);
     const bindingId = String(binding._id);
+    const reasoned = withReasons(req, res, session);
     const header = [
       'learner_id',
       'name',
@@ -356,10 +371,10 @@ export function issuanceRouter(deps: IssuanceRouteDeps): Router {
         ]),
       );
     for await (const r of IssuanceRequest.find({ bindingId }).sort({ createdAt: 1 }).lean().cursor()) {
-      await row(r, r.state, r.lastError || r.statusReason);
+      await row(r, r.state, reasoned(r).reason);
     }
     for await (const r of SupersededRequest.find({ bindingId }).sort({ supersededAt: 1 }).lean().cursor()) {
-      await row(r, 'superseded', r.statusReason, r.supersededBy, r.reissueReason ?? '');
+      await row(r, 'superseded', reasoned(r).reason, r.supersededBy, r.reissueReason ?? '');
     }
     res.end();
   });

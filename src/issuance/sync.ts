@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../log/logger.js';
 import type { CourseBindingDoc } from '../courses/binding-model.js';
-import { evaluateRule, ruleSchema, type Rule } from '../courses/rules.js';
+import { evaluateRule, ruleSchema, type Rule, type Shortfall } from '../courses/rules.js';
 import {
   emptyEvidence,
   evidenceFingerprint,
@@ -177,7 +177,7 @@ export async function syncBinding(
       }
     } else if (request && !request.evidence?.manualAward) {
       // A manual award never met the rule: a regrade says nothing about it.
-      regraded += await applyRegrade(binding, request, result.qualified, result.missing, deps);
+      regraded += await applyRegrade(binding, request, result.qualified, result, deps);
     }
   }
 
@@ -237,13 +237,14 @@ type RequestSummary = {
 
 /**
  * A learner holding a credential who no longer qualifies: keep it (flag for the instructor), suspend or
- * revoke it, as the binding says. One who qualifies again gets a regrade suspension lifted.
+ * revoke it, as the binding says; what they lack is kept as data so every reader sees it in their language.
+ * One who qualifies again gets a regrade suspension lifted, and the flag removed in the same update.
  */
 async function applyRegrade(
   binding: CourseBindingDoc,
   request: RequestSummary,
   qualifies: boolean,
-  missing: string[],
+  lacks: { missing: string[]; shortfalls: Shortfall[] },
   deps: SyncDeps,
 ): Promise<number> {
   const id = request._id;
@@ -252,26 +253,41 @@ async function applyRegrade(
       await deps.credentials.setStatus(id, 'active', 'meets the rule again');
       await IssuanceRequest.updateOne(
         { _id: id, state: 'suspended' },
-        { $set: { state: 'issued', statusReason: '' } },
+        { $set: { state: 'issued', statusReason: '', flagged: '' }, $unset: { shortfalls: 1 } },
       );
       return 1;
     }
-    if (request.flagged) await IssuanceRequest.updateOne({ _id: id }, { $set: { flagged: '' } });
+    // The flag goes with what it found missing, except from a regrade revocation: that is why it was revoked.
+    if (request.flagged)
+      await IssuanceRequest.updateOne(
+        { _id: id },
+        request.statusReason === 'regrade'
+          ? { $set: { flagged: '' } }
+          : { $set: { flagged: '' }, $unset: { shortfalls: 1 } },
+      );
+    return 0;
+  }
+  const flag = {
+    flagged: `no longer meets the rule: ${lacks.missing.join('; ')}`,
+    shortfalls: lacks.shortfalls,
+  };
+  if (request.state === 'suspended' && request.statusReason === 'regrade') {
+    // The grades changed again during a regrade suspension: say what is missing now.
+    await IssuanceRequest.updateOne({ _id: id, state: 'suspended', statusReason: 'regrade' }, { $set: flag });
     return 0;
   }
   if (request.state !== 'issued') return 0;
-  const why = `no longer meets the rule: ${missing.join('; ')}`;
   switch (binding.regradePolicy) {
     case 'keep':
-      await IssuanceRequest.updateOne({ _id: id }, { $set: { flagged: why } });
+      await IssuanceRequest.updateOne({ _id: id }, { $set: flag });
       return 1;
     case 'suspend':
     case 'revoke': {
       const state = binding.regradePolicy === 'suspend' ? 'suspended' : 'revoked';
-      await deps.credentials.setStatus(id, state, why);
+      await deps.credentials.setStatus(id, state, flag.flagged);
       await IssuanceRequest.updateOne(
         { _id: id, state: 'issued' },
-        { $set: { state, statusReason: 'regrade', flagged: why } },
+        { $set: { state, statusReason: 'regrade', ...flag } },
       );
       return 1;
     }

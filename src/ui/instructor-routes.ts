@@ -23,8 +23,9 @@ import type { TemplateData } from '../templates/schema.js';
 import { Template } from '../templates/template-model.js';
 import { localized } from './credential-view.js';
 import { html } from './html.js';
-import { pickLanguage, translator } from './i18n.js';
+import { pickLanguage, translator, type Translate, type UiLanguage } from './i18n.js';
 import { sendScreen } from './layout.js';
+import { requestReason } from './reasons.js';
 import {
   bindingSection,
   enableSection,
@@ -44,13 +45,17 @@ const dashboardQuery = z.object({
 });
 
 /** A request a re-issue replaced, as a row of the list: marked replaced, pointing to its replacement. */
-function supersededRow(h: SupersededRequestData & { _id: unknown }): RequestRow {
+function supersededRow(
+  h: SupersededRequestData & { _id: unknown },
+  t: Translate,
+  lang: UiLanguage,
+): RequestRow {
   return {
     id: String(h._id),
     name: h.learner?.name ?? h.learnerId,
     state: 'superseded',
     issuedAt: h.issuedAt ?? undefined,
-    reason: h.statusReason || '',
+    reason: requestReason(h, t, lang).reason,
     supersededBy: h.supersededBy,
     reissueReason: h.reissueReason || '',
   };
@@ -211,7 +216,7 @@ export function instructorScreensRouter(deps: LtiDeps): Router {
           requests.map((r) => r.learnerId),
           limit,
         )) {
-          const row = supersededRow(h);
+          const row = supersededRow(h, t, lang);
           earlier.set(h.learnerId, [...(earlier.get(h.learnerId) ?? []), row]);
           replaced.set(h.supersededBy, row.id);
         }
@@ -227,7 +232,7 @@ export function instructorScreensRouter(deps: LtiDeps): Router {
             progress,
             synced: (b.sync?.status ?? 'never') !== 'never',
             requests: history
-              ? replacedPage.map(supersededRow)
+              ? replacedPage.map((h) => supersededRow(h, t, lang))
               : requests.flatMap((r) => [
                   ...(earlier.get(r.learnerId) ?? []),
                   {
@@ -235,7 +240,7 @@ export function instructorScreensRouter(deps: LtiDeps): Router {
                     name: r.learner?.name ?? r.learnerId,
                     state: r.state,
                     issuedAt: r.issuedAt ?? undefined,
-                    reason: r.lastError || r.statusReason || r.flagged || '',
+                    reason: requestReason(r, t, lang).reason,
                     replaces: replaced.get(String(r._id)),
                   },
                 ]),

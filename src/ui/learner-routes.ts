@@ -2,13 +2,15 @@ import { Router, type Request, type Response } from 'express';
 import type { Config } from '../config/env.js';
 import { learnerRef } from '../issuance/credential-ops.js';
 import { LEARNER_LINK_PATH, learnerLinkKey, readLearnerLinkToken } from '../issuance/links.js';
+import { regradeStatuses } from '../issuance/regrade-status.js';
 import { PATHS } from '../lti/constants.js';
 import { LtiPlatform } from '../lti/models.js';
 import { HttpError } from '../web/errors.js';
-import { credentialsOf } from './credential-view.js';
+import { credentialsOf, type CredentialView } from './credential-view.js';
 import { html } from './html.js';
 import { pickLanguage, translator } from './i18n.js';
 import { sendScreen } from './layout.js';
+import { missingWords, regradeState } from './reasons.js';
 import { credentialCard } from './views/credential-card.js';
 
 /**
@@ -30,6 +32,19 @@ export function learnerScreensRouter(config: Config, kek: Buffer): Router {
     const lang = pickLanguage(req, res, opts.locale);
     const t = translator(lang);
     const views = await credentialsOf(ref, lang);
+    // Why a regrade suspended or revoked one: the learner's own grades, so only on the learner's own page.
+    const regraded = await regradeStatuses(
+      views.filter((v) => v.state === 'suspended' || v.state === 'revoked').map((v) => v.id),
+    );
+    const why = (view: CredentialView) => {
+      const r = regraded.get(view.id);
+      if (!r) return undefined;
+      const state = regradeState(r);
+      // Only while the credential's status lists say the same as the request.
+      return state === view.state
+        ? t(`regradeForLearner.${state}`, { missing: missingWords(r, t, lang) })
+        : undefined;
+    };
     sendScreen(req, res, {
       lang,
       t,
@@ -40,7 +55,7 @@ export function learnerScreensRouter(config: Config, kek: Buffer): Router {
       body: html` ${opts.name ? html`<p>${t('signedInAs', { name: opts.name })}</p>` : ''}
       ${
         views.length
-          ? html`<div class="cards">${views.map((v) => credentialCard(v, t, lang, publicUrl))}</div>`
+          ? html`<div class="cards">${views.map((v) => credentialCard(v, t, lang, publicUrl, why(v)))}</div>`
           : html`<p class="empty">${t('noCredentialsYet')}</p>`
       }`,
     });

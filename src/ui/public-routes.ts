@@ -3,6 +3,7 @@ import type { Config } from '../config/env.js';
 import { storedPairVerifier, type StoredPairVerifier } from '../credentials/stored-verification.js';
 import { verifyCredential } from '../credentials/verifier.js';
 import { credentialPageUrl } from '../issuance/links.js';
+import { regradeStatuses } from '../issuance/regrade-status.js';
 import { installationVerification } from '../issuers/recognition.js';
 import { HttpError } from '../web/errors.js';
 import { certificatePdf } from './certificate.js';
@@ -11,6 +12,7 @@ import { formToken, requireFormToken } from './csrf.js';
 import { html } from './html.js';
 import { pickLanguage, translator } from './i18n.js';
 import { sendScreen } from './layout.js';
+import { regradeState } from './reasons.js';
 import { facts, stateBadge } from './views/credential-card.js';
 import { checkList, rawJson, verdict } from './views/verification.js';
 
@@ -45,6 +47,15 @@ export function publicScreensRouter(
     const { stored, view, lang, t } = await load(req, res);
     const { ob3, elm } = await verifyStored(stored);
     const files = `/credentials/${encodeURIComponent(view.id)}/files`;
+    // A regrade's suspension or revocation says so in general words: the holder's grades are not public.
+    const { state } = view;
+    const request =
+      state === 'suspended' || state === 'revoked'
+        ? (await regradeStatuses([view.id])).get(view.id)
+        : undefined;
+    const regraded = request !== undefined && regradeState(request) === state;
+    const explained =
+      state === 'valid' ? '' : t(regraded ? `regradeExplained.${state}` : `stateExplained.${state}`);
     sendScreen(req, res, {
       lang,
       t,
@@ -55,7 +66,7 @@ export function publicScreensRouter(
             ${view.image ? html`<img class="badge" src="${view.image}" alt="" width="96" height="96" />` : ''}
             <p id="who" class="lead">${t('awardedTo', { name: view.learnerName || '—' })}</p>
           </div>
-          ${view.state !== 'valid' ? html`<p class="warning" role="alert">${t(`stateExplained.${view.state}`)} ${stateBadge(view, t)}</p>` : ''}
+          ${view.state !== 'valid' ? html`<p class="warning" role="alert">${explained} ${stateBadge(view, t)}</p>` : ''}
           ${view.description ? html`<p>${view.description}</p>` : ''} ${facts(view, t, lang)}
         </section>
         <section aria-labelledby="checks-h">

@@ -690,6 +690,14 @@ describe('operator and a new institution', () => {
     expect(link).toMatch(new RegExp(`^${tool.url}/admin/setup/`));
     // Only the operator's pages: nothing of an institution.
     expect(await page.getByRole('link', { name: 'Platforms' }).count()).toBe(0);
+    // The queues page counts issuance from MongoDB, beside the queues.
+    await page.getByRole('link', { name: 'Queues' }).click();
+    const issued = page.locator('td[data-scope="all"][data-count="issued"]');
+    await issued.waitFor();
+    expect(Number(await issued.textContent())).toBe(
+      await IssuanceRequest.countDocuments({ state: 'issued' }),
+    );
+    await accessible(page, 'operator-queues');
 
     await browser.context.clearCookies();
     await page.goto(link);

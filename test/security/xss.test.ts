@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CourseBinding } from '../../src/courses/binding-model.js';
-import { issueAndStoreCredential } from '../../src/credentials/credential-store.js';
+import { changeCredentialStatus, issueAndStoreCredential } from '../../src/credentials/credential-store.js';
 import { learnerRef } from '../../src/issuance/credential-ops.js';
 import { learnerLinkKey, learnerPageUrl } from '../../src/issuance/links.js';
 import { IssuanceRequest } from '../../src/issuance/request-model.js';
@@ -21,7 +21,8 @@ import { startTool, type ToolUnderTest } from '../helpers/tool.js';
 
 /**
  * XSS: a template whose every free-text field (found by trying each string of the sample template) holds
- * script and attribute-breaking payloads, an awarding body and a learner name that do too, rendered by every
+ * script and attribute-breaking payloads, an awarding body, a learner name and the name of the grade item a
+ * regrade suspension says is missing (the LMS's text) that do too, rendered by every
  * screen that shows templates or credentials: the public credential page, the verify result, the learner pages
  * (LTI and e-mail link), the instructor dashboard, the deep-linking picker, the admin template list and detail.
  * The raw payload never appears; its escaped form does. The PDF certificate is made without active content.
@@ -120,9 +121,10 @@ beforeAll(async () => {
     evidence: { manualAward: { reason: `Because ${PAYLOAD}`, by: 'i-1', byName: `Teacher ${PAYLOAD}` } },
     state: 'awaiting-approval',
   });
+  const signing = await signingIssuer((await findIssuer(issuer._id))!, kek);
   await issueAndStoreCredential({
     template: { ...draft.data, version: draft.version },
-    issuer: await signingIssuer((await findIssuer(issuer._id))!, kek),
+    issuer: signing,
     learner: { fullName: `Learner ${PAYLOAD}` },
     learnerRef: learnerRef(platformId, learnerId),
     evidence: { grade: PAYLOAD, courseTitle: PAYLOAD, assessedAt: new Date().toISOString() },
@@ -130,6 +132,26 @@ beforeAll(async () => {
     publicUrl: tool.url,
     documentLoader: installationDocumentLoader(tool.url),
   });
+  // Suspended by a regrade, with the payload in the name of the grade item it names (the LMS's text).
+  await changeCredentialStatus(
+    credentialId,
+    'suspension',
+    true,
+    signing,
+    tool.url,
+    installationDocumentLoader(tool.url),
+  );
+  await IssuanceRequest.updateOne(
+    { _id: credentialId },
+    {
+      $set: {
+        state: 'suspended',
+        statusReason: 'regrade',
+        flagged: `no longer meets the rule: Quiz ${PAYLOAD}: 40%, needs 50%`,
+        shortfalls: [{ kind: 'percent', item: `Quiz ${PAYLOAD}`, percent: 40, needed: 50 }],
+      },
+    },
+  );
 
   const session = async (role: 'instructor' | 'learner' | 'admin', deepLinking = false) => {
     const token = randomToken();
@@ -176,6 +198,7 @@ beforeAll(async () => {
   pages.set('admin institution', { path: '/admin/institution', cookie: adminCookie });
   pages.set('operator institutions', { path: '/admin/institutions', cookie: operatorCookie });
   pages.set('operator audit log', { path: '/admin/audit', cookie: operatorCookie });
+  pages.set('operator queues', { path: '/admin/queues', cookie: operatorCookie });
 }, 120_000);
 afterAll(async () => {
   await tool?.close();
@@ -212,6 +235,7 @@ describe('XSS payloads in every template text field', () => {
     'admin institution',
     'operator institutions',
     'operator audit log',
+    'operator queues',
   ])('%s renders every payload escaped', async (name) => {
     const page = pages.get(name)!;
     const res = await fetch(`${tool.url}${page.path}`, {

@@ -1,8 +1,54 @@
 import { Router } from 'express';
 import { AuditEvent } from '../../db/models/audit-event.js';
+import { issuanceOverview, type IssuanceCounts } from '../../issuance/overview.js';
+import { REQUEST_STATES } from '../../issuance/request-model.js';
 import { HttpError } from '../../web/errors.js';
-import { html } from '../html.js';
+import { html, type Html } from '../html.js';
+import type { Translate } from '../i18n.js';
 import { institutionOf, operatorOnly, type ConsoleKit } from './console.js';
+
+/** BullMQ's counts shown; completed jobs are removed on purpose (src/issuance/queueing.ts), so never counted. */
+const JOB_STATES = ['waiting', 'active', 'delayed', 'failed'] as const;
+
+/**
+ * Issuance from MongoDB, one row for the installation and one per institution: requests by state and the
+ * credentials signed lately. Each count carries `data-scope` and `data-count` for scripts and tests.
+ */
+function issuanceTable(
+  rows: { scope: string; name: string; counts: IssuanceCounts }[],
+  t: Translate,
+  lang: string,
+): Html {
+  const n = new Intl.NumberFormat(lang);
+  const cell = (scope: string, key: string, value: number) =>
+    html`<td data-scope="${scope}" data-count="${key}">${n.format(value)}</td>`;
+  return html`<div class="table-wrap">
+    <table class="counts">
+      <caption class="visually-hidden">
+        ${t('issuance')}
+      </caption>
+      <thead>
+        <tr>
+          <th scope="col">${t('institution')}</th>
+          ${REQUEST_STATES.map((s) => html`<th scope="col">${t(`state.${s}`)}</th>`)}
+          <th scope="col">${t('issuedLastHour')}</th>
+          <th scope="col">${t('issuedLastDay')}</th>
+        </tr>
+      </thead>
+      <tbody>
+        ${rows.map(
+          ({ scope, name, counts }) =>
+            html`<tr>
+              <th scope="row">${name}</th>
+              ${REQUEST_STATES.map((s) => cell(scope, s, counts.byState[s]))}
+              ${cell(scope, 'issued-hour', counts.issuedLastHour)}
+              ${cell(scope, 'issued-day', counts.issuedLastDay)}
+            </tr>`,
+        )}
+      </tbody>
+    </table>
+  </div>`;
+}
 
 /** The audit log (an operator's: the installation's; an administrator's: the institution's) and the queues (operators). */
 export function operationsPages(kit: ConsoleKit): Router {
@@ -50,50 +96,55 @@ export function operationsPages(kit: ConsoleKit): Router {
     );
   });
 
-  // Queue health.
+  // Issuance (from MongoDB, the truth) and queue health (BullMQ: the work still to do).
   router.get('/admin/queues', operatorOnly, async (req, res) => {
-    const [t] = kit.tr(req, res);
-    const rows = await Promise.all(
-      kit.queues.all().map(async (q) => ({
-        name: q.name,
-        counts: await q.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed'),
-        failed: await q.getFailed(0, 19),
-      })),
-    );
+    const [t, lang] = kit.tr(req, res);
+    const [overview, rows] = await Promise.all([
+      issuanceOverview(),
+      Promise.all(
+        kit.queues.all().map(async (q) => ({
+          name: q.name,
+          counts: await q.getJobCounts(...JOB_STATES),
+          failed: await q.getFailed(0, 19),
+        })),
+      ),
+    ]);
     kit.screen(
       req,
       res,
       t('queues'),
       html`<div class="table-wrap">
-          <table>
+          <table class="counts">
             <caption class="visually-hidden">
               ${t('queues')}
             </caption>
             <thead>
               <tr>
                 <th scope="col">${t('queue')}</th>
-                <th scope="col">waiting</th>
-                <th scope="col">active</th>
-                <th scope="col">delayed</th>
-                <th scope="col">completed</th>
-                <th scope="col">failed</th>
+                ${JOB_STATES.map((s) => html`<th scope="col">${t(`jobs.${s}`)}</th>`)}
               </tr>
             </thead>
             <tbody>
               ${rows.map(
                 (r) =>
                   html`<tr>
-                    <td>${r.name}</td>
-                    <td>${r.counts.waiting}</td>
-                    <td>${r.counts.active}</td>
-                    <td>${r.counts.delayed}</td>
-                    <td>${r.counts.completed}</td>
-                    <td>${r.counts.failed}</td>
+                    <th scope="row">${r.name}</th>
+                    ${JOB_STATES.map((s) => html`<td data-queue="${r.name}" data-jobs="${s}">${r.counts[s]}</td>`)}
                   </tr>`,
               )}
             </tbody>
           </table>
         </div>
+        <h2>${t('issuance')}</h2>
+        <p>${t('issuanceCounted')}</p>
+        ${issuanceTable(
+          [
+            { scope: 'all', name: t('wholeInstallation'), counts: overview.installation },
+            ...overview.institutions.map((i) => ({ scope: i.id, name: i.name, counts: i.counts })),
+          ],
+          t,
+          lang,
+        )}
         <h2>${t('failedJobs')}</h2>
         ${
           rows.some((r) => r.failed.length)

@@ -66,12 +66,16 @@ export function facts(view: CredentialView, t: Translate, lang: UiLanguage): Htm
     }`;
 }
 
-/** One credential of the learner: what it says, its honest status, and what can be done with it. */
+/**
+ * One credential of the learner: what it says, its honest status (and `why`, when the learner may know why
+ * it is suspended or revoked), and what can be done with it.
+ */
 export function credentialCard(
   view: CredentialView,
   t: Translate,
   lang: UiLanguage,
   publicUrl: string,
+  why?: string,
 ): Html {
   const page = credentialPageUrl(publicUrl, view.id);
   const files = `/credentials/${encodeURIComponent(view.id)}/files`;
@@ -81,7 +85,7 @@ export function credentialCard(
       ${view.image ? html`<img class="badge" src="${view.image}" alt="" width="72" height="72" />` : ''}
       <h2 id="title-${view.id}">${view.title}</h2>
     </div>
-    ${facts(view, t, lang)}
+    ${facts(view, t, lang)} ${why ? html`<p class="warning" data-why>${why}</p>` : ''}
     <div class="actions">
       <a class="button" href="${files}/ob3.json" download>${t('downloadOb3')}</a>
       <a class="button" href="${files}/elm.jsonld" download>${t('downloadElm')}</a>
