@@ -3,6 +3,7 @@ import { IssuanceRequest } from '../../src/issuance/request-model.js';
 import { launchInstructor, setUpInstitution } from '../helpers/lti.js';
 import { startTool, type ToolUnderTest } from '../helpers/tool.js';
 import { PlatformSimulator, type SimLineItem } from '../simulator/platform.js';
+import { until } from '../helpers/wait.js';
 
 /**
  * A column in the LMS gradebook for a credential, as Moodle 4.5 needs it: its deep linking takes no line item
@@ -15,16 +16,6 @@ let sim: PlatformSimulator;
 let clientId: string;
 let templateKey: string;
 let quiz: SimLineItem;
-
-async function until<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 beforeAll(async () => {
   // A quick reconciler: a holder issued while a worker still had the binding without its column is scored by it.

@@ -9,6 +9,7 @@ import { launchInstructor } from '../helpers/lti.js';
 import { startSmtpServer, type ReceivedMail } from '../helpers/smtp.js';
 import { startTool, type ToolUnderTest } from '../helpers/tool.js';
 import { PlatformSimulator } from '../simulator/platform.js';
+import { until } from '../helpers/wait.js';
 
 /**
  * An instructor of one course tries to read every credential a learner of the same LMS holds (other courses
@@ -22,16 +23,6 @@ let sim: PlatformSimulator;
 let smtp: { url: string; mails: ReceivedMail[]; stop(): Promise<void> };
 let clientId: string;
 let templateKey: string;
-
-async function until<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 beforeAll(async () => {
   smtp = await startSmtpServer();

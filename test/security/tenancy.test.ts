@@ -8,7 +8,7 @@ import { Credential } from '../../src/credentials/credential-model.js';
 import { updateInstitutionSettings } from '../../src/institutions/institutions.js';
 import { IssuanceRequest } from '../../src/issuance/request-model.js';
 import { LtiPlatform } from '../../src/lti/models.js';
-import { createAdminUser, startAdminSession } from '../../src/ui/admin/accounts.js';
+import { createAdminUser } from '../../src/ui/admin/accounts.js';
 import {
   createTestInstitution,
   publishExampleTemplate,
@@ -19,6 +19,8 @@ import { launchInstructor } from '../helpers/lti.js';
 import { startTool, type ToolUnderTest } from '../helpers/tool.js';
 import { Browser } from '../simulator/browser.js';
 import { PlatformSimulator } from '../simulator/platform.js';
+import { until } from '../helpers/wait.js';
+import { consoleSession } from '../helpers/console.js';
 
 /**
  * Tenancy attacked from outside: an administrator of institution B (or an LMS admin holding one of B's
@@ -183,35 +185,6 @@ async function evilLaunch(evil: EvilPlatform, deploymentId: string, courseA: str
   return { courseId: courseId!, api };
 }
 
-/** A console session of an account of the institution. */
-async function consoleOf(username: string, institutionId: string) {
-  await createAdminUser(username, 'correct horse battery staple', institutionId);
-  const { token, csrfToken } = await startAdminSession(username, 60);
-  const cookie = `credbridge_admin=${token}`;
-  return {
-    token,
-    get: (path: string) =>
-      fetch(`${tool.url}${path}`, { headers: { cookie, accept: 'text/html' }, redirect: 'manual' }),
-    post: (path: string, fields: Record<string, string> = {}) =>
-      fetch(`${tool.url}${path}`, {
-        method: 'POST',
-        redirect: 'manual',
-        headers: { cookie, 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
-        body: new URLSearchParams({ _csrf: csrfToken, ...fields }).toString(),
-      }),
-  };
-}
-
-async function until<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 beforeAll(async () => {
   tool = await startTool({ RATE_LIMIT_DISABLED: 'true', ISSUE_BACKOFF_MS: '200' });
   simA = await new PlatformSimulator().start();
@@ -237,7 +210,7 @@ describe("institution B borrows institution A's client id", () => {
   it("B's console administrator registers it by hand, and A's LMS refuses it a token: no roster, no gradebook column", async () => {
     const evil = await evilPlatform({ clientId: clientA, tokenEndpoint: simA.tokenUrl });
     try {
-      const adminB = await consoleOf('mallory-b', institutionB);
+      const adminB = await consoleSession(tool.url, 'mallory-b', institutionB);
       const registered = await adminB.post('/admin/platforms', {
         name: 'Totally our LMS',
         issuer: evil.url,
@@ -397,17 +370,17 @@ describe('console accounts', () => {
   });
 
   it('lose their sessions on a new password and on removal, and a removed account cannot sign in again', async () => {
-    const admin = await consoleOf('reset-me', institutionA);
+    const admin = await consoleSession(tool.url, 'reset-me', institutionA);
     expect((await admin.get('/admin/platforms')).status).toBe(200);
     await createAdminUser('reset-me', 'a completely new password', institutionA);
     // The old session (e.g. a stolen one the reset was meant to end) is over.
     expect((await admin.get('/admin/platforms')).status).toBe(303);
 
-    const other = await consoleOf('colleague', institutionA);
-    const remover = await consoleOf('remover', institutionA);
+    const other = await consoleSession(tool.url, 'colleague', institutionA);
+    const remover = await consoleSession(tool.url, 'remover', institutionA);
     expect((await other.get('/admin/platforms')).status).toBe(200);
     // An administrator of another institution cannot remove A's.
-    const outsider = await consoleOf('outsider', institutionB);
+    const outsider = await consoleSession(tool.url, 'outsider', institutionB);
     expect((await outsider.post('/admin/institution/admins/colleague/remove')).status).toBe(404);
     expect((await other.get('/admin/platforms')).status).toBe(200);
     expect((await remover.post('/admin/institution/admins/colleague/remove')).status).toBe(303);

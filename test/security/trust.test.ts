@@ -10,7 +10,6 @@ import { updateInstitutionSettings } from '../../src/institutions/institutions.j
 import { GradeSnapshot, IssuanceRequest, snapshotId } from '../../src/issuance/request-model.js';
 import { LtiPlatform, LtiRegistrationLink } from '../../src/lti/models.js';
 import { createRegistrationLink, registrationUrl } from '../../src/lti/registration-links.js';
-import { createAdminUser, startAdminSession } from '../../src/ui/admin/accounts.js';
 import {
   createTestInstitution,
   publishExampleTemplate,
@@ -21,6 +20,8 @@ import { launchInstructor } from '../helpers/lti.js';
 import { startTool, type ToolUnderTest } from '../helpers/tool.js';
 import { Browser } from '../simulator/browser.js';
 import { PlatformSimulator, type SimLineItem } from '../simulator/platform.js';
+import { until } from '../helpers/wait.js';
+import { consoleSession } from '../helpers/console.js';
 
 /**
  * Trust, attacked from outside the model through real HTTP: a stranger's "LMS" that was never given a
@@ -65,39 +66,11 @@ async function countingServer(configure?: (app: express.Express, url: () => stri
   return { url, hits, close: () => new Promise<void>((r) => server.close(() => r())) } as CountingServer;
 }
 
-async function until<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 /** Workers read a binding at most every 5 s (src/issuance/issue.ts): a change made behind their back shows after that. */
 const bindingCacheExpiry = () => new Promise((r) => setTimeout(r, 5_500));
 
 const itemUrl = (sim: PlatformSimulator, client: string, course: string, id: number) =>
   `${sim.url}/mod/lti/services.php/${course}/lineitems/${id}/lineitem?type_id=${sim.tool(client).typeId}`;
-
-/** A console session of an account of the institution (the sign-in itself is tested in login-lockout). */
-async function console_(username: string, institutionId: string) {
-  await createAdminUser(username, 'correct horse battery staple', institutionId);
-  const { token, csrfToken } = await startAdminSession(username, 60);
-  const cookie = `credbridge_admin=${token}`;
-  return {
-    get: (path: string) =>
-      fetch(`${tool.url}${path}`, { headers: { cookie, accept: 'text/html' }, redirect: 'manual' }),
-    post: (path: string, fields: Record<string, string> = {}) =>
-      fetch(`${tool.url}${path}`, {
-        method: 'POST',
-        redirect: 'manual',
-        headers: { cookie, 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
-        body: new URLSearchParams({ _csrf: csrfToken, ...fields }).toString(),
-      }),
-  };
-}
 
 beforeAll(async () => {
   tool = await startTool({ ISSUE_BACKOFF_MS: '200', RATE_LIMIT_DISABLED: 'true', ISSUE_ATTEMPTS: '2' });
@@ -390,13 +363,13 @@ describe('issuance authority', () => {
     await new Promise((r) => setTimeout(r, 1500));
     expect(await Credential.exists({ _id: requestId })).toBeNull();
 
-    const other = await console_('admin-of-b', institutionB);
+    const other = await consoleSession(tool.url, 'admin-of-b', institutionB);
     expect(
       (await other.post(`/admin/approvals/${requestId}`, { decision: 'approve', reason: 'looks fine' }))
         .status,
     ).toBe(404);
     expect(await (await other.get('/admin/approvals')).text()).not.toContain('Learner 43');
-    const own = await console_('admin-of-a', institutionA);
+    const own = await consoleSession(tool.url, 'admin-of-a', institutionA);
     const list = await (await own.get('/admin/approvals')).text();
     expect(list).toContain('Learner 43');
     expect(list).toContain('Passed the exam on paper');
@@ -449,7 +422,7 @@ describe('issuance authority', () => {
     });
     expect(self.status).toBe(403);
     expect((await IssuanceRequest.findById(requestId).lean())?.state).toBe('awaiting-approval');
-    const colleague = await console_('admin-of-a-3', institutionA);
+    const colleague = await consoleSession(tool.url, 'admin-of-a-3', institutionA);
     expect(
       (
         await colleague.post(`/admin/approvals/${requestId}`, {
@@ -541,7 +514,7 @@ describe('issuance authority', () => {
 
 describe('platforms can be disabled and enabled again in the console', () => {
   it('disabling stops launches at once; enabling lets them in again', async () => {
-    const own = await console_('admin-of-a-2', institutionA);
+    const own = await consoleSession(tool.url, 'admin-of-a-2', institutionA);
     const platform = (await LtiPlatform.findOne({ issuer: simA.issuer }).lean())!;
     expect(
       (await own.post(`/admin/platforms/${String(platform._id)}/status`, { status: 'disabled' })).status,

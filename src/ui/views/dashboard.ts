@@ -1,6 +1,7 @@
 import type { Rule } from '../../courses/rules.js';
 import { LIST_STATES, PAGE_SIZE_DEFAULT, type ListState } from '../../issuance/listing.js';
 import type { Progress } from '../../issuance/progress.js';
+import { REQUEST_STATES } from '../../issuance/request-model.js';
 import { html, type Html } from '../html.js';
 import type { Translate, UiLanguage } from '../i18n.js';
 import type { MessageKey } from '../messages.js';
@@ -161,16 +162,8 @@ export function enableSection(
 }
 
 function counts(p: Progress, t: Translate): Html {
-  const states = [
-    'waiting',
-    'awaiting-approval',
-    'queued',
-    'signing',
-    'issued',
-    'failed',
-    'suspended',
-    'revoked',
-  ] as const;
+  // Those who do not meet the rule yet, then each request state, in the order a request goes through them.
+  const states = ['waiting', ...REQUEST_STATES] as const;
   return html`${states.map(
     (s) => html`<span class="count" data-count="${s}">${t(`state.${s}`)}: <b>${p[s]}</b></span> `,
   )}`;

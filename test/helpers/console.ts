@@ -1,0 +1,23 @@
+import { createAdminUser, startAdminSession } from '../../src/ui/admin/accounts.js';
+
+/**
+ * A console session of a new account (an operator without `institutionId`), as the sign-in form makes one
+ * (the sign-in itself is tested in test/security/login-lockout.test.ts): pages and form posts with its CSRF token.
+ */
+export async function consoleSession(toolUrl: string, username: string, institutionId?: string) {
+  await createAdminUser(username, 'correct horse battery staple', institutionId);
+  const { token, csrfToken } = await startAdminSession(username, 60);
+  const cookie = `credbridge_admin=${token}`;
+  return {
+    token,
+    get: (path: string) =>
+      fetch(`${toolUrl}${path}`, { headers: { cookie, accept: 'text/html' }, redirect: 'manual' }),
+    post: (path: string, fields: Record<string, string> = {}) =>
+      fetch(`${toolUrl}${path}`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { cookie, 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
+        body: new URLSearchParams({ _csrf: csrfToken, ...fields }).toString(),
+      }),
+  };
+}
