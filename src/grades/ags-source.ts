@@ -1,5 +1,5 @@
 import type { AgsClient, LineItem } from '../lti/ags.js';
-import type { NrpsClient } from '../lti/nrps.js';
+import { activeLearners, memberName, type NrpsClient } from '../lti/nrps.js';
 import { emptyEvidence, type CourseSnapshot, type GradeSource, type RosterLearner } from './source.js';
 import type { LearnerEvidence } from '../courses/rules.js';
 
@@ -62,15 +62,13 @@ export class AgsGradeSource implements GradeSource {
 
   private async readRoster(): Promise<RosterLearner[]> {
     const members = await this.nrps.listMembers(this.urls.membershipsUrl);
-    return members
-      .filter((m) => m.appRole === 'learner' && (m.status ?? 'Active') === 'Active')
-      .map((m) => ({
-        id: m.user_id,
-        name: m.name ?? ([m.given_name, m.family_name].filter(Boolean).join(' ') || m.user_id),
-        givenName: m.given_name,
-        familyName: m.family_name,
-        email: m.email,
-        gradable: true,
-      }));
+    return activeLearners(members).map((m) => ({
+      id: m.user_id,
+      name: memberName(m),
+      givenName: m.given_name,
+      familyName: m.family_name,
+      email: m.email,
+      gradable: true,
+    }));
   }
 }

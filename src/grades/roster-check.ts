@@ -1,4 +1,4 @@
-import type { RosterMember } from '../lti/nrps.js';
+import { activeLearners, memberName, type RosterMember } from '../lti/nrps.js';
 import type { CourseSnapshot, GradeSource, RosterLearner } from './source.js';
 
 /** How many names a note lists before it counts the rest. */
@@ -53,14 +53,14 @@ export class RosterCheckedSource implements GradeSource {
         complete: false,
         problems: [...snapshot.problems, `The course roster (NRPS) could not be read: ${members.message}`],
       };
-    const enrolled = members.filter((m) => m.appRole === 'learner' && (m.status ?? 'Active') === 'Active');
+    const enrolled = activeLearners(members);
     const graded = new Map(snapshot.learners.map((l) => [l.id, l]));
     const onRoster = new Set(enrolled.map((m) => m.user_id));
     const learners: RosterLearner[] = enrolled.map((m) => {
       const api = graded.get(m.user_id);
       return {
         id: m.user_id,
-        name: m.name || api?.name || [m.given_name, m.family_name].filter(Boolean).join(' ') || m.user_id,
+        name: m.name || api?.name || memberName(m),
         ...((m.given_name ?? api?.givenName) ? { givenName: m.given_name ?? api?.givenName } : {}),
         ...((m.family_name ?? api?.familyName) ? { familyName: m.family_name ?? api?.familyName } : {}),
         ...(m.email || api?.email ? { email: m.email || api?.email } : {}),

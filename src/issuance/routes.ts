@@ -17,6 +17,7 @@ import {
 import { platformServices, requireCourse, requireCsrf } from '../lti/course-access.js';
 import { LtiError, platformServiceError } from '../lti/errors.js';
 import { LtiResourceLink, type LtiCourse, type SessionDoc } from '../lti/models.js';
+import { activeLearners, memberName } from '../lti/nrps.js';
 import type { ServiceTokens } from '../lti/service-token.js';
 import type { Queues } from '../queue/queues.js';
 import { pickLanguage, translator } from '../ui/i18n.js';
@@ -132,13 +133,11 @@ export function issuanceRouter(deps: IssuanceRouteDeps): Router {
       );
     const { nrps } = await platformServices(session.platformId, deps.serviceTokens);
     const members = await nrps.listMembers(course.membershipsUrl).catch(platformServiceError);
-    return members
-      .filter((m) => m.appRole === 'learner' && (m.status ?? 'Active') === 'Active')
-      .map((m) => ({
-        id: m.user_id,
-        name: m.name || [m.given_name, m.family_name].filter(Boolean).join(' ') || m.user_id,
-        ...(m.email ? { email: m.email } : {}),
-      }));
+    return activeLearners(members).map((m) => ({
+      id: m.user_id,
+      name: memberName(m),
+      ...(m.email ? { email: m.email } : {}),
+    }));
   };
 
   /**

@@ -18,6 +18,16 @@ export interface RosterMember extends Member {
   appRole: AppRole;
 }
 
+/** The members who may earn a credential: learners the roster lists as active (no status means active). */
+export function activeLearners(members: RosterMember[]): RosterMember[] {
+  return members.filter((m) => m.appRole === 'learner' && (m.status ?? 'Active') === 'Active');
+}
+
+/** A member's name as the roster gives it, else built from its parts, else the LMS's user id. */
+export function memberName(m: Member): string {
+  return m.name || [m.given_name, m.family_name].filter(Boolean).join(' ') || m.user_id;
+}
+
 interface MembershipContainer {
   members?: Member[];
 }
