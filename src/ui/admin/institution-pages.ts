@@ -1,4 +1,4 @@
-import { Router, type Request, type Response } from 'express';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { ZodError } from 'zod';
 import {
   InstitutionConflictError,
@@ -238,14 +238,13 @@ export function institutionPages(kit: ConsoleKit): Router {
 
   // Who may change the institution's administrators and settings: its console accounts, not an LMS sign-in
   // (an LMS role must not mint a console account that outlives it, or switch approval off for itself).
-  const consoleAccountOnly = (req: Request, res: Response) => {
-    if (req.admin!.username) return false;
+  const consoleAccountOnly: RequestHandler = (req, res, next) => {
+    if (req.admin!.username) return next();
     const [t] = kit.tr(req, res);
-    throw new HttpError(403, 'console_account_only', t('consoleAccountOnly'));
+    next(new HttpError(403, 'console_account_only', t('consoleAccountOnly')));
   };
 
-  router.post('/admin/institution/settings', institutionOnly, async (req, res) => {
-    consoleAccountOnly(req, res);
+  router.post('/admin/institution/settings', institutionOnly, consoleAccountOnly, async (req, res) => {
     const body = req.body as Record<string, unknown>;
     const settings = {
       ltiAdminsAreAdmins: body.ltiAdminsAreAdmins === '1',
@@ -256,8 +255,7 @@ export function institutionPages(kit: ConsoleKit): Router {
     res.redirect(303, '/admin/institution');
   });
 
-  router.post('/admin/institution/admins', institutionOnly, async (req, res) => {
-    consoleAccountOnly(req, res);
+  router.post('/admin/institution/admins', institutionOnly, consoleAccountOnly, async (req, res) => {
     const [t] = kit.tr(req, res);
     const username = String((req.body as { username?: unknown }).username ?? '')
       .trim()
@@ -281,16 +279,20 @@ export function institutionPages(kit: ConsoleKit): Router {
   });
 
   // Removing an administrator ends their sessions at once; nobody removes themselves (the last one stays).
-  router.post('/admin/institution/admins/:username/remove', institutionOnly, async (req, res) => {
-    consoleAccountOnly(req, res);
-    const username = String(req.params.username);
-    if (req.admin!.username === username)
-      throw new HttpError(400, 'invalid_input', 'username: you cannot remove yourself');
-    if (!(await removeAdminUser(username, institutionOf(req))))
-      throw new HttpError(404, 'not_found', 'No such administrator of this institution');
-    await kit.audit(req, 'admin.remove', 'admin', username);
-    res.redirect(303, '/admin/institution');
-  });
+  router.post(
+    '/admin/institution/admins/:username/remove',
+    institutionOnly,
+    consoleAccountOnly,
+    async (req, res) => {
+      const username = String(req.params.username);
+      if (req.admin!.username === username)
+        throw new HttpError(400, 'invalid_input', 'username: you cannot remove yourself');
+      if (!(await removeAdminUser(username, institutionOf(req))))
+        throw new HttpError(404, 'not_found', 'No such administrator of this institution');
+      await kit.audit(req, 'admin.remove', 'admin', username);
+      res.redirect(303, '/admin/institution');
+    },
+  );
 
   return router;
 }
