@@ -48,27 +48,36 @@ export async function pendingAwards(institutionId: string): Promise<PendingAward
   });
 }
 
+/** The filter of a request that waits for approval in one of the institution's courses. */
+async function pendingFilter(institutionId: string, requestId: string) {
+  return {
+    _id: requestId,
+    state: 'awaiting-approval' as const,
+    platformId: { $in: await institutionPlatformIds(institutionId) },
+  };
+}
+
+/** An award waiting for approval in one of the institution's courses, with who made it; another's is none. */
+export async function findPendingAward(
+  institutionId: string,
+  requestId: string,
+): Promise<{ platformId: string; by?: string } | undefined> {
+  const request = await IssuanceRequest.findOne(await pendingFilter(institutionId, requestId), {
+    platformId: 1,
+    'evidence.manualAward.by': 1,
+  }).lean<{ platformId: string; evidence?: { manualAward?: { by?: string } } }>();
+  if (!request) return undefined;
+  const by = request.evidence?.manualAward?.by;
+  return { platformId: request.platformId, ...(by ? { by } : {}) };
+}
+
 /**
  * Whether the console identity (`lti:<platform>:<user>` for an LMS sign-in) is the instructor who made the
  * award: nobody approves their own. A console account is not tied to an LMS user, so it cannot be told.
  */
-export async function isOwnAward(requestId: string, who: string): Promise<boolean> {
+export function isOwnAward(award: { platformId: string; by?: string }, who: string): boolean {
   const lms = /^lti:([0-9a-f]{24}):(.+)$/.exec(who);
-  if (!lms) return false;
-  return Boolean(
-    await IssuanceRequest.exists({ _id: requestId, platformId: lms[1], 'evidence.manualAward.by': lms[2] }),
-  );
-}
-
-/** Whether the award waits for approval in one of the institution's courses. */
-export async function isPendingAward(institutionId: string, requestId: string): Promise<boolean> {
-  return Boolean(
-    await IssuanceRequest.exists({
-      _id: requestId,
-      state: 'awaiting-approval',
-      platformId: { $in: await institutionPlatformIds(institutionId) },
-    }),
-  );
+  return Boolean(lms && award.by !== undefined && lms[1] === award.platformId && lms[2] === award.by);
 }
 
 /**
@@ -85,11 +94,7 @@ export async function decideAward(options: {
   queues: Queues;
   retentionDays: number;
 }): Promise<boolean> {
-  const filter = {
-    _id: options.requestId,
-    state: 'awaiting-approval' as const,
-    platformId: { $in: await institutionPlatformIds(options.institutionId) },
-  };
+  const filter = await pendingFilter(options.institutionId, options.requestId);
   const decided = options.approve
     ? await IssuanceRequest.findOneAndUpdate(
         filter,

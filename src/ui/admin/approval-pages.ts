@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { decideAward, isOwnAward, isPendingAward, pendingAwards } from '../../issuance/approval.js';
+import { decideAward, findPendingAward, isOwnAward, pendingAwards } from '../../issuance/approval.js';
+import { fieldProblems } from '../../courses/bindings.js';
 import { HttpError } from '../../web/errors.js';
 import { html } from '../html.js';
 import { institutionOf, institutionOnly, type ConsoleKit } from './console.js';
@@ -64,19 +65,14 @@ export function approvalPages(kit: ConsoleKit): Router {
 
   router.post('/admin/approvals/:requestId', async (req, res) => {
     // Another institution's award is "no such award", whatever the form says.
-    if (!(await isPendingAward(institutionOf(req), String(req.params.requestId))))
-      throw new HttpError(404, 'not_found', 'No such award waiting for approval');
-    if (await isOwnAward(String(req.params.requestId), req.admin!.who)) {
+    const award = await findPendingAward(institutionOf(req), String(req.params.requestId));
+    if (!award) throw new HttpError(404, 'not_found', 'No such award waiting for approval');
+    if (isOwnAward(award, req.admin!.who)) {
       const [t] = kit.tr(req, res);
       throw new HttpError(403, 'own_award', t('cannotApproveOwn'));
     }
     const input = decision.safeParse(req.body ?? {});
-    if (!input.success)
-      throw new HttpError(
-        400,
-        'invalid_input',
-        input.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '),
-      );
+    if (!input.success) throw new HttpError(400, 'invalid_input', fieldProblems(input.error).join('; '));
     const decided = await decideAward({
       institutionId: institutionOf(req),
       requestId: String(req.params.requestId),
