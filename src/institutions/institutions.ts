@@ -112,6 +112,11 @@ export async function findInstitution(id: string): Promise<InstitutionRecord | u
   return doc ? record(doc as InstitutionData & { _id: string }) : undefined;
 }
 
+/** Whether the institution has awards made outside the LMS's grades (manual awards, imported results) approved. */
+export async function awardsNeedApproval(institutionId: string): Promise<boolean> {
+  return Boolean((await findInstitution(institutionId))?.settings.manualAwardApproval);
+}
+
 export async function listInstitutions(): Promise<InstitutionRecord[]> {
   const docs = await Institution.find().sort({ _id: 1 }).lean();
   return docs.map((d) => record(d as InstitutionData & { _id: string }));

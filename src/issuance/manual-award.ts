@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { CourseBindingDoc } from '../courses/binding-model.js';
 import { recordAudit } from '../db/models/audit-event.js';
-import { findInstitution } from '../institutions/institutions.js';
+import { awardsNeedApproval } from '../institutions/institutions.js';
 import { learnerAddress } from '../notifications/address.js';
 import type { Queues } from '../queue/queues.js';
 import { enqueueIssue } from './queueing.js';
@@ -55,8 +55,9 @@ export async function awardManually(
       `learnerId: "${award.learnerId}" is not in this course's roster as last read from the LMS; sync the course and try again`,
     );
   }
-  const institution = await findInstitution(binding.institutionId);
-  const state: RequestState = institution?.settings.manualAwardApproval ? 'awaiting-approval' : 'queued';
+  const state: RequestState = (await awardsNeedApproval(binding.institutionId))
+    ? 'awaiting-approval'
+    : 'queued';
   const learner = known.learner;
   const id = randomUUID();
   try {

@@ -16,7 +16,7 @@ import { enqueueIssue } from './queueing.js';
 import type { CredentialOps } from './ports.js';
 import { GradeSnapshot, IssuanceRequest, snapshotId, type IssuanceRequestData } from './request-model.js';
 import { onlyDuplicateKeys } from '../db/duplicate-key.js';
-import { findInstitution } from '../institutions/institutions.js';
+import { awardsNeedApproval } from '../institutions/institutions.js';
 
 export interface SyncSummary {
   status: 'ok' | 'partial' | 'failed';
@@ -88,8 +88,7 @@ export async function syncBinding(
   // Results an instructor imported by hand stand in for grades the LMS never saw: where the institution asks
   // manual awards to be approved, what they earn waits for an administrator too.
   const approvalNeeded =
-    binding.source?.kind === 'manual' &&
-    Boolean((await findInstitution(binding.institutionId))?.settings.manualAwardApproval);
+    binding.source?.kind === 'manual' && (await awardsNeedApproval(binding.institutionId));
   const [previous, requests] = await Promise.all([
     GradeSnapshot.find({ bindingId }, { learnerId: 1, fingerprint: 1, qualified: 1, learner: 1 }).lean(),
     IssuanceRequest.find(
