@@ -14,7 +14,7 @@ import {
   LtiSession,
   type PlatformDoc,
 } from './models.js';
-import { findPlatformForLogin } from './platforms.js';
+import { findPlatformForLogin, originOf } from './platforms.js';
 import { mapRoles } from './roles.js';
 import {
   clearCookie,
@@ -253,13 +253,9 @@ async function rememberServiceOrigins(platform: PlatformDoc, urls: unknown[]): P
   const known = new Set(platform.serviceOrigins ?? []);
   const fresh = new Set<string>();
   for (const url of urls) {
-    if (!isString(url)) continue;
-    try {
-      const { origin, protocol } = new URL(url);
-      if ((protocol === 'https:' || protocol === 'http:') && !known.has(origin)) fresh.add(origin);
-    } catch {
-      // Not a URL: the service call will fail on its own, with the platform named.
-    }
+    // Not an http(s) URL: the service call will fail on its own, with the platform named.
+    const origin = isString(url) ? originOf(url) : '';
+    if (/^https?:\/\//.test(origin) && !known.has(origin)) fresh.add(origin);
   }
   if (fresh.size)
     await LtiPlatform.updateOne(

@@ -125,11 +125,17 @@ export function platformOrigins(p: {
 }): Set<string> {
   const origins = new Set<string>(p.serviceOrigins ?? []);
   for (const url of [p.issuer, p.authLoginUrl, p.tokenUrl, p.jwksUrl]) {
-    try {
-      origins.add(new URL(url).origin);
-    } catch {
-      // A malformed stored URL adds nothing.
-    }
+    const origin = originOf(url);
+    if (origin) origins.add(origin); // a malformed stored URL adds nothing
   }
   return origins;
+}
+
+/** The origin of a URL, or '' when it is not one (such a URL is on no platform's list). */
+export function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return '';
+  }
 }

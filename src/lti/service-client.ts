@@ -1,7 +1,7 @@
 import { outboundFetch } from '../net/outbound.js';
 import { LtiServiceError } from './errors.js';
 import type { PlatformDoc } from './models.js';
-import { platformOrigins } from './platforms.js';
+import { originOf, platformOrigins } from './platforms.js';
 import { KeyedRateLimiter, lmsRateLimiter, retryAfterMs } from './rate-limiter.js';
 import type { ServiceTokens } from './service-token.js';
 
@@ -163,14 +163,6 @@ export function nextLink(header: string | null, requestUrl: string): string | un
     return target.origin === new URL(requestUrl).origin ? target.toString() : undefined;
   }
   return undefined;
-}
-
-function originOf(url: string): string {
-  try {
-    return new URL(url).origin;
-  } catch {
-    return '';
-  }
 }
 
 /**
