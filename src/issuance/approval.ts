@@ -72,12 +72,14 @@ export async function findPendingAward(
 }
 
 /**
- * Whether the console identity (`lti:<platform>:<user>` for an LMS sign-in) is the instructor who made the
- * award: nobody approves their own. A console account is not tied to an LMS user, so it cannot be told.
+ * Whether the LMS user signed in to the console (an LMS sign-in) is the instructor who made the award: nobody
+ * approves their own. A console account is not tied to an LMS user, so it cannot be told.
  */
-export function isOwnAward(award: { platformId: string; by?: string }, who: string): boolean {
-  const lms = /^lti:([0-9a-f]{24}):(.+)$/.exec(who);
-  return Boolean(lms && award.by !== undefined && lms[1] === award.platformId && lms[2] === award.by);
+export function isOwnAward(
+  award: { platformId: string; by?: string },
+  lmsUser: { platformId: string; userId: string } | undefined,
+): boolean {
+  return lmsUser !== undefined && lmsUser.platformId === award.platformId && lmsUser.userId === award.by;
 }
 
 /**

@@ -67,7 +67,7 @@ export function approvalPages(kit: ConsoleKit): Router {
     // Another institution's award is "no such award", whatever the form says.
     const award = await findPendingAward(institutionOf(req), String(req.params.requestId));
     if (!award) throw new HttpError(404, 'not_found', 'No such award waiting for approval');
-    if (isOwnAward(award, req.admin!.who)) {
+    if (isOwnAward(award, req.admin!.lmsUser)) {
       const [t] = kit.tr(req, res);
       throw new HttpError(403, 'own_award', t('cannotApproveOwn'));
     }

@@ -23,6 +23,8 @@ export interface ConsoleIdentity {
   who: string;
   /** The console account, when it is one (an LMS sign-in has none). */
   username?: string;
+  /** The LMS user of an LMS sign-in (the platform and the launch's `sub`). */
+  lmsUser?: { platformId: string; userId: string };
   kind: 'operator' | 'institution';
   institutionId?: string;
   csrfToken: string;
@@ -54,9 +56,11 @@ export const loadConsoleIdentity: RequestHandler = async (req, _res, next) => {
     };
   } else if (req.ltiSession?.role === 'admin' && req.ltiSession.institutionId) {
     const institution = await findInstitution(req.ltiSession.institutionId);
+    const lmsUser = { platformId: String(req.ltiSession.platformId), userId: req.ltiSession.userId };
     if (institution?.settings.ltiAdminsAreAdmins)
       req.admin = {
-        who: `lti:${String(req.ltiSession.platformId)}:${req.ltiSession.userId}`,
+        who: `lti:${lmsUser.platformId}:${lmsUser.userId}`,
+        lmsUser,
         kind: 'institution',
         institutionId: institution._id,
         csrfToken: req.ltiSession.csrfToken,
