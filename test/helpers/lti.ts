@@ -62,3 +62,41 @@ export async function launchInstructor(
   };
   return { browser, courseUrlId, csrf, api };
 }
+
+/**
+ * Enables a template in the instructor's course with results the instructor imports (CSV): one outcome, met by
+ * one assessment at `percent`. Returns the binding's id and its API path.
+ */
+export async function enableManualBinding(
+  instructor: Awaited<ReturnType<typeof launchInstructor>>,
+  toolUrl: string,
+  templateKey: string,
+  assessment: { itemId: string; percent: number },
+): Promise<{ bindingId: string; path: string }> {
+  const bindings = `/lti/api/courses/${instructor.courseUrlId}/bindings`;
+  const created = await instructor.api(toolUrl, bindings, {
+    method: 'POST',
+    body: {
+      templateKey,
+      source: 'manual',
+      rule: {
+        outcomes: [
+          {
+            outcome: 0,
+            evidence: [
+              {
+                kind: 'assessment',
+                itemId: assessment.itemId,
+                threshold: { unit: 'percent', value: assessment.percent },
+              },
+            ],
+          },
+        ],
+      },
+    },
+  });
+  if (created.status !== 201)
+    throw new Error(`enabling the template failed: ${created.status} ${JSON.stringify(created.body)}`);
+  const bindingId = String(created.body._id);
+  return { bindingId, path: `${bindings}/${bindingId}` };
+}

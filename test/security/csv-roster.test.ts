@@ -5,7 +5,7 @@ import {
   publishExampleTemplate,
   registerThroughLink,
 } from '../helpers/institution.js';
-import { launchInstructor } from '../helpers/lti.js';
+import { enableManualBinding, launchInstructor } from '../helpers/lti.js';
 import { startSmtpServer, type ReceivedMail } from '../helpers/smtp.js';
 import { startTool, type ToolUnderTest } from '../helpers/tool.js';
 import { PlatformSimulator } from '../simulator/platform.js';
@@ -79,24 +79,8 @@ it("an instructor of another course cannot get a learner's 'my credentials' link
 
   // The teacher of course 9, where Vera is not enrolled, imports a CSV naming her LMS id and their own address.
   const spy = await launchInstructor(sim, clientId, '8', '9');
-  const spyBindings = `/lti/api/courses/${spy.courseUrlId}/bindings`;
-  const b9 = await spy.api(tool.url, spyBindings, {
-    method: 'POST',
-    body: {
-      templateKey,
-      source: 'manual',
-      rule: {
-        outcomes: [
-          {
-            outcome: 0,
-            evidence: [{ kind: 'assessment', itemId: 'X', threshold: { unit: 'percent', value: 1 } }],
-          },
-        ],
-      },
-    },
-  });
-  expect(b9.status).toBe(201);
-  const imported = await spy.api(tool.url, `${spyBindings}/${String(b9.body._id)}/results`, {
+  const b9 = await enableManualBinding(spy, tool.url, templateKey, { itemId: 'X', percent: 1 });
+  const imported = await spy.api(tool.url, `${b9.path}/results`, {
     method: 'POST',
     csv: 'learner_id,name,email,item,score,max\r\n41,Vera Victim,spy@attacker.example,X,1,1\r\n',
   });
@@ -106,7 +90,7 @@ it("an instructor of another course cannot get a learner's 'my credentials' link
   );
   await new Promise((r) => setTimeout(r, 2000));
   expect(smtp.mails.some((m) => m.recipients.includes('spy@attacker.example'))).toBe(false);
-  expect(await IssuanceRequest.exists({ bindingId: String(b9.body._id) })).toBeNull();
+  expect(await IssuanceRequest.exists({ bindingId: b9.bindingId })).toBeNull();
   // Vera's own e-mail went to the address her LMS gave, and only there.
   expect(smtp.mails.flatMap((m) => m.recipients)).toEqual(['user41@example.com']);
 }, 120_000);

@@ -11,11 +11,12 @@ import { LtiPlatform } from '../../src/lti/models.js';
 import { createAdminUser } from '../../src/ui/admin/accounts.js';
 import {
   createTestInstitution,
+  exampleTemplate,
   publishExampleTemplate,
   registerThroughLink,
   registrationLinkFor,
 } from '../helpers/institution.js';
-import { launchInstructor } from '../helpers/lti.js';
+import { enableManualBinding, launchInstructor } from '../helpers/lti.js';
 import { startTool, type ToolUnderTest } from '../helpers/tool.js';
 import { Browser } from '../simulator/browser.js';
 import { PlatformSimulator } from '../simulator/platform.js';
@@ -283,26 +284,12 @@ describe('results imported by hand (the manual grade source)', () => {
     await updateInstitutionSettings(institutionA, { manualAwardApproval: true });
     await tool.startWorker();
     const teacher = await launchInstructor(simA, clientA, '3', '2');
-    const bindings = `/lti/api/courses/${teacher.courseUrlId}/bindings`;
-    const templateKey = (await import('../helpers/institution.js')).exampleTemplate().key;
-    const created = await teacher.api(tool.url, bindings, {
-      method: 'POST',
-      body: {
-        templateKey,
-        source: 'manual',
-        rule: {
-          outcomes: [
-            {
-              outcome: 0,
-              evidence: [{ kind: 'assessment', itemId: 'Exam', threshold: { unit: 'percent', value: 50 } }],
-            },
-          ],
-        },
-      },
+    const templateKey = exampleTemplate().key;
+    const { bindingId, path: binding } = await enableManualBinding(teacher, tool.url, templateKey, {
+      itemId: 'Exam',
+      percent: 50,
     });
-    expect(created.status).toBe(201);
-    const bindingId = String(created.body._id);
-    const ghost = await teacher.api(tool.url, `${bindings}/${bindingId}/results`, {
+    const ghost = await teacher.api(tool.url, `${binding}/results`, {
       method: 'POST',
       csv:
         'learner_id,name,email,item,score,max\r\n' +
@@ -310,14 +297,14 @@ describe('results imported by hand (the manual grade source)', () => {
     });
     expect(ghost.status).toBe(400);
     expect(JSON.stringify(ghost.body)).toContain('learner_id \\"ghost-1\\" is not a learner of this course');
-    const ghostAward = await teacher.api(tool.url, `${bindings}/${bindingId}/awards`, {
+    const ghostAward = await teacher.api(tool.url, `${binding}/awards`, {
       method: 'POST',
       body: { learnerId: 'ghost-1', reason: 'not in the LMS at all' },
     });
     expect(ghostAward.status).toBe(400);
 
     // A learner the roster lists, under the roster's name and address whatever the file says, waiting.
-    const imported = await teacher.api(tool.url, `${bindings}/${bindingId}/results`, {
+    const imported = await teacher.api(tool.url, `${binding}/results`, {
       method: 'POST',
       csv: 'learner_id,name,email,item,score,max\r\n41,Someone Else,anyone@elsewhere.example,Exam,100,100\r\n',
     });
