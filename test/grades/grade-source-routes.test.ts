@@ -3,14 +3,13 @@ import { randomBytes } from 'node:crypto';
 import express from 'express';
 import request from 'supertest';
 import { connectDatabase, disconnectDatabase } from '../../src/db/connection.js';
-import { gradeSourceRouter } from '../../src/grades/routes.js';
 import { LmsConnection } from '../../src/grades/lms-connection-model.js';
-import { LtiCourse, LtiPlatform, LtiSession } from '../../src/lti/models.js';
+import { LtiCourse, LtiSession } from '../../src/lti/models.js';
 import { hashToken, SESSION_COOKIE } from '../../src/lti/session.js';
-import { errorHandler, notFound } from '../../src/web/errors.js';
 import { configureOutbound } from '../../src/net/outbound.js';
 import { silentLogger, testConfig } from '../helpers/env.js';
-import { captureLikeCourse, MoodleWsSimulator } from '../simulator/moodle-ws.js';
+import { gradeSourceApp } from '../helpers/grade-source-app.js';
+import type { MoodleWsSimulator } from '../simulator/moodle-ws.js';
 
 /** The admin API for LMS connections and the instructor's options listing, over HTTP. */
 const config = testConfig();
@@ -42,33 +41,8 @@ async function session(role: 'instructor' | 'learner', course = courseId) {
 
 beforeAll(async () => {
   await connectDatabase(config.MONGODB_URI, silentLogger());
-  sim = await new MoodleWsSimulator().start();
+  ({ sim, app, platformId } = await gradeSourceApp(ADMIN, { clientId: 'client-1' }));
   sim.addToken(TOKEN);
-  const c = captureLikeCourse(sim);
-  c.users.set(4, { id: 4, firstname: 'Sam', lastname: 'Student', email: 's@example.com', role: 'student' });
-  c.grades.set(
-    4,
-    new Map([
-      [7, 85],
-      [8, 10],
-    ]),
-  );
-  app = express();
-  app.use(express.json());
-  app.use(gradeSourceRouter({ adminToken: ADMIN, encryptionKey: randomBytes(32) }));
-  app.use(notFound);
-  app.use(errorHandler(silentLogger()));
-  const platform = await LtiPlatform.create({
-    institutionId: 'grades-u',
-    toolKeyScope: 'grades-u',
-    issuer: sim.url,
-    clientId: 'client-1',
-    authLoginUrl: `${sim.url}/auth`,
-    tokenUrl: `${sim.url}/token`,
-    jwksUrl: `${sim.url}/certs`,
-    registeredBy: 'manual',
-  });
-  platformId = String(platform._id);
   const course = await LtiCourse.create({ platformId, deploymentId: '1', contextId: '2', title: 'LTI101' });
   courseId = String(course._id);
   const other = await LtiCourse.create({ platformId, deploymentId: '1', contextId: '3', title: 'Other' });

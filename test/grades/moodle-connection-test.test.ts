@@ -1,17 +1,15 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import express from 'express';
 import request from 'supertest';
 import { connectDatabase, disconnectDatabase } from '../../src/db/connection.js';
-import { gradeSourceRouter } from '../../src/grades/routes.js';
 import { LmsConnection } from '../../src/grades/lms-connection-model.js';
 import { LtiPlatform } from '../../src/lti/models.js';
-import { errorHandler, notFound } from '../../src/web/errors.js';
 import { configureOutbound } from '../../src/net/outbound.js';
 import { silentLogger, testConfig } from '../helpers/env.js';
-import { captureLikeCourse, MoodleWsSimulator } from '../simulator/moodle-ws.js';
+import { gradeSourceApp } from '../helpers/grade-source-app.js';
+import type { MoodleSimCourse, MoodleWsSimulator } from '../simulator/moodle-ws.js';
 
 /**
  * The connection test's diagnosis of each way Moodle 4.5 refuses a token, through the admin API
@@ -56,8 +54,11 @@ const failed = (report: Report) =>
 
 beforeAll(async () => {
   await connectDatabase(config.MONGODB_URI, silentLogger());
-  sim = await new MoodleWsSimulator().start();
-  const course = captureLikeCourse(sim);
+  let course: MoodleSimCourse;
+  ({ sim, course, app, platformId } = await gradeSourceApp(ADMIN, {
+    clientId: 'client-diagnosis',
+    issuerPath: '/diagnosis',
+  }));
   course.users.set(3, {
     id: 3,
     firstname: 'Terry',
@@ -65,36 +66,6 @@ beforeAll(async () => {
     email: 't@example.com',
     role: 'editingteacher',
   });
-  course.users.set(4, {
-    id: 4,
-    firstname: 'Sam',
-    lastname: 'Student',
-    email: 's@example.com',
-    role: 'student',
-  });
-  course.grades.set(
-    4,
-    new Map([
-      [7, 85],
-      [8, 10],
-    ]),
-  );
-  app = express();
-  app.use(express.json());
-  app.use(gradeSourceRouter({ adminToken: ADMIN, encryptionKey: randomBytes(32) }));
-  app.use(notFound);
-  app.use(errorHandler(silentLogger()));
-  const platform = await LtiPlatform.create({
-    institutionId: 'grades-u',
-    toolKeyScope: 'grades-u',
-    issuer: `${sim.url}/diagnosis`,
-    clientId: 'client-diagnosis',
-    authLoginUrl: `${sim.url}/auth`,
-    tokenUrl: `${sim.url}/token`,
-    jwksUrl: `${sim.url}/certs`,
-    registeredBy: 'manual',
-  });
-  platformId = String(platform._id);
 
   // A site that is not Moodle (a login page answering every path), and a port nothing listens on.
   const other = express();
