@@ -5,6 +5,7 @@ import { createAdminUser } from '../../src/ui/admin/accounts.js';
 import { createTestInstitution, publishExampleTemplate } from '../helpers/institution.js';
 import type { RunningProcess } from '../helpers/processes.js';
 import { startTool, type ToolUnderTest } from '../helpers/tool.js';
+import { until } from '../helpers/wait.js';
 import { PlatformSimulator } from '../simulator/platform.js';
 import { screenshot, seriousViolations, startChromium, type Chromium } from './chromium.js';
 
@@ -25,14 +26,6 @@ async function step(page: Page, name: string): Promise<void> {
   const violations = await seriousViolations(page);
   expect({ page: name, violations }).toEqual({ page: name, violations: [] });
   await screenshot(page, name);
-}
-
-async function until(probe: () => Promise<true | undefined>, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 250));
-  }
 }
 
 /** What Moodle does when someone opens the tool (a launch, or "Select content" for deep linking). */
@@ -116,8 +109,9 @@ describe('the Moodle 4.5 guide, step by step', () => {
     await page.locator('section.binding').waitFor();
 
     // 5. The worker issues to who meets the rule; the teacher adds a column in Moodle's gradebook for it.
-    await until(async () =>
-      (await IssuanceRequest.countDocuments({ state: 'issued' })) === 1 ? true : undefined,
+    await until(
+      async () => ((await IssuanceRequest.countDocuments({ state: 'issued' })) === 1 ? true : undefined),
+      'one credential issued',
     );
     await page.reload();
     await page.getByRole('button', { name: 'Add a column in the LMS gradebook' }).click();
@@ -127,7 +121,10 @@ describe('the Moodle 4.5 guide, step by step', () => {
     await step(page, 'guide-5-dashboard');
     const column = [...sim.lineItems.values()].find((i) => i.tag === 'credbridge-credential')!;
     expect(column).toMatchObject({ resourceLinkId: activity, label: 'Applied Data Analysis with Python' });
-    await until(async () => (column.results.get('41')?.score === 100 ? true : undefined));
+    await until(
+      async () => (column.results.get('41')?.score === 100 ? true : undefined),
+      'the full score in the gradebook column',
+    );
 
     // 6. The learner opens the activity: their credential, and its public page for anyone to check.
     await browser.context.clearCookies();

@@ -5,6 +5,7 @@ import { DEMO_COURSE, DEMO_INSTRUCTOR, DEMO_LEARNERS, passes } from '../../scrip
 import { createServer } from 'node:net';
 import { portAnswers } from '../../scripts/services/process.js';
 import { Browser, readForm } from '../simulator/browser.js';
+import { until } from '../helpers/wait.js';
 
 /**
  * `npm run demo` itself, as a child process with its own storage: it must reach "ready", the learners who
@@ -19,16 +20,6 @@ let output = '';
 let simUrl: string;
 let toolUrl: string;
 let ports: number[];
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; demo output:\n${output}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
 
 /** Whether any process of the group is left (signal 0 only checks). */
 function groupAlive(pgid: number): boolean {
@@ -76,13 +67,14 @@ beforeAll(async () => {
   });
   demo.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   demo.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-  await waitFor(
-    '"ready"',
+  await until(
     async () => {
       if (demo.exitCode !== null) throw new Error(`the demo exited (${demo.exitCode}):\n${output}`);
       return /\[demo\] ready/.test(output) ? true : undefined;
     },
+    '"ready"',
     300_000,
+    () => `demo output:\n${output}`,
   );
 
   simUrl = /LMS \(platform simulator\):\s+(http:\/\/\S+?)\/?\s/.exec(output)![1]!;
@@ -100,7 +92,12 @@ beforeAll(async () => {
 afterAll(async () => {
   if (demo?.pid && groupAlive(demo.pid)) {
     process.kill(-demo.pid, 'SIGINT');
-    await waitFor('the demo to stop', async () => (groupAlive(demo.pid!) ? undefined : true), 60_000);
+    await until(
+      async () => (groupAlive(demo.pid!) ? undefined : true),
+      'the demo to stop',
+      60_000,
+      () => `demo output:\n${output}`,
+    );
   }
   await rm(DATA, { recursive: true, force: true });
 });
@@ -131,8 +128,7 @@ describe('npm run demo', () => {
     const { bindings } = (await api('/bindings')) as { bindings: { _id: string }[] };
     expect(bindings).toHaveLength(1);
     const bindingId = bindings[0]!._id;
-    await waitFor(
-      `${expected.size} issued credentials`,
+    await until(
       async () => {
         const { progress } = (await api(`/bindings/${bindingId}/progress`)) as {
           progress: Record<string, number>;
@@ -141,7 +137,9 @@ describe('npm run demo', () => {
           ? true
           : undefined;
       },
+      `${expected.size} issued credentials`,
       180_000,
+      () => `demo output:\n${output}`,
     );
 
     const { requests } = (await api(`/bindings/${bindingId}/requests?state=issued`)) as {
@@ -179,7 +177,12 @@ describe('npm run demo', () => {
     for (const port of ports) expect(await portAnswers(port)).toBe(true);
     process.kill(-demo.pid!, 'SIGINT');
     // npm itself ends at once; the demo, its storage servers (same group) and web and worker must follow.
-    await waitFor('the demo to stop', async () => (groupAlive(demo.pid!) ? undefined : true), 60_000);
+    await until(
+      async () => (groupAlive(demo.pid!) ? undefined : true),
+      'the demo to stop',
+      60_000,
+      () => `demo output:\n${output}`,
+    );
     expect(output).toMatch(/\[demo\] stopped/);
     const open = [];
     for (const port of ports) if (await portAnswers(port)) open.push(port);

@@ -7,6 +7,7 @@ import { ADMIN_COOKIE } from '../../src/ui/admin/console.js';
 import type { RunningProcess } from '../helpers/processes.js';
 import { launchInstructor, setUpInstitution } from '../helpers/lti.js';
 import { startTool, type ToolUnderTest } from '../helpers/tool.js';
+import { until } from '../helpers/wait.js';
 import { Browser, readForm } from '../simulator/browser.js';
 import { PlatformSimulator, type SimLineItem } from '../simulator/platform.js';
 
@@ -37,16 +38,6 @@ const api = (path: string, init: { method?: string; body?: unknown } = {}) =>
   sessionApi(tool.url, path, init);
 const requestsPath = () => `/lti/api/courses/${courseUrlId}/bindings/${bindingId}/requests`;
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 type StoredRequest = NonNullable<Awaited<ReturnType<typeof storedRequest>>>;
 const storedRequest = (learnerId: string) => IssuanceRequest.findOne({ bindingId, learnerId }).lean();
 
@@ -57,19 +48,27 @@ const storedRequest = (learnerId: string) => IssuanceRequest.findOne({ bindingId
 async function syncUntil(learnerId: string, done: (r: StoredRequest) => boolean): Promise<StoredRequest> {
   const res = await api(`/lti/api/courses/${courseUrlId}/bindings/${bindingId}/sync`, { method: 'POST' });
   expect(res.status).toBe(202);
-  return waitFor(`the sync's effect on learner ${learnerId}`, async () => {
-    const request = await storedRequest(learnerId);
-    return request && done(request) ? request : undefined;
-  });
+  return until(
+    async () => {
+      const request = await storedRequest(learnerId);
+      return request && done(request) ? request : undefined;
+    },
+    `the sync's effect on learner ${learnerId}`,
+    30_000,
+  );
 }
 
 /** Waits out syncs still queued or running (a learner's launch asks for one), which read the binding before. */
 async function syncsIdle(): Promise<void> {
-  await waitFor('no sync running', async () => {
-    const counts = await tool.queues.gradeSync.getJobCounts('active', 'waiting', 'prioritized');
-    const open = (counts.active ?? 0) + (counts.waiting ?? 0) + (counts.prioritized ?? 0);
-    return open === 0 ? true : undefined;
-  });
+  await until(
+    async () => {
+      const counts = await tool.queues.gradeSync.getJobCounts('active', 'waiting', 'prioritized');
+      const open = (counts.active ?? 0) + (counts.waiting ?? 0) + (counts.prioritized ?? 0);
+      return open === 0 ? true : undefined;
+    },
+    'no sync running',
+    30_000,
+  );
 }
 
 /** The learner's quiz drops to `percent` under `policy`; returns the learner's request once the sync saw it. */
@@ -177,13 +176,13 @@ beforeAll(async () => {
   expect(created.status).toBe(201);
   bindingId = String(created.body._id);
   worker = await tool.startWorker();
-  await waitFor(
-    'five issued credentials',
+  await until(
     async () =>
       (await IssuanceRequest.countDocuments({ bindingId, state: 'issued' })) === LEARNERS.length - 1 &&
       (await IssuanceRequest.countDocuments({ bindingId, state: { $ne: 'issued' } })) === 0
         ? true
         : undefined,
+    'five issued credentials',
     120_000,
   );
 }, 180_000);
@@ -199,8 +198,7 @@ describe('the worker log', () => {
     const issued = await IssuanceRequest.find({ bindingId, state: 'issued' }).lean();
     const binding = (await CourseBinding.findById(bindingId).lean())!;
     // The line may follow the database update by a moment.
-    const lines = await waitFor(
-      'the log lines',
+    const lines = await until(
       async () => {
         const found = worker
           .output()
@@ -210,6 +208,7 @@ describe('the worker log', () => {
           .filter((l) => l.msg === 'credential issued');
         return found.length >= issued.length ? found : undefined;
       },
+      'the log lines',
       20_000,
     );
     expect(lines).toHaveLength(issued.length);

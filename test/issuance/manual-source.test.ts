@@ -6,6 +6,7 @@ import { CourseBinding } from '../../src/courses/binding-model.js';
 import { IssuanceRequest } from '../../src/issuance/request-model.js';
 import { launchInstructor, setUpInstitution } from '../helpers/lti.js';
 import { startTool, type ToolUnderTest } from '../helpers/tool.js';
+import { until } from '../helpers/wait.js';
 import { PlatformSimulator } from '../simulator/platform.js';
 
 /**
@@ -42,25 +43,17 @@ afterAll(async () => {
   await sim?.stop();
 });
 
-const api = (path: string, init?: Parameters<typeof session.api>[2]) => session.api(tool.url, path, init);
-
-async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) {
-      // Say what the pipeline was doing, so an intermittent failure under load can be told apart.
-      const requests = await IssuanceRequest.find({}, { learnerId: 1, state: 1, lastError: 1 }).lean();
-      const syncs = (await CourseBinding.find({}, { sync: 1, syncRequests: 1 }).lean()).map((b) => ({
-        sync: b.sync,
-        syncRequests: (b as { syncRequests?: number }).syncRequests,
-      }));
-      throw new Error(`condition not met in time: ${JSON.stringify({ requests, syncs })}`);
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
+/** What the pipeline was doing, for a timeout's message. */
+async function pipelineState(): Promise<string> {
+  const requests = await IssuanceRequest.find({}, { learnerId: 1, state: 1, lastError: 1 }).lean();
+  const syncs = (await CourseBinding.find({}, { sync: 1, syncRequests: 1 }).lean()).map((b) => ({
+    sync: b.sync,
+    syncRequests: (b as { syncRequests?: number }).syncRequests,
+  }));
+  return JSON.stringify({ requests, syncs });
 }
+
+const api = (path: string, init?: Parameters<typeof session.api>[2]) => session.api(tool.url, path, init);
 
 describe('manual grade source', () => {
   it('enables a template whose grades the instructor enters', async () => {
@@ -126,10 +119,15 @@ describe('manual grade source', () => {
     const res = await api(`${bindingPath}/results`, { method: 'POST', csv });
     expect(res.status).toBe(200);
     expect(res.body.learners).toBe(3);
-    const issued = await until(async () => {
-      const rows = await IssuanceRequest.find({ state: 'issued' }).lean();
-      return rows.length === 2 ? rows : undefined;
-    });
+    const issued = await until(
+      async () => {
+        const rows = await IssuanceRequest.find({ state: 'issued' }).lean();
+        return rows.length === 2 ? rows : undefined;
+      },
+      'the two qualifying learners issued',
+      60_000,
+      pipelineState,
+    );
     expect(issued.map((r) => r.learnerId).sort()).toEqual(['u1', 'u3']);
     // Whatever the file says of names and addresses, the LMS's are the ones kept.
     expect(issued.map((r) => r.learner?.email).sort()).toEqual(['useru1@example.com', 'useru3@example.com']);
@@ -167,6 +165,9 @@ describe('manual grade source', () => {
     expect(res.body.state).toBe('queued');
     const issued = await until(
       async () => (await IssuanceRequest.findOne({ learnerId: 'u2', state: 'issued' }).lean()) ?? undefined,
+      'the award to u2 issued',
+      60_000,
+      pipelineState,
     );
     expect(issued.learner?.name).toBe('Bruno Costa');
     const again = await api(`${bindingPath}/awards`, { method: 'POST', body: award });

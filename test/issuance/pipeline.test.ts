@@ -21,6 +21,7 @@ import { parseEncryptionKey } from '../../src/security/encryption.js';
 import { findRedisServer, startRedis } from '../../scripts/services/redis.js';
 import type { ServiceHandle } from '../../scripts/services/types.js';
 import { silentLogger } from '../helpers/env.js';
+import { until } from '../helpers/wait.js';
 import type { RunningProcess } from '../helpers/processes.js';
 import { startSmtpServer, type ReceivedMail } from '../helpers/smtp.js';
 import { startTool, type ToolUnderTest } from '../helpers/tool.js';
@@ -55,29 +56,15 @@ function api(path: string, init: { method?: string; body?: unknown } = {}) {
   return sessionApi(tool.url, path, init);
 }
 
-async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs = 120_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
-}
-
 /** Waits until no request of the binding is open, and returns the state counts. */
 async function settled(expectedIssued: number) {
-  return waitFor(
-    `${expectedIssued} issued credentials`,
+  return until(
     async () => {
       const issued = await IssuanceRequest.countDocuments({ bindingId, state: 'issued' });
       const open = await IssuanceRequest.countDocuments({ bindingId, state: { $in: ['queued', 'signing'] } });
       return issued >= expectedIssued && open === 0 ? issued : undefined;
     },
+    `${expectedIssued} issued credentials`,
     180_000,
   );
 }
@@ -215,8 +202,11 @@ describe('from grades to credentials', () => {
 
   it('writes a score and comment back to the LMS and e-mails each learner once', async () => {
     const holders = expectedQualified();
-    await waitFor('write-backs and e-mails', async () =>
-      credentialItem.results.size >= holders.size && smtp.mails.length >= holders.size ? true : undefined,
+    await until(
+      async () =>
+        credentialItem.results.size >= holders.size && smtp.mails.length >= holders.size ? true : undefined,
+      'write-backs and e-mails',
+      120_000,
     );
     expect(new Set(credentialItem.results.keys())).toEqual(holders);
     const one = credentialItem.results.get([...holders][0]!)!;
@@ -234,15 +224,19 @@ describe('from grades to credentials', () => {
     const snapshotsBefore = await GradeSnapshot.find().sort({ learnerId: 1 }).lean();
     const res = await api(`/lti/api/courses/${courseUrlId}/bindings/${bindingId}/sync`, { method: 'POST' });
     expect(res.status).toBe(202);
-    const binding = await waitFor('the re-sync', async () => {
-      const b = await CourseBinding.findById(bindingId).lean();
-      return b?.sync?.at &&
-        b.sync.at > snapshotsBefore[0]!.updatedAt! &&
-        b.sync.status === 'ok' &&
-        b.sync.changed === 0
-        ? b
-        : undefined;
-    });
+    const binding = await until(
+      async () => {
+        const b = await CourseBinding.findById(bindingId).lean();
+        return b?.sync?.at &&
+          b.sync.at > snapshotsBefore[0]!.updatedAt! &&
+          b.sync.status === 'ok' &&
+          b.sync.changed === 0
+          ? b
+          : undefined;
+      },
+      'the re-sync',
+      120_000,
+    );
     expect(binding.sync!.newRequests).toBe(0);
     expect(await IssuanceRequest.countDocuments()).toBe(requestsBefore);
     const snapshotsAfter = await GradeSnapshot.find().sort({ learnerId: 1 }).lean();
@@ -271,10 +265,14 @@ describe('from grades to credentials', () => {
     ).length;
     const before = await IssuanceRequest.countDocuments({ bindingId, state: 'issued' });
     await api(`/lti/api/courses/${courseUrlId}/bindings/${bindingId}/sync`, { method: 'POST' });
-    await waitFor('a batch in progress', async () => {
-      const issued = await IssuanceRequest.countDocuments({ bindingId, state: 'issued' });
-      return issued > before ? true : undefined;
-    });
+    await until(
+      async () => {
+        const issued = await IssuanceRequest.countDocuments({ bindingId, state: 'issued' });
+        return issued > before ? true : undefined;
+      },
+      'a batch in progress',
+      120_000,
+    );
     worker.child.kill('SIGKILL');
     expect(await worker.exited).toBe('SIGKILL');
     worker = await tool.startWorker();
@@ -331,10 +329,14 @@ describe('from grades to credentials', () => {
     const syncOnce = async () => {
       const at = new Date();
       await api(`/lti/api/courses/${courseUrlId}/bindings/${bindingId}/sync`, { method: 'POST' });
-      await waitFor('a sync', async () => {
-        const b = await CourseBinding.findById(bindingId).lean();
-        return b?.sync?.at && b.sync.at >= at && b.sync.status === 'ok' ? true : undefined;
-      });
+      await until(
+        async () => {
+          const b = await CourseBinding.findById(bindingId).lean();
+          return b?.sync?.at && b.sync.at >= at && b.sync.status === 'ok' ? true : undefined;
+        },
+        'a sync',
+        120_000,
+      );
     };
     const regrade = async (learnerId: string, policy: string) => {
       expect(
@@ -403,8 +405,10 @@ describe('from grades to credentials', () => {
     });
     expect(again.body.requestId).toBe(newId);
 
-    await waitFor('the new credential', async () =>
-      (await IssuanceRequest.findById(newId).lean())?.state === 'issued' ? true : undefined,
+    await until(
+      async () => ((await IssuanceRequest.findById(newId).lean())?.state === 'issued' ? true : undefined),
+      'the new credential',
+      120_000,
     );
     expect(await IssuanceRequest.countDocuments({ bindingId, learnerId: holder.learnerId })).toBe(1);
     const ids = [String(holder._id), newId];

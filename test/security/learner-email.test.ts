@@ -10,6 +10,7 @@ import { launchInstructor, setUpInstitution } from '../helpers/lti.js';
 import type { RunningProcess } from '../helpers/processes.js';
 import { startSmtpServer, type ReceivedMail } from '../helpers/smtp.js';
 import { startTool, type ToolUnderTest } from '../helpers/tool.js';
+import { until } from '../helpers/wait.js';
 import { PlatformSimulator } from '../simulator/platform.js';
 
 /**
@@ -29,19 +30,6 @@ let smtp: { url: string; mails: ReceivedMail[]; stop(): Promise<void> };
 let tool: ToolUnderTest;
 let sim: PlatformSimulator;
 let worker: RunningProcess;
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) {
-      const requests = await IssuanceRequest.find({}, { learnerId: 1, state: 1, notification: 1 }).lean();
-      throw new Error(`timed out waiting for ${what}: ${JSON.stringify(requests)}`);
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 beforeAll(async () => {
   smtp = await startSmtpServer();
@@ -85,14 +73,23 @@ afterAll(async () => {
   await smtp?.stop();
 });
 
+/** The requests' states, for a timeout's message. */
+const requestStates = async () =>
+  JSON.stringify(await IssuanceRequest.find({}, { learnerId: 1, state: 1, notification: 1 }).lean());
+
 describe('learner e-mail addresses from the roster', () => {
   it('mails the learner with one valid address, and nobody for any other address', async () => {
     const learners = 1 + Object.keys(BAD).length;
-    const requests = await until('every credential issued and its e-mail decided', async () => {
-      const all = await IssuanceRequest.find({}).lean();
-      const done = all.filter((r) => r.state === 'issued' && r.notification !== 'pending');
-      return done.length === learners ? all : undefined;
-    });
+    const requests = await until(
+      async () => {
+        const all = await IssuanceRequest.find({}).lean();
+        const done = all.filter((r) => r.state === 'issued' && r.notification !== 'pending');
+        return done.length === learners ? all : undefined;
+      },
+      'every credential issued and its e-mail decided',
+      90_000,
+      requestStates,
+    );
     const byLearner = new Map(requests.map((r) => [r.learnerId, r]));
     expect(byLearner.get(GOOD)!.notification).toBe('sent');
     for (const id of Object.keys(BAD)) {
@@ -127,7 +124,7 @@ describe('defence in depth', () => {
       );
     }
     await mailer.sendCredentialMail({ ...mail, to: 'ana@example.org' });
-    await until('the valid mail', async () => (smtp.mails.length > before ? true : undefined), 10_000);
+    await until(async () => (smtp.mails.length > before ? true : undefined), 'the valid mail', 10_000);
     expect(smtp.mails.slice(before).flatMap((m) => m.recipients)).toEqual(['ana@example.org']);
     mailer.close();
   });
