@@ -5,9 +5,9 @@ import { installationDocumentLoader } from './resolvers.js';
 
 /**
  * Who vouches for an issuer DID: one of this installation's issuers (the `issuers` collection; the name shown is
- * our record's), else an entry of TRUSTED_ISSUERS, else nobody. The one place trust is decided: extend it here
- * (for example when institutions own issuers). Only did:web issuers are ours, so a did:key never reads the
- * database (the CLI checks did:key credentials without one).
+ * our record's), whichever institution owns it, else an entry of TRUSTED_ISSUERS, else nobody. The one place
+ * trust is decided: extend it here. Only did:web issuers are ours, so a did:key never reads the database (the
+ * CLI checks did:key credentials without one).
  */
 export async function recognisedIssuer(
   did: string,
