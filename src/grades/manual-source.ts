@@ -39,7 +39,8 @@ const MAX_ROWS = 200_000;
 
 /**
  * Parses a results file: a header `learner_id,name,email,item,score,max` (name and e-mail are for the reader of
- * the file: the roster's are stored), then one row per learner and grade item. Every problem is reported with its line and column; nothing is stored unless all rows are valid.
+ * the file: the roster's are stored), then one row per learner and grade item. Every problem is reported with
+ * its line and column; nothing is stored unless all rows are valid.
  */
 export function parseResultsCsv(csv: string): CsvRow[] {
   let records: Record<string, string>[];

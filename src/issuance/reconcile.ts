@@ -22,7 +22,8 @@ export interface ReconcileResult {
 /**
  * MongoDB is the truth, Redis the transport: re-enqueue every request stuck in a non-final state (queued
  * with no recent progress, or claimed by a worker that vanished), every issued credential whose e-mail
- * is still pending, and every one never scored in its course's gradebook column. Enqueueing is idempotent (job id = request id), so a request with a live job is untouched.
+ * is still pending, and every one never scored in its course's gradebook column. Enqueueing is idempotent
+ * (job id = request id), so a request with a live job is untouched.
  */
 export async function reconcile(
   queues: Queues,
