@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { loadConfigOrExit } from './config/load.js';
-import { connectDatabase, disconnectDatabase } from './db/connection.js';
+import { connectDatabase, disconnectDatabase, watchDatabase } from './db/connection.js';
 import { handleShutdown } from './lifecycle/shutdown.js';
 import { warnIfJsonldUnpatched } from './credentials/jsonld-patch.js';
 import { createLogger } from './log/logger.js';
@@ -17,7 +17,11 @@ async function main(): Promise<void> {
   const logger = createLogger('web', config.LOG_LEVEL);
   warnIfJsonldUnpatched(logger);
   acceptPreviousKeys(config); // during a key-encryption key rotation
-  await connectDatabase(config.MONGODB_URI, logger);
+  await connectDatabase(config.MONGODB_URI, logger, { socketTimeoutMs: config.DB_SOCKET_TIMEOUT_MS });
+  const stopWatch = watchDatabase(logger, {
+    reconnectAfterMs: config.DB_RECONNECT_AFTER_MS,
+    pingTimeoutMs: config.READINESS_TIMEOUT_MS,
+  });
   await adoptLegacyRecords(logger); // records from before institutions get their owner
   const redis = createRedis(config.REDIS_URL, 'client', logger);
   const queues = createQueues(redis, config.QUEUE_PREFIX, logger);
@@ -32,7 +36,7 @@ async function main(): Promise<void> {
     ['http', () => new Promise<void>((resolve) => server.close(() => resolve()))],
     ['queues', () => queues.close()],
     ['redis', () => redis.quit()],
-    ['mongodb', () => disconnectDatabase()],
+    ['mongodb', async () => (stopWatch(), await disconnectDatabase())],
   ]);
 }
 

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import express from 'express';
 import { loadConfigOrExit } from './config/load.js';
-import { connectDatabase, disconnectDatabase } from './db/connection.js';
+import { connectDatabase, disconnectDatabase, watchDatabase } from './db/connection.js';
 import { healthRouter } from './health/routes.js';
 import { scheduleMaintenance } from './jobs/maintenance.js';
 import { startWorkers } from './jobs/registry.js';
@@ -20,7 +20,11 @@ async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger('worker', config.LOG_LEVEL);
   acceptPreviousKeys(config); // during a key-encryption key rotation
-  await connectDatabase(config.MONGODB_URI, logger);
+  await connectDatabase(config.MONGODB_URI, logger, { socketTimeoutMs: config.DB_SOCKET_TIMEOUT_MS });
+  const stopWatch = watchDatabase(logger, {
+    reconnectAfterMs: config.DB_RECONNECT_AFTER_MS,
+    pingTimeoutMs: config.READINESS_TIMEOUT_MS,
+  });
   await adoptLegacyRecords(logger); // records from before institutions get their owner
   const blocking = createRedis(config.REDIS_URL, 'worker', logger);
   const client = createRedis(config.REDIS_URL, 'client', logger);
@@ -53,7 +57,7 @@ async function main(): Promise<void> {
     ['health', () => new Promise<void>((resolve) => server.close(() => resolve()))],
     ['queues', () => queues.close()],
     ['redis', () => Promise.all([blocking.quit(), client.quit()])],
-    ['mongodb', () => disconnectDatabase()],
+    ['mongodb', async () => (stopWatch(), await disconnectDatabase())],
   ]);
 }
 

@@ -34,6 +34,8 @@ export const envSchema = z.object({
   WORKER_HEALTH_PORT: port.default(3001),
   SHUTDOWN_TIMEOUT_MS: positiveInt.default(25_000),
   READINESS_TIMEOUT_MS: positiveInt.default(2_000),
+  DB_RECONNECT_AFTER_MS: positiveInt.min(1_000).default(30_000),
+  DB_SOCKET_TIMEOUT_MS: positiveInt.min(1_000).default(120_000),
   MAINTENANCE_INTERVAL_MS: positiveInt.default(3_600_000),
   AUDIT_RETENTION_DAYS: positiveInt.default(365),
   KEY_ENCRYPTION_KEY: z

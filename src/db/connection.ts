@@ -1,4 +1,4 @@
-import mongoose from 'mongoose';
+import mongoose, { type ConnectOptions } from 'mongoose';
 import type { Logger } from '../log/logger.js';
 
 /**
@@ -9,7 +9,15 @@ import type { Logger } from '../log/logger.js';
  * periodic job, see src/jobs/maintenance.ts) and no multi-document transactions (every state change is a
  * single-document atomic update).
  */
-export async function connectDatabase(uri: string, logger: Logger): Promise<typeof mongoose> {
+
+/** What the process connected with, so the watch can open a new client the same way. */
+let opened: { uri: string; options: ConnectOptions } | undefined;
+
+export async function connectDatabase(
+  uri: string,
+  logger: Logger,
+  settings: { socketTimeoutMs?: number } = {},
+): Promise<typeof mongoose> {
   mongoose.set('strictQuery', true);
   const conn = mongoose.connection;
   closing = false;
@@ -18,10 +26,15 @@ export async function connectDatabase(uri: string, logger: Logger): Promise<type
     if (!closing) logger.warn({ component: 'mongodb' }, 'mongodb disconnected');
   });
   conn.on('reconnected', () => logger.info({ component: 'mongodb' }, 'mongodb reconnected'));
-  await mongoose.connect(uri, {
+  const options: ConnectOptions = {
     serverSelectionTimeoutMS: 5_000,
     autoIndex: false,
-  });
+    // Without a limit, an operation on a connection the network silently dropped waits for ever, and so does
+    // the job holding it (DB_SOCKET_TIMEOUT_MS).
+    socketTimeoutMS: settings.socketTimeoutMs ?? 120_000,
+  };
+  opened = { uri, options };
+  await mongoose.connect(uri, options);
   await ensureIndexes();
   logger.info({ component: 'mongodb', db: conn.name }, 'mongodb connected');
   return mongoose;
@@ -39,6 +52,79 @@ let closing = false;
 export async function disconnectDatabase(): Promise<void> {
   closing = true;
   await mongoose.disconnect();
+}
+
+/**
+ * Opens a new client when the database has not answered a ping for `reconnectAfterMs`, and again every
+ * `reconnectAfterMs` until one answers. The driver reconnects by itself after an ordinary restart, but a client
+ * can stay wedged: after a database restart mid-batch a worker's server check never finished (its pool paused,
+ * every operation failing server selection for minutes while other processes were served), and a connection
+ * left half-open by a failover holds its operations until the socket times out, which by default it never does.
+ * Closing the client fails what it holds; callers retry. Returns a function that stops the watch.
+ */
+export function watchDatabase(
+  logger: Logger,
+  options: { reconnectAfterMs: number; pingTimeoutMs: number },
+): () => void {
+  const { reconnectAfterMs, pingTimeoutMs } = options;
+  let lastAnswer = Date.now();
+  let busy = false;
+  const tick = async () => {
+    if (busy || closing) return;
+    busy = true;
+    try {
+      await pingDatabase(pingTimeoutMs);
+      lastAnswer = Date.now();
+    } catch {
+      const silentMs = Date.now() - lastAnswer;
+      if (silentMs >= reconnectAfterMs)
+        await reopen(logger, silentMs).finally(() => (lastAnswer = Date.now()));
+    } finally {
+      busy = false;
+    }
+  };
+  const timer = setInterval(() => void tick(), Math.max(250, Math.min(5_000, reconnectAfterMs / 3)));
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+async function reopen(logger: Logger, silentMs: number): Promise<void> {
+  if (!opened) return;
+  logger.warn({ component: 'mongodb', silentMs }, 'mongodb has not answered: opening a new client');
+  try {
+    await mongoose.connection.close();
+    if (closing) return;
+    await mongoose.connect(opened.uri, opened.options);
+    logger.info({ component: 'mongodb' }, 'mongodb answers a new client');
+  } catch (err) {
+    logger.warn(
+      { component: 'mongodb', err: (err as Error).message },
+      'mongodb new client failed; trying again',
+    );
+  }
+}
+
+/** Errors that mean the database could not be reached (not that it refused the operation): worth retrying. */
+const UNAVAILABLE = new Set([
+  'MongoNetworkError',
+  'MongoNetworkTimeoutError',
+  'MongoServerSelectionError',
+  'MongooseServerSelectionError',
+  'MongoNotConnectedError',
+  'MongoTopologyClosedError',
+  'MongoPoolClearedError',
+  'MongoPoolClosedError',
+  'PoolClearedOnNetworkError',
+  'MongoWaitQueueTimeoutError',
+  'MongoServerClosedError',
+  'MongoClientClosedError',
+]);
+
+export function isDatabaseUnavailable(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  if (UNAVAILABLE.has(err.name)) return true;
+  // Mongoose queues operations while disconnected and fails them after bufferTimeoutMS.
+  return err.name === 'MongooseError' && /buffering timed out/.test(err.message);
 }
 
 /** Round trip to the server; rejects when it does not answer within `timeoutMs`. */
