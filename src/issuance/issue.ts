@@ -2,6 +2,7 @@ import { UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from '../log/logger.js';
 import { CourseBinding } from '../courses/binding-model.js';
 import { cachedReads } from '../db/cached-reads.js';
+import { isDatabaseUnavailable } from '../db/connection.js';
 import { learnerAddress } from '../notifications/address.js';
 import type { Queues } from '../queue/queues.js';
 import type { CredentialOps, GradeWriteBack } from './ports.js';
@@ -114,7 +115,9 @@ export function issueProcessor(deps: IssueDeps) {
       return 'issued';
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      const lastAttempt = err instanceof PermanentIssueError || attempt >= (job.opts.attempts ?? 1);
+      const lastAttempt =
+        err instanceof PermanentIssueError ||
+        (!isDatabaseUnavailable(err) && attempt >= (job.opts.attempts ?? 1));
       // Only while this attempt still holds its claim: an attempt that outlived the claim timeout must not
       // mark failed (or re-queue) a request that a newer attempt has claimed and may already have issued.
       await IssuanceRequest.updateOne(

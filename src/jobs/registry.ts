@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../config/env.js';
 import type { Logger } from '../log/logger.js';
 import { queueNames, type QueueName } from '../queue/queues.js';
+import { retryWhileDatabaseAway } from './database-away.js';
 import { maintenanceProcessor } from './maintenance.js';
 
 export interface JobHandler {
@@ -23,7 +24,9 @@ export function startWorkers(
     ...extra,
   ];
   return handlers.map(({ queue, processor, concurrency }) => {
-    const worker = new Worker(queue, processor, {
+    // ISSUE_BACKOFF_MS, the first step of the issue backoff, is also how soon any job runs again after it could not
+    // reach the database.
+    const worker = new Worker(queue, retryWhileDatabaseAway(processor, config.ISSUE_BACKOFF_MS), {
       connection,
       prefix: config.QUEUE_PREFIX,
       concurrency,
