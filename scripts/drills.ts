@@ -2,7 +2,10 @@
  * The failure drills at full size (or as asked), on private services, printing what each saw:
  *   npm run drills                               # the issue's sizes: 2,000 learners, 20 s database outage
  *   npm run drills -- --learners 300 --outage 5 --only crash,redis
- * Env DRILL_LEARNERS / DRILL_OUTAGE_S set the same. Exits 1 when any drill breaks exactly-once.
+ *   npm run drills -- --store postgresql           # FerretDB over PostgreSQL (BENCH_POSTGRESQL_URL), as the bench
+ * Env DRILL_LEARNERS / DRILL_OUTAGE_S set the same; --repeat N runs each chosen drill N times; DRILL_LOG_DIR keeps
+ * each worker's log there. Exits 1 when any drill breaks exactly-once or finishes later after its fault than
+ * the settings promise (recoveryBoundMs in test/drills/drills.ts).
  */
 import { parseArgs } from 'node:util';
 import {
@@ -13,6 +16,7 @@ import {
   workerCrashDrill,
   type DrillResult,
 } from '../test/drills/drills.js';
+import { chooseStore } from '../bench/store.js';
 import { orphanCredentials, startDrillWorld } from '../test/drills/world.js';
 
 const { values } = parseArgs({
@@ -20,11 +24,14 @@ const { values } = parseArgs({
     learners: { type: 'string', default: process.env.DRILL_LEARNERS ?? '2000' },
     outage: { type: 'string', default: process.env.DRILL_OUTAGE_S ?? '20' },
     only: { type: 'string', default: 'crash,redis,db,lms,sigterm' },
+    repeat: { type: 'string', default: '1' },
+    store: { type: 'string', default: 'sqlite' },
   },
 });
 const learners = Number(values.learners);
 const outageMs = Number(values.outage) * 1000;
 const only = new Set(values.only.split(','));
+const repeat = Number(values.repeat);
 
 const drills: [string, (w: Awaited<ReturnType<typeof startDrillWorld>>) => Promise<DrillResult>][] = [
   ['crash', (w) => workerCrashDrill(w, learners)],
@@ -34,22 +41,36 @@ const drills: [string, (w: Awaited<ReturnType<typeof startDrillWorld>>) => Promi
   ['sigterm', (w) => gracefulShutdownDrill(w, learners)],
 ];
 
-const world = await startDrillWorld({ log: (line) => console.log(line) });
+if (!['auto', 'sqlite', 'postgresql'].includes(values.store))
+  throw new Error('--store must be one of auto, sqlite, postgresql');
+const store = await chooseStore(values.store as 'auto' | 'sqlite' | 'postgresql');
+console.log(`store: ${store.description}`);
+const world = await startDrillWorld({
+  log: (line) => console.log(line),
+  ...(store.postgresqlUrl ? { postgresqlUrl: store.postgresqlUrl } : {}),
+});
+// Interrupted, the drill still stops what it started (its database, Redis and worker processes).
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.once(signal, () => void world.close().finally(() => process.exit(130)));
 let broken = 0;
 try {
-  for (const [key, run] of drills) {
+  for (const [key, run] of drills.flatMap((d) => Array.from({ length: repeat }, () => d))) {
     if (!only.has(key)) continue;
     const result = await run(world);
     const t = result.tally;
-    const ok =
+    const exactlyOnce =
       t.issued === t.learners &&
       t.credentials === t.learners &&
       t.open + t.failed + t.duplicateLearners + t.missing + t.verifyFailures === 0;
+    const inTime = result.recoveryMs <= result.recoveryBoundMs;
+    const ok = exactlyOnce && inTime;
     if (!ok) broken++;
     console.log(
       `${ok ? 'PASS' : 'FAIL'} ${result.name}: ${t.learners} learners, ${t.issued} issued, ${t.credentials} credentials, ` +
         `${t.duplicateLearners} duplicated, ${t.missing} missing, ${t.open} open, ${t.failed} failed, ` +
-        `${t.verified} sampled documents verified, ${(result.ms / 1000).toFixed(1)} s`,
+        `${t.verified} sampled documents verified, ${(result.ms / 1000).toFixed(1)} s; ` +
+        `done ${(result.recoveryMs / 1000).toFixed(1)} s after the fault ended ` +
+        `(bound ${(result.recoveryBoundMs / 1000).toFixed(1)} s${inTime ? '' : ', EXCEEDED'})`,
     );
     console.log(`  ${JSON.stringify(result.notes)}`);
   }

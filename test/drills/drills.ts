@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { IssuanceRequest } from '../../src/issuance/request-model.js';
-import { bindingSync, randomBetween, type DrillWorld, type Tally } from './world.js';
+import { bindingSync, randomBetween, type Batch, type DrillWorld, type Tally } from './world.js';
 
 /**
  * The failure drills, shared by the test suite (small sizes) and `npm run drills` (full sizes). Each breaks
@@ -10,8 +10,51 @@ export interface DrillResult {
   name: string;
   tally: Tally;
   ms: number;
+  /** From the end of the fault (the database back, Redis restarted, the last worker restarted...) to the batch done. */
+  recoveryMs: number;
+  /** What the settings promise for that (see recoveryBoundMs). */
+  recoveryBoundMs: number;
   notes: Record<string, unknown>;
 }
+
+/**
+ * How long after a fault ends the batch may take to finish, from the settings the drill world runs with:
+ * a worker's database client is replaced after DB_RECONNECT_AFTER_MS of silence and then needs a server
+ * selection (5 s); a job whose worker died comes back within two JOB_LOCK_MS (lock lapse, then the stalled
+ * check); a request left `signing` is taken over after ISSUE_CLAIM_TIMEOUT_MS and re-enqueued by the next
+ * reconciler pass (RECONCILE_INTERVAL_MS); a job that could not reach the database runs again after
+ * ISSUE_BACKOFF_MS. Then the work still open, at a third of the pace before the fault: two cores are shared by
+ * every process of the drill, and on FerretDB over SQLite each update scans its collection, so the pace falls as
+ * the batch grows (a stall exceeds any such bound: it never finishes).
+ */
+export function recoveryBoundMs(env: Record<string, string>, open: number, issuedPerSecond: number): number {
+  const setting = (name: string) => Number(env[name]);
+  const latency =
+    setting('DB_RECONNECT_AFTER_MS') +
+    5_000 +
+    2 * setting('JOB_LOCK_MS') +
+    setting('ISSUE_CLAIM_TIMEOUT_MS') +
+    setting('RECONCILE_INTERVAL_MS') +
+    setting('ISSUE_BACKOFF_MS');
+  return Math.round(latency + (3 * open * 1_000) / Math.max(issuedPerSecond, 0.1));
+}
+
+/** Credentials issued per second since `sinceMs`: the batch's pace before its fault. */
+async function paceSince(world: DrillWorld, batch: Batch, sinceMs: number): Promise<number> {
+  return (await world.issued(batch)) / Math.max((Date.now() - sinceMs) / 1_000, 0.001);
+}
+
+/** The fault is over: the bound for what is still open, at the pace before the fault. */
+async function faultEnded(world: DrillWorld, batch: Batch, perSecond: number) {
+  const open = batch.learners.length - (await world.issued(batch));
+  return { at: Date.now(), boundMs: recoveryBoundMs(world.tool.env, open, perSecond) };
+}
+
+/** Recovery figures once the batch settled. */
+const recovery = (world: DrillWorld, ended: { at: number; boundMs: number }) => ({
+  recoveryMs: world.settledAt - ended.at,
+  recoveryBoundMs: ended.boundMs,
+});
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -38,8 +81,10 @@ export async function workerCrashDrill(world: DrillWorld, learners: number, kill
   p.mark('workers up');
   const batch = await world.newBatch('crash', learners);
   await world.sync(batch);
+  const synced = Date.now();
   p.mark('batch synced');
   const killedAt: number[] = [];
+  let perSecond = 0;
   for (let k = 0; k < kills; k++) {
     // A random point of the batch: after a random share of the learners is issued, plus a random jitter.
     await world.waitIssued(
@@ -48,6 +93,7 @@ export async function workerCrashDrill(world: DrillWorld, learners: number, kill
       timeoutFor(learners),
     );
     await sleep(randomBetween(0, 400));
+    if (k === 0) perSecond = await paceSince(world, batch, synced);
     const victim = world.workers.splice(randomBetween(0, world.workers.length), 1)[0]!;
     victim.child.kill('SIGKILL');
     await victim.exited;
@@ -55,6 +101,7 @@ export async function workerCrashDrill(world: DrillWorld, learners: number, kill
     await world.startWorkers(1);
   }
   p.mark('broken');
+  const ended = await faultEnded(world, batch, perSecond);
   const tally = await world.settle(batch, timeoutFor(learners));
   p.mark('settled');
   await stopWorkers(world, 'SIGTERM');
@@ -63,6 +110,7 @@ export async function workerCrashDrill(world: DrillWorld, learners: number, kill
     name: 'worker crash',
     tally,
     ms: Date.now() - started,
+    ...recovery(world, ended),
     notes: { killedWhenIssued: killedAt, phases: p.marks },
   };
 }
@@ -75,8 +123,10 @@ export async function redisLossDrill(world: DrillWorld, learners: number): Promi
   p.mark('workers up');
   const batch = await world.newBatch('redis', learners);
   await world.sync(batch);
+  const synced = Date.now();
   p.mark('batch synced');
   await world.waitIssued(batch, Math.floor(learners / 4), timeoutFor(learners));
+  const perSecond = await paceSince(world, batch, synced);
   const admin = new Redis(world.redis.url, { maxRetriesPerRequest: 1 });
   await admin.flushall();
   admin.disconnect();
@@ -87,6 +137,7 @@ export async function redisLossDrill(world: DrillWorld, learners: number): Promi
   await world.redis.start();
   const restartedAt = await IssuanceRequest.countDocuments({ bindingId: batch.bindingId, state: 'issued' });
   p.mark('broken');
+  const ended = await faultEnded(world, batch, perSecond);
   const tally = await world.settle(batch, timeoutFor(learners));
   p.mark('settled');
   await stopWorkers(world, 'SIGTERM');
@@ -95,6 +146,7 @@ export async function redisLossDrill(world: DrillWorld, learners: number): Promi
     name: 'redis loss',
     tally,
     ms: Date.now() - started,
+    ...recovery(world, ended),
     notes: { flushedAt, restartedAt, phases: p.marks },
   };
 }
@@ -114,8 +166,10 @@ export async function databaseOutageDrill(
   p.mark('workers up');
   const batch = await world.newBatch('db', learners);
   await world.sync(batch);
+  const synced = Date.now();
   p.mark('batch synced');
   await world.waitIssued(batch, Math.floor(learners / 4), timeoutFor(learners));
+  const perSecond = await paceSince(world, batch, synced);
   const stoppedAt = await IssuanceRequest.countDocuments({ bindingId: batch.bindingId, state: 'issued' });
   await world.db.stop();
   const down = Date.now();
@@ -125,6 +179,7 @@ export async function databaseOutageDrill(
     await sleep(500);
   }
   await world.db.start();
+  const ended = await faultEnded(world, batch, perSecond);
   let recoveredMs = -1;
   for (const back = Date.now(); Date.now() - back < 60_000; await sleep(250)) {
     if ((await fetch(`${world.tool.url}/readyz`).catch(() => undefined))?.status === 200) {
@@ -141,11 +196,13 @@ export async function databaseOutageDrill(
     name: 'database outage',
     tally,
     ms: Date.now() - started,
+    ...recovery(world, ended),
     notes: {
       stoppedAt,
       outageMs,
       readyDuring: [...new Set(readyDuring)],
       readyAgainAfterMs: recoveredMs,
+      stuck: await world.stuck(batch),
       phases: p.marks,
     },
   };
@@ -167,7 +224,16 @@ export async function lmsTroubleDrill(world: DrillWorld, learners: number): Prom
   sim.faults.inject(/\/results$/, { kind: 'hang', ms: 2_000 }, 1);
   await world.sync(batch);
   p.mark('batch synced');
+  // The faults are all in the grade sync; once it has created the requests, issuance runs undisturbed.
+  for (
+    const deadline = Date.now() + 60_000;
+    (await bindingSync(batch))?.status !== 'ok' && Date.now() < deadline;
+  )
+    await sleep(200);
   p.mark('broken');
+  const syncedAt = Date.now();
+  await world.waitIssued(batch, Math.floor(learners / 4), timeoutFor(learners));
+  const ended = await faultEnded(world, batch, await paceSince(world, batch, syncedAt));
   const tally = await world.settle(batch, timeoutFor(learners));
   p.mark('settled');
   const transientHits = sim.faults.hits.length;
@@ -194,12 +260,14 @@ export async function lmsTroubleDrill(world: DrillWorld, learners: number): Prom
     name: 'LMS trouble',
     tally,
     ms: Date.now() - started,
+    ...recovery(world, ended),
     notes: {
       transientFaultsServed: transientHits,
       partialStatus: partial?.status,
       partialProblems: partial?.problems,
       requestsOnPartialData: issuedOnPartial,
       afterRecovery: recovered,
+      stuck: await world.stuck(batch),
       phases: p.marks,
     },
   };
@@ -213,8 +281,10 @@ export async function gracefulShutdownDrill(world: DrillWorld, learners: number)
   p.mark('workers up');
   const batch = await world.newBatch('sigterm', learners);
   await world.sync(batch);
+  const synced = Date.now();
   p.mark('batch synced');
   await world.waitIssued(batch, Math.floor(learners / 3), timeoutFor(learners));
+  const perSecond = await paceSince(world, batch, synced);
   p.mark('part issued');
   const exits = await stopWorkers(world, 'SIGTERM');
   p.mark('workers exited');
@@ -225,6 +295,8 @@ export async function gracefulShutdownDrill(world: DrillWorld, learners: number)
   const issuedAtStop = await IssuanceRequest.countDocuments({ bindingId: batch.bindingId, state: 'issued' });
   await world.startWorkers(1);
   p.mark('worker restarted');
+  // One worker now where two ran: half the pace.
+  const ended = await faultEnded(world, batch, perSecond / 2);
   const tally = await world.settle(batch, timeoutFor(learners));
   p.mark('settled');
   await stopWorkers(world, 'SIGTERM');
@@ -233,6 +305,7 @@ export async function gracefulShutdownDrill(world: DrillWorld, learners: number)
     name: 'graceful shutdown',
     tally,
     ms: Date.now() - started,
+    ...recovery(world, ended),
     notes: { exits, signingAfterExit, issuedAtStop, phases: p.marks },
   };
 }

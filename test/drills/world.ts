@@ -1,8 +1,8 @@
-import { randomInt } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { randomBytes, randomInt } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Types } from 'mongoose';
+import mongoose, { Types } from 'mongoose';
 import { enableTemplate } from '../../src/courses/bindings.js';
 import { CourseBinding } from '../../src/courses/binding-model.js';
 import { Credential } from '../../src/credentials/credential-model.js';
@@ -64,6 +64,12 @@ export interface DrillWorld {
   waitIssued(batch: Batch, count: number, timeoutMs: number): Promise<void>;
   /** Polls until no request of the batch is open; fails after `timeoutMs`. */
   settle(batch: Batch, timeoutMs: number): Promise<Tally>;
+  /** When the last settle saw the batch done (or gave up). */
+  settledAt: number;
+  /** Issued requests of the batch now. */
+  issued(batch: Batch): Promise<number>;
+  /** What the open requests of a batch are stuck in: request state, BullMQ job state, credential stored. */
+  stuck(batch: Batch): Promise<Record<string, number>>;
   close(): Promise<void>;
 }
 
@@ -71,17 +77,24 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export const randomBetween = (min: number, max: number) => min + randomInt(Math.max(1, max - min));
 
 export async function startDrillWorld(
-  options: { log?: (line: string) => void; env?: Record<string, string> } = {},
+  options: {
+    log?: (line: string) => void;
+    env?: Record<string, string>;
+    /** FerretDB over this PostgreSQL database instead of SQLite files (for the large runs). */
+    postgresqlUrl?: string;
+  } = {},
 ): Promise<DrillWorld> {
   const log = options.log ?? (() => undefined);
   const dir = await mkdtemp(join(tmpdir(), 'credbridge-drill-'));
   const redis = await startRedis(await findRedisServer(log), join(dir, 'redis'));
   const ferret = await findFerretDB(log);
   const db = ferret
-    ? await startFerretDB(ferret, join(dir, 'db'))
+    ? await startFerretDB(ferret, join(dir, 'db'), options.postgresqlUrl)
     : await startMongoMemoryServer(join(dir, 'db'));
+  // A name of its own: a PostgreSQL-backed store outlives the drill's directory.
+  const database = `drills_${randomBytes(4).toString('hex')}`;
   const tool = await startTool({
-    MONGODB_URI: db.url.replace(/\/[^/]*$/, '/drills'),
+    MONGODB_URI: db.url.replace(/\/[^/]*$/, `/${database}`),
     REDIS_URL: redis.url,
     // Recovery in seconds, not minutes: short job locks, claim timeouts and reconciler passes, quick backoff.
     ISSUE_ATTEMPTS: '10',
@@ -89,6 +102,7 @@ export async function startDrillWorld(
     ISSUE_CLAIM_TIMEOUT_MS: '3000',
     RECONCILE_INTERVAL_MS: '1000',
     JOB_LOCK_MS: '2000',
+    DB_RECONNECT_AFTER_MS: '3000',
     WORKER_CONCURRENCY: '4',
     SHUTDOWN_TIMEOUT_MS: '20000',
     LMS_REQUESTS_PER_SECOND: '200',
@@ -119,6 +133,11 @@ export async function startDrillWorld(
     async startWorkers(n) {
       const started = await Promise.all(Array.from({ length: n }, () => tool.startWorker()));
       workers.push(...started);
+      if (process.env.DRILL_LOG_DIR)
+        for (const w of started)
+          void w.exited.then(() =>
+            writeFile(`${process.env.DRILL_LOG_DIR}/worker-${w.child.pid}.log`, w.output()),
+          );
       return started;
     },
     async newBatch(label, learners) {
@@ -188,9 +207,33 @@ export async function startDrillWorld(
         if (Date.now() > deadline) break;
         await sleep(300);
       }
+      world.settledAt = Date.now();
       return tally(batch, verification);
     },
+    settledAt: 0,
+    issued(batch) {
+      return IssuanceRequest.countDocuments({ bindingId: batch.bindingId, state: 'issued' });
+    },
+    async stuck(batch) {
+      const open = await IssuanceRequest.find(
+        { bindingId: batch.bindingId, state: { $in: ['queued', 'signing'] } },
+        { state: 1 },
+      ).lean();
+      const stored = new Set(
+        (await Credential.find({ _id: { $in: open.map((r) => r._id) } }, { _id: 1 }).lean()).map((c) =>
+          String(c._id),
+        ),
+      );
+      const seen: Record<string, number> = {};
+      for (const r of open) {
+        const job = await tool.queues.issue.getJob(String(r._id));
+        const key = `${r.state}/${job ? await job.getState() : 'no job'}/${stored.has(String(r._id)) ? 'stored' : 'unsigned'}`;
+        seen[key] = (seen[key] ?? 0) + 1;
+      }
+      return seen;
+    },
     async close() {
+      if (options.postgresqlUrl) await mongoose.connection.dropDatabase().catch(() => undefined);
       await tool.close();
       await sim.stop();
       await redis.stop().catch(() => undefined);
