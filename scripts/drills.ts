@@ -37,7 +37,7 @@ const drills: [string, (w: Awaited<ReturnType<typeof startDrillWorld>>) => Promi
   ['crash', (w) => workerCrashDrill(w, learners)],
   ['redis', (w) => redisLossDrill(w, learners)],
   ['db', (w) => databaseOutageDrill(w, learners, outageMs)],
-  ['lms', (w) => lmsTroubleDrill(w, Math.min(learners, 500))],
+  ['lms', (w) => lmsTroubleDrill(w, learners)],
   ['sigterm', (w) => gracefulShutdownDrill(w, learners)],
 ];
 
