@@ -58,9 +58,9 @@ export async function disconnectDatabase(): Promise<void> {
  * Opens a new client when the database has not answered a ping for `reconnectAfterMs`, and again every
  * `reconnectAfterMs` until one answers. The driver reconnects by itself after an ordinary restart, but a client
  * can stay wedged: after a database restart mid-batch a worker's server check never finished (its pool paused,
- * every operation failing server selection for minutes while other processes were served), and a connection
- * left half-open by a failover holds its operations until the socket times out, which by default it never does.
- * Closing the client fails what it holds; callers retry. Returns a function that stops the watch.
+ * every operation failing server selection for minutes while other processes were served). Closing the client
+ * fails what it holds; callers retry. (An operation stuck on one half-open connection while new ones still answer
+ * pings is bounded by DB_SOCKET_TIMEOUT_MS instead.) Returns a function that stops the watch.
  */
 export function watchDatabase(
   logger: Logger,

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterEach, describe, expect, it } from '@jest/globals';
 import mongoose, { Schema } from 'mongoose';
 import {
   connectDatabase,
@@ -27,20 +27,48 @@ let uri: string;
 const lines: string[] = [];
 const logger = createLogger('worker', 'info', { write: (line: string) => void lines.push(line) });
 
-beforeAll(async () => {
+/** A fresh proxy in front of the test database, and the process connected through it. */
+async function connectThroughProxy(settings: { socketTimeoutMs?: number } = {}) {
   const direct = new URL(databaseUri(uniqueName('watch')));
   proxy = await startTcpProxy({ host: direct.hostname, port: Number(direct.port) });
   direct.host = `127.0.0.1:${proxy.port}`;
   uri = direct.toString();
-  await connectDatabase(uri, logger);
-});
-afterAll(async () => {
+  await connectDatabase(uri, logger, settings);
+}
+afterEach(async () => {
   await disconnectDatabase();
   await proxy.close();
 });
 
+describe('an operation on a dead connection', () => {
+  it('fails after DB_SOCKET_TIMEOUT_MS, and the retry answers over a new connection', async () => {
+    await connectThroughProxy({ socketTimeoutMs: 1_000 });
+    const { _id } = await Probe.create({ n: 2 });
+    proxy.freeze(); // this connection is dead; new ones still get through
+    const started = Date.now();
+    const outcome = await Probe.findById(_id)
+      .lean()
+      .then(
+        () => 'answered',
+        (err: unknown) => err,
+      );
+    expect(isDatabaseUnavailable(outcome)).toBe(true);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    const doc = await until(
+      () =>
+        Probe.findById(_id)
+          .lean()
+          .catch(() => undefined),
+      'the retry',
+      20_000,
+    );
+    expect(doc?.n).toBe(2);
+  }, 60_000);
+});
+
 describe('database watch', () => {
   it('a client stuck on half-open connections is replaced, and reads answer again', async () => {
+    await connectThroughProxy();
     const { _id } = await Probe.create({ n: 1 });
     proxy.freeze();
     proxy.refuse(true);
