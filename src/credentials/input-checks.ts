@@ -27,12 +27,12 @@ export function credentialProblems(credential: unknown): string[] {
   }
   if (!asList(c.type).includes('VerifiableCredential'))
     problems.push('type: must include "VerifiableCredential"');
-  if (c.id !== undefined && (typeof c.id !== 'string' || !URL_LIKE.test(c.id)))
-    problems.push('id: must be a URL');
+  if ('id' in c && (typeof c.id !== 'string' || !URL_LIKE.test(c.id))) problems.push('id: must be a URL');
 
   const issuer = c.issuer;
   const issuerId = isObject(issuer) ? issuer.id : issuer;
-  if (typeof issuerId !== 'string' || !URL_LIKE.test(issuerId)) {
+  if (issuer === undefined) problems.push('issuer: is required');
+  else if (typeof issuerId !== 'string' || !URL_LIKE.test(issuerId)) {
     problems.push('issuer: must be a URL or an object whose id is a URL');
   }
 
@@ -54,7 +54,9 @@ export function credentialProblems(credential: unknown): string[] {
       problems.push(`${field}: must be an XML Schema dateTime with a time zone, e.g. 2025-01-31T12:00:00Z`);
     }
   }
-  if (typeof c.validFrom === 'string' && typeof c.validUntil === 'string' && c.validUntil < c.validFrom) {
+  // Instants, not text: 2025-01-01T00:00:00-06:00 is after 2025-01-01T04:00:00Z.
+  const instant = (v: unknown) => (typeof v === 'string' && DATE_TIME.test(v) ? Date.parse(v) : NaN);
+  if (instant(c.validUntil) < instant(c.validFrom)) {
     problems.push('validUntil: must not be before validFrom');
   }
 

@@ -254,6 +254,7 @@ describe('credential engine against FerretDB', () => {
     const credential = {
       '@context': ['https://www.w3.org/ns/credentials/v2'],
       type: ['VerifiableCredential'],
+      issuer: 'did:web:localhost%3A3999',
       credentialSubject: { id: 'did:example:learner', name: 'Ana' },
     };
 
@@ -297,6 +298,11 @@ describe('credential engine against FerretDB', () => {
       [{ relatedResource: [{ id: 'https://example.org/x' }] }, 'credential.relatedResource[0]'],
       [{ credentialSubject: 'did:example:learner' }, 'credential.credentialSubject'],
       [{ issuer: 'did:web:someone.else' }, 'credential.issuer'],
+      // Never filled in with the signing issuer: a name given without an id would be lost.
+      [{ issuer: undefined }, 'credential.issuer: is required'],
+      [{ issuer: [] }, 'credential.issuer: must be a URL'],
+      [{ issuer: { name: 'Atlantic Polytechnic' } }, 'credential.issuer: must be a URL'],
+      [{ id: null }, 'credential.id: must be a URL'],
     ])('POST /credentials/issue refuses %j naming the field', async (change, field) => {
       const res = await request(app)
         .post('/credentials/issue')

@@ -211,6 +211,7 @@ describe('secrets in logs', () => {
         password: `${ADMIN_PASSWORD}x`,
       }).toString(),
     });
+    const signer = (await findIssuer('log-u'))!;
     await call('/credentials/issue', {
       method: 'POST',
       headers: bearer,
@@ -218,8 +219,10 @@ describe('secrets in logs', () => {
         credential: {
           '@context': ['https://www.w3.org/ns/credentials/v2'],
           type: ['VerifiableCredential'],
+          issuer: signer.did,
           credentialSubject: { id: 'did:example:learner', email: 'vc-subject@example.com' },
         },
+        options: { issuerId: 'log-u' },
       },
     });
     await call('/credentials/status', { method: 'POST', headers: bearer, json: { credentialId: 'nope' } });

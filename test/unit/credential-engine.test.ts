@@ -237,9 +237,29 @@ describe('VC Data Model 2.0 input checks', () => {
     [{ credentialSubject: 'did:example:learner' }, 'credentialSubject: must be an object'],
     [{ credentialSubject: [{ id: 'did:x:1' }, 7] }, 'credentialSubject[1]: must be an object'],
     [{ validFrom: '2025-01-01' }, 'validFrom: must be an XML Schema dateTime'],
+    [{ issuer: undefined }, 'issuer: is required'],
+    [{ issuer: [] }, 'issuer: must be a URL or an object whose id is a URL'],
+    [{ issuer: { name: 'Atlantic Polytechnic' } }, 'issuer: must be a URL or an object whose id is a URL'],
+    [{ id: null }, 'id: must be a URL'],
+    // 00:00 at UTC-6 is 06:00Z, after 04:00Z: compared as text it would pass.
+    [
+      { validFrom: '2025-01-01T00:00:00-06:00', validUntil: '2025-01-01T04:00:00Z' },
+      'validUntil: must not be before validFrom',
+    ],
   ])('refuses %j naming the field', (change, message) => {
     const problems = credentialProblems({ ...base, ...change });
     expect(problems.join('\n')).toContain(message);
+  });
+
+  it('compares validity dates as instants, whatever their time zones', () => {
+    // 04:00Z is before 00:00 at UTC-6 (06:00Z), though it sorts after it as text.
+    expect(
+      credentialProblems({
+        ...base,
+        validFrom: '2025-01-01T04:00:00Z',
+        validUntil: '2025-01-01T00:00:00-06:00',
+      }),
+    ).toEqual([]);
   });
 });
 

@@ -124,13 +124,16 @@ export function credentialsRouter(config: Config, deps: { verifyStored?: StoredP
     const unsigned: Record<string, unknown> = { ...credential };
     if ('proof' in unsigned)
       throw new HttpError(400, 'invalid_input', 'credential.proof: must not be present');
+    // The credential names its issuer (VC Data Model 2.0: issuer is required); it is never filled in, since an
+    // issuer object's name would be lost with it, but it must be the issuer that signs.
     const given = unsigned.issuer;
-    const givenId = typeof given === 'object' && given ? (given as { id?: unknown }).id : given;
-    if (givenId !== undefined && givenId !== issuer.did) {
+    const givenId =
+      typeof given === 'object' && given && !Array.isArray(given) ? (given as { id?: unknown }).id : given;
+    if (typeof givenId === 'string' && givenId !== issuer.did) {
       throw new HttpError(400, 'invalid_input', `credential.issuer: must be this issuer's DID ${issuer.did}`);
     }
-    if (givenId === undefined) unsigned.issuer = issuer.did;
-    unsigned.id ??= `urn:uuid:${randomUUID()}`;
+    // An id left out is made here; one given must be a URL (null included: credentialProblems says so).
+    if (!('id' in unsigned)) unsigned.id = `urn:uuid:${randomUUID()}`;
     if (options?.credentialStatus) {
       const refs = await allocateStatusEntries(issuer, config.PUBLIC_URL, loader);
       unsigned.credentialStatus = statusEntries(refs);
