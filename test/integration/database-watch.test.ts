@@ -35,6 +35,18 @@ async function connectThroughProxy(settings: { socketTimeoutMs?: number } = {}) 
   uri = direct.toString();
   await connectDatabase(uri, logger, settings);
 }
+/** What a read came to: 'answered', or the error it failed with. */
+const outcomeOf = (read: Promise<unknown>) =>
+  read.then(
+    () => 'answered',
+    (err: unknown) => err,
+  );
+/** The probe document, or undefined while reads still fail (for until()). */
+const readAgain = (id: unknown) =>
+  Probe.findById(id)
+    .lean()
+    .catch(() => undefined);
+
 afterEach(async () => {
   await disconnectDatabase();
   await proxy.close();
@@ -46,22 +58,10 @@ describe('an operation on a dead connection', () => {
     const { _id } = await Probe.create({ n: 2 });
     proxy.freeze(); // this connection is dead; new ones still get through
     const started = Date.now();
-    const outcome = await Probe.findById(_id)
-      .lean()
-      .then(
-        () => 'answered',
-        (err: unknown) => err,
-      );
+    const outcome = await outcomeOf(Probe.findById(_id).lean());
     expect(isDatabaseUnavailable(outcome)).toBe(true);
     expect(Date.now() - started).toBeLessThan(5_000);
-    const doc = await until(
-      () =>
-        Probe.findById(_id)
-          .lean()
-          .catch(() => undefined),
-      'the retry',
-      20_000,
-    );
+    const doc = await until(() => readAgain(_id), 'the retry', 20_000);
     expect(doc?.n).toBe(2);
   }, 60_000);
 });
@@ -74,12 +74,7 @@ describe('database watch', () => {
     proxy.refuse(true);
 
     // Without the watch the read just waits: nothing in the driver gives up on it in this time.
-    const pending = Probe.findById(_id)
-      .lean()
-      .then(
-        () => 'answered',
-        (err: unknown) => err,
-      );
+    const pending = outcomeOf(Probe.findById(_id).lean());
     expect(await Promise.race([pending, sleep(4_000).then(() => 'still waiting')])).toBe('still waiting');
 
     const stop = watchDatabase(logger, { reconnectAfterMs: RECONNECT_AFTER_MS, pingTimeoutMs: 300 });
@@ -92,10 +87,7 @@ describe('database watch', () => {
       const back = Date.now();
       // ...and the same read through the new client answers.
       const doc = await until(
-        () =>
-          Probe.findById(_id)
-            .lean()
-            .catch(() => undefined),
+        () => readAgain(_id),
         'a read through the new client',
         20_000,
         () => lines.slice(-8).join('\n'),
