@@ -29,7 +29,7 @@ import { templateSchema } from '../src/templates/schema.js';
 import { readProjectJson } from '../src/credentials/project-files.js';
 
 import { atLeast, median, type Figure } from './figures.js';
-import { chooseStore, type StoreChoice } from './store.js';
+import { chooseStore, parseStoreKind, type StoreChoice } from './store.js';
 import { systemFigures, type SystemSizes } from './system.js';
 
 function option(name: string, fallback: number): number {
@@ -69,9 +69,7 @@ if (!sizes) throw new Error(`--size must be one of ${Object.keys(presets).join('
 const iterations = option('iterations', 40);
 const runs = option('runs', 5);
 const storeAt = process.argv.indexOf('--store');
-const storeChoice = storeAt >= 0 ? process.argv[storeAt + 1]! : 'auto';
-if (!['auto', 'sqlite', 'postgresql'].includes(storeChoice))
-  throw new Error('--store must be one of auto, sqlite, postgresql');
+const storeChoice = parseStoreKind(storeAt >= 0 ? process.argv[storeAt + 1]! : 'auto');
 const onlyAt = process.argv.indexOf('--only');
 const only = onlyAt >= 0 ? (process.argv[onlyAt + 1] ?? '').split(',') : undefined;
 const outAt = process.argv.indexOf('--out');
@@ -218,7 +216,7 @@ if (!process.argv.includes('--engine-only')) {
   // The processes run the compiled JavaScript, as in production (no TypeScript loader in their memory).
   process.stderr.write('[bench] building (npm run build)\n');
   execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
-  store = await chooseStore(storeChoice as 'auto' | 'sqlite' | 'postgresql');
+  store = await chooseStore(storeChoice);
   process.stderr.write(`[bench] store: ${store.description}\n`);
   figures.push(
     ...(await systemFigures(sizes, { rawPairsPerSecond, store, only }, (line) =>

@@ -29,7 +29,15 @@ function answers(url: string): Promise<boolean> {
   });
 }
 
-export async function chooseStore(choice: 'auto' | 'sqlite' | 'postgresql'): Promise<StoreChoice> {
+export type StoreKind = 'auto' | 'sqlite' | 'postgresql';
+
+/** A `--store` value, refused with the choices when it is none of them. */
+export function parseStoreKind(value: string): StoreKind {
+  if (value === 'auto' || value === 'sqlite' || value === 'postgresql') return value;
+  throw new Error('--store must be one of auto, sqlite, postgresql');
+}
+
+export async function chooseStore(choice: StoreKind): Promise<StoreChoice> {
   const sqlite: StoreChoice = { kind: 'sqlite', description: 'FerretDB 1.24 over SQLite' };
   if (choice === 'sqlite') return sqlite;
   const url = postgresqlUrl();

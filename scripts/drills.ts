@@ -16,7 +16,7 @@ import {
   workerCrashDrill,
   type DrillResult,
 } from '../test/drills/drills.js';
-import { chooseStore } from '../bench/store.js';
+import { chooseStore, parseStoreKind } from '../bench/store.js';
 import { orphanCredentials, startDrillWorld } from '../test/drills/world.js';
 
 const { values } = parseArgs({
@@ -41,9 +41,7 @@ const drills: [string, (w: Awaited<ReturnType<typeof startDrillWorld>>) => Promi
   ['sigterm', (w) => gracefulShutdownDrill(w, learners)],
 ];
 
-if (!['auto', 'sqlite', 'postgresql'].includes(values.store))
-  throw new Error('--store must be one of auto, sqlite, postgresql');
-const store = await chooseStore(values.store as 'auto' | 'sqlite' | 'postgresql');
+const store = await chooseStore(parseStoreKind(values.store));
 console.log(`store: ${store.description}`);
 const world = await startDrillWorld({
   log: (line) => console.log(line),

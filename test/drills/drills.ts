@@ -97,7 +97,7 @@ export async function workerCrashDrill(world: DrillWorld, learners: number, kill
     const victim = world.workers.splice(randomBetween(0, world.workers.length), 1)[0]!;
     victim.child.kill('SIGKILL');
     await victim.exited;
-    killedAt.push(await IssuanceRequest.countDocuments({ bindingId: batch.bindingId, state: 'issued' }));
+    killedAt.push(await world.issued(batch));
     await world.startWorkers(1);
   }
   p.mark('broken');
@@ -130,12 +130,12 @@ export async function redisLossDrill(world: DrillWorld, learners: number): Promi
   const admin = new Redis(world.redis.url, { maxRetriesPerRequest: 1 });
   await admin.flushall();
   admin.disconnect();
-  const flushedAt = await IssuanceRequest.countDocuments({ bindingId: batch.bindingId, state: 'issued' });
+  const flushedAt = await world.issued(batch);
   await world.waitIssued(batch, Math.floor(learners / 2), 15_000);
   await world.redis.stop();
   await sleep(1_000);
   await world.redis.start();
-  const restartedAt = await IssuanceRequest.countDocuments({ bindingId: batch.bindingId, state: 'issued' });
+  const restartedAt = await world.issued(batch);
   p.mark('broken');
   const ended = await faultEnded(world, batch, perSecond);
   const tally = await world.settle(batch, timeoutFor(learners));
@@ -170,7 +170,7 @@ export async function databaseOutageDrill(
   p.mark('batch synced');
   await world.waitIssued(batch, Math.floor(learners / 4), timeoutFor(learners));
   const perSecond = await paceSince(world, batch, synced);
-  const stoppedAt = await IssuanceRequest.countDocuments({ bindingId: batch.bindingId, state: 'issued' });
+  const stoppedAt = await world.issued(batch);
   await world.db.stop();
   const down = Date.now();
   const readyDuring: number[] = [];
@@ -292,7 +292,7 @@ export async function gracefulShutdownDrill(world: DrillWorld, learners: number)
     bindingId: batch.bindingId,
     state: 'signing',
   });
-  const issuedAtStop = await IssuanceRequest.countDocuments({ bindingId: batch.bindingId, state: 'issued' });
+  const issuedAtStop = await world.issued(batch);
   await world.startWorkers(1);
   p.mark('worker restarted');
   // One worker now where two ran: half the pace.

@@ -188,10 +188,7 @@ export async function startDrillWorld(
     async waitIssued(batch, count, timeoutMs) {
       const deadline = Date.now() + timeoutMs;
       while (Date.now() < deadline) {
-        const issued = await IssuanceRequest.countDocuments({
-          bindingId: batch.bindingId,
-          state: 'issued',
-        }).catch(() => 0);
+        const issued = await world.issued(batch).catch(() => 0);
         if (issued >= count) return;
         await sleep(100);
       }
@@ -199,10 +196,9 @@ export async function startDrillWorld(
     async settle(batch, timeoutMs) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        const [issued, open] = await Promise.all([
-          IssuanceRequest.countDocuments({ bindingId: batch.bindingId, state: 'issued' }),
-          openCount(batch.bindingId),
-        ]).catch(() => [0, 1]);
+        const [issued, open] = await Promise.all([world.issued(batch), openCount(batch.bindingId)]).catch(
+          () => [0, 1],
+        );
         if (issued >= batch.learners.length && open === 0) break;
         if (Date.now() > deadline) break;
         await sleep(300);
