@@ -140,12 +140,12 @@ const award = (): AwardInput => ({
   evidence: { grade: '87%' },
   credentialId: `bench-${++n}`,
   publicUrl: 'https://credbridge.example.org',
-  // Every credential the product issues carries both status entries: the same documents on both sides.
-  status: (['revocation', 'suspension'] as const).map((statusPurpose, i) => ({
-    statusPurpose,
-    statusListIndex: 1_000 + n * 2 + i,
-    statusListCredential: `https://credbridge.example.org/status-lists/${statusPurpose}-list`,
-  })),
+  // Every credential the product issues carries its status entry: the same documents on both sides.
+  status: {
+    statusPurpose: 'message',
+    statusListIndex: 1_000 + n,
+    statusListCredential: 'https://credbridge.example.org/status-lists/state-list',
+  },
 });
 
 const figures: Figure[] = [];

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Organisation, TemplateData } from '../templates/schema.js';
+import type { StatusEntryRef } from './status-entry.js';
 
 /** Element 1: who the credential is about. Only the name is required; the rest is shown only where given. */
 export const learnerSchema = z.strictObject({
@@ -36,12 +37,6 @@ export interface IssuerIdentity {
   profile: Organisation;
 }
 
-export interface StatusEntryRef {
-  statusPurpose: 'revocation' | 'suspension';
-  statusListIndex: number;
-  statusListCredential: string;
-}
-
 /** Everything both documents of one award are built from. */
 export interface AwardInput {
   template: TemplateData;
@@ -53,7 +48,10 @@ export interface AwardInput {
   issuedAt?: Date;
   /** Base URL the documents are published under; absent for throwaway samples (urn ids then). */
   publicUrl?: string;
-  status?: StatusEntryRef[];
+  /** The learner's locale from the LMS (e.g. 'pt_br'): the credential's primary language when the template has it. */
+  locale?: string;
+  /** The credential's one status entry (revocation and suspension); absent for throwaway samples. */
+  status?: StatusEntryRef;
 }
 
 export function documentId(input: AwardInput, format: 'ob3' | 'elm'): string {
@@ -73,17 +71,6 @@ export function validUntil(issued: Date, template: TemplateData): Date | undefin
 /** xsd:dateTime without milliseconds, as credentials conventionally carry it. */
 export function dateTime(d: Date): string {
   return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
-export function statusEntries(refs: StatusEntryRef[] | undefined): object[] | undefined {
-  if (!refs?.length) return undefined;
-  return refs.map((r) => ({
-    id: `${r.statusListCredential}#${r.statusListIndex}`,
-    type: 'BitstringStatusListEntry',
-    statusPurpose: r.statusPurpose,
-    statusListIndex: String(r.statusListIndex),
-    statusListCredential: r.statusListCredential,
-  }));
 }
 
 /** Drops undefined values and empty arrays, so builders can list optional fields plainly. */

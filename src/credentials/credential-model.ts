@@ -16,6 +16,8 @@ const credentialSchema = new Schema(
     templateKey: { type: String, required: true },
     templateVersion: { type: Number, required: true },
     learnerRef: { type: String, required: true, index: true },
+    /** The documents' primary language (the learner's, when the template has it); absent on older credentials. */
+    language: { type: String },
     signed: { type: Buffer },
     ob3: { type: Schema.Types.Mixed },
     elm: { type: Schema.Types.Mixed },
@@ -23,7 +25,7 @@ const credentialSchema = new Schema(
       type: [
         {
           _id: false,
-          purpose: { type: String, required: true, enum: ['revocation', 'suspension'] },
+          purpose: { type: String, required: true, enum: ['revocation', 'suspension', 'message'] },
           listId: { type: String, required: true },
           index: { type: Number, required: true },
         },

@@ -7,8 +7,10 @@ import type { Binary } from 'mongodb';
 import { Credential, type CredentialRecord } from './credential-model.js';
 import type { DocumentLoader } from './document-loader.js';
 import { issueCredentialPair, type SignedPair } from './issue-pair.js';
-import { allocateStatusEntries, setStatus, type StatusPurpose } from './status-lists.js';
+import { allocateStatusEntry, changeEntry, readStoredEntry } from './status-lists.js';
+import { REVOKED_BIT, STATE_PURPOSE, SUSPENDED_BIT, bitOf, type BitPurpose } from './status-entry.js';
 import { onlyDuplicateKeys } from '../db/duplicate-key.js';
+import { credentialLanguages } from './languages.js';
 
 export interface StoreOptions {
   template: TemplateData & { version: number };
@@ -16,6 +18,8 @@ export interface StoreOptions {
   learner: LearnerInput;
   learnerRef: string;
   evidence?: EvidenceInput;
+  /** The learner's LMS locale: the documents' primary language when the template has it. */
+  locale?: string;
   credentialId: string;
   /** Nothing can be stored under this id yet (a first attempt): skip the read that finds a stored pair. */
   firstAttempt?: boolean;
@@ -24,20 +28,22 @@ export interface StoreOptions {
 }
 
 /**
- * Issues both documents with revocation and suspension entries and stores them under `credentialId`. Calling it
+ * Issues both documents with their status entry (one, for revocation and suspension) and stores them under
+ * `credentialId`. Calling it
  * again with the same id returns the stored pair, so a retried job never issues twice.
  */
 export async function issueAndStoreCredential(options: StoreOptions): Promise<SignedPair> {
   const existing = options.firstAttempt ? null : await findCredential(options.credentialId);
   if (existing) return { ob3: existing.ob3, elm: existing.elm };
   const { issuer, publicUrl, documentLoader } = options;
-  const status = await allocateStatusEntries(issuer, publicUrl, documentLoader);
+  const status = await allocateStatusEntry(issuer, publicUrl, documentLoader);
   const issuedAt = new Date();
   const pair = await issueCredentialPair({
     template: options.template,
     issuer: { did: issuer.did, profile: issuer.profile },
     learner: options.learner,
     evidence: options.evidence,
+    locale: options.locale,
     credentialId: options.credentialId,
     issuedAt,
     publicUrl,
@@ -51,12 +57,15 @@ export async function issueAndStoreCredential(options: StoreOptions): Promise<Si
     templateKey: options.template.key,
     templateVersion: options.template.version,
     learnerRef: options.learnerRef,
+    language: credentialLanguages(options.template, options.locale).primary,
     signed: await packPair(pair),
-    status: status.map((s) => ({
-      purpose: s.statusPurpose,
-      listId: s.statusListCredential.split('/').pop()!,
-      index: s.statusListIndex,
-    })),
+    status: [
+      {
+        purpose: status.statusPurpose,
+        listId: status.statusListCredential.split('/').pop()!,
+        index: status.statusListIndex,
+      },
+    ],
     issuedAt,
   };
   try {
@@ -73,10 +82,59 @@ export async function issueAndStoreCredential(options: StoreOptions): Promise<Si
   return pair;
 }
 
-/** Revokes (permanent by convention) or suspends/unsuspends both documents of a stored credential. */
+/** Where a credential's status lives: the list and index of its entry, and the list's purpose. */
+export interface StatusEntryLocation {
+  purpose: string;
+  listId: string;
+  index: number;
+}
+
+/**
+ * Sets or clears revocation (permanent by convention) or suspension in a credential's status entries: the one
+ * two-bit entry of credentials issued now, or the 1-bit entry of that purpose of older ones.
+ */
+export async function changeStatus(
+  entries: StatusEntryLocation[],
+  purpose: BitPurpose,
+  value: boolean,
+  issuer: SigningIssuer,
+  publicUrl: string,
+  documentLoader: DocumentLoader,
+): Promise<void> {
+  const state = entries.find((s) => s.purpose === STATE_PURPOSE);
+  if (state) {
+    const bit = bitOf(purpose);
+    const change = (current: number) => (value ? current | bit : current & ~bit);
+    await changeEntry(issuer, state.listId, state.index, change, publicUrl, documentLoader);
+    return;
+  }
+  const entry = entries.find((s) => s.purpose === purpose);
+  if (!entry) throw new Error(`credential has no ${purpose} entry`);
+  const set = value ? 1 : 0;
+  await changeEntry(issuer, entry.listId, entry.index, () => set, publicUrl, documentLoader);
+}
+
+/** Whether a stored credential is revoked and whether suspended, read from its lists (no signature work). */
+export async function storedStatus(
+  entries: StatusEntryLocation[],
+): Promise<{ revoked: boolean; suspended: boolean }> {
+  const state = entries.find((s) => s.purpose === STATE_PURPOSE);
+  if (state) {
+    const value = await readStoredEntry(state.listId, state.index);
+    return { revoked: (value & REVOKED_BIT) !== 0, suspended: (value & SUSPENDED_BIT) !== 0 };
+  }
+  const bit = async (purpose: BitPurpose) => {
+    const entry = entries.find((s) => s.purpose === purpose);
+    return entry ? (await readStoredEntry(entry.listId, entry.index)) === 1 : false;
+  };
+  const [revoked, suspended] = await Promise.all([bit('revocation'), bit('suspension')]);
+  return { revoked, suspended };
+}
+
+/** Revokes or suspends/unsuspends both documents of a stored credential; false when there is no such credential. */
 export async function changeCredentialStatus(
   credentialId: string,
-  purpose: StatusPurpose,
+  purpose: BitPurpose,
   value: boolean,
   issuer: SigningIssuer,
   publicUrl: string,
@@ -85,9 +143,7 @@ export async function changeCredentialStatus(
   const credential = await Credential.findById(credentialId, { issuerId: 1, status: 1 }).lean();
   if (!credential) return false;
   if (credential.issuerId !== issuer.id) throw new Error('credential belongs to another issuer');
-  const entry = credential.status.find((s) => s.purpose === purpose);
-  if (!entry) throw new Error(`credential has no ${purpose} entry`);
-  await setStatus(issuer, entry.listId, entry.index, value, publicUrl, documentLoader);
+  await changeStatus(credential.status, purpose, value, issuer, publicUrl, documentLoader);
   return true;
 }
 

@@ -1,4 +1,5 @@
 import { VC_V1_CONTEXT, VC_V2_CONTEXT } from './contexts.js';
+import { XSD_ANY_URI } from './status-entry.js';
 
 const URL_LIKE = /^[a-zA-Z][a-zA-Z0-9+.-]*:\S+$/;
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
@@ -65,6 +66,12 @@ export function credentialProblems(credential: unknown): string[] {
     if (c[field] === undefined) continue;
     asList(c[field]).forEach((item, i) => {
       const at = Array.isArray(c[field]) ? `${field}[${i}]` : field;
+      // The EDC shapes' form of a status: one xsd:anyURI literal (see src/credentials/elm.ts).
+      if (field === 'credentialStatus' && isObject(item) && '@value' in item) {
+        if (typeof item['@value'] !== 'string' || (item['@type'] ?? item.type) !== XSD_ANY_URI)
+          problems.push(`${at}: a literal status must be a string typed ${XSD_ANY_URI}`);
+        return;
+      }
       if (!isObject(item)) {
         problems.push(`${at}: must be an object`);
         return;

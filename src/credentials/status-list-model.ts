@@ -8,7 +8,7 @@ const statusListSchema = new Schema(
   {
     _id: { type: String, required: true },
     issuerId: { type: String, required: true },
-    purpose: { type: String, required: true, enum: ['revocation', 'suspension'] },
+    purpose: { type: String, required: true, enum: ['revocation', 'suspension', 'message'] },
     length: { type: Number, required: true },
     open: { type: Boolean, required: true, default: true }, // still taking new entries
     allocated: { type: Number, required: true, default: 0 },

@@ -1,18 +1,23 @@
 import { createCipheriv, randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { BitstringStatusList, createCredential } from '@digitalbazaar/vc-bitstring-status-list';
 import type { SigningIssuer } from '../issuers/issuers.js';
-import type { StatusEntryRef } from './award.js';
+import {
+  STATE_PURPOSE,
+  readEntry,
+  sizeOf,
+  writeEntry,
+  type ListPurpose,
+  type StatusEntryRef,
+} from './status-entry.js';
 import type { DocumentLoader } from './document-loader.js';
 import { signCredential } from './signer.js';
 import { StatusBlock, StatusList } from './status-list-model.js';
 import { onlyDuplicateKeys } from '../db/duplicate-key.js';
 
-/** The spec's minimum list size (16 KB of bits): small lists would let an observer correlate credentials. */
+/** Entries per list, the spec's minimum (131,072): small lists would let an observer correlate credentials. */
 export const STATUS_LIST_LENGTH = 131_072;
 /** A list takes new blocks until this share is used, which keeps random picks cheap and herd privacy high. */
 const FILL_LIMIT = 0.5;
-export const PURPOSES = ['revocation', 'suspension'] as const;
-export type StatusPurpose = (typeof PURPOSES)[number];
 
 export function statusListUrl(publicUrl: string, listId: string): string {
   return `${publicUrl.replace(/\/$/, '')}/status-lists/${listId}`;
@@ -22,7 +27,7 @@ async function signedListCredential(
   issuer: SigningIssuer,
   url: string,
   list: BitstringStatusList,
-  purpose: StatusPurpose,
+  purpose: ListPurpose,
   loader: DocumentLoader,
 ): Promise<Record<string, unknown>> {
   const unsigned = await createCredential({ id: url, list, statusPurpose: purpose });
@@ -70,7 +75,7 @@ export function positionOrder(seed: Buffer, length: number): Uint32Array {
 
 function openList(
   issuer: SigningIssuer,
-  purpose: StatusPurpose,
+  purpose: ListPurpose,
   publicUrl: string,
   loader: DocumentLoader,
 ): Promise<OpenList> {
@@ -87,7 +92,7 @@ function openList(
 
 async function findOrCreateList(
   issuer: SigningIssuer,
-  purpose: StatusPurpose,
+  purpose: ListPurpose,
   publicUrl: string,
   loader: DocumentLoader,
 ): Promise<OpenList> {
@@ -109,12 +114,12 @@ async function findOrCreateList(
 
 async function createList(
   issuer: SigningIssuer,
-  purpose: StatusPurpose,
+  purpose: ListPurpose,
   publicUrl: string,
   loader: DocumentLoader,
 ): Promise<{ _id: string; length: number; seed?: string | null }> {
   const id = randomUUID();
-  const list = new BitstringStatusList({ length: STATUS_LIST_LENGTH });
+  const list = new BitstringStatusList({ length: STATUS_LIST_LENGTH * sizeOf(purpose) });
   const credential = await signedListCredential(issuer, statusListUrl(publicUrl, id), list, purpose, loader);
   return StatusList.create({
     _id: id,
@@ -134,7 +139,7 @@ async function createList(
  */
 async function reserveBlock(
   issuer: SigningIssuer,
-  purpose: StatusPurpose,
+  purpose: ListPurpose,
   publicUrl: string,
   loader: DocumentLoader,
 ): Promise<void> {
@@ -171,7 +176,7 @@ async function closeList(key: string, listId: string): Promise<void> {
 /** Takes the next position of this process's block for the issuer and purpose, reserving a block when empty. */
 async function allocateOne(
   issuer: SigningIssuer,
-  purpose: StatusPurpose,
+  purpose: ListPurpose,
   publicUrl: string,
   loader: DocumentLoader,
 ): Promise<StatusEntryRef> {
@@ -196,24 +201,24 @@ async function allocateOne(
   }
 }
 
-/** Reserves an entry in the issuer's open list of each purpose (both at once), for one credential. */
-export async function allocateStatusEntries(
+/** Reserves the one status entry (revocation and suspension) of a new credential in the issuer's open list. */
+export function allocateStatusEntry(
   issuer: SigningIssuer,
   publicUrl: string,
   loader: DocumentLoader,
-): Promise<StatusEntryRef[]> {
-  return Promise.all(PURPOSES.map((purpose) => allocateOne(issuer, purpose, publicUrl, loader)));
+): Promise<StatusEntryRef> {
+  return allocateOne(issuer, STATE_PURPOSE, publicUrl, loader);
 }
 
 /**
- * Sets or clears one status bit and re-signs the list credential, as a compare-and-set on the list's version
- * so concurrent changes never overwrite each other.
+ * Changes one entry's value (`change` maps the current value to the new one) and re-signs the list credential,
+ * as a compare-and-set on the list's version so concurrent changes never overwrite each other.
  */
-export async function setStatus(
+export async function changeEntry(
   issuer: SigningIssuer,
   listId: string,
   index: number,
-  value: boolean,
+  change: (current: number) => number,
   publicUrl: string,
   loader: DocumentLoader,
 ): Promise<void> {
@@ -222,13 +227,16 @@ export async function setStatus(
     if (!doc) throw new Error(`no status list ${listId}`);
     if (doc.issuerId !== issuer.id) throw new Error(`status list ${listId} belongs to another issuer`);
     const list = await BitstringStatusList.decode({ encodedList: doc.encodedList });
-    if (list.getStatus(index) === value) return;
-    list.setStatus(index, value);
+    const size = sizeOf(doc.purpose);
+    const current = readEntry(list, index, size);
+    const value = change(current);
+    if (value === current) return;
+    writeEntry(list, index, size, value);
     const credential = await signedListCredential(
       issuer,
       statusListUrl(publicUrl, listId),
       list,
-      doc.purpose as StatusPurpose,
+      doc.purpose as ListPurpose,
       loader,
     );
     const result = await StatusList.updateOne(
@@ -238,6 +246,14 @@ export async function setStatus(
     if (result.modifiedCount === 1) return;
   }
   throw new Error(`status list ${listId}: too many concurrent changes, try again`);
+}
+
+/** One entry's current value in a stored list (0 when the list is gone). */
+export async function readStoredEntry(listId: string, index: number): Promise<number> {
+  const doc = await StatusList.findById(listId, { encodedList: 1, purpose: 1 }).lean();
+  if (!doc) return 0;
+  const list = await BitstringStatusList.decode({ encodedList: doc.encodedList });
+  return readEntry(list, index, sizeOf(doc.purpose));
 }
 
 export async function statusListCredential(listId: string): Promise<Record<string, unknown> | undefined> {

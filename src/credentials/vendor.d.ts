@@ -64,17 +64,6 @@ declare module '@digitalbazaar/vc-bitstring-status-list' {
     statusPurpose: string;
     context?: string[];
   }): Promise<Record<string, unknown>>;
-  export function checkStatus(options: {
-    credential: Record<string, unknown>;
-    documentLoader: unknown;
-    suite: unknown;
-    verifyBitstringStatusListCredential?: boolean;
-    verifyMatchingIssuers?: boolean;
-  }): Promise<{
-    verified: boolean;
-    error?: Error;
-    results?: { verified: boolean; status: boolean; credentialStatus: { statusPurpose: string } }[];
-  }>;
 }
 
 declare module '@digitalbazaar/credentials-context' {

@@ -1,8 +1,8 @@
 import * as vc from '@digitalbazaar/vc';
-import { checkStatus } from '@digitalbazaar/vc-bitstring-status-list';
 import type { Multilingual } from '../templates/schema.js';
 import type { DocumentLoader } from './document-loader.js';
 import { credentialProblems } from './input-checks.js';
+import { checkCredentialStatus } from './status-check.js';
 import { verifySuite } from './signer.js';
 
 export type CheckName = 'input' | 'issuer' | 'validity' | 'proof' | 'status';
@@ -204,26 +204,9 @@ export async function verifyCredential(
     // Dates are judged above; the library is asked only about the proof and status.
     now: from ? new Date(from) : now,
     checkStatus: async () => {
-      const outcome = await checkStatus({ credential: c, documentLoader, suite: verifySuite });
-      if (!outcome.verified) {
-        status = {
-          check: 'status',
-          ok: false,
-          message: `status unavailable: ${errorMessage(outcome.error)}`,
-        };
-        return outcome;
-      }
-      const set = (outcome.results ?? [])
-        .filter((r) => r.status)
-        .map((r) => r.credentialStatus.statusPurpose);
-      status = set.length
-        ? {
-            check: 'status',
-            ok: false,
-            message: set.map((p) => (p === 'revocation' ? 'revoked' : 'suspended')).join(', '),
-          }
-        : { check: 'status', ok: true, message: 'not revoked or suspended' };
-      return { ...outcome, verified: set.length === 0 };
+      const outcome = await checkCredentialStatus(c, documentLoader, now);
+      status = { check: 'status', ...outcome };
+      return { verified: outcome.ok };
     },
   });
   const proofOk = Boolean(

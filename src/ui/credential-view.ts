@@ -1,6 +1,4 @@
-import { BitstringStatusList } from '@digitalbazaar/vc-bitstring-status-list';
-import { findCredential, findCredentials, type StoredCredential } from '../credentials/credential-store.js';
-import { StatusList } from '../credentials/status-list-model.js';
+import { findCredentials, storedStatus, type StoredCredential } from '../credentials/credential-store.js';
 import { findIssuer } from '../issuers/issuers.js';
 import type { Multilingual, TemplateData } from '../templates/schema.js';
 import { Template } from '../templates/template-model.js';
@@ -30,21 +28,9 @@ export function localized(text: Multilingual | undefined, lang: UiLanguage): str
   return text[lang] ?? text.en;
 }
 
-/** Whether a bit is set in one of the credential's status lists (read from the store; no signature work). */
-async function statusBit(entry: { listId: string; index: number } | undefined): Promise<boolean> {
-  if (!entry) return false;
-  const list = await StatusList.findById(entry.listId, { encodedList: 1 }).lean();
-  if (!list) return false;
-  const decoded = await BitstringStatusList.decode({ encodedList: list.encodedList });
-  return decoded.getStatus(entry.index);
-}
-
 /** Revoked beats suspended beats expired: the honest state a learner, an employer or an instructor sees. */
 export async function credentialState(stored: StoredCredential, now = new Date()): Promise<CredentialState> {
-  const [revoked, suspended] = await Promise.all([
-    statusBit(stored.status.find((s) => s.purpose === 'revocation')),
-    statusBit(stored.status.find((s) => s.purpose === 'suspension')),
-  ]);
+  const { revoked, suspended } = await storedStatus(stored.status);
   if (revoked) return 'revoked';
   if (suspended) return 'suspended';
   const until = (stored.ob3 as { validUntil?: string }).validUntil;
@@ -112,11 +98,6 @@ export async function describeCredential(
     image: t.badgeImage?.url ?? t.badgeImage?.dataUri,
     state,
   };
-}
-
-export async function findCredentialView(id: string, lang: UiLanguage) {
-  const stored = await findCredential(id);
-  return stored ? { stored, view: await describeCredential(stored, lang) } : undefined;
 }
 
 /** Every credential of one learner (platform-scoped reference), newest first. */

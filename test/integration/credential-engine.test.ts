@@ -7,6 +7,8 @@ import type { Config } from '../../src/config/env.js';
 import { connectDatabase, disconnectDatabase } from '../../src/db/connection.js';
 import '../../src/db/models/index.js';
 import { gunzipSync } from 'node:zlib';
+import { randomUUID } from 'node:crypto';
+import { BitstringStatusList } from '@digitalbazaar/vc-bitstring-status-list';
 import { findCredential, issueAndStoreCredential } from '../../src/credentials/credential-store.js';
 import { verifyCredential } from '../../src/credentials/verifier.js';
 import { STATUS_LIST_LENGTH } from '../../src/credentials/status-lists.js';
@@ -110,11 +112,26 @@ describe('credential engine against FerretDB', () => {
 
   it('issues both documents, stores them, and verifies them through the public endpoint', async () => {
     const pair = await issue('award-1');
-    expect((pair.ob3.credentialStatus as any[]).map((s) => s.statusPurpose)).toEqual([
-      'revocation',
-      'suspension',
+    // One entry covers revocation and suspension (the OB3 schema allows one), two bits wide.
+    const entry = pair.ob3.credentialStatus as any;
+    expect(entry).toMatchObject({
+      type: 'BitstringStatusListEntry',
+      statusPurpose: 'message',
+      statusSize: 2,
+    });
+    expect(entry.statusMessage.map((m: any) => m.message)).toEqual([
+      'valid',
+      'suspended',
+      'revoked',
+      'revoked',
     ]);
-    const index = Number((pair.ob3.credentialStatus as any[])[0].statusListIndex);
+    // The ELM names the same entry, as the one xsd:anyURI literal the EDC shapes allow.
+    expect(pair.elm.credentialStatus).toEqual({
+      '@value': entry.id,
+      type: 'http://www.w3.org/2001/XMLSchema#anyURI',
+    });
+    expect(entry.id).toBe(`${entry.statusListCredential}#${entry.statusListIndex}`);
+    const index = Number(entry.statusListIndex);
     expect(index).toBeGreaterThanOrEqual(0);
     expect(index).toBeLessThan(STATUS_LIST_LENGTH);
     const res = await request(app).get('/credentials/award-1/verification').expect(200);
@@ -171,9 +188,13 @@ describe('credential engine against FerretDB', () => {
 
   it('serves signed status list credentials of at least 131,072 entries', async () => {
     const pair = await issue('award-2');
-    const url = (pair.ob3.credentialStatus as any[])[0].statusListCredential as string;
+    const url = (pair.ob3.credentialStatus as any).statusListCredential as string;
     const res = await request(app).get(new URL(url).pathname).expect(200);
     expect(res.body.type).toContain('BitstringStatusListCredential');
+    expect(res.body.credentialSubject.statusPurpose).toBe('message');
+    // Two bits for each of the 131,072 entries.
+    const bits = await BitstringStatusList.decode({ encodedList: res.body.credentialSubject.encodedList });
+    expect(bits.length).toBe(STATUS_LIST_LENGTH * 2);
     expect(res.body.proof.cryptosuite).toBe('eddsa-rdfc-2022');
     expect((await verifyCredential(res.body, verification)).verified).toBe(true);
   });
@@ -290,6 +311,51 @@ describe('credential engine against FerretDB', () => {
         .expect(400);
       expect(bad.body.verified).toBe(false);
       expect(bad.body.errors.join()).toMatch(/proof/);
+    });
+
+    it('revokes and suspends a credential issued through the VC API by its id, through POST /credentials/status', async () => {
+      const id = `urn:uuid:${randomUUID()}`;
+      const issued = await request(app)
+        .post('/credentials/issue')
+        .set('authorization', `Bearer ${TOKEN}`)
+        .send({
+          credential: { ...credential, id },
+          options: { credentialStatus: { type: 'BitstringStatusListEntry' } },
+        })
+        .expect(201);
+      const vc = issued.body.verifiableCredential;
+      expect(vc.credentialStatus).toMatchObject({ statusPurpose: 'message', statusSize: 2 });
+      const change = (statusPurpose: string, status: boolean) =>
+        request(app)
+          .post('/credentials/status')
+          .set('authorization', `Bearer ${TOKEN}`)
+          .send({
+            credentialId: id,
+            credentialStatus: [{ type: 'BitstringStatusListEntry', statusPurpose, status }],
+          })
+          .expect(200);
+      const statusOf = async () => {
+        const res = await request(app).post('/credentials/verify').send({ verifiableCredential: vc });
+        return res.body.results.find((c: any) => c.check === 'status');
+      };
+      expect(await statusOf()).toMatchObject({ ok: true });
+      await change('suspension', true);
+      expect(await statusOf()).toMatchObject({ ok: false, message: 'suspended' });
+      await change('suspension', false);
+      expect(await statusOf()).toMatchObject({ ok: true });
+      await change('revocation', true);
+      await change('suspension', true);
+      expect(await statusOf()).toMatchObject({ ok: false, message: 'revoked' });
+      // The same id cannot take a second entry: the first one would become unreachable.
+      const again = await request(app)
+        .post('/credentials/issue')
+        .set('authorization', `Bearer ${TOKEN}`)
+        .send({
+          credential: { ...credential, id },
+          options: { credentialStatus: { type: 'BitstringStatusListEntry' } },
+        })
+        .expect(409);
+      expect(again.body.error.message).toContain('credential.id');
     });
 
     it.each([

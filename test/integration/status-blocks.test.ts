@@ -5,11 +5,11 @@ import '../../src/db/models/index.js';
 import {
   BLOCK_SIZE,
   STATUS_LIST_LENGTH,
-  allocateStatusEntries,
+  allocateStatusEntry,
   positionOrder,
 } from '../../src/credentials/status-lists.js';
 import { StatusBlock, StatusList } from '../../src/credentials/status-list-model.js';
-import type { StatusEntryRef } from '../../src/credentials/award.js';
+import type { StatusEntryRef } from '../../src/credentials/status-entry.js';
 import { createIssuer, findIssuer, signingIssuer } from '../../src/issuers/issuers.js';
 import { installationDocumentLoader } from '../../src/issuers/resolvers.js';
 import { silentLogger, testConfig } from '../helpers/env.js';
@@ -64,33 +64,29 @@ describe('status entries reserved in blocks (FerretDB)', () => {
 
   it('gives concurrent credentials distinct entries with one reservation per block', async () => {
     const issuer = await signer('blocks');
-    const pairs = await Promise.all(
-      Array.from({ length: 100 }, () => allocateStatusEntries(issuer, PUBLIC_URL, loader)),
+    const refs = await Promise.all(
+      Array.from({ length: 100 }, () => allocateStatusEntry(issuer, PUBLIC_URL, loader)),
     );
-    for (const [i, purpose] of (['revocation', 'suspension'] as const).entries()) {
-      const refs = pairs.map((p) => p[i]!);
-      expect(new Set(refs.map((r) => r.statusPurpose))).toEqual(new Set([purpose]));
-      expect(new Set(refs.map((r) => r.statusListIndex)).size).toBe(100);
-      const lists = new Set(refs.map(listOf));
-      expect(lists.size).toBe(1);
-      const listId = [...lists][0]!;
-      expect(await StatusBlock.countDocuments({ listId })).toBe(Math.ceil(100 / BLOCK_SIZE));
-      const list = await StatusList.findById(listId).lean();
-      expect(list!.allocated).toBe(Math.ceil(100 / BLOCK_SIZE) * BLOCK_SIZE);
-      expect(list!.seed).toBeTruthy();
-      // The seed stays private: the published list credential does not carry it.
-      expect(JSON.stringify(list!.credential)).not.toContain(list!.seed!);
-    }
+    expect(new Set(refs.map((r) => r.statusPurpose))).toEqual(new Set(['message']));
+    expect(new Set(refs.map((r) => r.statusListIndex)).size).toBe(100);
+    const lists = new Set(refs.map(listOf));
+    expect(lists.size).toBe(1);
+    const listId = [...lists][0]!;
+    expect(await StatusBlock.countDocuments({ listId })).toBe(Math.ceil(100 / BLOCK_SIZE));
+    const list = await StatusList.findById(listId).lean();
+    expect(list!.allocated).toBe(Math.ceil(100 / BLOCK_SIZE) * BLOCK_SIZE);
+    expect(list!.seed).toBeTruthy();
+    // The seed stays private: the published list credential does not carry it.
+    expect(JSON.stringify(list!.credential)).not.toContain(list!.seed!);
   });
 
   it('closes a list at its fill limit and opens a new one', async () => {
     const issuer = await signer('blocks');
-    const [first] = await allocateStatusEntries(issuer, PUBLIC_URL, loader);
-    const listId = listOf(first!);
+    const first = await allocateStatusEntry(issuer, PUBLIC_URL, loader);
+    const listId = listOf(first);
     await StatusList.updateOne({ _id: listId }, { $set: { allocated: STATUS_LIST_LENGTH / 2 } });
     const refs: StatusEntryRef[] = [];
-    for (let i = 0; i < 2 * BLOCK_SIZE; i++)
-      refs.push((await allocateStatusEntries(issuer, PUBLIC_URL, loader))[0]!);
+    for (let i = 0; i < 2 * BLOCK_SIZE; i++) refs.push(await allocateStatusEntry(issuer, PUBLIC_URL, loader));
     expect((await StatusList.findById(listId).lean())!.open).toBe(false);
     const newer = refs.map(listOf).filter((id) => id !== listId);
     expect(newer.length).toBeGreaterThan(0);
@@ -99,8 +95,8 @@ describe('status entries reserved in blocks (FerretDB)', () => {
 
   it('moves to a new list when the random picks keep finding taken blocks', async () => {
     const issuer = await signer('crowded');
-    const [first] = await allocateStatusEntries(issuer, PUBLIC_URL, loader);
-    const listId = listOf(first!);
+    const first = await allocateStatusEntry(issuer, PUBLIC_URL, loader);
+    const listId = listOf(first);
     const taken = new Set((await StatusBlock.find({ listId }).lean()).map((b) => b.block));
     const blocks = STATUS_LIST_LENGTH / BLOCK_SIZE;
     await StatusBlock.insertMany(
@@ -109,13 +105,12 @@ describe('status entries reserved in blocks (FerretDB)', () => {
         .map((block) => ({ listId, block })),
     );
     const refs: StatusEntryRef[] = [];
-    for (let i = 0; i < BLOCK_SIZE; i++)
-      refs.push((await allocateStatusEntries(issuer, PUBLIC_URL, loader))[0]!);
+    for (let i = 0; i < BLOCK_SIZE; i++) refs.push(await allocateStatusEntry(issuer, PUBLIC_URL, loader));
     const last = refs[refs.length - 1]!;
     expect(listOf(last)).not.toBe(listId);
     expect((await StatusList.findById(listId).lean())!.open).toBe(false);
     // Every entry of the full list came from the one block this process held.
-    const fromFull = [first!, ...refs].filter((r) => listOf(r) === listId);
+    const fromFull = [first, ...refs].filter((r) => listOf(r) === listId);
     expect(fromFull.length).toBe(BLOCK_SIZE);
     expect(new Set(fromFull.map((r) => r.statusListIndex)).size).toBe(BLOCK_SIZE);
   }, 60_000);

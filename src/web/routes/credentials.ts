@@ -1,11 +1,13 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import type { Config } from '../../config/env.js';
-import { changeCredentialStatus, findCredential } from '../../credentials/credential-store.js';
+import { ApiStatusEntry } from '../../credentials/api-status-model.js';
+import { changeStatus, findCredential } from '../../credentials/credential-store.js';
 import { credentialProblems } from '../../credentials/input-checks.js';
 import { signCredential } from '../../credentials/signer.js';
-import { allocateStatusEntries, statusListCredential } from '../../credentials/status-lists.js';
-import { statusEntries } from '../../credentials/award.js';
+import { allocateStatusEntry, statusListCredential } from '../../credentials/status-lists.js';
+import { statusEntry } from '../../credentials/status-entry.js';
+import { onlyDuplicateKeys } from '../../db/duplicate-key.js';
 import { storedPairVerifier, type StoredPairVerifier } from '../../credentials/stored-verification.js';
 import { issuerWarnings, verifyCredential } from '../../credentials/verifier.js';
 import { findDefaultIssuer, findIssuer, issuerDidDocument, signingIssuer } from '../../issuers/issuers.js';
@@ -32,7 +34,7 @@ const verifyBody = z.strictObject({
   options: z.record(z.string(), z.unknown()).optional(),
 });
 const statusBody = z.strictObject({
-  credentialId: z.string().min(1).max(200),
+  credentialId: z.string().min(1).max(2000),
   credentialStatus: z
     .array(
       z.strictObject({
@@ -134,9 +136,12 @@ export function credentialsRouter(config: Config, deps: { verifyStored?: StoredP
     }
     // An id left out is made here; one given must be a URL (null included: credentialProblems says so).
     if (!('id' in unsigned)) unsigned.id = `urn:uuid:${randomUUID()}`;
-    if (options?.credentialStatus) {
-      const refs = await allocateStatusEntries(issuer, config.PUBLIC_URL, loader);
-      unsigned.credentialStatus = statusEntries(refs);
+    if (options?.credentialStatus && 'credentialStatus' in unsigned) {
+      throw new HttpError(
+        400,
+        'invalid_input',
+        'credential.credentialStatus: leave it out when options.credentialStatus asks for an entry',
+      );
     }
     const problems = credentialProblems(unsigned);
     if (problems.length) {
@@ -144,15 +149,40 @@ export function credentialsRouter(config: Config, deps: { verifyStored?: StoredP
         problems,
       });
     }
+    const credentialId = unsigned.id as string; // a URL: credentialProblems said so
+    if (options?.credentialStatus) {
+      const ref = await allocateStatusEntry(issuer, config.PUBLIC_URL, loader);
+      unsigned.credentialStatus = statusEntry(ref);
+      // Remembered by the credential's id, so POST /credentials/status can change it later.
+      try {
+        await ApiStatusEntry.create({
+          _id: credentialId,
+          issuerId: issuer.id,
+          purpose: ref.statusPurpose,
+          listId: ref.statusListCredential.split('/').pop()!,
+          index: ref.statusListIndex,
+        });
+      } catch (err) {
+        if (!onlyDuplicateKeys(err)) throw err;
+        throw new HttpError(
+          409,
+          'conflict',
+          `credential.id: a credential with id "${credentialId}" was already issued with a status entry`,
+        );
+      }
+    }
+    let signed: Record<string, unknown>;
     try {
-      res.status(201).json({ verifiableCredential: await signCredential(unsigned, issuer.key, loader) });
+      signed = await signCredential(unsigned, issuer.key, loader);
     } catch (err) {
+      if (options?.credentialStatus) await ApiStatusEntry.deleteOne({ _id: credentialId });
       throw new HttpError(
         400,
         'invalid_credential',
         `credential could not be signed: ${(err as Error).message}`,
       );
     }
+    res.status(201).json({ verifiableCredential: signed });
   });
 
   router.post('/credentials/verify', async (req, res) => {
@@ -172,18 +202,15 @@ export function credentialsRouter(config: Config, deps: { verifyStored?: StoredP
 
   router.post('/credentials/status', admin, async (req, res) => {
     const body = parseBody(statusBody, req);
+    // An award this installation stored, or a credential issued through POST /credentials/issue with a status.
     const stored = await findCredential(body.credentialId);
-    if (!stored) throw new HttpError(404, 'not_found', `credentialId: no credential "${body.credentialId}"`);
-    const issuer = await signingIssuer(await issuerFor(stored.issuerId), kek());
+    const fromApi = stored ? undefined : await ApiStatusEntry.findById(body.credentialId).lean();
+    const found = stored ?? fromApi;
+    if (!found) throw new HttpError(404, 'not_found', `credentialId: no credential "${body.credentialId}"`);
+    const entries = stored ? stored.status : [fromApi!];
+    const issuer = await signingIssuer(await issuerFor(found.issuerId), kek());
     for (const change of body.credentialStatus) {
-      await changeCredentialStatus(
-        body.credentialId,
-        change.statusPurpose,
-        change.status,
-        issuer,
-        config.PUBLIC_URL,
-        loader,
-      );
+      await changeStatus(entries, change.statusPurpose, change.status, issuer, config.PUBLIC_URL, loader);
     }
     res.status(200).json({ credentialId: body.credentialId, credentialStatus: body.credentialStatus });
   });
