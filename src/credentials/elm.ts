@@ -1,6 +1,8 @@
-import type { Multilingual, Organisation } from '../templates/schema.js';
-import { clean, dateTime, documentId, statusEntries, validUntil, type AwardInput } from './award.js';
-import { EDC_AP_CONTEXT, STATUS_LIST_V1_CONTEXT, VC_V1_CONTEXT } from './contexts.js';
+import type { Language, Multilingual, Organisation } from '../templates/schema.js';
+import { clean, dateTime, documentId, validUntil, type AwardInput } from './award.js';
+import { EDC_AP_CONTEXT, VC_V1_CONTEXT } from './contexts.js';
+import { credentialLanguages } from './languages.js';
+import { XSD_ANY_URI, statusEntryId } from './status-entry.js';
 import {
   ACCREDITATION_TYPES,
   ASSESSMENT_LABELS,
@@ -39,12 +41,13 @@ export function buildElmCredential(input: AwardInput): Record<string, unknown> {
   const issued = input.issuedAt ?? new Date();
   const until = validUntil(issued, t);
   const next = idFactory(input.credentialId);
-  const languages = presentLanguages(t.title!);
-  const status = statusEntries(input.status);
+  const { primary, all: languages } = credentialLanguages(t, input.locale);
+  // Texts in no particular language (names, grades, the LMS course title) are tagged with the primary one.
+  const tag = (text: string): LangMap => ({ [primary]: text });
 
-  const awardingBodies = (t.awardingBodies ?? []).map((b) => organisation(b, next));
+  const awardingBodies = (t.awardingBodies ?? []).map((b) => organisation(b, next, primary));
   const issuerOrg = {
-    ...organisation(issuer.profile, next),
+    ...organisation(issuer.profile, next, primary),
     id: issuer.did,
     eIDASIdentifier: {
       id: next('legalIdentifier'),
@@ -78,7 +81,7 @@ export function buildElmCredential(input: AwardInput): Record<string, unknown> {
     description: qa.description,
     dcType:
       qa.type === 'accredited-programme' ? ACCREDITATION_TYPES.programme : ACCREDITATION_TYPES.institutional,
-    accreditingAgent: organisation(qa.accreditingAgent, next),
+    accreditingAgent: organisation(qa.accreditingAgent, next, primary),
     dateIssued: qa.decisionDate ? `${qa.decisionDate}T00:00:00Z` : undefined,
     expiryDate: qa.expiryDate ? `${qa.expiryDate}T00:00:00Z` : undefined,
     report: qa.reportUrl ? webResource(qa.reportUrl, next) : undefined,
@@ -126,7 +129,7 @@ export function buildElmCredential(input: AwardInput): Record<string, unknown> {
     id: next('learningAssessment'),
     type: 'LearningAssessment',
     title: assessmentTitle,
-    grade: note({ en: evidence.grade ?? 'Pass' }, next),
+    grade: note(evidence.grade ? tag(evidence.grade) : { en: 'Pass' }, next),
     assessedBy: awardingBodies[0],
     awardedBy: awardingProcess,
     dateIssued: evidence.assessedAt ? dateTime(new Date(evidence.assessedAt)) : undefined,
@@ -152,7 +155,7 @@ export function buildElmCredential(input: AwardInput): Record<string, unknown> {
     },
   };
 
-  const activityTitle = evidence.courseTitle ? { en: evidence.courseTitle } : t.title;
+  const activityTitle = evidence.courseTitle ? tag(evidence.courseTitle) : t.title;
   const activity = {
     id: next('activity'),
     type: 'LearningActivity',
@@ -181,9 +184,9 @@ export function buildElmCredential(input: AwardInput): Record<string, unknown> {
   const person = {
     id: learner.id ?? `urn:epass:person:${encodeURIComponent(input.credentialId)}`,
     type: 'Person',
-    fullName: { en: learner.fullName },
-    givenName: learner.givenName ? { en: learner.givenName } : undefined,
-    familyName: learner.familyName ? { en: learner.familyName } : undefined,
+    fullName: tag(learner.fullName),
+    givenName: learner.givenName ? tag(learner.givenName) : undefined,
+    familyName: learner.familyName ? tag(learner.familyName) : undefined,
     dateOfBirth: learner.dateOfBirth ? `${learner.dateOfBirth}T00:00:00Z` : undefined,
     nationalID: learner.nationalId && {
       id: next('legalIdentifier'),
@@ -215,7 +218,7 @@ export function buildElmCredential(input: AwardInput): Record<string, unknown> {
     title: t.title,
     description: t.description,
     language: languages.map(languageConcept),
-    primaryLanguage: languageConcept('en'),
+    primaryLanguage: languageConcept(primary),
     individualDisplay: languages.map((lang) => ({
       id: next('individualDisplay'),
       type: 'IndividualDisplay',
@@ -227,9 +230,7 @@ export function buildElmCredential(input: AwardInput): Record<string, unknown> {
   };
 
   return clean({
-    '@context': status
-      ? [VC_V1_CONTEXT, EDC_AP_CONTEXT, STATUS_LIST_V1_CONTEXT]
-      : [VC_V1_CONTEXT, EDC_AP_CONTEXT],
+    '@context': [VC_V1_CONTEXT, EDC_AP_CONTEXT],
     id: documentId(input, 'elm'),
     type: ['VerifiableCredential', 'EuropeanDigitalCredential'],
     credentialProfiles: [GENERIC_CREDENTIAL],
@@ -259,7 +260,10 @@ export function buildElmCredential(input: AwardInput): Record<string, unknown> {
     issued: dateTime(issued),
     validFrom: dateTime(issued),
     expirationDate: until ? dateTime(until) : undefined,
-    credentialStatus: status,
+    // The EDC shapes take one xsd:anyURI literal here, not a status object: the id of the award's status entry
+    // (the same entry as the OB3 document's). A typed value, since the VC v1 context would make a string an IRI;
+    // typed through the `type` alias of @type, since the VC library requires every status to have a `type`.
+    credentialStatus: input.status ? { '@value': statusEntryId(input.status), type: XSD_ANY_URI } : undefined,
   });
 }
 
@@ -271,15 +275,14 @@ function idFactory(credentialId: string): NextId {
   return (kind) => `urn:epass:${kind}:${base}.${++n}`;
 }
 
-function presentLanguages(text: Multilingual): string[] {
-  return Object.keys(text).filter((k) => text[k as keyof Multilingual]);
-}
+/** A language map: a template text (English always present) or a text tagged with one language. */
+type LangMap = Partial<Multilingual>;
 
 function prefix(lead: string, text: Multilingual): Multilingual {
   return Object.fromEntries(Object.entries(text).map(([k, v]) => [k, `${lead}${v}`])) as Multilingual;
 }
 
-function note(text: Multilingual, next: NextId) {
+function note(text: LangMap, next: NextId) {
   return { id: next('note'), type: 'Note', noteLiteral: text };
 }
 
@@ -294,18 +297,19 @@ function mailbox(email: string) {
 function organisation(
   o: Pick<Organisation, 'legalName' | 'country' | 'homepage'> & Partial<Organisation>,
   next: NextId,
+  lang: Language,
 ) {
   return {
     id: next('org'),
     type: 'Organisation',
     legalName: o.legalName,
-    altLabel: o.shortName ? { en: o.shortName } : undefined,
+    altLabel: o.shortName ? { [lang]: o.shortName } : undefined,
     location: [
       {
         id: next('location'),
         type: 'Location',
         address: [{ id: next('address'), type: 'Address', countryCode: countryConcept(o.country) }],
-        geographicName: o.region ? { en: o.region } : undefined,
+        geographicName: o.region ? { [lang]: o.region } : undefined,
       },
     ],
     homepage: [webResource(o.homepage, next)],

@@ -1,5 +1,7 @@
-import type { Multilingual, TemplateData } from '../templates/schema.js';
-import { clean, dateTime, documentId, statusEntries, validUntil, type AwardInput } from './award.js';
+import type { Language, Multilingual, TemplateData } from '../templates/schema.js';
+import { clean, dateTime, documentId, validUntil, type AwardInput } from './award.js';
+import { credentialLanguages, textIn } from './languages.js';
+import { statusEntry } from './status-entry.js';
 import { OB3_CONTEXT, VC_V2_CONTEXT } from './contexts.js';
 import {
   ASSESSMENT_LABELS,
@@ -27,10 +29,13 @@ export function buildOb3Credential(input: AwardInput): Record<string, unknown> {
   const until = validUntil(issued, t);
   const id = documentId(input, 'ob3');
   const body = issuer.profile;
+  // OB3 strings carry one language: the credential's primary one (the learner's, when the template has it).
+  const lang = credentialLanguages(t, input.locale).primary;
+  const tr = (text: Multilingual) => textIn(text, lang);
   const profile = {
     id: issuer.did,
     type: ['Profile'],
-    name: body.legalName.en,
+    name: tr(body.legalName),
     url: body.homepage,
     email: body.email,
     address: {
@@ -51,14 +56,14 @@ export function buildOb3Credential(input: AwardInput): Record<string, unknown> {
       {
         type: ['Alignment'],
         targetType: 'ext:LearningOutcome',
-        targetName: o.title.en,
+        targetName: tr(o.title),
         targetUrl: `${id}#outcome-${i + 1}`,
       },
       ...(o.escoSkills ?? []).map((s) => ({
         type: ['Alignment'],
         targetType: 'ext:ESCOSkill',
         targetFramework: 'ESCO',
-        targetName: s.label.en,
+        targetName: tr(s.label),
         targetUrl: s.uri,
       })),
     ]),
@@ -92,10 +97,10 @@ export function buildOb3Credential(input: AwardInput): Record<string, unknown> {
     id: `${id}#achievement`,
     type: ['Achievement'],
     achievementType: 'MicroCredential',
-    name: t.title!.en,
-    description: t.description?.en ?? t.title!.en,
-    criteria: { narrative: criteriaNarrative(t) },
-    image: badgeImage(t, id),
+    name: tr(t.title!),
+    description: tr(t.description ?? t.title!),
+    criteria: { narrative: criteriaNarrative(t, lang) },
+    image: badgeImage(t, id, lang),
     creator: { ...profile },
     creditsAvailable: t.workload?.ects,
     alignment,
@@ -107,7 +112,7 @@ export function buildOb3Credential(input: AwardInput): Record<string, unknown> {
           {
             id: `${id}#result-description`,
             type: ['ResultDescription'],
-            name: t.assessment?.gradingScheme?.title.en ?? 'Grade',
+            name: t.assessment?.gradingScheme ? tr(t.assessment.gradingScheme.title) : 'Grade',
             resultType: 'ext:Grade',
           },
         ]
@@ -135,21 +140,22 @@ export function buildOb3Credential(input: AwardInput): Record<string, unknown> {
     '@context': [VC_V2_CONTEXT, OB3_CONTEXT],
     id,
     type: ['VerifiableCredential', 'OpenBadgeCredential'],
-    name: t.title!.en,
-    description: t.description?.en,
-    image: badgeImage(t, id),
+    name: tr(t.title!),
+    description: textIn(t.description, lang),
+    image: badgeImage(t, id, lang),
     issuer: profile,
     validFrom: dateTime(issued),
     validUntil: until ? dateTime(until) : undefined,
     awardedDate: dateTime(issued),
     credentialSubject: subject,
-    credentialStatus: statusEntries(input.status),
+    credentialStatus: input.status ? statusEntry(input.status) : undefined,
   });
 }
 
-function badgeImage(t: TemplateData, id: string) {
-  if (t.badgeImage?.url) return { id: t.badgeImage.url, type: 'Image', caption: t.title?.en };
-  if (t.badgeImage?.dataUri) return { id: t.badgeImage.dataUri, type: 'Image', caption: t.title?.en };
+function badgeImage(t: TemplateData, id: string, lang: Language) {
+  const caption = textIn(t.title, lang);
+  if (t.badgeImage?.url) return { id: t.badgeImage.url, type: 'Image', caption };
+  if (t.badgeImage?.dataUri) return { id: t.badgeImage.dataUri, type: 'Image', caption };
   return { id: `${id}#image`, type: 'Image' };
 }
 
@@ -184,9 +190,10 @@ function euTags(t: TemplateData): string[] {
   return tags;
 }
 
-function criteriaNarrative(t: TemplateData): string {
-  const en = (m?: Multilingual) => m?.en;
-  const lines = [en(t.criteria) ?? ''];
+/** The template's own texts in the credential's language; the element labels are the Recommendation's English. */
+function criteriaNarrative(t: TemplateData, lang: Language): string {
+  const tr = (m?: Multilingual) => textIn(m, lang);
+  const lines = [tr(t.criteria) ?? ''];
   const workload = [
     t.workload?.ects && `${t.workload.ects} ECTS`,
     t.workload?.hours && `${t.workload.hours} hours`,
@@ -206,14 +213,14 @@ function criteriaNarrative(t: TemplateData): string {
   const qa = t.qualityAssurance;
   if (qa?.type) {
     lines.push(
-      `- Quality assurance: ${QUALITY_ASSURANCE_LABELS[qa.type]}${qa.accreditingAgent ? ` (${qa.accreditingAgent.legalName.en})` : ''}`,
+      `- Quality assurance: ${QUALITY_ASSURANCE_LABELS[qa.type]}${qa.accreditingAgent ? ` (${tr(qa.accreditingAgent.legalName)})` : ''}`,
     );
   }
   if (t.supervision)
     lines.push(`- Supervision and identity verification: ${SUPERVISION_LABELS[t.supervision]}`);
-  if (t.prerequisites) lines.push(`- Prerequisites: ${t.prerequisites.en}`);
+  if (t.prerequisites) lines.push(`- Prerequisites: ${tr(t.prerequisites)}`);
   if (t.stackability) {
-    const parts = (t.stackability.partOf ?? []).map((p) => p.title.en).join('; ');
+    const parts = (t.stackability.partOf ?? []).map((p) => tr(p.title)).join('; ');
     lines.push(
       `- Stackability: ${t.stackability.standalone ? 'stand-alone' : 'part of a larger credential'}${parts ? `; can count towards ${parts}` : ''}`,
     );

@@ -74,6 +74,7 @@ export function engineCredentialOps(options: EngineOptions): CredentialOps {
           ...(learner.familyName ? { familyName: learner.familyName } : {}),
         },
         learnerRef: learnerRef(request.platformId, request.learnerId),
+        ...(learner.locale ? { locale: learner.locale } : {}),
         evidence: {
           ...(gradeOf(request.evidence as LearnerEvidence)
             ? { grade: gradeOf(request.evidence as LearnerEvidence) }

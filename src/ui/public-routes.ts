@@ -7,7 +7,8 @@ import { regradeStatuses } from '../issuance/regrade-status.js';
 import { installationVerification } from '../issuers/recognition.js';
 import { HttpError } from '../web/errors.js';
 import { certificatePdf } from './certificate.js';
-import { findCredentialView } from './credential-view.js';
+import { findCredential } from '../credentials/credential-store.js';
+import { describeCredential } from './credential-view.js';
 import { formToken, requireFormToken } from './csrf.js';
 import { html } from './html.js';
 import { pickLanguage, translator } from './i18n.js';
@@ -37,10 +38,11 @@ export function publicScreensRouter(
 
   const load = async (req: Request, res: Response) => {
     const id = String(req.params.id);
-    const lang = pickLanguage(req, res);
-    const found = ID.test(id) ? await findCredentialView(id, lang) : undefined;
-    if (!found) throw new HttpError(404, 'not_found', 'No such credential');
-    return { ...found, lang, t: translator(lang) };
+    const stored = ID.test(id) ? await findCredential(id) : undefined;
+    if (!stored) throw new HttpError(404, 'not_found', 'No such credential');
+    // Unless the reader chose a language, the page and certificate speak the credential's (the learner's).
+    const lang = pickLanguage(req, res, stored.language ?? undefined);
+    return { stored, view: await describeCredential(stored, lang), lang, t: translator(lang) };
   };
 
   router.get('/credentials/:id', async (req, res) => {
