@@ -5,6 +5,7 @@ import { verifyCredential } from '../credentials/verifier.js';
 import { credentialPageUrl } from '../issuance/links.js';
 import { regradeStatuses } from '../issuance/regrade-status.js';
 import { installationVerification } from '../issuers/recognition.js';
+import { publicReadCors } from '../web/cors.js';
 import { HttpError } from '../web/errors.js';
 import { certificatePdf } from './certificate.js';
 import { findCredential } from '../credentials/credential-store.js';
@@ -91,7 +92,7 @@ export function publicScreensRouter(
     });
   });
 
-  router.get('/credentials/:id/files/:file', async (req, res) => {
+  router.get('/credentials/:id/files/:file', publicReadCors, async (req, res) => {
     const { stored, view, lang, t } = await load(req, res);
     const file = String(req.params.file);
     res.setHeader('Cache-Control', 'no-store');

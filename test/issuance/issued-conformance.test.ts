@@ -252,4 +252,41 @@ describe('credentials issued by the worker, as issued', () => {
     const page = await fetch(`${tool.url}/credentials/${id}`).then((r) => r.text());
     expect(page).toContain('lang="pt"');
   });
+
+  it('are readable by browser verifiers on any site: public documents send CORS headers on GET only', async () => {
+    const c = issued.get('de-learner')!;
+    const id = String(c._id);
+    const list = (c.ob3.credentialStatus as any).statusListCredential as string;
+    const origin = { origin: 'https://wallet.example' };
+    for (const path of [
+      '/.well-known/did.json',
+      new URL(list).pathname,
+      `/credentials/${id}/ob3`,
+      `/credentials/${id}/elm`,
+      `/credentials/${id}/verification`,
+      `/credentials/${id}/files/ob3.json`,
+    ]) {
+      const res = await fetch(`${tool.url}${path}`, { headers: origin });
+      expect({ path, status: res.status, cors: res.headers.get('access-control-allow-origin') }).toEqual({
+        path,
+        status: 200,
+        cors: '*',
+      });
+      expect(res.headers.get('access-control-allow-credentials')).toBeNull();
+    }
+    // Nothing that changes state, and no page with a session, is opened to other sites.
+    const status = await fetch(`${tool.url}/credentials/status`, {
+      method: 'POST',
+      headers: { ...origin, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(status.headers.get('access-control-allow-origin')).toBeNull();
+    const preflight = await fetch(`${tool.url}/credentials/status`, {
+      method: 'OPTIONS',
+      headers: { ...origin, 'access-control-request-method': 'POST' },
+    });
+    expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
+    const page = await fetch(`${tool.url}/credentials/${id}`, { headers: origin });
+    expect(page.headers.get('access-control-allow-origin')).toBeNull();
+  });
 });

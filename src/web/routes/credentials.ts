@@ -13,6 +13,7 @@ import { issuerWarnings, verifyCredential } from '../../credentials/verifier.js'
 import { findDefaultIssuer, findIssuer, issuerDidDocument, signingIssuer } from '../../issuers/issuers.js';
 import { requireEncryptionKey } from '../../security/encryption.js';
 import { installationVerification } from '../../issuers/recognition.js';
+import { publicReadCors } from '../cors.js';
 import { HttpError } from '../errors.js';
 import { requireAdminToken } from './admin-token.js';
 import { randomUUID } from 'node:crypto';
@@ -87,28 +88,27 @@ export function credentialsRouter(config: Config, deps: { verifyStored?: StoredP
     return issuer;
   }
 
-  router.get('/.well-known/did.json', async (_req, res) => {
+  router.get('/.well-known/did.json', publicReadCors, async (_req, res) => {
     const issuer = await findDefaultIssuer();
     if (!issuer) throw new HttpError(404, 'not_found', 'No default issuer is set up');
     res.type('application/did+json').send(JSON.stringify(issuerDidDocument(issuer)));
   });
 
-  router.get('/issuers/:id/did.json', async (req, res) => {
-    const issuer = await findIssuer(req.params.id);
+  router.get('/issuers/:id/did.json', publicReadCors, async (req, res) => {
+    const issuer = await findIssuer(String(req.params.id));
     if (!issuer || issuer.isDefault) throw new HttpError(404, 'not_found', 'No such issuer');
     res.type('application/did+json').send(JSON.stringify(issuerDidDocument(issuer)));
   });
 
-  router.get('/status-lists/:id', async (req, res) => {
-    const credential = /^[0-9a-f-]{36}$/.test(req.params.id)
-      ? await statusListCredential(req.params.id)
-      : undefined;
+  router.get('/status-lists/:id', publicReadCors, async (req, res) => {
+    const id = String(req.params.id);
+    const credential = /^[0-9a-f-]{36}$/.test(id) ? await statusListCredential(id) : undefined;
     if (!credential) throw new HttpError(404, 'not_found', 'No such status list');
     res.set('cache-control', 'public, max-age=300').json(credential);
   });
 
-  router.get('/credentials/:id/:format', async (req, res) => {
-    const { id, format } = req.params;
+  router.get('/credentials/:id/:format', publicReadCors, async (req, res) => {
+    const [id, format] = [String(req.params.id), String(req.params.format)];
     const stored = await findCredential(id);
     if (!stored) throw new HttpError(404, 'not_found', 'No such credential');
     if (format === 'ob3' || format === 'elm') {
