@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { parseHostAllowances } from '../net/allowed-hosts.js';
 
@@ -8,11 +9,13 @@ import { parseHostAllowances } from '../net/allowed-hosts.js';
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
 
-/** A DID (DID Core syntax, no path, query or fragment); did:key only in the Ed25519 form verification resolves. */
+/** A DID (DID Core syntax, no path, query or fragment); did:key only in the forms verification resolves. */
 const DID = /^did:[a-z0-9]+:(?:[A-Za-z0-9._-]|%[0-9A-Fa-f]{2}|:)*(?:[A-Za-z0-9._-]|%[0-9A-Fa-f]{2})$/;
-const ED25519_DID_KEY = /^did:key:z6Mk[1-9A-HJ-NP-Za-km-z]{44}$/;
-const untrustable = (did: string) =>
-  !DID.test(did) || (did.startsWith('did:key:') && !ED25519_DID_KEY.test(did));
+const KNOWN_DID_KEY = /^did:key:(z6Mk|zDn|z82)[1-9A-HJ-NP-Za-km-z]{40,}$/;
+const untrustable = (id: string) =>
+  /^https:\/\/[^\s#]+$/.test(id)
+    ? false
+    : !DID.test(id) || (id.startsWith('did:key:') && !KNOWN_DID_KEY.test(id));
 
 export const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -97,7 +100,51 @@ export const envSchema = z.object({
     .transform((v) => v === 'true'),
   RATE_LIMIT_LOGIN_PER_MINUTE: positiveInt.default(10),
   RATE_LIMIT_VERIFY_PER_MINUTE: positiveInt.default(60),
-  /** Issuer DIDs recognised besides this installation's own (comma-separated); see docs/security.md. */
+  /** PEM file of certificate authorities trusted for outbound HTTPS besides the public roots. */
+  OUTBOUND_CA_FILE: z
+    .string()
+    .optional()
+    .transform((file, ctx) => {
+      if (!file) return undefined;
+      try {
+        const pem = readFileSync(file, 'utf8');
+        if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new Error('no PEM certificate in it');
+        return pem;
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: `cannot use ${file}: ${(err as Error).message}` });
+        return z.NEVER;
+      }
+    }),
+  /**
+   * JSON-LD contexts accepted besides the bundled ones, comma-separated `URL=FILE`: served from the file, never
+   * fetched. For credentials issued or verified here that name them (docs/vc-api.md).
+   */
+  EXTRA_CONTEXTS: z
+    .string()
+    .default('')
+    .transform((v, ctx) => {
+      const contexts = new Map<string, object>();
+      for (const entry of v
+        .split(',')
+        .map((e) => e.trim())
+        .filter(Boolean)) {
+        const at = entry.indexOf('=');
+        const [url, file] = [entry.slice(0, at).trim(), entry.slice(at + 1).trim()];
+        if (at < 1 || !/^https?:\/\/\S+$/.test(url) || !file) {
+          ctx.addIssue({ code: 'custom', message: `"${entry}" is not URL=FILE` });
+          continue;
+        }
+        try {
+          const doc = JSON.parse(readFileSync(file, 'utf8')) as unknown;
+          if (!doc || typeof doc !== 'object' || !('@context' in doc)) throw new Error('no @context in it');
+          contexts.set(url, doc);
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: `${url}: cannot use ${file}: ${(err as Error).message}` });
+        }
+      }
+      return contexts;
+    }),
+  /** Issuers recognised besides this installation's own (comma-separated DIDs or https URLs); docs/security.md. */
   TRUSTED_ISSUERS: z
     .string()
     .default('')
@@ -112,7 +159,7 @@ export const envSchema = z.object({
       if (bad.length)
         ctx.addIssue({
           code: 'custom',
-          message: `not a DID: ${bad.join(', ')} (comma-separated DIDs; a did:key must be Ed25519, did:key:z6Mk...)`,
+          message: `not a DID or https URL: ${bad.join(', ')} (comma-separated; a did:key must be Ed25519 z6Mk..., P-256 zDn... or P-384 z82...)`,
         });
     }),
   /** How long a stored credential's verification result is reused (seconds; 0: not cached). */

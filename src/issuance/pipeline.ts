@@ -56,6 +56,7 @@ export function createPipeline(
   });
   configureOutbound({
     allowPrivateHosts: config.OUTBOUND_ALLOW_PRIVATE_HOSTS,
+    ...(config.OUTBOUND_CA_FILE ? { extraCa: config.OUTBOUND_CA_FILE } : {}),
     onFailure: (failure) => logger.warn({ component: 'outbound', ...failure }, 'outbound request failed'),
   });
   const tokens = new ServiceTokens(new ToolKeys(kek));

@@ -41,6 +41,7 @@ export function createLti({ config, logger, templates, jwks, onLaunch }: LtiOpti
   // callers only say "could not be reached", so the log is where an operator reads why.
   configureOutbound({
     allowPrivateHosts: config.OUTBOUND_ALLOW_PRIVATE_HOSTS,
+    ...(config.OUTBOUND_CA_FILE ? { extraCa: config.OUTBOUND_CA_FILE } : {}),
     onFailure: (failure) => logger.warn({ component: 'outbound', ...failure }, 'outbound request failed'),
   });
   return {

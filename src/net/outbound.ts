@@ -1,5 +1,6 @@
 import { lookup as dnsLookup } from 'node:dns';
 import { isIP, type LookupFunction } from 'node:net';
+import { rootCertificates } from 'node:tls';
 import { Agent, buildConnector, fetch as undiciFetch, type RequestInit as UndiciRequestInit } from 'undici';
 import { addressRange, isPublicAddress } from './addresses.js';
 import { isAllowedHost, parseHostAllowance, type HostAllowance } from './allowed-hosts.js';
@@ -44,6 +45,8 @@ export interface OutboundSettings {
    * addresses (an LMS on the institution's network, the simulators of the demo and tests).
    */
   allowPrivateHosts: readonly string[];
+  /** OUTBOUND_CA_FILE: PEM certificates trusted for HTTPS besides the public roots (an institution's own CA). */
+  extraCa?: string;
   /** Told the real cause of each OutboundError (host only, no path), for the server's log. */
   onFailure?: (failure: { host: string; reason: string }) => void;
 }
@@ -59,6 +62,7 @@ export function configureOutbound(settings: OutboundSettings): void {
     return allowance;
   });
   onFailure = settings.onFailure;
+  agents = buildAgents(settings.extraCa);
 }
 
 /** The messages of an error and its causes, without fetch's own "fetch failed". */
@@ -99,19 +103,25 @@ const publicOnlyLookup: LookupFunction = (hostname, options, callback) => {
   });
 };
 
-const connectResolved = buildConnector({ lookup: publicOnlyLookup });
+/** The two agents: one that reaches public addresses only, one for allowed hosts; both trust `extraCa` too. */
+function buildAgents(extraCa?: string): { publicOnly: Agent; unrestricted: Agent } {
+  const tls = extraCa ? { ca: [...rootCertificates, extraCa] } : {};
+  const connectResolved = buildConnector({ lookup: publicOnlyLookup, ...tls });
+  /** Node does not call `lookup` for an IP literal: it is checked here, before any socket exists. */
+  const connectPublicOnly: buildConnector.connector = (options, callback) => {
+    if (isIP(options.hostname) && !isPublicAddress(options.hostname)) {
+      callback(refusal(options.hostname, options.hostname), null);
+      return;
+    }
+    connectResolved(options, callback);
+  };
+  return {
+    publicOnly: new Agent({ connect: connectPublicOnly }),
+    unrestricted: new Agent({ connect: buildConnector(tls) }),
+  };
+}
 
-/** Node does not call `lookup` for an IP literal: it is checked here, before any socket exists. */
-const connectPublicOnly: buildConnector.connector = (options, callback) => {
-  if (isIP(options.hostname) && !isPublicAddress(options.hostname)) {
-    callback(refusal(options.hostname, options.hostname), null);
-    return;
-  }
-  connectResolved(options, callback);
-};
-
-const publicOnly = new Agent({ connect: connectPublicOnly });
-const unrestricted = new Agent();
+let agents = buildAgents();
 
 function hostOf(input: string | URL): string {
   try {
@@ -154,7 +164,7 @@ export const outboundFetch: OutboundFetch = async (input, init = {}) => {
         headers: [...headers],
         body: body as UndiciRequestInit['body'],
         redirect: 'manual',
-        dispatcher: isAllowedHost(url, allowances) ? unrestricted : publicOnly,
+        dispatcher: isAllowedHost(url, allowances) ? agents.unrestricted : agents.publicOnly,
       };
       res = (await undiciFetch(url, request)) as unknown as Response;
     } catch (err) {

@@ -1,4 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { ConfigError, envSchema, loadConfig } from '../../src/config/env.js';
 
@@ -55,7 +58,48 @@ describe('configuration', () => {
       ...required,
       TRUSTED_ISSUERS: `${key},university,did:key:z6Mkshort,did:web:x#k`,
     });
-    expect(problem).toMatch(/^TRUSTED_ISSUERS: not a DID: university, did:key:z6Mkshort, did:web:x#k /);
+    expect(problem).toMatch(
+      /^TRUSTED_ISSUERS: not a DID or https URL: university, did:key:z6Mkshort, did:web:x#k /,
+    );
+  });
+
+  it('accepts https issuers in TRUSTED_ISSUERS, and P-256 did:keys', () => {
+    const trusted = [
+      'https://badges.example.edu/issuers/7',
+      'did:key:zDnaerDaTF5BXEavCrfRZEk316dpbLsfPDZ3WJ5hRTPFU2169',
+    ];
+    expect(loadConfig({ ...required, TRUSTED_ISSUERS: trusted.join(',') }).TRUSTED_ISSUERS).toEqual(trusted);
+    expect(problemsOf({ ...required, TRUSTED_ISSUERS: 'http://plain.example/issuer' })[0]).toMatch(
+      /^TRUSTED_ISSUERS: not a DID or https URL: http:\/\/plain\.example\/issuer/,
+    );
+  });
+
+  it('reads EXTRA_CONTEXTS as URL=FILE pairs, and names the entry it cannot use', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'credbridge-contexts-'));
+    const file = join(dir, 'examples-v2.jsonld');
+    await writeFile(file, JSON.stringify({ '@context': { ex: 'https://example.org/#' } }));
+    const url = 'https://www.w3.org/ns/credentials/examples/v2';
+    const contexts = loadConfig({ ...required, EXTRA_CONTEXTS: `${url}=${file}` }).EXTRA_CONTEXTS;
+    expect(contexts.get(url)).toEqual({ '@context': { ex: 'https://example.org/#' } });
+    expect(loadConfig(required).EXTRA_CONTEXTS.size).toBe(0);
+    const problems = problemsOf({
+      ...required,
+      EXTRA_CONTEXTS: `${url}=${join(dir, 'missing.jsonld')},nofile`,
+    });
+    expect(problems[0]).toMatch(/^EXTRA_CONTEXTS: .*examples\/v2: cannot use .*missing\.jsonld/);
+    expect(problems.join('\n')).toContain('"nofile" is not URL=FILE');
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('reads OUTBOUND_CA_FILE as PEM, naming a file that is not one', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'credbridge-ca-'));
+    const file = join(dir, 'ca.pem');
+    await writeFile(file, 'not a certificate');
+    expect(problemsOf({ ...required, OUTBOUND_CA_FILE: file })[0]).toMatch(
+      /^OUTBOUND_CA_FILE: cannot use .*no PEM/,
+    );
+    expect(loadConfig(required).OUTBOUND_CA_FILE).toBeUndefined();
+    await rm(dir, { recursive: true, force: true });
   });
 
   it('caches verification results 60 s by default; 0 turns the cache off', () => {
