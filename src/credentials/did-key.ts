@@ -1,14 +1,23 @@
+import * as EcdsaMultikey from '@digitalbazaar/ecdsa-multikey';
 import * as Ed25519Multikey from '@digitalbazaar/ed25519-multikey';
 import type { Ed25519KeyPair } from '@digitalbazaar/ed25519-multikey';
 import { DID_V1_CONTEXT, MULTIKEY_V1_CONTEXT } from './contexts.js';
 import type { DidDocument } from './document-loader.js';
 
-/** The did:key document of an Ed25519 Multikey DID, or undefined when the identifier is not one. */
+/**
+ * The did:key document of a Multikey DID (Ed25519 `z6Mk`, P-256 `zDn`, P-384 `z82`), or undefined when the
+ * identifier is not one of those.
+ */
 export async function didKeyDocument(did: string): Promise<DidDocument | undefined> {
   const publicKeyMultibase = did.slice('did:key:'.length);
-  if (!publicKeyMultibase.startsWith('z6Mk')) return undefined;
+  const library = publicKeyMultibase.startsWith('z6Mk')
+    ? Ed25519Multikey
+    : /^z(Dn|82)/.test(publicKeyMultibase)
+      ? EcdsaMultikey
+      : undefined;
+  if (!library) return undefined;
   try {
-    await Ed25519Multikey.from({ publicKeyMultibase }); // validates the key bytes
+    await library.from({ publicKeyMultibase }); // validates the key bytes
   } catch {
     return undefined;
   }

@@ -34,16 +34,22 @@ export class DocumentNotFoundError extends Error {
 export interface LoaderOptions {
   resolveDid?: DidResolver;
   resolveStatusList?: StatusListResolver;
+  /** EXTRA_CONTEXTS: contexts the operator accepts besides the bundled ones, by URL. */
+  extraContexts?: ReadonlyMap<string, object>;
 }
 
 /**
- * A JSON-LD document loader that never fetches: bundled contexts, did:key (computed), this installation's own
- * did:web documents and status lists (through the resolvers given). Anything else fails, so a credential naming
- * an unknown context or a foreign DID is refused rather than fetched.
+ * A JSON-LD document loader: bundled contexts and the operator's extra ones, did:key (computed), and did:web
+ * documents and status lists through the resolvers given. Contexts are never fetched, so a credential naming an
+ * unknown context is refused; other issuers' documents are the resolvers' business (src/issuers/resolvers.ts).
  */
-export function createDocumentLoader({ resolveDid, resolveStatusList }: LoaderOptions = {}): DocumentLoader {
+export function createDocumentLoader({
+  resolveDid,
+  resolveStatusList,
+  extraContexts,
+}: LoaderOptions = {}): DocumentLoader {
   return async (url: string) => {
-    const context = bundledContexts.get(url);
+    const context = bundledContexts.get(url) ?? extraContexts?.get(url);
     if (context) return { ...wrap(url, context), tag: 'static' };
 
     if (url.startsWith('did:')) {
@@ -52,7 +58,7 @@ export function createDocumentLoader({ resolveDid, resolveStatusList }: LoaderOp
       if (did.startsWith('did:key:')) doc = await didKeyDocument(did);
       else if (did.startsWith('did:web:') && resolveDid) doc = await resolveDid(did);
       if (!doc)
-        throw new DocumentNotFoundError(url, 'unknown DID (only did:key and this installation’s did:web)');
+        throw new DocumentNotFoundError(url, 'unknown DID (did:key, and did:web where it can be resolved)');
       if (!fragment) return wrap(url, doc);
       const method = doc.verificationMethod.find((vm) => vm.id === url || vm.id === `#${fragment}`);
       if (!method) throw new DocumentNotFoundError(url, 'no such verification method');
@@ -63,7 +69,10 @@ export function createDocumentLoader({ resolveDid, resolveStatusList }: LoaderOp
       const list = await resolveStatusList(url);
       if (list) return wrap(url, list);
     }
-    throw new DocumentNotFoundError(url, 'not bundled, and documents are never fetched from the network');
+    throw new DocumentNotFoundError(
+      url,
+      'not a context this installation accepts (bundled, or EXTRA_CONTEXTS), nor a document it can resolve',
+    );
   };
 }
 

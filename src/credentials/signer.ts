@@ -44,6 +44,3 @@ export async function signCredential(
 ): Promise<Record<string, unknown>> {
   return vc.issue({ credential: { ...credential }, suite: await suiteFor(key), documentLoader });
 }
-
-/** The verification-side suite: stateless, shared. */
-export const verifySuite = new DataIntegrityProof({ cryptosuite: eddsaRdfc2022 });

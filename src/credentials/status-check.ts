@@ -2,7 +2,7 @@ import * as vc from '@digitalbazaar/vc';
 import { BitstringStatusList } from '@digitalbazaar/vc-bitstring-status-list';
 import type { DocumentLoader } from './document-loader.js';
 import { STATE_MESSAGES, STATE_PURPOSE, readEntry, sizeOf } from './status-entry.js';
-import { verifySuite } from './signer.js';
+import { verifySuites } from './verify-suites.js';
 
 export interface StatusOutcome {
   ok: boolean;
@@ -97,7 +97,7 @@ async function checkEntry(
     return { ok: false, message: `status list ${entry.listUrl} has another issuer than the credential` };
   const until = typeof list.validUntil === 'string' ? Date.parse(list.validUntil) : NaN;
   if (until <= now.getTime()) return { ok: false, message: `status list ${entry.listUrl} has expired` };
-  const verified = await vc.verifyCredential({ credential: list, suite: verifySuite, documentLoader });
+  const verified = await vc.verifyCredential({ credential: list, suite: verifySuites, documentLoader });
   if (!verified.verified)
     return { ok: false, message: `status list ${entry.listUrl} signature not verified` };
   const size = entry.size ?? sizeOf(purpose);

@@ -7,6 +7,28 @@ declare module '@digitalbazaar/vc' {
     documentLoader: unknown;
     now?: string | Date;
   }): Promise<Record<string, unknown>>;
+  export function verify(options: {
+    presentation: Record<string, unknown>;
+    suite: unknown;
+    documentLoader: unknown;
+    challenge?: string;
+    domain?: string;
+    unsignedPresentation?: boolean;
+    checkStatus?: (options: { credential: Record<string, unknown> }) => Promise<unknown>;
+    now?: string | Date;
+  }): Promise<{
+    verified: boolean;
+    error?: unknown;
+    presentationResult?: { verified: boolean; results?: unknown[]; error?: unknown };
+    credentialResults?: { verified: boolean; credentialId?: string; error?: unknown }[];
+  }>;
+  export function signPresentation(options: {
+    presentation: Record<string, unknown>;
+    suite: unknown;
+    documentLoader: unknown;
+    challenge: string;
+    domain?: string;
+  }): Promise<Record<string, unknown>>;
   export function verifyCredential(options: {
     credential: Record<string, unknown>;
     suite: unknown;
@@ -24,6 +46,37 @@ declare module '@digitalbazaar/data-integrity' {
 
 declare module '@digitalbazaar/eddsa-rdfc-2022-cryptosuite' {
   export const cryptosuite: unknown;
+}
+
+declare module '@digitalbazaar/ecdsa-rdfc-2019-cryptosuite' {
+  export const cryptosuite: unknown;
+}
+
+declare module '@digitalbazaar/ed25519-signature-2020' {
+  export class Ed25519Signature2020 {
+    constructor(options?: { key?: unknown; signer?: unknown });
+  }
+}
+
+declare module 'ed25519-signature-2020-context' {
+  export const contexts: Map<string, object>;
+  export const constants: { CONTEXT_URL: string };
+}
+
+declare module '@digitalbazaar/ecdsa-multikey' {
+  export interface EcdsaKeyPair {
+    id?: string;
+    controller?: string;
+    publicKeyMultibase: string;
+    signer(): { id?: string; algorithm: string; sign(o: { data: Uint8Array }): Promise<Uint8Array> };
+    export(options: { publicKey?: boolean; includeContext?: boolean }): Promise<Record<string, unknown>>;
+  }
+  export function generate(options: {
+    curve: 'P-256' | 'P-384';
+    id?: string;
+    controller?: string;
+  }): Promise<EcdsaKeyPair>;
+  export function from(key: Record<string, unknown>): Promise<EcdsaKeyPair>;
 }
 
 declare module '@digitalbazaar/ed25519-multikey' {

@@ -2,10 +2,12 @@ import * as vc from '@digitalbazaar/vc';
 import type { Multilingual } from '../templates/schema.js';
 import type { DocumentLoader } from './document-loader.js';
 import { credentialProblems } from './input-checks.js';
+import { referenceLoader } from './reference-loader.js';
+import type { RemoteDocuments } from './remote-documents.js';
 import { checkCredentialStatus } from './status-check.js';
-import { verifySuite } from './signer.js';
+import { proofNames, verifySuites } from './verify-suites.js';
 
-export type CheckName = 'input' | 'issuer' | 'validity' | 'proof' | 'status';
+export type CheckName = 'input' | 'issuer' | 'validity' | 'proof' | 'status' | 'holder' | 'relatedResource';
 
 export interface VerificationCheck {
   check: CheckName;
@@ -54,6 +56,8 @@ export interface VerificationResult {
 export interface VerifyOptions {
   documentLoader: DocumentLoader;
   recogniseIssuer: IssuerRecogniser;
+  /** Other issuers' https documents (keys, controllers, status lists); without it, only what the loader has. */
+  remote?: RemoteDocuments;
   now?: Date;
 }
 
@@ -127,10 +131,12 @@ export function credentialFormat(credential: Record<string, unknown>): Verificat
   return 'vc';
 }
 
-function errorMessage(err: unknown): string {
+export function errorMessage(err: unknown): string {
   if (!err) return 'unknown error';
-  const e = err as { message?: string; errors?: unknown[]; cause?: unknown };
+  const e = err as { message?: string; errors?: unknown[]; details?: { cause?: unknown } };
   if (e.errors?.length) return e.errors.map(errorMessage).join('; ');
+  // jsonld wraps a loader's refusal in a generic "Dereferencing a URL did not result in..." error.
+  if (e.details?.cause) return errorMessage(e.details.cause);
   return e.message ?? String(err);
 }
 
@@ -141,13 +147,14 @@ function errorMessage(err: unknown): string {
  */
 export async function verifyCredential(
   credential: unknown,
-  { documentLoader, recogniseIssuer, now = new Date() }: VerifyOptions,
+  { documentLoader: base, recogniseIssuer, remote, now = new Date() }: VerifyOptions,
 ): Promise<VerificationResult> {
   const checks: VerificationCheck[] = [];
   const problems = credentialProblems(credential);
   checks.push({ check: 'input', ok: problems.length === 0, message: problems.join('; ') || 'well-formed' });
   if (problems.length) return { verified: false, verdict: 'not-verified', format: 'vc', checks };
   const c = credential as Record<string, unknown>;
+  const documentLoader = referenceLoader(base, remote, c);
   const format = credentialFormat(c);
   const did = (typeof c.issuer === 'object' ? (c.issuer as { id: string }).id : c.issuer) as string;
   const statedName = statedIssuerName(c.issuer);
@@ -199,7 +206,7 @@ export async function verifyCredential(
   let status: VerificationCheck | undefined;
   const result = await vc.verifyCredential({
     credential: c,
-    suite: verifySuite,
+    suite: verifySuites,
     documentLoader,
     // Dates are judged above; the library is asked only about the proof and status.
     now: from ? new Date(from) : now,
@@ -215,7 +222,7 @@ export async function verifyCredential(
   checks.push({
     check: 'proof',
     ok: proofOk,
-    message: proofOk ? 'eddsa-rdfc-2022 proof verified' : errorMessage(result.error),
+    message: proofOk ? `${proofNames(c)} proof verified` : errorMessage(result.error),
   });
   if (c.credentialStatus !== undefined) {
     checks.push(status ?? { check: 'status', ok: false, message: 'not checked: the proof did not verify' });

@@ -1,6 +1,8 @@
 import type { Config } from '../config/env.js';
 import type { KnownIssuer, VerifyOptions } from '../credentials/verifier.js';
 import { findIssuerByDid } from './issuers.js';
+import { remoteDocuments } from '../credentials/remote-documents.js';
+import { outboundFetch } from '../net/outbound.js';
 import { installationDocumentLoader } from './resolvers.js';
 
 /**
@@ -13,21 +15,35 @@ export async function recognisedIssuer(
   did: string,
   trusted: ReadonlySet<string>,
 ): Promise<KnownIssuer | undefined> {
+  // `did` is the issuer's id: a DID, or an https URL (only the trusted list can name those).
   const own = did.startsWith('did:web:') ? await findIssuerByDid(did) : undefined;
   if (own) return { recognised: 'installation', legalName: own.profile.legalName };
   if (trusted.has(did)) return { recognised: 'trusted-list' };
   return undefined;
 }
 
-export type InstallationVerification = Required<Pick<VerifyOptions, 'documentLoader' | 'recogniseIssuer'>>;
+export type InstallationVerification = Required<Pick<VerifyOptions, 'documentLoader' | 'recogniseIssuer'>> &
+  Pick<VerifyOptions, 'remote'>;
 
-/** How this installation verifies: its offline document loader and its recognised issuers. */
+/** Other issuers' documents: fetched through the outbound guard (public addresses only, unless allowed). */
+const remote = remoteDocuments({ fetch: (url, init) => outboundFetch(url, init) });
+
+/**
+ * How this installation verifies: its document loader (its own DIDs and lists from the database, other issuers'
+ * over HTTPS unless `offline`), EXTRA_CONTEXTS, and its recognised issuers.
+ */
 export function installationVerification(
-  config: Pick<Config, 'PUBLIC_URL' | 'TRUSTED_ISSUERS'>,
+  config: Pick<Config, 'PUBLIC_URL' | 'TRUSTED_ISSUERS'> & Partial<Pick<Config, 'EXTRA_CONTEXTS'>>,
+  options: { offline?: boolean } = {},
 ): InstallationVerification {
   const trusted = new Set(config.TRUSTED_ISSUERS);
+  const shared = options.offline ? undefined : remote;
   return {
-    documentLoader: installationDocumentLoader(config.PUBLIC_URL),
+    documentLoader: installationDocumentLoader(config.PUBLIC_URL, {
+      remote: shared,
+      extraContexts: config.EXTRA_CONTEXTS,
+    }),
     recogniseIssuer: (did) => recognisedIssuer(did, trusted),
+    ...(shared ? { remote: shared } : {}),
   };
 }

@@ -1,20 +1,33 @@
 import { createDocumentLoader, type DocumentLoader } from '../credentials/document-loader.js';
 import { statusListCredential } from '../credentials/status-lists.js';
-import { didWebFor } from './did-web.js';
+import { didWebFor, didWebUrl } from './did-web.js';
+import type { DidDocument } from '../credentials/document-loader.js';
+import type { RemoteDocuments } from '../credentials/remote-documents.js';
 import { findIssuerByDid, issuerDidDocument } from './issuers.js';
 
+export interface LoaderSettings {
+  /** Other issuers' did:web documents, fetched over HTTPS; without it, only this installation's resolve. */
+  remote?: RemoteDocuments;
+  extraContexts?: ReadonlyMap<string, object>;
+}
+
 /**
- * The document loader of this installation: bundled contexts, did:key, and — from the database, never the
- * network — its own did:web issuers and its own status list credentials.
+ * The document loader of this installation: bundled (and EXTRA_CONTEXTS) contexts, did:key, its own did:web
+ * issuers and status list credentials from the database (never the network, so its own keys cannot be
+ * spoofed by DNS), and other issuers' did:web documents over HTTPS when `remote` is given.
  */
-export function installationDocumentLoader(publicUrl: string): DocumentLoader {
+export function installationDocumentLoader(publicUrl: string, settings: LoaderSettings = {}): DocumentLoader {
   const ownDidPrefix = didWebFor(publicUrl);
   const statusPrefix = `${publicUrl.replace(/\/$/, '')}/status-lists/`;
+  const { remote, extraContexts } = settings;
   return createDocumentLoader({
+    extraContexts,
     resolveDid: async (did) => {
-      if (did !== ownDidPrefix && !did.startsWith(`${ownDidPrefix}:`)) return undefined;
-      const issuer = await findIssuerByDid(did);
-      return issuer ? issuerDidDocument(issuer) : undefined;
+      if (did === ownDidPrefix || did.startsWith(`${ownDidPrefix}:`)) {
+        const issuer = await findIssuerByDid(did);
+        return issuer ? issuerDidDocument(issuer) : undefined;
+      }
+      return remote ? remoteDidWeb(did, remote) : undefined;
     },
     resolveStatusList: async (url) => {
       if (!url.startsWith(statusPrefix)) return undefined;
@@ -22,4 +35,13 @@ export function installationDocumentLoader(publicUrl: string): DocumentLoader {
       return /^[0-9a-f-]{36}$/.test(id) ? statusListCredential(id) : undefined;
     },
   });
+}
+
+/** Another issuer's did:web document, from https://<host>/... as did:web says; it must name itself. */
+async function remoteDidWeb(did: string, remote: RemoteDocuments): Promise<DidDocument | undefined> {
+  if (!/^did:web:[^:]+/.test(did)) return undefined;
+  const doc = await remote(didWebUrl(did, 'https://resolver'));
+  if (doc.id !== did) throw new Error(`the did:web document of ${did} names another DID (${String(doc.id)})`);
+  if (!Array.isArray(doc.verificationMethod)) throw new Error(`the did:web document of ${did} has no keys`);
+  return doc as unknown as DidDocument;
 }

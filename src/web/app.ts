@@ -58,7 +58,7 @@ export function createApp({ config, logger, redis, queues }: AppDeps): Express {
   // Before any body is parsed: a client over its budget costs as little as possible.
   const limits = createRateLimits(config, redis, logger);
   app.post('/admin/login', limits.login);
-  app.post(['/credentials/verify', '/verify'], limits.verify);
+  app.post(['/credentials/verify', '/presentations/verify', '/verify'], limits.verify);
   // A stored credential's page and JSON verify both documents too (cached briefly): same budget.
   app.get(['/credentials/:id', '/credentials/:id/verification'], limits.verify);
   app.post(['/credentials/issue', '/credentials/status'], limits.vcApi);

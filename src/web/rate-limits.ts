@@ -10,7 +10,7 @@ export interface RateLimits {
   /** POST /admin/login: password guessing. */
   login: RequestHandler;
   /**
-   * POST /credentials/verify, the public verify form, and a stored credential's page and JSON verification:
+   * POST /credentials/verify and /presentations/verify, the public verify form, and a stored credential's page and JSON verification:
    * anonymous and CPU-heavy (signature checks).
    */
   verify: RequestHandler;

@@ -9,6 +9,7 @@ import { allocateStatusEntry, statusListCredential } from '../../credentials/sta
 import { statusEntry } from '../../credentials/status-entry.js';
 import { onlyDuplicateKeys } from '../../db/duplicate-key.js';
 import { storedPairVerifier, type StoredPairVerifier } from '../../credentials/stored-verification.js';
+import { verifyPresentation } from '../../credentials/presentation-verifier.js';
 import { issuerWarnings, verifyCredential } from '../../credentials/verifier.js';
 import { findDefaultIssuer, findIssuer, issuerDidDocument, signingIssuer } from '../../issuers/issuers.js';
 import { requireEncryptionKey } from '../../security/encryption.js';
@@ -33,6 +34,15 @@ const issueBody = z.strictObject({
 const verifyBody = z.strictObject({
   verifiableCredential: z.unknown(),
   options: z.record(z.string(), z.unknown()).optional(),
+});
+const verifyPresentationBody = z.strictObject({
+  verifiablePresentation: z.unknown(),
+  options: z
+    .object({
+      challenge: z.string().min(1).max(500).optional(),
+      domain: z.string().min(1).max(500).optional(),
+    })
+    .optional(),
 });
 const statusBody = z.strictObject({
   credentialId: z.string().min(1).max(2000),
@@ -196,6 +206,33 @@ export function credentialsRouter(config: Config, deps: { verifyStored?: StoredP
       checks: result.checks.filter((c) => c.ok).map((c) => c.check),
       results: result.checks,
       warnings: issuerWarnings(result.issuer),
+      errors,
+    });
+  });
+
+  router.post('/presentations/verify', async (req, res) => {
+    const { verifiablePresentation, options } = parseBody(verifyPresentationBody, req);
+    const result = await verifyPresentation(verifiablePresentation, { ...verification, ...options });
+    const errors = [
+      ...result.checks.filter((c) => !c.ok).map((c) => `presentation ${c.check}: ${c.message}`),
+      ...result.credentials.flatMap((r, i) =>
+        r.checks.filter((c) => !c.ok).map((c) => `verifiableCredential[${i}] ${c.check}: ${c.message}`),
+      ),
+    ];
+    res.status(result.verified ? 200 : 400).json({
+      verified: result.verified,
+      verdict: result.verdict,
+      holder: result.holder ?? null,
+      presentationResult: { checks: result.checks },
+      credentialResults: result.credentials.map((r) => ({
+        verified: r.verified,
+        verdict: r.verdict,
+        format: r.format,
+        issuer: r.issuer ?? null,
+        results: r.checks,
+        warnings: issuerWarnings(r.issuer),
+      })),
+      warnings: result.warnings,
       errors,
     });
   });

@@ -1,0 +1,439 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- the tests walk signed JSON documents by path */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import { createServer as createTcpServer, type Server as TcpServer } from 'node:net';
+import { once } from 'node:events';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as vc from '@digitalbazaar/vc';
+import { DataIntegrityProof } from '@digitalbazaar/data-integrity';
+import { cryptosuite as eddsaRdfc2022 } from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
+import { cryptosuite as ecdsaRdfc2019 } from '@digitalbazaar/ecdsa-rdfc-2019-cryptosuite';
+import { Ed25519Signature2020 } from '@digitalbazaar/ed25519-signature-2020';
+import * as EcdsaMultikey from '@digitalbazaar/ecdsa-multikey';
+import * as Ed25519Multikey from '@digitalbazaar/ed25519-multikey';
+import { BitstringStatusList, createCredential } from '@digitalbazaar/vc-bitstring-status-list';
+import { createDocumentLoader } from '../../src/credentials/document-loader.js';
+import { generateDidKey } from '../../src/credentials/did-key.js';
+import { verifyCredential } from '../../src/credentials/verifier.js';
+import { installationVerification } from '../../src/issuers/recognition.js';
+import { startTool, type ToolUnderTest } from '../helpers/tool.js';
+
+/**
+ * Credentials from other issuers, verified through this installation's HTTP API the way a stranger would submit
+ * them: a did:web issuer on its own TLS server (test CA, trusted through OUTBOUND_CA_FILE), an https issuer whose
+ * key is a URL, Ed25519Signature2020 and ecdsa-rdfc-2019 proofs, another issuer's status list, a presentation
+ * of two credentials, tampered copies of each; and issuers that point the verifier at an internal service on
+ * loopback, which must never be reached.
+ */
+let dir: string;
+let tls: HttpsServer;
+let host: string; // localhost:<port>
+let internal: TcpServer;
+let internalConnections = 0;
+let internalPort: number;
+let tool: ToolUnderTest;
+const served = new Map<string, object>();
+const hits = new Map<string, number>();
+
+const signingLoader = createDocumentLoader();
+
+const TEMPLATE = {
+  '@context': ['https://www.w3.org/ns/credentials/v2'],
+  type: ['VerifiableCredential'],
+  credentialSubject: { id: 'did:example:learner', name: 'Ana' },
+};
+
+async function sign(credential: Record<string, unknown>, suite: unknown) {
+  return vc.issue({ credential: structuredClone(credential), suite, documentLoader: signingLoader });
+}
+
+function tampered(doc: Record<string, unknown>) {
+  const copy = structuredClone(doc) as any;
+  copy.credentialSubject.id = 'did:example:learnes';
+  return copy;
+}
+
+async function verify(credential: unknown) {
+  const res = await fetch(`${tool.url}/credentials/verify`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ verifiableCredential: credential }),
+  });
+  return { status: res.status, body: (await res.json()) as any };
+}
+
+const check = (body: any, name: string) => body.results.find((c: any) => c.check === name);
+
+// Issuers and their documents.
+let webDid: string;
+let webKey: Awaited<ReturnType<typeof Ed25519Multikey.generate>>;
+let httpsIssuer: string;
+let ecdsaKey: Awaited<ReturnType<typeof EcdsaMultikey.generate>>;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'credbridge-foreign-'));
+  const run = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+  run(
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.pem',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=Credbridge test CA',
+  );
+  run(
+    'req',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-keyout',
+    'tls.key',
+    '-out',
+    'tls.csr',
+    '-subj',
+    '/CN=localhost',
+  );
+  await writeFile(join(dir, 'ext.cnf'), 'subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\n');
+  run(
+    'x509',
+    '-req',
+    '-in',
+    'tls.csr',
+    '-CA',
+    'ca.pem',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-out',
+    'tls.pem',
+    '-days',
+    '2',
+    '-extfile',
+    'ext.cnf',
+  );
+
+  tls = createHttpsServer(
+    { key: await readFile(join(dir, 'tls.key')), cert: await readFile(join(dir, 'tls.pem')) },
+    (req, res) => {
+      hits.set(req.url!, (hits.get(req.url!) ?? 0) + 1);
+      const doc = served.get(req.url!);
+      res.writeHead(doc ? 200 : 404, { 'content-type': 'application/json' });
+      res.end(doc ? JSON.stringify(doc) : '{}');
+    },
+  );
+  tls.listen(0, '127.0.0.1');
+  await once(tls, 'listening');
+  const port = (tls.address() as { port: number }).port;
+  host = `localhost:${port}`;
+
+  // An internal service on loopback: any connection to it is a failure of the outbound guard.
+  internal = createTcpServer((socket) => {
+    internalConnections++;
+    socket.destroy();
+  });
+  internal.listen(0, '127.0.0.1');
+  await once(internal, 'listening');
+  internalPort = (internal.address() as { port: number }).port;
+
+  // A did:web issuer with an Ed25519 key, its status list, and an https issuer with a P-256 key.
+  webDid = `did:web:localhost%3A${port}`;
+  webKey = await Ed25519Multikey.generate({ id: `${webDid}#key-1`, controller: webDid });
+  served.set('/.well-known/did.json', {
+    '@context': ['https://www.w3.org/ns/did/v1', 'https://w3id.org/security/multikey/v1'],
+    id: webDid,
+    verificationMethod: [
+      {
+        id: `${webDid}#key-1`,
+        type: 'Multikey',
+        controller: webDid,
+        publicKeyMultibase: webKey.publicKeyMultibase,
+      },
+    ],
+    assertionMethod: [`${webDid}#key-1`],
+  });
+  const list = new BitstringStatusList({ length: 131_072 });
+  list.setStatus(7, true); // position 7 is revoked
+  const listUrl = `https://${host}/status/1`;
+  served.set(
+    '/status/1',
+    await sign(
+      { ...(await createCredential({ id: listUrl, list, statusPurpose: 'revocation' })), issuer: webDid },
+      new DataIntegrityProof({ signer: webKey.signer(), cryptosuite: eddsaRdfc2022 }),
+    ),
+  );
+
+  httpsIssuer = `https://${host}/issuers/7`;
+  ecdsaKey = await EcdsaMultikey.generate({
+    curve: 'P-256',
+    id: `https://${host}/keys/7`,
+    controller: httpsIssuer,
+  });
+  served.set('/keys/7', {
+    '@context': 'https://w3id.org/security/multikey/v1',
+    id: `https://${host}/keys/7`,
+    type: 'Multikey',
+    controller: httpsIssuer,
+    publicKeyMultibase: ecdsaKey.publicKeyMultibase,
+  });
+  served.set('/issuers/7', {
+    '@context': ['https://www.w3.org/ns/did/v1', 'https://w3id.org/security/multikey/v1'],
+    id: httpsIssuer,
+    assertionMethod: [`https://${host}/keys/7`],
+  });
+
+  tool = await startTool({
+    OUTBOUND_ALLOW_PRIVATE_HOSTS: host,
+    OUTBOUND_CA_FILE: join(dir, 'ca.pem'),
+    RATE_LIMIT_DISABLED: 'true',
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await tool?.close();
+  tls?.close();
+  internal?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('credentials of other issuers', () => {
+  it('verifies an eddsa-rdfc-2022 credential of a did:web issuer over HTTPS, with its status list, fetching the DID once', async () => {
+    const suite = new DataIntegrityProof({ signer: webKey.signer(), cryptosuite: eddsaRdfc2022 });
+    const entry = (index: number) => ({
+      id: `https://${host}/status/1#${index}`,
+      type: 'BitstringStatusListEntry',
+      statusPurpose: 'revocation',
+      statusListIndex: String(index),
+      statusListCredential: `https://${host}/status/1`,
+    });
+    const good = await sign({ ...TEMPLATE, issuer: webDid, credentialStatus: entry(3) }, suite);
+    const revoked = await sign({ ...TEMPLATE, issuer: webDid, credentialStatus: entry(7) }, suite);
+
+    const ok = await verify(good);
+    // Genuine and unrevoked, but nobody here vouches for its issuer: not "verified" (400), and it says why.
+    expect(ok.status).toBe(400);
+    expect(ok.body.verdict).toBe('issuer-not-recognised');
+    expect(ok.body.verified).toBe(false);
+    expect(check(ok.body, 'proof')).toMatchObject({ ok: true, message: 'eddsa-rdfc-2022 proof verified' });
+    expect(check(ok.body, 'status')).toMatchObject({ ok: true });
+    expect(check(ok.body, 'issuer').message).toContain('not recognised');
+
+    const gone = await verify(revoked);
+    expect(check(gone.body, 'status')).toMatchObject({ ok: false, message: 'revoked' });
+    expect(check(gone.body, 'proof')).toMatchObject({ ok: true });
+
+    const changed = await verify(tampered(good));
+    expect(changed.body.verdict).toBe('not-verified');
+    expect(check(changed.body, 'proof').ok).toBe(false);
+    // One fetch of the DID document for all of them: resolution is cached.
+    expect(hits.get('/.well-known/did.json')).toBe(1);
+  });
+
+  it('is recognised when the operator trusts the issuer (TRUSTED_ISSUERS), by DID or https URL', async () => {
+    // In this process, through the same outbound guard the tool configured.
+    const trusting = installationVerification({
+      PUBLIC_URL: tool.url,
+      TRUSTED_ISSUERS: [webDid, httpsIssuer],
+    });
+    const byDid = await sign(
+      { ...TEMPLATE, issuer: webDid },
+      new DataIntegrityProof({ signer: webKey.signer(), cryptosuite: eddsaRdfc2022 }),
+    );
+    const byUrl = await sign(
+      { ...TEMPLATE, issuer: httpsIssuer },
+      new DataIntegrityProof({ signer: ecdsaKey.signer(), cryptosuite: ecdsaRdfc2019 }),
+    );
+    for (const credential of [byDid, byUrl]) {
+      const result = await verifyCredential(credential, trusting);
+      expect(result.checks.filter((c) => !c.ok)).toEqual([]);
+      expect(result.verdict).toBe('verified');
+      expect(result.issuer?.recognised).toBe('trusted-list');
+    }
+  });
+
+  it('verifies Ed25519Signature2020 proofs (did:key and did:web), and refuses tampered copies', async () => {
+    const key = await generateDidKey();
+    const v1 = {
+      '@context': [
+        'https://www.w3.org/2018/credentials/v1',
+        'https://w3id.org/security/suites/ed25519-2020/v1',
+      ],
+      type: ['VerifiableCredential'],
+      issuanceDate: '2026-01-01T00:00:00Z',
+      credentialSubject: { id: 'did:example:learner' },
+    };
+    for (const [issuer, signer] of [
+      [key.controller!, key.signer()],
+      [webDid, webKey.signer()],
+    ] as const) {
+      const credential = await sign({ ...v1, issuer }, new Ed25519Signature2020({ signer }));
+      expect((credential.proof as any).type).toBe('Ed25519Signature2020');
+      const ok = await verify(credential);
+      expect(check(ok.body, 'proof')).toMatchObject({
+        ok: true,
+        message: 'Ed25519Signature2020 proof verified',
+      });
+      expect(ok.body.verdict).toBe('issuer-not-recognised');
+      const changed = await verify(tampered(credential));
+      expect(check(changed.body, 'proof').ok).toBe(false);
+    }
+  });
+
+  it('verifies ecdsa-rdfc-2019 (P-256) of an https issuer whose key is a URL, and refuses a tampered copy', async () => {
+    const credential = await sign(
+      { ...TEMPLATE, issuer: { id: httpsIssuer, name: 'Example Badges' } },
+      new DataIntegrityProof({ signer: ecdsaKey.signer(), cryptosuite: ecdsaRdfc2019 }),
+    );
+    expect((credential.proof as any).cryptosuite).toBe('ecdsa-rdfc-2019');
+    const ok = await verify(credential);
+    expect(check(ok.body, 'proof')).toMatchObject({ ok: true, message: 'ecdsa-rdfc-2019 proof verified' });
+    expect(ok.body.issuer).toMatchObject({
+      id: httpsIssuer,
+      recognised: false,
+      statedName: 'Example Badges',
+    });
+    expect(ok.body.verdict).toBe('issuer-not-recognised');
+    const changed = await verify(tampered(credential));
+    expect(changed.body.verdict).toBe('not-verified');
+  });
+
+  it('verifies a presentation of two credentials signed by its holder, and refuses tampered ones', async () => {
+    const holder = await generateDidKey();
+    const one = await sign(
+      { ...TEMPLATE, issuer: webDid },
+      new DataIntegrityProof({ signer: webKey.signer(), cryptosuite: eddsaRdfc2022 }),
+    );
+    const two = await sign(
+      { ...TEMPLATE, issuer: httpsIssuer },
+      new DataIntegrityProof({ signer: ecdsaKey.signer(), cryptosuite: ecdsaRdfc2019 }),
+    );
+    const presentation = {
+      '@context': ['https://www.w3.org/ns/credentials/v2'],
+      type: ['VerifiablePresentation'],
+      holder: holder.controller!,
+      verifiableCredential: [one, two],
+    };
+    const signed = await vc.signPresentation({
+      presentation: structuredClone(presentation),
+      suite: new DataIntegrityProof({ signer: holder.signer(), cryptosuite: eddsaRdfc2022 }),
+      documentLoader: signingLoader,
+      challenge: 'c-123',
+    });
+    const post = async (vp: unknown, options: Record<string, unknown> = { challenge: 'c-123' }) => {
+      const res = await fetch(`${tool.url}/presentations/verify`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ verifiablePresentation: vp, options }),
+      });
+      return { status: res.status, body: (await res.json()) as any };
+    };
+    const ok = await post(signed);
+    expect(ok.body.presentationResult.checks.map((c: any) => [c.check, c.ok])).toEqual([
+      ['input', true],
+      ['proof', true],
+      ['holder', true],
+    ]);
+    expect(ok.body.credentialResults.map((r: any) => r.verdict)).toEqual([
+      'issuer-not-recognised',
+      'issuer-not-recognised',
+    ]);
+    expect(ok.body.verdict).toBe('issuer-not-recognised');
+
+    // Another challenge: a replay.
+    const replay = await post(signed, { challenge: 'other' });
+    expect(replay.status).toBe(400);
+    expect(replay.body.errors.join()).toMatch(/presentation proof/);
+    // A credential changed inside the signed presentation breaks both.
+    const inner = structuredClone(signed) as any;
+    inner.verifiableCredential[1].credentialSubject.id = 'did:example:learnes';
+    const broken = await post(inner);
+    expect(broken.body.verdict).toBe('not-verified');
+    expect(broken.body.credentialResults[1].verdict).toBe('not-verified');
+    expect(broken.body.presentationResult.checks.find((c: any) => c.check === 'proof').ok).toBe(false);
+    // Unsigned: the credentials are judged, with a warning that nothing proves who presents them.
+    const unsigned = await post(presentation, {});
+    expect(unsigned.body.credentialResults).toHaveLength(2);
+    expect(unsigned.body.warnings.join()).toMatch(/not signed/);
+  });
+});
+
+describe('issuers that point the verifier elsewhere', () => {
+  it('never reaches an internal service on loopback, by did:web or by https issuer', async () => {
+    const key = await Ed25519Multikey.generate();
+    const rogueDid = `did:web:127.0.0.1%3A${internalPort}`;
+    const rogueUrl = `https://127.0.0.1:${internalPort}/issuer`;
+    for (const [issuer, vm] of [
+      [rogueDid, `${rogueDid}#key-1`],
+      [rogueUrl, `${rogueUrl}#key-1`],
+    ]) {
+      const signer = { ...key.signer(), id: vm };
+      const credential = await sign(
+        { ...TEMPLATE, issuer },
+        new DataIntegrityProof({ signer, cryptosuite: eddsaRdfc2022 }),
+      );
+      const res = await verify(credential);
+      expect(res.body.verdict).toBe('not-verified');
+      expect(check(res.body, 'issuer').ok).toBe(false);
+    }
+    // A status list on the internal service is not fetched either.
+    const suite = new DataIntegrityProof({ signer: webKey.signer(), cryptosuite: eddsaRdfc2022 });
+    const pointing = await sign(
+      {
+        ...TEMPLATE,
+        issuer: webDid,
+        credentialStatus: {
+          type: 'BitstringStatusListEntry',
+          statusPurpose: 'revocation',
+          statusListIndex: '1',
+          statusListCredential: `https://127.0.0.1:${internalPort}/list`,
+        },
+      },
+      suite,
+    );
+    expect(check((await verify(pointing)).body, 'status').ok).toBe(false);
+    expect(internalConnections).toBe(0);
+  });
+
+  it('fetches nothing over plain http, and no context it does not have', async () => {
+    const before = [...hits.values()].reduce((a, b) => a + b, 0);
+    const key = await Ed25519Multikey.generate();
+    const plain = `http://${host}/issuers/7`;
+    const credential = await sign(
+      { ...TEMPLATE, issuer: plain },
+      new DataIntegrityProof({ signer: { ...key.signer(), id: `${plain}#k` }, cryptosuite: eddsaRdfc2022 }),
+    );
+    expect((await verify(credential)).body.verdict).toBe('not-verified');
+    // Signed by someone whose loader knew the context; this installation does not have it and must not fetch it.
+    const contextUrl = `https://${host}/context.jsonld`;
+    const context = { '@context': { nickname: 'https://example.org/#nickname' } };
+    served.set('/context.jsonld', context);
+    const withContext = await vc.issue({
+      credential: {
+        ...TEMPLATE,
+        '@context': ['https://www.w3.org/ns/credentials/v2', contextUrl],
+        credentialSubject: { id: 'did:example:learner', nickname: 'Ana' },
+        issuer: webDid,
+      },
+      suite: new DataIntegrityProof({ signer: webKey.signer(), cryptosuite: eddsaRdfc2022 }),
+      documentLoader: async (url: string) =>
+        url === contextUrl ? { contextUrl: null, documentUrl: url, document: context } : signingLoader(url),
+    });
+    const res = await verify(withContext);
+    expect(res.body.verdict).toBe('not-verified');
+    expect(check(res.body, 'proof').message).toMatch(/EXTRA_CONTEXTS/);
+    expect([...hits.values()].reduce((a, b) => a + b, 0)).toBe(before);
+  });
+});
