@@ -1,6 +1,7 @@
 import { Router, urlencoded, type Request, type Response } from 'express';
 import type { Config } from '../config/env.js';
 import { storedPairVerifier, type StoredPairVerifier } from '../credentials/stored-verification.js';
+import { verifyPresentation } from '../credentials/presentation-verifier.js';
 import { verifyCredential } from '../credentials/verifier.js';
 import { credentialPageUrl } from '../issuance/links.js';
 import { regradeStatuses } from '../issuance/regrade-status.js';
@@ -11,8 +12,8 @@ import { certificatePdf } from './certificate.js';
 import { findCredential } from '../credentials/credential-store.js';
 import { describeCredential } from './credential-view.js';
 import { formToken, requireFormToken } from './csrf.js';
-import { html } from './html.js';
-import { pickLanguage, translator } from './i18n.js';
+import { html, type Html } from './html.js';
+import { pickLanguage, translator, type Translate, type UiLanguage } from './i18n.js';
 import { sendScreen } from './layout.js';
 import { regradeState } from './reasons.js';
 import { facts, stateBadge } from './views/credential-card.js';
@@ -145,31 +146,64 @@ export function publicScreensRouter(
     const t = translator(lang);
     const text = String((req.body as { credential?: unknown }).credential ?? '');
     let parsed: unknown;
-    let result;
     try {
       parsed = JSON.parse(text);
     } catch {
       parsed = undefined;
     }
-    if (parsed && typeof parsed === 'object') {
-      // A VC API body ({verifiableCredential}) is accepted as well as the bare credential.
-      const inner = (parsed as { verifiableCredential?: unknown }).verifiableCredential;
-      result = await verifyCredential(inner ?? parsed, verification);
-    }
+    const body = parsed && typeof parsed === 'object' ? await verifiedBody(parsed, lang, t) : undefined;
     sendScreen(req, res, {
       lang,
       t,
       title: t('verifyACredential'),
       nav: publicNav(t, 'verify'),
-      status: result ? 200 : 400,
+      status: body ? 200 : 400,
       scripts: ['common.js'],
       body: html` <section aria-labelledby="result-h" class="result">
           <h2 id="result-h">${t('result')}</h2>
-          ${result ? html`${verdict([result], t, lang)}${checkList(result, t, lang)}` : html`<p class="verdict fail" role="alert">${t('notJson')}</p>`}
+          ${body ?? html`<p class="verdict fail" role="alert">${t('notJson')}</p>`}
         </section>
         ${verifyForm(formToken(req, res), t, text)}`,
     });
   });
+
+  /**
+   * A credential or a presentation, bare or as a VC API body ({verifiableCredential}, {verifiablePresentation}),
+   * verified and described: a presentation's own checks, then each credential in it.
+   */
+  async function verifiedBody(parsed: object, lang: UiLanguage, t: Translate): Promise<Html> {
+    const wrapped = parsed as {
+      verifiableCredential?: unknown;
+      verifiablePresentation?: unknown;
+      type?: unknown;
+    };
+    const types = Array.isArray(wrapped.type) ? wrapped.type : [wrapped.type];
+    const presentation =
+      wrapped.verifiablePresentation ?? (types.includes('VerifiablePresentation') ? parsed : undefined);
+    if (!presentation) {
+      const result = await verifyCredential(wrapped.verifiableCredential ?? parsed, verification);
+      return html`${verdict([result], t, lang)}${checkList(result, t, lang)}`;
+    }
+    const result = await verifyPresentation(presentation, verification);
+    const ownOk = result.checks.every((c) => c.ok);
+    // The presentation's own checks (shape, the holder's proof) count in the headline like a credential's.
+    const own = {
+      verified: ownOk,
+      verdict: ownOk ? 'verified' : 'not-verified',
+      format: 'vc',
+      checks: result.checks,
+    } as const;
+    const count = result.credentials.length;
+    return html`${verdict([own, ...result.credentials], t, lang)}
+      <h3>${t('presentation')}</h3>
+      ${typeof presentation === 'object' && presentation !== null && !('proof' in presentation) ? html`<p class="warning">${t('presentationUnsigned')}</p>` : ''}
+      ${checkList(own, t, lang)}
+      ${result.credentials.map(
+        (r, i) =>
+          html`<h3>${t('presentedCredential', { n: i + 1, count })}</h3>
+            ${verdict([r], t, lang)}${checkList(r, t, lang)}`,
+      )}`;
+  }
 
   return router;
 }

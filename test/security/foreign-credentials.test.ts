@@ -367,6 +367,23 @@ describe('credentials of other issuers', () => {
     const unsigned = await post(presentation, {});
     expect(unsigned.body.credentialResults).toHaveLength(2);
     expect(unsigned.body.warnings.join()).toMatch(/not signed/);
+
+    // The public verify page takes the same presentation, pasted: its own checks, then each credential.
+    const form = await fetch(`${tool.url}/verify`);
+    const cookie = form.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
+    const token = /name="_csrf" value="([^"]+)"/.exec(await form.text())![1]!;
+    const page = await fetch(`${tool.url}/verify?lang=en`, {
+      method: 'POST',
+      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ _csrf: token, credential: JSON.stringify(signed) }),
+    }).then((r) => r.text());
+    expect(page).toContain('The presentation');
+    expect(page).toContain('Credential 2 of 2');
+    expect(page).toContain('The presentation is signed by the holder it names.');
+    expect(page).not.toContain('is not signed');
   });
 });
 
