@@ -24,11 +24,11 @@ export interface RemoteDocumentOptions {
   maxEntries?: number;
 }
 
-async function readLimited(res: Response, url: string, maxBytes: number): Promise<string> {
+async function readLimited(res: Response, url: string, maxBytes: number): Promise<Buffer> {
   const declared = Number(res.headers.get('content-length') ?? NaN);
   if (declared > maxBytes) throw new RemoteDocumentError(url, `larger than ${maxBytes} bytes`);
   const reader = res.body?.getReader();
-  if (!reader) return '';
+  if (!reader) return Buffer.alloc(0);
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
@@ -41,7 +41,30 @@ async function readLimited(res: Response, url: string, maxBytes: number): Promis
     }
     chunks.push(value);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
+}
+
+/**
+ * The bytes at an http(s) URL, size- and time-limited: a credential's related resource, whose digest (not the
+ * transport) proves it is the one the issuer meant.
+ */
+export function remoteBytes(options: Pick<RemoteDocumentOptions, 'fetch' | 'maxBytes' | 'timeoutMs'>) {
+  const { fetch, maxBytes = 5 * 1024 * 1024, timeoutMs = 10_000 } = options;
+  return async (url: string): Promise<Uint8Array> => {
+    if (!/^https?:\/\//.test(url))
+      throw new RemoteDocumentError(url, 'only http and https resources are fetched');
+    let res: Response;
+    try {
+      res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    } catch (err) {
+      throw new RemoteDocumentError(url, (err as Error).message);
+    }
+    if (!res.ok) {
+      await res.body?.cancel().catch(() => undefined);
+      throw new RemoteDocumentError(url, `HTTP ${res.status}`);
+    }
+    return readLimited(res, url, maxBytes);
+  };
 }
 
 /**
@@ -67,7 +90,7 @@ export function remoteDocuments(options: RemoteDocumentOptions): RemoteDocuments
       await res.body?.cancel().catch(() => undefined);
       throw new RemoteDocumentError(url, `HTTP ${res.status}`);
     }
-    const text = await readLimited(res, url, maxBytes);
+    const text = (await readLimited(res, url, maxBytes)).toString('utf8');
     let doc: unknown;
     try {
       doc = JSON.parse(text);

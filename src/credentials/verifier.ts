@@ -3,6 +3,7 @@ import type { Multilingual } from '../templates/schema.js';
 import type { DocumentLoader } from './document-loader.js';
 import { credentialProblems } from './input-checks.js';
 import { referenceLoader } from './reference-loader.js';
+import { relatedResourceProblems, type ResourceFetch } from './related-resources.js';
 import type { RemoteDocuments } from './remote-documents.js';
 import { checkCredentialStatus } from './status-check.js';
 import { proofNames, verifySuites } from './verify-suites.js';
@@ -58,6 +59,8 @@ export interface VerifyOptions {
   recogniseIssuer: IssuerRecogniser;
   /** Other issuers' https documents (keys, controllers, status lists); without it, only what the loader has. */
   remote?: RemoteDocuments;
+  /** Fetches related resources to check their digests; without it, a credential with some cannot verify. */
+  fetchResource?: ResourceFetch;
   now?: Date;
 }
 
@@ -147,7 +150,7 @@ export function errorMessage(err: unknown): string {
  */
 export async function verifyCredential(
   credential: unknown,
-  { documentLoader: base, recogniseIssuer, remote, now = new Date() }: VerifyOptions,
+  { documentLoader: base, recogniseIssuer, remote, fetchResource, now = new Date() }: VerifyOptions,
 ): Promise<VerificationResult> {
   const checks: VerificationCheck[] = [];
   const problems = credentialProblems(credential);
@@ -224,6 +227,16 @@ export async function verifyCredential(
     ok: proofOk,
     message: proofOk ? `${proofNames(c)} proof verified` : errorMessage(result.error),
   });
+  if (c.relatedResource !== undefined) {
+    const related = fetchResource
+      ? await relatedResourceProblems(c, fetchResource)
+      : ['not checked: this verifier does not fetch related resources'];
+    checks.push({
+      check: 'relatedResource',
+      ok: related.length === 0,
+      message: related.join('; ') || 'every related resource matches its digest',
+    });
+  }
   if (c.credentialStatus !== undefined) {
     checks.push(status ?? { check: 'status', ok: false, message: 'not checked: the proof did not verify' });
   }

@@ -1,7 +1,7 @@
 import type { Config } from '../config/env.js';
 import type { KnownIssuer, VerifyOptions } from '../credentials/verifier.js';
 import { findIssuerByDid } from './issuers.js';
-import { remoteDocuments } from '../credentials/remote-documents.js';
+import { remoteBytes, remoteDocuments } from '../credentials/remote-documents.js';
 import { outboundFetch } from '../net/outbound.js';
 import { installationDocumentLoader } from './resolvers.js';
 
@@ -23,10 +23,11 @@ export async function recognisedIssuer(
 }
 
 export type InstallationVerification = Required<Pick<VerifyOptions, 'documentLoader' | 'recogniseIssuer'>> &
-  Pick<VerifyOptions, 'remote'>;
+  Pick<VerifyOptions, 'remote' | 'fetchResource'>;
 
 /** Other issuers' documents: fetched through the outbound guard (public addresses only, unless allowed). */
 const remote = remoteDocuments({ fetch: (url, init) => outboundFetch(url, init) });
+const resources = remoteBytes({ fetch: (url, init) => outboundFetch(url, init) });
 
 /**
  * How this installation verifies: its document loader (its own DIDs and lists from the database, other issuers'
@@ -44,6 +45,6 @@ export function installationVerification(
       extraContexts: config.EXTRA_CONTEXTS,
     }),
     recogniseIssuer: (did) => recognisedIssuer(did, trusted),
-    ...(shared ? { remote: shared } : {}),
+    ...(shared ? { remote: shared, fetchResource: resources } : {}),
   };
 }

@@ -19,7 +19,9 @@ import { createDocumentLoader } from '../../src/credentials/document-loader.js';
 import { generateDidKey } from '../../src/credentials/did-key.js';
 import { verifyCredential } from '../../src/credentials/verifier.js';
 import { installationVerification } from '../../src/issuers/recognition.js';
-import { startTool, type ToolUnderTest } from '../helpers/tool.js';
+import { createTestInstitution } from '../helpers/institution.js';
+import { ADMIN_TOKEN, startTool, type ToolUnderTest } from '../helpers/tool.js';
+import { createHash } from 'node:crypto';
 
 /**
  * Credentials from other issuers, verified through this installation's HTTP API the way a stranger would submit
@@ -39,6 +41,12 @@ const served = new Map<string, object>();
 const hits = new Map<string, number>();
 
 const signingLoader = createDocumentLoader();
+
+/** An operator's extra context (EXTRA_CONTEXTS): the shape of the W3C examples context, served from a file. */
+const EXAMPLES_URL = 'https://www.w3.org/ns/credentials/examples/v2';
+const EXAMPLES_CONTEXT = { '@context': { '@vocab': 'https://www.w3.org/ns/credentials/examples#' } };
+/** A related resource, served as text by the issuer's server. */
+const SYLLABUS = 'Applied Data Analysis: syllabus, version 3';
 
 const TEMPLATE = {
   '@context': ['https://www.w3.org/ns/credentials/v2'],
@@ -132,7 +140,7 @@ beforeAll(async () => {
       hits.set(req.url!, (hits.get(req.url!) ?? 0) + 1);
       const doc = served.get(req.url!);
       res.writeHead(doc ? 200 : 404, { 'content-type': 'application/json' });
-      res.end(doc ? JSON.stringify(doc) : '{}');
+      res.end(typeof doc === 'string' ? doc : doc ? JSON.stringify(doc) : '{}');
     },
   );
   tls.listen(0, '127.0.0.1');
@@ -195,11 +203,15 @@ beforeAll(async () => {
     assertionMethod: [`https://${host}/keys/7`],
   });
 
+  await writeFile(join(dir, 'examples-v2.jsonld'), JSON.stringify(EXAMPLES_CONTEXT));
   tool = await startTool({
     OUTBOUND_ALLOW_PRIVATE_HOSTS: host,
     OUTBOUND_CA_FILE: join(dir, 'ca.pem'),
     RATE_LIMIT_DISABLED: 'true',
+    EXTRA_CONTEXTS: `${EXAMPLES_URL}=${join(dir, 'examples-v2.jsonld')}`,
   });
+  served.set('/files/syllabus.txt', SYLLABUS as unknown as object);
+  await createTestInstitution(tool);
 }, 60_000);
 
 afterAll(async () => {
@@ -452,5 +464,67 @@ describe('issuers that point the verifier elsewhere', () => {
     expect(res.body.verdict).toBe('not-verified');
     expect(check(res.body, 'proof').message).toMatch(/EXTRA_CONTEXTS/);
     expect([...hits.values()].reduce((a, b) => a + b, 0)).toBe(before);
+  });
+});
+
+describe("VC API issue and verify: related resources and the operator's contexts", () => {
+  const issue = (credential: Record<string, unknown>) =>
+    fetch(`${tool.url}/credentials/issue`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ credential }),
+    }).then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
+  const ourDid = () => `did:web:${encodeURIComponent(new URL(tool.url).host)}`;
+  const resource = () => `https://${host}/files/syllabus.txt`;
+  const sri = (text: string) => `sha384-${createHash('sha384').update(text).digest('base64')}`;
+  const multibase = (text: string) =>
+    `u${Buffer.concat([Buffer.from([0x12, 0x20]), createHash('sha256').update(text).digest()]).toString('base64url')}`;
+
+  it('checks related resources against their digests when issuing and when verifying', async () => {
+    const issued = await issue({
+      ...TEMPLATE,
+      issuer: ourDid(),
+      relatedResource: [{ id: resource(), digestSRI: sri(SYLLABUS), digestMultibase: multibase(SYLLABUS) }],
+    });
+    expect(issued.status).toBe(201);
+    const ok = await verify(issued.body.verifiableCredential);
+    expect(check(ok.body, 'relatedResource')).toMatchObject({ ok: true });
+    expect(ok.body.verdict).toBe('verified');
+
+    const wrong = await issue({
+      ...TEMPLATE,
+      issuer: ourDid(),
+      relatedResource: [{ id: resource(), digestSRI: sri('another syllabus') }],
+    });
+    expect(wrong.status).toBe(400);
+    expect(wrong.body.error.message).toBe(
+      `credential.relatedResource[0].digestSRI: does not match the resource at ${resource()}`,
+    );
+
+    // The resource changes after issuing: the credential no longer verifies.
+    served.set('/files/syllabus.txt', 'Applied Data Analysis: syllabus, version 4' as unknown as object);
+    const changed = await verify(issued.body.verifiableCredential);
+    expect(check(changed.body, 'relatedResource')).toMatchObject({ ok: false });
+    expect(check(changed.body, 'relatedResource').message).toContain('digestMultibase: does not match');
+    expect(changed.body.verdict).toBe('not-verified');
+    served.set('/files/syllabus.txt', SYLLABUS as unknown as object);
+  });
+
+  it('accepts the contexts of EXTRA_CONTEXTS, and names the setting for any other', async () => {
+    const withExamples = await issue({
+      ...TEMPLATE,
+      '@context': ['https://www.w3.org/ns/credentials/v2', EXAMPLES_URL],
+      type: ['VerifiableCredential', 'ExampleDegreeCredential'],
+      issuer: ourDid(),
+    });
+    expect(withExamples.status).toBe(201);
+    expect((await verify(withExamples.body.verifiableCredential)).body.verdict).toBe('verified');
+    const other = await issue({
+      ...TEMPLATE,
+      '@context': ['https://www.w3.org/ns/credentials/v2', 'https://contexts.example.org/v1'],
+      issuer: ourDid(),
+    });
+    expect(other.status).toBe(400);
+    expect(other.body.error.message).toMatch(/https:\/\/contexts\.example\.org\/v1.*EXTRA_CONTEXTS/);
   });
 });

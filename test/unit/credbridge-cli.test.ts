@@ -129,7 +129,7 @@ describe('credbridge CLI', () => {
     await writeFile(file, JSON.stringify({ issuer: 'did:key:z6Mkx' }));
     const run = await cliWith({ TRUSTED_ISSUERS: 'not-a-did' }, 'credential', 'verify', file);
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain('TRUSTED_ISSUERS: not a DID: not-a-did');
+    expect(run.stderr).toContain('TRUSTED_ISSUERS: not a DID or https URL: not-a-did');
   });
 
   it('refuses unknown commands and missing options with usage (exit 2)', async () => {

@@ -10,7 +10,8 @@ import { statusEntry } from '../../credentials/status-entry.js';
 import { onlyDuplicateKeys } from '../../db/duplicate-key.js';
 import { storedPairVerifier, type StoredPairVerifier } from '../../credentials/stored-verification.js';
 import { verifyPresentation } from '../../credentials/presentation-verifier.js';
-import { issuerWarnings, verifyCredential } from '../../credentials/verifier.js';
+import { relatedResourceProblems } from '../../credentials/related-resources.js';
+import { errorMessage, issuerWarnings, verifyCredential } from '../../credentials/verifier.js';
 import { findDefaultIssuer, findIssuer, issuerDidDocument, signingIssuer } from '../../issuers/issuers.js';
 import { requireEncryptionKey } from '../../security/encryption.js';
 import { installationVerification } from '../../issuers/recognition.js';
@@ -159,6 +160,17 @@ export function credentialsRouter(config: Config, deps: { verifyStored?: StoredP
         problems,
       });
     }
+    // VC Data Model 2.0 §5.3: a related resource's digest must be the resource's, or the issuer vouches for nothing.
+    if (unsigned.relatedResource !== undefined) {
+      const related = verification.fetchResource
+        ? await relatedResourceProblems(unsigned, verification.fetchResource)
+        : [];
+      if (related.length) {
+        throw new HttpError(400, 'invalid_credential', related.map((p) => `credential.${p}`).join('; '), {
+          problems: related,
+        });
+      }
+    }
     const credentialId = unsigned.id as string; // a URL: credentialProblems said so
     if (options?.credentialStatus) {
       const ref = await allocateStatusEntry(issuer, config.PUBLIC_URL, loader);
@@ -186,11 +198,7 @@ export function credentialsRouter(config: Config, deps: { verifyStored?: StoredP
       signed = await signCredential(unsigned, issuer.key, loader);
     } catch (err) {
       if (options?.credentialStatus) await ApiStatusEntry.deleteOne({ _id: credentialId });
-      throw new HttpError(
-        400,
-        'invalid_credential',
-        `credential could not be signed: ${(err as Error).message}`,
-      );
+      throw new HttpError(400, 'invalid_credential', `credential could not be signed: ${errorMessage(err)}`);
     }
     res.status(201).json({ verifiableCredential: signed });
   });
