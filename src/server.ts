@@ -9,6 +9,7 @@ import { createQueues } from './queue/queues.js';
 import { createRedis } from './queue/redis.js';
 import { createApp } from './web/app.js';
 import { adoptLegacyRecords } from './institutions/legacy-adoption.js';
+import { broadcastIssuerChanges } from './issuers/change-broadcast.js';
 import './db/models/index.js';
 
 /** The web process: LTI endpoints, screens, APIs. Stateless; run as many as needed behind a load balancer. */
@@ -25,6 +26,7 @@ async function main(): Promise<void> {
   await adoptLegacyRecords(logger); // records from before institutions get their owner
   const redis = createRedis(config.REDIS_URL, 'client', logger);
   const queues = createQueues(redis, config.QUEUE_PREFIX, logger);
+  const stopIssuerBroadcast = await broadcastIssuerChanges(redis, config.QUEUE_PREFIX, logger);
   const app = createApp({ config, logger, redis, queues });
   const server = app.listen(config.PORT, config.HOST);
   await once(server, 'listening');
@@ -35,7 +37,7 @@ async function main(): Promise<void> {
     // Stop taking requests, let in-flight ones finish, then close the connections they used.
     ['http', () => new Promise<void>((resolve) => server.close(() => resolve()))],
     ['queues', () => queues.close()],
-    ['redis', () => redis.quit()],
+    ['redis', async () => (await stopIssuerBroadcast(), await redis.quit())],
     ['mongodb', async () => (stopWatch(), await disconnectDatabase())],
   ]);
 }

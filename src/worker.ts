@@ -12,6 +12,7 @@ import { createLogger } from './log/logger.js';
 import { acceptPreviousKeys } from './security/encryption.js';
 import { createQueues } from './queue/queues.js';
 import { createRedis } from './queue/redis.js';
+import { broadcastIssuerChanges } from './issuers/change-broadcast.js';
 import { adoptLegacyRecords } from './institutions/legacy-adoption.js';
 import './db/models/index.js';
 
@@ -29,6 +30,7 @@ async function main(): Promise<void> {
   const blocking = createRedis(config.REDIS_URL, 'worker', logger);
   const client = createRedis(config.REDIS_URL, 'client', logger);
   const queues = createQueues(client, config.QUEUE_PREFIX, logger);
+  const stopIssuerBroadcast = await broadcastIssuerChanges(client, config.QUEUE_PREFIX, logger);
   await scheduleMaintenance(queues, config.MAINTENANCE_INTERVAL_MS);
   // Without the key-encryption key nothing can be signed: such a worker only does maintenance.
   const pipeline = config.KEY_ENCRYPTION_KEY ? createPipeline(config, logger, queues) : undefined;
@@ -56,7 +58,7 @@ async function main(): Promise<void> {
     ['workers', () => Promise.all(workers.map((w) => w.close()))],
     ['health', () => new Promise<void>((resolve) => server.close(() => resolve()))],
     ['queues', () => queues.close()],
-    ['redis', () => Promise.all([blocking.quit(), client.quit()])],
+    ['redis', async () => (await stopIssuerBroadcast(), await Promise.all([blocking.quit(), client.quit()]))],
     ['mongodb', async () => (stopWatch(), await disconnectDatabase())],
   ]);
 }

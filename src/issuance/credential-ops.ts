@@ -2,7 +2,8 @@ import { Credential } from '../credentials/credential-model.js';
 import { cachedReads } from '../db/cached-reads.js';
 import { changeCredentialStatus, issueAndStoreCredential } from '../credentials/credential-store.js';
 import type { DocumentLoader } from '../credentials/document-loader.js';
-import { findIssuer, signingIssuer } from '../issuers/issuers.js';
+import { cachedIssuer } from '../issuers/issuer-cache.js';
+import { signingIssuer } from '../issuers/issuers.js';
 import { findPublishedTemplate } from '../templates/lifecycle.js';
 import type { Multilingual } from '../templates/schema.js';
 import type { LearnerEvidence } from '../courses/rules.js';
@@ -35,19 +36,19 @@ function gradeOf(evidence: LearnerEvidence | undefined): string | undefined {
 export function engineCredentialOps(options: EngineOptions): CredentialOps {
   const { publicUrl, kek, documentLoader } = options;
 
-  // Published templates never change, so they are read once; issuers briefly, so a key rotation takes effect.
+  // Published templates never change, so they are read once; issuers through the shared issuer cache, which a
+  // key rotation in any process drops at once.
   const publishedTemplate = cachedReads(Infinity, (id: string) => {
     const [institutionId, key, version] = id.split('@');
     return findPublishedTemplate(institutionId!, key!, Number(version));
   });
-  const issuerRecord = cachedReads(10_000, findIssuer);
 
   /**
    * The issuer's signing key; with `institutionId`, only if that institution owns the issuer, so a binding
    * never signs with another institution's key whatever its record says.
    */
   async function signer(issuerId: string, institutionId?: string) {
-    const issuer = await issuerRecord(issuerId).catch(() => undefined);
+    const issuer = await cachedIssuer(issuerId).catch(() => undefined);
     if (!issuer) throw new PermanentIssueError(`issuer "${issuerId}" does not exist`);
     if (institutionId !== undefined && issuer.institutionId !== institutionId)
       throw new PermanentIssueError(`issuer "${issuerId}" does not belong to institution "${institutionId}"`);
@@ -116,7 +117,7 @@ export function engineCredentialOps(options: EngineOptions): CredentialOps {
         issuerId: 1,
       }).lean();
       if (!credential) throw new Error(`credential ${credentialId} does not exist`);
-      const issuer = await findIssuer(credential.issuerId);
+      const issuer = await cachedIssuer(credential.issuerId);
       const template = issuer
         ? await findPublishedTemplate(
             issuer.institutionId,

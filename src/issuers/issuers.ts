@@ -3,6 +3,7 @@ import type { Ed25519KeyPair } from '@digitalbazaar/ed25519-multikey';
 import { organisationSchema, type Organisation } from '../templates/schema.js';
 import { didDocument, didWebFor, type PublicKeyEntry } from './did-web.js';
 import { Issuer } from './issuer-model.js';
+import { issuersChanged } from './issuer-changes.js';
 import { decryptSecret, encryptSecret } from '../security/encryption.js';
 import type { DidDocument } from '../credentials/document-loader.js';
 
@@ -62,6 +63,7 @@ export async function createIssuer(options: {
     isDefault: !!options.isDefault,
     keys: [key],
   });
+  issuersChanged();
   return doc.toObject() as unknown as IssuerRecord;
 }
 
@@ -106,7 +108,10 @@ export async function rotateIssuerKey(id: string, kek: Buffer): Promise<IssuerRe
       { $set: { keys } },
       { returnDocument: 'after' },
     ).lean();
-    if (updated) return updated as unknown as IssuerRecord;
+    if (updated) {
+      issuersChanged(); // every process drops the old key and DID document now, not after a TTL
+      return updated as unknown as IssuerRecord;
+    }
   }
   throw new Error(`issuer ${id}: key rotation kept conflicting, try again`);
 }

@@ -1,6 +1,6 @@
 import type { Config } from '../config/env.js';
 import type { KnownIssuer, VerifyOptions } from '../credentials/verifier.js';
-import { findIssuerByDid } from './issuers.js';
+import { cachedIssuerByDid } from './issuer-cache.js';
 import { remoteBytes, remoteDocuments } from '../credentials/remote-documents.js';
 import { outboundFetch } from '../net/outbound.js';
 import { installationDocumentLoader } from './resolvers.js';
@@ -16,7 +16,7 @@ export async function recognisedIssuer(
   trusted: ReadonlySet<string>,
 ): Promise<KnownIssuer | undefined> {
   // `did` is the issuer's id: a DID, or an https URL (only the trusted list can name those).
-  const own = did.startsWith('did:web:') ? await findIssuerByDid(did) : undefined;
+  const own = did.startsWith('did:web:') ? await cachedIssuerByDid(did) : undefined;
   if (own) return { recognised: 'installation', legalName: own.profile.legalName };
   if (trusted.has(did)) return { recognised: 'trusted-list' };
   return undefined;

@@ -3,7 +3,8 @@ import { statusListCredential } from '../credentials/status-lists.js';
 import { didWebFor, didWebUrl } from './did-web.js';
 import type { DidDocument } from '../credentials/document-loader.js';
 import type { RemoteDocuments } from '../credentials/remote-documents.js';
-import { findIssuerByDid, issuerDidDocument } from './issuers.js';
+import { cachedIssuerByDid } from './issuer-cache.js';
+import { issuerDidDocument } from './issuers.js';
 
 export interface LoaderSettings {
   /** Other issuers' did:web documents, fetched over HTTPS; without it, only this installation's resolve. */
@@ -24,7 +25,7 @@ export function installationDocumentLoader(publicUrl: string, settings: LoaderSe
     extraContexts,
     resolveDid: async (did) => {
       if (did === ownDidPrefix || did.startsWith(`${ownDidPrefix}:`)) {
-        const issuer = await findIssuerByDid(did);
+        const issuer = await cachedIssuerByDid(did);
         return issuer ? issuerDidDocument(issuer) : undefined;
       }
       return remote ? remoteDidWeb(did, remote) : undefined;

@@ -1,5 +1,5 @@
 import { findCredentials, storedStatus, type StoredCredential } from '../credentials/credential-store.js';
-import { findIssuer } from '../issuers/issuers.js';
+import { cachedIssuer } from '../issuers/issuer-cache.js';
 import type { Multilingual, TemplateData } from '../templates/schema.js';
 import { Template } from '../templates/template-model.js';
 import type { UiLanguage } from './i18n.js';
@@ -69,7 +69,7 @@ export async function describeCredential(
   stored: StoredCredential,
   lang: UiLanguage,
 ): Promise<CredentialView> {
-  const [issuer, state] = await Promise.all([findIssuer(stored.issuerId), credentialState(stored)]);
+  const [issuer, state] = await Promise.all([cachedIssuer(stored.issuerId), credentialState(stored)]);
   // Template keys are an institution's own: the credential's is read in its issuer's institution.
   const template = issuer
     ? await Template.findOne(

@@ -12,7 +12,8 @@ import { storedPairVerifier, type StoredPairVerifier } from '../../credentials/s
 import { verifyPresentation } from '../../credentials/presentation-verifier.js';
 import { relatedResourceProblems } from '../../credentials/related-resources.js';
 import { errorMessage, issuerWarnings, verifyCredential } from '../../credentials/verifier.js';
-import { findDefaultIssuer, findIssuer, issuerDidDocument, signingIssuer } from '../../issuers/issuers.js';
+import { cachedDefaultIssuer, cachedIssuer } from '../../issuers/issuer-cache.js';
+import { issuerDidDocument, signingIssuer } from '../../issuers/issuers.js';
 import { requireEncryptionKey } from '../../security/encryption.js';
 import { installationVerification } from '../../issuers/recognition.js';
 import { publicReadCors } from '../cors.js';
@@ -93,20 +94,20 @@ export function credentialsRouter(config: Config, deps: { verifyStored?: StoredP
   };
 
   async function issuerFor(id: string | undefined) {
-    const issuer = id ? await findIssuer(id) : await findDefaultIssuer();
+    const issuer = id ? await cachedIssuer(id) : await cachedDefaultIssuer();
     if (!issuer)
       throw new HttpError(404, 'issuer_not_found', id ? `No issuer "${id}"` : 'No default issuer is set up');
     return issuer;
   }
 
   router.get('/.well-known/did.json', publicReadCors, async (_req, res) => {
-    const issuer = await findDefaultIssuer();
+    const issuer = await cachedDefaultIssuer();
     if (!issuer) throw new HttpError(404, 'not_found', 'No default issuer is set up');
     res.type('application/did+json').send(JSON.stringify(issuerDidDocument(issuer)));
   });
 
   router.get('/issuers/:id/did.json', publicReadCors, async (req, res) => {
-    const issuer = await findIssuer(String(req.params.id));
+    const issuer = await cachedIssuer(String(req.params.id));
     if (!issuer || issuer.isDefault) throw new HttpError(404, 'not_found', 'No such issuer');
     res.type('application/did+json').send(JSON.stringify(issuerDidDocument(issuer)));
   });

@@ -1,0 +1,39 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from '../log/logger.js';
+import { dropIssuerCache } from './issuer-cache.js';
+import { onIssuersChanged } from './issuer-changes.js';
+
+/**
+ * Carries issuer changes between processes: a change made here (a key rotation in the admin console, a new
+ * issuer) is published on Redis, and a change published by any process drops this process's issuer cache, so
+ * no process signs with a retired key or serves an old DID document once the change is stored. A subscriber
+ * that reconnects drops the cache too: notices sent while it was away are lost.
+ */
+export async function broadcastIssuerChanges(
+  redis: Redis,
+  prefix: string,
+  logger: Logger,
+): Promise<() => Promise<void>> {
+  const channel = `${prefix}:issuers-changed`;
+  const subscriber = redis.duplicate({ maxRetriesPerRequest: null, enableOfflineQueue: true });
+  subscriber.on('error', () => undefined); // the connection's own reconnects are logged by `redis`
+  subscriber.on('message', (from: string) => from === channel && dropIssuerCache());
+  let subscribed = false;
+  subscriber.on('ready', () => {
+    if (subscribed) dropIssuerCache();
+    subscribed = true;
+  });
+  await subscriber.subscribe(channel);
+  const unlisten = onIssuersChanged(() => {
+    redis.publish(channel, String(process.pid)).catch((err: Error) => {
+      logger.warn(
+        { component: 'issuers', err: err.message },
+        'issuer change not broadcast; others catch up within 5 min',
+      );
+    });
+  });
+  return async () => {
+    unlisten();
+    await subscriber.quit().catch(() => undefined);
+  };
+}
