@@ -1,12 +1,13 @@
 /**
  * npm run bench [-- --size full|medium|small --engine-only --store auto|sqlite|postgresql
- *                   --only rules,launch,sync,pipeline,verify --iterations N --runs R --out FILE]
+ *                   --only rules,launch,sync,pipeline,verify,vc-api --iterations N --runs R --out FILE]
  * 1. Credential engine throughput against raw @digitalbazaar/vc for the same documents, same process, same run:
  * issue = build + sign through the engine vs vc.issue of the prebuilt document; verify = the engine's verifier
  * (input, issuer, dates, proof) vs vc.verifyCredential. Each figure is the median of R runs of N operations.
  * Target: the engine's own overhead under 15% of the raw time (ratio = engine time / raw time <= 1.15).
  * 2. The whole system on real processes (bench/system.ts): pipeline with 1 and 2 workers, grade sync over HTTP,
- *    rule evaluation, LTI launch, the public verify endpoint, peak memory. `--size small` is the CI smoke size.
+ *    rule evaluation, LTI launch, the public verify endpoint, the VC API (issue and verify over HTTP against the
+ *    engine in this process), peak memory. `--size small` is the CI smoke size.
  * Writes bench/results/latest.json ({machine, figures}) and prints a table.
  */
 import { execFileSync } from 'node:child_process';
@@ -219,7 +220,7 @@ if (!process.argv.includes('--engine-only')) {
   store = await chooseStore(storeChoice);
   process.stderr.write(`[bench] store: ${store.description}\n`);
   figures.push(
-    ...(await systemFigures(sizes, { rawPairsPerSecond, store, only }, (line) =>
+    ...(await systemFigures(sizes, { rawPairsPerSecond, store, only, runs }, (line) =>
       process.stderr.write(`[bench] ${line}\n`),
     )),
   );

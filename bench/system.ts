@@ -5,6 +5,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -21,6 +22,13 @@ import { evaluateRule, ruleSchema, type LearnerEvidence } from '../src/courses/r
 import { Credential } from '../src/credentials/credential-model.js';
 import { findCredentials } from '../src/credentials/credential-store.js';
 import { createInstitution } from '../src/institutions/institutions.js';
+import { findDefaultIssuer, signingIssuer } from '../src/issuers/issuers.js';
+import { installationVerification } from '../src/issuers/recognition.js';
+import { signCredential } from '../src/credentials/signer.js';
+import { verifyCredential } from '../src/credentials/verifier.js';
+import { setScopedContextReuse } from '../src/credentials/jsonld-patch.js';
+import { buildOb3Credential } from '../src/credentials/ob3.js';
+import { templateSchema } from '../src/templates/schema.js';
 import { createRegistrationLink, registrationUrl } from '../src/lti/registration-links.js';
 import { installationDocumentLoader } from '../src/issuers/resolvers.js';
 import { enqueueIssue, enqueueSync } from '../src/issuance/queueing.js';
@@ -138,8 +146,10 @@ export interface SystemOptions {
   /** Raw single-process signing rate of the OB3 + ELM pair, measured when called. */
   rawPairsPerSecond: () => Promise<number>;
   store: StoreChoice;
-  /** Sections to run (rules, launch, sync, pipeline, verify); all when absent. */
+  /** Sections to run (rules, launch, sync, pipeline, verify, vc-api); all when absent. */
   only?: string[];
+  /** Interleaved runs whose median a side-by-side figure reports. */
+  runs: number;
 }
 
 export async function systemFigures(
@@ -579,6 +589,137 @@ export async function systemFigures(
         ),
       );
       log(`verify: endpoint ${endpointRate.toFixed(1)}/s, raw ${rawRate.toFixed(1)}/s`);
+    }
+    // --- the VC API over HTTP against the engine in this process ------------------------------------------
+    // The same Open Badges 3.0 credentials (what a VC API client of this product issues) and the same default
+    // issuer on both sides, each side warmed up first: what HTTP, the admin check, the issuer and DID lookups
+    // (the shared issuer cache) and the JSON cost on top of signing and verifying themselves.
+    if (wanted('vc-api')) {
+      const issuer = await signingIssuer((await findDefaultIssuer())!, kek);
+      const verification = installationVerification({ PUBLIC_URL: publicUrl, TRUSTED_ISSUERS: [] });
+      const template = templateSchema.parse(templateJson);
+      const credential = (n: number) =>
+        buildOb3Credential({
+          template,
+          issuer: { did: issuer.did, profile: issuer.profile },
+          learner: { fullName: 'Ana Andromeda' },
+          credentialId: `vc-api-${n}-${randomUUID()}`,
+          publicUrl,
+        });
+      const count = Math.max(40, sizes.verifications);
+      const warm = 20;
+      /** Credentials per second of `op` over `count` calls, `concurrency` at a time, after `warm` calls. */
+      const rate = async (op: (i: number) => Promise<unknown>, concurrency: number) => {
+        for (let i = 0; i < warm; i++) await op(-1 - i);
+        let next = 0;
+        const start = performance.now();
+        await Promise.all(
+          Array.from({ length: concurrency }, async () => {
+            for (let i = next++; i < count; i = next++) await op(i);
+          }),
+        );
+        return count / ((performance.now() - start) / 1000);
+      };
+      // The client is not what is measured: node's http with keep-alive costs it less of the shared CPU than fetch.
+      const agent = new HttpAgent({ keepAlive: true, maxSockets: 16 });
+      const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+        new Promise<{ verifiableCredential?: Record<string, unknown>; verified?: boolean }>(
+          (resolve, reject) => {
+            const payload = JSON.stringify(body);
+            const req = httpRequest(
+              `${publicUrl}${path}`,
+              {
+                method: 'POST',
+                agent,
+                headers: {
+                  'content-type': 'application/json',
+                  'content-length': Buffer.byteLength(payload),
+                  ...headers,
+                },
+              },
+              (res) => {
+                const chunks: Buffer[] = [];
+                res.on('data', (c: Buffer) => chunks.push(c));
+                res.on('end', () => {
+                  const text = Buffer.concat(chunks).toString('utf8');
+                  if ((res.statusCode ?? 500) >= 300)
+                    reject(new Error(`VC API ${path}: ${res.statusCode} ${text}`));
+                  else
+                    resolve(
+                      JSON.parse(text) as {
+                        verifiableCredential?: Record<string, unknown>;
+                        verified?: boolean;
+                      },
+                    );
+                });
+              },
+            );
+            req.on('error', reject);
+            req.end(payload);
+          },
+        );
+      /** Enough requests in flight to keep the web process busy: its throughput is what is compared. */
+      const inFlight = 8;
+      const admin = { authorization: `Bearer ${env.ADMIN_API_TOKEN}` };
+      const signed: Record<string, unknown>[] = [];
+      const doc = (i: number) => signed[i < 0 ? -1 - i : i]!;
+      const ops = {
+        engineIssue: async (i: number) => {
+          const made = await signCredential(credential(i), issuer.key, verification.documentLoader);
+          if (i >= 0) signed[i] = made;
+        },
+        httpIssue: (i: number) => post('/credentials/issue', { credential: credential(i) }, admin),
+        engineVerify: async (i: number) => {
+          if (!(await verifyCredential(doc(i), verification)).verified)
+            throw new Error('engine verification failed');
+        },
+        httpVerify: async (i: number) => {
+          if (!(await post('/credentials/verify', { verifiableCredential: doc(i) })).verified)
+            throw new Error('VC API verification failed');
+        },
+      };
+      // Interleaved runs, medians: drift (JIT, GC, a busy neighbour) hits both sides alike. The engine runs as
+      // the product's processes do, with the jsonld patch (the bench leaves it off for its raw baselines).
+      const rates: Record<keyof typeof ops, number[]> = {
+        engineIssue: [],
+        httpIssue: [],
+        engineVerify: [],
+        httpVerify: [],
+      };
+      for (let run = 0; run < options.runs; run++) {
+        for (const name of Object.keys(ops) as (keyof typeof ops)[]) {
+          const engine = name.startsWith('engine');
+          setScopedContextReuse(engine);
+          rates[name].push(await rate(ops[name], engine ? 1 : inFlight));
+        }
+      }
+      setScopedContextReuse(false);
+      const [engineIssueRate, httpIssueRate, engineVerifyRate, httpVerifyRate] = [
+        median(rates.engineIssue),
+        median(rates.httpIssue),
+        median(rates.engineVerify),
+        median(rates.httpVerify),
+      ];
+      figures.push(
+        atLeast(
+          'VC API issue over HTTP (ratio to the engine signing in one process; target >= 0.8)',
+          'credentials/s',
+          httpIssueRate,
+          engineIssueRate,
+          0.8,
+        ),
+        atLeast(
+          'VC API verify over HTTP (ratio to the engine verifying in one process; target >= 0.8)',
+          'credentials/s',
+          httpVerifyRate,
+          engineVerifyRate,
+          0.8,
+        ),
+      );
+      agent.destroy();
+      log(
+        `vc-api: issue ${httpIssueRate.toFixed(1)}/s (engine ${engineIssueRate.toFixed(1)}/s), verify ${httpVerifyRate.toFixed(1)}/s (engine ${engineVerifyRate.toFixed(1)}/s)`,
+      );
     }
     figures.push(atMost('web peak resident memory (target: <= 300 MB)', 'MB', web.peakRssMb(), null, 300));
 

@@ -212,7 +212,7 @@ export function credentialsRouter(config: Config, deps: { verifyStored?: StoredP
       verified: result.verified,
       verdict: result.verdict,
       issuer: result.issuer ?? null,
-      checks: result.checks.filter((c) => c.ok).map((c) => c.check),
+      checks: result.checks.map((c) => c.check), // every check that ran, failed ones included (see results)
       results: result.checks,
       warnings: issuerWarnings(result.issuer),
       errors,
