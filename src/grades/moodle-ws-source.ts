@@ -47,6 +47,8 @@ export interface WsEnrolledUser {
   lastname?: string;
   fullname: string;
   email?: string;
+  /** The user's Moodle language ('pt_br'): given to tokens that may see it (moodle/user:viewalldetails). */
+  lang?: string;
   roles?: { shortname: string }[];
 }
 export interface WsSection {
@@ -223,6 +225,7 @@ export class MoodleWsGradeSource implements GradeSource {
         givenName: person?.firstname,
         familyName: person?.lastname,
         email: person?.email || undefined,
+        ...(person?.lang ? { locale: person.lang } : {}),
         gradable: true,
       });
     }

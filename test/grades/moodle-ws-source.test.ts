@@ -79,7 +79,7 @@ function student(
   id: number,
   first: string,
   grades: [number, number, number],
-  opts: { quizState?: number; proficient?: boolean; completed?: boolean } = {},
+  opts: { quizState?: number; proficient?: boolean; completed?: boolean; lang?: string } = {},
 ) {
   course.users.set(id, {
     id,
@@ -87,6 +87,7 @@ function student(
     lastname: 'Student',
     email: `${first.toLowerCase()}@example.com`,
     role: 'student',
+    ...(opts.lang ? { lang: opts.lang } : {}),
   });
   course.grades.set(
     id,
@@ -152,7 +153,7 @@ beforeEach(async () => {
     email: 't@example.com',
     role: 'editingteacher',
   });
-  student(4, 'Sam', [85, 10, 80], { proficient: true }); // meets everything
+  student(4, 'Sam', [85, 10, 80], { proficient: true, lang: 'pt_br' }); // meets everything
   student(5, 'Sasha', [30, 10, 80], { proficient: true }); // assignment below 50%
   student(11, 'Quinn', [90, 4, 90], { proficient: true }); // quiz below its pass mark of 5
   student(12, 'Kim', [90, 9, 90], { proficient: false }); // competency not proficient
@@ -195,9 +196,11 @@ describe('Moodle Web Services grade source', () => {
     expect(summary.status).toBe('ok');
     const requests = await IssuanceRequest.find({ bindingId: String(b._id) }).lean();
     expect(requests.map((r) => r.learnerId).sort()).toEqual(['14', '4']);
+    // The learner's Moodle language goes with the request, and from there into the credential.
     expect(requests.find((r) => r.learnerId === '4')?.learner).toMatchObject({
       name: 'Sam Student',
       email: 'sam@example.com',
+      locale: 'pt_br',
     });
 
     // A second sync records nothing twice.

@@ -27,6 +27,7 @@ export const ALL_CAPABILITIES = [
   'moodle/competency:coursecompetencyview',
   'moodle/user:viewdetails',
   'moodle/site:viewuseridentity',
+  'moodle/user:viewalldetails',
   'mod/assign:view',
   'mod/quiz:view',
   'mod/quiz:viewreports',
@@ -53,6 +54,8 @@ export interface MoodleSimUser {
   lastname: string;
   email: string;
   role: 'student' | 'editingteacher';
+  /** The user's language preference (Moodle's `lang`, e.g. 'pt_br'). */
+  lang?: string;
 }
 
 export interface MoodleSimModule {
@@ -367,6 +370,9 @@ export class MoodleWsSimulator {
         lastname: u.lastname,
         fullname: `${u.firstname} ${u.lastname}`,
         ...(t.capabilities.has('moodle/site:viewuseridentity') ? { email: u.email } : {}),
+        // user_get_user_details gives lang (with auth, confirmed, theme...) only to moodle/user:viewalldetails; the
+        // recorded teacher's token (fixtures/moodle-4.5/webservice) has none of them.
+        ...(t.capabilities.has('moodle/user:viewalldetails') && u.lang ? { lang: u.lang } : {}),
         firstaccess: 0,
         lastaccess: 0,
         lastcourseaccess: 0,
