@@ -315,14 +315,15 @@ describe('credential engine against FerretDB', () => {
 
     it('revokes and suspends a credential issued through the VC API by its id, through POST /credentials/status', async () => {
       const id = `urn:uuid:${randomUUID()}`;
-      const issued = await request(app)
-        .post('/credentials/issue')
-        .set('authorization', `Bearer ${TOKEN}`)
-        .send({
-          credential: { ...credential, id },
-          options: { credentialStatus: { type: 'BitstringStatusListEntry' } },
-        })
-        .expect(201);
+      const issueWithStatus = () =>
+        request(app)
+          .post('/credentials/issue')
+          .set('authorization', `Bearer ${TOKEN}`)
+          .send({
+            credential: { ...credential, id },
+            options: { credentialStatus: { type: 'BitstringStatusListEntry' } },
+          });
+      const issued = await issueWithStatus().expect(201);
       const vc = issued.body.verifiableCredential;
       expect(vc.credentialStatus).toMatchObject({ statusPurpose: 'message', statusSize: 2 });
       const change = (statusPurpose: string, status: boolean) =>
@@ -347,14 +348,7 @@ describe('credential engine against FerretDB', () => {
       await change('suspension', true);
       expect(await statusOf()).toMatchObject({ ok: false, message: 'revoked' });
       // The same id cannot take a second entry: the first one would become unreachable.
-      const again = await request(app)
-        .post('/credentials/issue')
-        .set('authorization', `Bearer ${TOKEN}`)
-        .send({
-          credential: { ...credential, id },
-          options: { credentialStatus: { type: 'BitstringStatusListEntry' } },
-        })
-        .expect(409);
+      const again = await issueWithStatus().expect(409);
       expect(again.body.error.message).toContain('credential.id');
     });
 

@@ -42,21 +42,12 @@ const ob3Schema = ajv.compile(
 
 /** The example template with only the mandatory elements left, in English and Portuguese. */
 function mandatoryOnly() {
-  const t = exampleTemplate() as Record<string, any>;
-  for (const key of [
-    'criteria',
-    'prerequisites',
-    'supervision',
-    'gradeShown',
-    'stackability',
-    'furtherInformation',
-    'thematicArea',
-    'instructionLanguage',
-    'badgeImage',
-    'validity',
-  ]) {
-    delete t[key];
-  }
+  const example = exampleTemplate() as Record<string, any>;
+  // The eleven elements (and the template's own key and format); every optional field left out.
+  const kept = ['format', 'title', 'description', 'awardingBodies', 'learningOutcomes', 'workload', 'level'];
+  const t: Record<string, any> = Object.fromEntries(
+    [...kept, 'assessment', 'participation', 'qualityAssurance'].map((k) => [k, example[k]]),
+  );
   const two = (m: Record<string, string>) => ({ en: m.en!, ...(m.pt ? { pt: m.pt } : {}) });
   t.key = 'mandatory-only';
   t.title = two(t.title);

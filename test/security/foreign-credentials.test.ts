@@ -58,6 +58,18 @@ async function sign(credential: Record<string, unknown>, suite: unknown) {
   return vc.issue({ credential: structuredClone(credential), suite, documentLoader: signingLoader });
 }
 
+/** A credential of the did:web issuer (eddsa-rdfc-2022) or of the https issuer (ecdsa-rdfc-2019). */
+const byWebIssuer = (extra: Record<string, unknown> = {}) =>
+  sign(
+    { ...TEMPLATE, issuer: webDid, ...extra },
+    new DataIntegrityProof({ signer: webKey.signer(), cryptosuite: eddsaRdfc2022 }),
+  );
+const byHttpsIssuer = (extra: Record<string, unknown> = {}) =>
+  sign(
+    { ...TEMPLATE, issuer: httpsIssuer, ...extra },
+    new DataIntegrityProof({ signer: ecdsaKey.signer(), cryptosuite: ecdsaRdfc2019 }),
+  );
+
 function tampered(doc: Record<string, unknown>) {
   const copy = structuredClone(doc) as any;
   copy.credentialSubject.id = 'did:example:learnes';
@@ -84,14 +96,11 @@ let ecdsaKey: Awaited<ReturnType<typeof EcdsaMultikey.generate>>;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'credbridge-foreign-'));
   const run = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+  const p256 = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
   run(
     'req',
     '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-nodes',
+    ...p256,
     '-keyout',
     'ca.key',
     '-out',
@@ -101,20 +110,7 @@ beforeAll(async () => {
     '-subj',
     '/CN=Credbridge test CA',
   );
-  run(
-    'req',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-nodes',
-    '-keyout',
-    'tls.key',
-    '-out',
-    'tls.csr',
-    '-subj',
-    '/CN=localhost',
-  );
+  run('req', ...p256, '-keyout', 'tls.key', '-out', 'tls.csr', '-subj', '/CN=localhost');
   await writeFile(join(dir, 'ext.cnf'), 'subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\n');
   run(
     'x509',
@@ -260,15 +256,7 @@ describe('credentials of other issuers', () => {
       PUBLIC_URL: tool.url,
       TRUSTED_ISSUERS: [webDid, httpsIssuer],
     });
-    const byDid = await sign(
-      { ...TEMPLATE, issuer: webDid },
-      new DataIntegrityProof({ signer: webKey.signer(), cryptosuite: eddsaRdfc2022 }),
-    );
-    const byUrl = await sign(
-      { ...TEMPLATE, issuer: httpsIssuer },
-      new DataIntegrityProof({ signer: ecdsaKey.signer(), cryptosuite: ecdsaRdfc2019 }),
-    );
-    for (const credential of [byDid, byUrl]) {
+    for (const credential of [await byWebIssuer(), await byHttpsIssuer()]) {
       const result = await verifyCredential(credential, trusting);
       expect(result.checks.filter((c) => !c.ok)).toEqual([]);
       expect(result.verdict).toBe('verified');
@@ -324,14 +312,7 @@ describe('credentials of other issuers', () => {
 
   it('verifies a presentation of two credentials signed by its holder, and refuses tampered ones', async () => {
     const holder = await generateDidKey();
-    const one = await sign(
-      { ...TEMPLATE, issuer: webDid },
-      new DataIntegrityProof({ signer: webKey.signer(), cryptosuite: eddsaRdfc2022 }),
-    );
-    const two = await sign(
-      { ...TEMPLATE, issuer: httpsIssuer },
-      new DataIntegrityProof({ signer: ecdsaKey.signer(), cryptosuite: ecdsaRdfc2019 }),
-    );
+    const [one, two] = [await byWebIssuer(), await byHttpsIssuer()];
     const presentation = {
       '@context': ['https://www.w3.org/ns/credentials/v2'],
       type: ['VerifiablePresentation'],

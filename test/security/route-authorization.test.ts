@@ -66,6 +66,7 @@ const RULES: Record<string, Rule> = {
   'GET /status-lists/:id': 'public',
   'GET /credentials/:id/:format': 'public',
   'POST /credentials/verify': 'public',
+  'POST /presentations/verify': 'public',
   'GET /credentials/:id': 'public',
   'GET /credentials/:id/verification': 'public', // served by /:id/:format; the verify limit is mounted on it
   'GET /credentials/:id/files/:file': 'public',
