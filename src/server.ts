@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   await adoptLegacyRecords(logger); // records from before institutions get their owner
   const redis = createRedis(config.REDIS_URL, 'client', logger);
   const queues = createQueues(redis, config.QUEUE_PREFIX, logger);
-  const stopIssuerBroadcast = await broadcastIssuerChanges(redis, config.QUEUE_PREFIX, logger);
+  const stopIssuerBroadcast = broadcastIssuerChanges(redis, config.QUEUE_PREFIX, logger);
   const app = createApp({ config, logger, redis, queues });
   const server = app.listen(config.PORT, config.HOST);
   await once(server, 'listening');

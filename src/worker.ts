@@ -30,7 +30,7 @@ async function main(): Promise<void> {
   const blocking = createRedis(config.REDIS_URL, 'worker', logger);
   const client = createRedis(config.REDIS_URL, 'client', logger);
   const queues = createQueues(client, config.QUEUE_PREFIX, logger);
-  const stopIssuerBroadcast = await broadcastIssuerChanges(client, config.QUEUE_PREFIX, logger);
+  const stopIssuerBroadcast = broadcastIssuerChanges(client, config.QUEUE_PREFIX, logger);
   await scheduleMaintenance(queues, config.MAINTENANCE_INTERVAL_MS);
   // Without the key-encryption key nothing can be signed: such a worker only does maintenance.
   const pipeline = config.KEY_ENCRYPTION_KEY ? createPipeline(config, logger, queues) : undefined;

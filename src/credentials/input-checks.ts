@@ -1,6 +1,9 @@
 import { VC_V1_CONTEXT, VC_V2_CONTEXT } from './contexts.js';
 import { XSD_ANY_URI } from './status-entry.js';
 
+export const MAX_PROOFS = 4;
+export const MAX_STATUS_ENTRIES = 4;
+export const MAX_RELATED_RESOURCES = 10;
 const URL_LIKE = /^[a-zA-Z][a-zA-Z0-9+.-]*:\S+$/;
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
@@ -86,6 +89,17 @@ export function credentialProblems(credential: unknown): string[] {
     });
   }
 
+  // Each proof makes the verifier resolve a key, each status entry a list, each related resource a download:
+  // a credential names few of each, and a verification must not be made to fetch thousands.
+  for (const [field, max] of [
+    ['proof', MAX_PROOFS],
+    ['credentialStatus', MAX_STATUS_ENTRIES],
+    ['relatedResource', MAX_RELATED_RESOURCES],
+  ] as const) {
+    if (Array.isArray(c[field]) && (c[field] as unknown[]).length > max)
+      problems.push(`${field}: at most ${max} are accepted`);
+  }
+
   if (c.relatedResource !== undefined) {
     const seen = new Set<string>();
     asList(c.relatedResource).forEach((r, i) => {
@@ -94,7 +108,8 @@ export function credentialProblems(credential: unknown): string[] {
         problems.push(`${at}: must be an object`);
         return;
       }
-      if (typeof r.id !== 'string' || !URL_LIKE.test(r.id)) problems.push(`${at}.id: must be a URL`);
+      if (typeof r.id !== 'string' || !/^https:\/\/\S+$/.test(r.id))
+        problems.push(`${at}.id: must be an https URL`);
       else if (seen.has(r.id)) problems.push(`${at}.id: duplicates another relatedResource id`);
       else seen.add(r.id);
       const sri = r.digestSRI;
@@ -104,11 +119,14 @@ export function credentialProblems(credential: unknown): string[] {
       }
       if (
         sri !== undefined &&
-        (typeof sri !== 'string' || !/^sha(256|384|512)-[A-Za-z0-9+/]+=*$/.test(sri))
+        (typeof sri !== 'string' || sri.length > 200 || !/^sha(256|384|512)-[A-Za-z0-9+/]+=*$/.test(sri))
       ) {
         problems.push(`${at}.digestSRI: must be a Subresource Integrity string, e.g. sha384-...`);
       }
-      if (multibase !== undefined && (typeof multibase !== 'string' || !/^[uzm]\S+$/.test(multibase))) {
+      if (
+        multibase !== undefined &&
+        (typeof multibase !== 'string' || multibase.length > 200 || !/^[uzm]\S+$/.test(multibase))
+      ) {
         problems.push(`${at}.digestMultibase: must be a multibase string`);
       }
     });

@@ -1,5 +1,6 @@
 import * as vc from '@digitalbazaar/vc';
 import { VC_V1_CONTEXT, VC_V2_CONTEXT } from './contexts.js';
+import { MAX_PROOFS } from './input-checks.js';
 import { referenceLoader } from './reference-loader.js';
 import {
   combinedVerdict,
@@ -49,6 +50,8 @@ function shapeProblems(vp: unknown): string[] {
   const list = credentials === undefined ? [] : Array.isArray(credentials) ? credentials : [credentials];
   if (list.length > MAX_PRESENTED)
     problems.push(`verifiableCredential: at most ${MAX_PRESENTED} credentials are verified at once`);
+  if (Array.isArray(vp.proof) && vp.proof.length > MAX_PROOFS)
+    problems.push(`proof: at most ${MAX_PROOFS} are accepted`);
   if (list.length === 0 && vp.proof === undefined)
     problems.push('verifiableCredential: an unsigned presentation without credentials has nothing to verify');
   list.forEach((c, i) => {
@@ -116,17 +119,28 @@ export async function verifyPresentation(
         checkStatus: async () => ({ verified: true }),
       })
       .catch((err: unknown) => ({ verified: false, error: err, presentationResult: undefined }));
-    const proofOk = Boolean(result.presentationResult?.verified);
+    // jsonld-signatures passes a set of proofs when any one verifies, and drops proofs no suite matches: every
+    // proof given must be among the verified ones, or a proof "by the holder" could ride beside another's.
+    const verifiedProofs = (result.presentationResult?.results ?? []) as {
+      verified: boolean;
+      proof?: { verificationMethod?: unknown };
+    }[];
+    const proofOk =
+      Boolean(result.presentationResult?.verified) &&
+      verifiedProofs.length === proofs.length &&
+      verifiedProofs.every((r) => r.verified);
     checks.push({
       check: 'proof',
       ok: proofOk,
       message: proofOk
         ? `${proofNames(vp)} presentation proof verified`
-        : errorMessage(result.presentationResult?.error ?? result.error),
+        : result.presentationResult?.verified
+          ? 'a proof of the presentation is not of a kind this installation verifies, or does not verify'
+          : errorMessage(result.presentationResult?.error ?? result.error),
     });
     if (proofOk && holder !== undefined) {
-      const signedBy = proofs.map((p) => withoutFragment(String(p.verificationMethod ?? '')));
-      const byHolder = signedBy.includes(holder);
+      const signedBy = verifiedProofs.map((r) => withoutFragment(String(r.proof?.verificationMethod ?? '')));
+      const byHolder = signedBy.every((signer) => signer === holder);
       checks.push({
         check: 'holder',
         ok: byHolder,

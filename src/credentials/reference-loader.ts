@@ -34,7 +34,7 @@ function references(doc: Record<string, unknown>): string[] {
  * HTTPS, only the documents the credential itself points at (its issuer, its proofs' keys, its status lists)
  * and those they point at in turn (a key's controller, a status list's keys). A context is never fetched: the
  * bundled ones and EXTRA_CONTEXTS are all there is, so what a credential means cannot change under it. A
- * fetched document must say it is the document asked for (`id`), or it is refused.
+ * fetched document must say it is the document asked for (`id`), or it is refused (remote-documents.ts).
  */
 export function referenceLoader(
   base: DocumentLoader,
@@ -49,9 +49,7 @@ export function referenceLoader(
     } catch (err) {
       const documentUrl = withoutFragment(url);
       if (!allowed.has(documentUrl)) throw err;
-      const doc = await remote(documentUrl);
-      if (doc.id !== documentUrl)
-        throw new Error(`cannot load ${url}: the document there is not ${documentUrl}`);
+      const doc = await remote(documentUrl, documentUrl);
       for (const next of references(doc)) allowed.add(next);
       if (documentUrl === url) return { contextUrl: null, documentUrl: url, document: doc };
       // A key named by a fragment of its controller's document.

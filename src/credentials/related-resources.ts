@@ -41,6 +41,7 @@ export function parseSri(value: string): Digest | undefined {
 
 /** `digestMultibase`: a multibase (u base64url, m base64, z base58btc) multihash of SHA-256, -384 or -512. */
 export function parseMultibase(value: string): Digest | undefined {
+  if (value.length > 200) return undefined; // a SHA-512 multihash is under 100 characters in any of these bases
   const [prefix, rest] = [value[0], value.slice(1)];
   const decoded =
     prefix === 'u'
@@ -73,31 +74,28 @@ export async function relatedResourceProblems(
   if (related === undefined) return [];
   const list = Array.isArray(related) ? related : [related];
   const problems: string[] = [];
-  await Promise.all(
-    list.map(async (r, i) => {
-      const at = Array.isArray(related) ? `relatedResource[${i}]` : 'relatedResource';
-      if (!isObject(r) || typeof r.id !== 'string') return;
-      const digests: [string, Digest | undefined][] = [];
-      if (typeof r.digestSRI === 'string') digests.push(['digestSRI', parseSri(r.digestSRI)]);
-      if (typeof r.digestMultibase === 'string')
-        digests.push(['digestMultibase', parseMultibase(r.digestMultibase)]);
-      let bytes: Uint8Array;
-      try {
-        bytes = await fetchResource(r.id);
-      } catch (err) {
-        problems.push(`${at}: ${r.id} could not be fetched to check its digest (${(err as Error).message})`);
-        return;
+  // One at a time: a verification never has more than a few downloads in flight.
+  for (const [i, r] of list.entries()) {
+    const at = Array.isArray(related) ? `relatedResource[${i}]` : 'relatedResource';
+    if (!isObject(r) || typeof r.id !== 'string') continue;
+    const digests: [string, Digest | undefined][] = [];
+    if (typeof r.digestSRI === 'string') digests.push(['digestSRI', parseSri(r.digestSRI)]);
+    if (typeof r.digestMultibase === 'string')
+      digests.push(['digestMultibase', parseMultibase(r.digestMultibase)]);
+    let bytes: Uint8Array;
+    try {
+      bytes = await fetchResource(r.id);
+    } catch {
+      problems.push(`${at}: ${r.id} could not be fetched to check its digest`);
+      continue;
+    }
+    for (const [field, digest] of digests) {
+      if (!digest) {
+        problems.push(`${at}.${field}: not a SHA-256, SHA-384 or SHA-512 digest this installation can read`);
+      } else if (!createHash(digest.algorithm).update(bytes).digest().equals(digest.bytes)) {
+        problems.push(`${at}.${field}: does not match the resource at ${r.id}`);
       }
-      for (const [field, digest] of digests) {
-        if (!digest) {
-          problems.push(
-            `${at}.${field}: not a SHA-256, SHA-384 or SHA-512 digest this installation can read`,
-          );
-        } else if (!createHash(digest.algorithm).update(bytes).digest().equals(digest.bytes)) {
-          problems.push(`${at}.${field}: does not match the resource at ${r.id}`);
-        }
-      }
-    }),
-  );
-  return problems.sort();
+    }
+  }
+  return problems;
 }

@@ -3,12 +3,19 @@ import { LRUCache } from 'lru-cache';
 /** How documents of other issuers are fetched: the guarded outbound client (src/net/outbound.ts) in the app. */
 export type JsonFetch = (url: string, init: RequestInit) => Promise<Response>;
 
-/** Fetches (and caches) one JSON document of another issuer: a DID document, a key, a status list. */
-export type RemoteDocuments = (url: string) => Promise<Record<string, unknown>>;
+/**
+ * Fetches (and caches) one JSON document of another issuer: a DID document, a key, a status list. The document
+ * must name itself `expectedId` (the DID, or the URL), or it is refused and not kept.
+ */
+export type RemoteDocuments = (url: string, expectedId: string) => Promise<Record<string, unknown>>;
 
+/**
+ * One message for every failure: the URLs come from whoever submits a credential, and a reason (a status code,
+ * "not JSON") would let them probe the hosts the outbound guard allows. The reason is kept as `cause`.
+ */
 export class RemoteDocumentError extends Error {
   constructor(url: string, why: string) {
-    super(`cannot load ${url}: ${why}`);
+    super(`${url} could not be loaded`, { cause: why });
     this.name = 'RemoteDocumentError';
   }
 }
@@ -20,8 +27,8 @@ export interface RemoteDocumentOptions {
   /** Documents larger than this are refused (bytes): a status list of 131,072 entries is ~16 KB compressed. */
   maxBytes?: number;
   timeoutMs?: number;
-  /** Documents kept at most. */
-  maxEntries?: number;
+  /** What the cache may hold (bytes of the documents as fetched). */
+  maxCacheBytes?: number;
 }
 
 async function readLimited(res: Response, url: string, maxBytes: number): Promise<Buffer> {
@@ -44,10 +51,7 @@ async function readLimited(res: Response, url: string, maxBytes: number): Promis
   return Buffer.concat(chunks);
 }
 
-/**
- * The bytes at an http(s) URL, size- and time-limited: a credential's related resource, whose digest (not the
- * transport) proves it is the one the issuer meant.
- */
+/** The bytes at an https URL, size- and time-limited, no redirects: a credential's related resource. */
 export function remoteBytes(options: Pick<RemoteDocumentOptions, 'fetch' | 'maxBytes' | 'timeoutMs'>) {
   const { fetch, maxBytes = 5 * 1024 * 1024, timeoutMs = 10_000 } = options;
   return async (url: string): Promise<Uint8Array> => {
@@ -73,14 +77,23 @@ export function remoteBytes(options: Pick<RemoteDocumentOptions, 'fetch' | 'maxB
  * not fetch its DID for each. Concurrent requests for one URL share one fetch; failures are not cached.
  */
 export function remoteDocuments(options: RemoteDocumentOptions): RemoteDocuments {
-  const { fetch, ttlMs = 300_000, maxBytes = 512 * 1024, timeoutMs = 5_000, maxEntries = 1_000 } = options;
-  const cache = new LRUCache<string, Promise<Record<string, unknown>>>({ max: maxEntries, ttl: ttlMs });
+  const { fetch, ttlMs = 300_000, maxBytes = 256 * 1024, timeoutMs = 5_000 } = options;
+  const { maxCacheBytes = 32 * 1024 * 1024 } = options;
+  const cache = new LRUCache<string, { doc: Record<string, unknown>; bytes: number }>({
+    maxSize: maxCacheBytes,
+    sizeCalculation: (entry) => Math.max(1, entry.bytes),
+    ttl: ttlMs,
+  });
+  /** Fetches in flight, shared by concurrent verifications of one issuer's credentials. */
+  const pending = new Map<string, Promise<{ doc: Record<string, unknown>; bytes: number }>>();
 
-  async function load(url: string): Promise<Record<string, unknown>> {
+  async function load(url: string): Promise<{ doc: Record<string, unknown>; bytes: number }> {
     let res: Response;
     try {
+      // No redirects: the https the URL promises must hold to the end (outbound would follow one to http).
       res = await fetch(url, {
         headers: { accept: 'application/did+ld+json, application/ld+json, application/json' },
+        redirect: 'error',
         signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (err) {
@@ -90,7 +103,8 @@ export function remoteDocuments(options: RemoteDocumentOptions): RemoteDocuments
       await res.body?.cancel().catch(() => undefined);
       throw new RemoteDocumentError(url, `HTTP ${res.status}`);
     }
-    const text = (await readLimited(res, url, maxBytes)).toString('utf8');
+    const body = await readLimited(res, url, maxBytes);
+    const text = body.toString('utf8');
     let doc: unknown;
     try {
       doc = JSON.parse(text);
@@ -99,17 +113,23 @@ export function remoteDocuments(options: RemoteDocumentOptions): RemoteDocuments
     }
     if (!doc || typeof doc !== 'object' || Array.isArray(doc))
       throw new RemoteDocumentError(url, 'not a JSON object');
-    return doc as Record<string, unknown>;
+    return { doc: doc as Record<string, unknown>, bytes: body.length };
   }
 
-  return (url) => {
-    if (!url.startsWith('https://'))
-      return Promise.reject(new RemoteDocumentError(url, 'only https documents are fetched'));
+  return async (url, expectedId) => {
+    if (!url.startsWith('https://')) throw new RemoteDocumentError(url, 'only https documents are fetched');
     const hit = cache.get(url);
-    if (hit) return hit;
-    const pending = load(url);
-    cache.set(url, pending);
-    pending.catch(() => cache.peek(url) === pending && cache.delete(url));
-    return pending;
+    if (hit && hit.doc.id === expectedId) return hit.doc;
+    let loading = pending.get(url);
+    if (!loading) {
+      loading = load(url).finally(() => pending.delete(url));
+      pending.set(url, loading);
+    }
+    const entry = await loading;
+    // Only a document that is what it was fetched as is kept: anything else costs its sender a fetch each time.
+    if (entry.doc.id !== expectedId)
+      throw new RemoteDocumentError(url, `the document there is not ${expectedId}`);
+    cache.set(url, entry);
+    return entry.doc;
   };
 }

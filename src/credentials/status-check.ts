@@ -1,7 +1,15 @@
 import * as vc from '@digitalbazaar/vc';
-import { BitstringStatusList } from '@digitalbazaar/vc-bitstring-status-list';
 import type { DocumentLoader } from './document-loader.js';
-import { STATE_MESSAGES, STATE_PURPOSE, readEntry, sizeOf } from './status-entry.js';
+import { MAX_STATUS_ENTRIES } from './input-checks.js';
+import {
+  MIN_LIST_BITS,
+  STATE_MESSAGES,
+  STATE_PURPOSE,
+  decodeStatusList,
+  readEntry,
+  sizeOf,
+} from './status-entry.js';
+import type { BitstringStatusList } from '@digitalbazaar/vc-bitstring-status-list';
 import { verifySuites } from './verify-suites.js';
 
 export interface StatusOutcome {
@@ -66,7 +74,8 @@ function describe(value: number, purpose: string, entry: Entry): StatusOutcome {
   const hex = `0x${value.toString(16)}`;
   const messages = entry.messages ?? (purpose === STATE_PURPOSE ? [...STATE_MESSAGES] : undefined);
   if (messages) {
-    const message = messages.find((m) => m.status?.toLowerCase() === hex)?.message ?? `status ${hex}`;
+    const named = messages.find((m) => typeof m?.status === 'string' && m.status.toLowerCase() === hex);
+    const message = typeof named?.message === 'string' ? named.message.slice(0, 200) : `status ${hex}`;
     return value === 0 ? { ok: true, message: NOT_SET } : { ok: false, message };
   }
   if (value === 0) return { ok: true, message: NOT_SET };
@@ -103,10 +112,15 @@ async function checkEntry(
   const size = entry.size ?? sizeOf(purpose);
   let bits: BitstringStatusList;
   try {
-    bits = await BitstringStatusList.decode({ encodedList: String(subject.encodedList) });
+    bits = decodeStatusList(String(subject.encodedList));
   } catch {
-    return { ok: false, message: `status list ${entry.listUrl} cannot be decoded` };
+    return { ok: false, message: `status list ${entry.listUrl} cannot be decoded (or is too large)` };
   }
+  if (bits.length < MIN_LIST_BITS)
+    return {
+      ok: false,
+      message: `status list ${entry.listUrl} is shorter than the spec's minimum of ${MIN_LIST_BITS} bits`,
+    };
   if ((entry.index + 1) * size > bits.length)
     return { ok: false, message: `status index ${entry.index} is beyond the list's end` };
   return describe(readEntry(bits, entry.index, size), purpose, entry);
@@ -125,6 +139,8 @@ export async function checkCredentialStatus(
   const values = Array.isArray(credential.credentialStatus)
     ? credential.credentialStatus
     : [credential.credentialStatus];
+  if (values.length > MAX_STATUS_ENTRIES)
+    return { ok: false, message: `at most ${MAX_STATUS_ENTRIES} status entries are checked` };
   const outcomes: StatusOutcome[] = [];
   for (const value of values) {
     const entry = parseEntry(value);

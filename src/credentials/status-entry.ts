@@ -1,4 +1,5 @@
-import type { BitstringStatusList } from '@digitalbazaar/vc-bitstring-status-list';
+import { gunzipSync } from 'node:zlib';
+import { BitstringStatusList } from '@digitalbazaar/vc-bitstring-status-list';
 
 /**
  * One status entry per credential, covering revocation and suspension: a W3C Bitstring Status List v1.0 entry
@@ -71,4 +72,20 @@ export function writeEntry(list: BitstringStatusList, index: number, size: numbe
 /** The bit of a two-bit entry that a purpose sets (revocation, suspension). */
 export function bitOf(purpose: BitPurpose): number {
   return purpose === 'revocation' ? REVOKED_BIT : SUSPENDED_BIT;
+}
+
+/** The spec's minimum list size in bits (herd privacy): shorter lists are refused. */
+export const MIN_LIST_BITS = 131_072;
+/** The largest list read: 16 MB of bits, 128 times the minimum at 8 bits an entry. */
+const MAX_LIST_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Decodes an `encodedList` (multibase base64url of gzip) with a bound on what it inflates to: the library's
+ * decoder has none, so another issuer's list could be a gzip bomb.
+ */
+export function decodeStatusList(encodedList: string): BitstringStatusList {
+  if (!encodedList.startsWith('u')) throw new Error('encodedList must start with "u" (multibase base64url)');
+  const compressed = Buffer.from(encodedList.slice(1), 'base64url');
+  const bits = gunzipSync(compressed, { maxOutputLength: MAX_LIST_BYTES });
+  return new BitstringStatusList({ buffer: new Uint8Array(bits.buffer, bits.byteOffset, bits.byteLength) });
 }

@@ -3,6 +3,7 @@ import { BitstringStatusList, createCredential } from '@digitalbazaar/vc-bitstri
 import type { SigningIssuer } from '../issuers/issuers.js';
 import {
   STATE_PURPOSE,
+  decodeStatusList,
   readEntry,
   sizeOf,
   writeEntry,
@@ -226,7 +227,7 @@ export async function changeEntry(
     const doc = await StatusList.findById(listId).lean();
     if (!doc) throw new Error(`no status list ${listId}`);
     if (doc.issuerId !== issuer.id) throw new Error(`status list ${listId} belongs to another issuer`);
-    const list = await BitstringStatusList.decode({ encodedList: doc.encodedList });
+    const list = decodeStatusList(doc.encodedList);
     const size = sizeOf(doc.purpose);
     const current = readEntry(list, index, size);
     const value = change(current);
@@ -252,7 +253,7 @@ export async function changeEntry(
 export async function readStoredEntry(listId: string, index: number): Promise<number> {
   const doc = await StatusList.findById(listId, { encodedList: 1, purpose: 1 }).lean();
   if (!doc) return 0;
-  const list = await BitstringStatusList.decode({ encodedList: doc.encodedList });
+  const list = decodeStatusList(doc.encodedList);
   return readEntry(list, index, sizeOf(doc.purpose));
 }
 

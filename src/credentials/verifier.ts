@@ -206,18 +206,13 @@ export async function verifyCredential(
     checks.push({ check: 'validity', ok: true, message: until ? `valid until ${until}` : 'no expiry' });
   }
 
-  let status: VerificationCheck | undefined;
   const result = await vc.verifyCredential({
     credential: c,
     suite: verifySuites,
     documentLoader,
-    // Dates are judged above; the library is asked only about the proof and status.
+    // Dates are judged above, the status below: the library is asked only about the proof.
     now: from ? new Date(from) : now,
-    checkStatus: async () => {
-      const outcome = await checkCredentialStatus(c, documentLoader, now);
-      status = { check: 'status', ...outcome };
-      return { verified: outcome.ok };
-    },
+    checkStatus: async () => ({ verified: true }),
   });
   const proofOk = Boolean(
     result.results?.length && result.results.every((r) => (r as { verified: boolean }).verified),
@@ -227,10 +222,14 @@ export async function verifyCredential(
     ok: proofOk,
     message: proofOk ? `${proofNames(c)} proof verified` : errorMessage(result.error),
   });
+  // Related resources and status lists are fetched only for a credential whose proof holds: what a verification
+  // downloads is then at least its signer's choice, never a stranger's unsigned list of URLs.
   if (c.relatedResource !== undefined) {
-    const related = fetchResource
-      ? await relatedResourceProblems(c, fetchResource)
-      : ['not checked: this verifier does not fetch related resources'];
+    const related = !proofOk
+      ? ['not checked: the proof did not verify']
+      : fetchResource
+        ? await relatedResourceProblems(c, fetchResource)
+        : ['not checked: this verifier does not fetch related resources'];
     checks.push({
       check: 'relatedResource',
       ok: related.length === 0,
@@ -238,7 +237,11 @@ export async function verifyCredential(
     });
   }
   if (c.credentialStatus !== undefined) {
-    checks.push(status ?? { check: 'status', ok: false, message: 'not checked: the proof did not verify' });
+    checks.push(
+      proofOk
+        ? { check: 'status', ...(await checkCredentialStatus(c, documentLoader, now)) }
+        : { check: 'status', ok: false, message: 'not checked: the proof did not verify' },
+    );
   }
   const verified = checks.every((x) => x.ok);
   // A resolved issuer nobody vouches for, with every other check passing: the signature holds, the trust does not.

@@ -9,11 +9,7 @@ import { onIssuersChanged } from './issuer-changes.js';
  * no process signs with a retired key or serves an old DID document once the change is stored. A subscriber
  * that reconnects drops the cache too: notices sent while it was away are lost.
  */
-export async function broadcastIssuerChanges(
-  redis: Redis,
-  prefix: string,
-  logger: Logger,
-): Promise<() => Promise<void>> {
+export function broadcastIssuerChanges(redis: Redis, prefix: string, logger: Logger): () => Promise<void> {
   const channel = `${prefix}:issuers-changed`;
   const subscriber = redis.duplicate({ maxRetriesPerRequest: null, enableOfflineQueue: true });
   subscriber.on('error', () => undefined); // the connection's own reconnects are logged by `redis`
@@ -23,7 +19,11 @@ export async function broadcastIssuerChanges(
     if (subscribed) dropIssuerCache();
     subscribed = true;
   });
-  await subscriber.subscribe(channel);
+  // Not awaited: with Redis away the process still starts (the subscription follows when Redis is back, and
+  // the cache is dropped then, since notices sent meanwhile are lost).
+  subscriber.subscribe(channel).catch((err: Error) => {
+    logger.warn({ component: 'issuers', err: err.message }, 'issuer changes not subscribed');
+  });
   const unlisten = onIssuersChanged(() => {
     redis.publish(channel, String(process.pid)).catch((err: Error) => {
       logger.warn(

@@ -41,8 +41,7 @@ export function installationDocumentLoader(publicUrl: string, settings: LoaderSe
 /** Another issuer's did:web document, from https://<host>/... as did:web says; it must name itself. */
 async function remoteDidWeb(did: string, remote: RemoteDocuments): Promise<DidDocument | undefined> {
   if (!/^did:web:[^:]+/.test(did)) return undefined;
-  const doc = await remote(didWebUrl(did, 'https://resolver'));
-  if (doc.id !== did) throw new Error(`the did:web document of ${did} names another DID (${String(doc.id)})`);
+  const doc = await remote(didWebUrl(did, 'https://resolver'), did);
   if (!Array.isArray(doc.verificationMethod)) throw new Error(`the did:web document of ${did} has no keys`);
   return doc as unknown as DidDocument;
 }

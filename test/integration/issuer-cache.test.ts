@@ -24,7 +24,7 @@ let stopBroadcast: () => Promise<void>;
 
 beforeAll(async () => {
   tool = await startTool();
-  stopBroadcast = await broadcastIssuerChanges(tool.redis, tool.config.QUEUE_PREFIX, silentLogger());
+  stopBroadcast = broadcastIssuerChanges(tool.redis, tool.config.QUEUE_PREFIX, silentLogger());
   issuerId = (await createTestInstitution(tool)).issuer._id;
   const port = await freePort();
   otherUrl = `http://127.0.0.1:${port}`;

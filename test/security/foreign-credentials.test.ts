@@ -22,6 +22,7 @@ import { installationVerification } from '../../src/issuers/recognition.js';
 import { createTestInstitution } from '../helpers/institution.js';
 import { ADMIN_TOKEN, startTool, type ToolUnderTest } from '../helpers/tool.js';
 import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 
 /**
  * Credentials from other issuers, verified through this installation's HTTP API the way a stranger would submit
@@ -507,5 +508,117 @@ describe("VC API issue and verify: related resources and the operator's contexts
     });
     expect(other.status).toBe(400);
     expect(other.body.error.message).toMatch(/https:\/\/contexts\.example\.org\/v1.*EXTRA_CONTEXTS/);
+  });
+});
+
+describe("what a stranger's submission can make the verifier do", () => {
+  const totalHits = () => [...hits.values()].reduce((a, b) => a + b, 0);
+
+  it('fetches only the key of a credential whose proof fails: no status list, no related resource', async () => {
+    const before = { list: hits.get('/status/1') ?? 0, file: hits.get('/files/syllabus.txt') ?? 0 };
+    const unsigned = {
+      ...TEMPLATE,
+      issuer: webDid,
+      credentialStatus: {
+        type: 'BitstringStatusListEntry',
+        statusPurpose: 'revocation',
+        statusListIndex: '1',
+        statusListCredential: `https://${host}/status/1`,
+      },
+      relatedResource: [{ id: `https://${host}/files/syllabus.txt`, digestSRI: `sha256-${'A'.repeat(43)}=` }],
+      proof: {
+        type: 'DataIntegrityProof',
+        cryptosuite: 'eddsa-rdfc-2022',
+        proofPurpose: 'assertionMethod',
+        verificationMethod: `https://${host}/keys/unsigned#1`,
+        proofValue: 'z1111',
+      },
+    };
+    const res = await verify(unsigned);
+    expect(res.body.verdict).toBe('not-verified');
+    expect(check(res.body, 'status').message).toBe('not checked: the proof did not verify');
+    expect(check(res.body, 'relatedResource').message).toBe('not checked: the proof did not verify');
+    // The key is needed to check the signature; what the unverified credential lists next is not fetched.
+    expect(hits.get('/keys/unsigned')).toBe(1);
+    expect({ list: hits.get('/status/1') ?? 0, file: hits.get('/files/syllabus.txt') ?? 0 }).toEqual(before);
+  });
+
+  it('refuses more proofs, status entries or related resources than a credential needs, before fetching', async () => {
+    const before = totalHits();
+    const many = {
+      ...TEMPLATE,
+      issuer: webDid,
+      relatedResource: Array.from({ length: 11 }, (_, i) => ({
+        id: `https://${host}/files/${i}`,
+        digestSRI: `sha256-${'A'.repeat(43)}=`,
+      })),
+      proof: Array.from({ length: 5 }, (_, i) => ({
+        type: 'DataIntegrityProof',
+        verificationMethod: `https://${host}/k/${i}`,
+      })),
+    };
+    const res = await verify(many);
+    expect(check(res.body, 'input').message).toMatch(/proof: at most 4 are accepted/);
+    expect(check(res.body, 'input').message).toMatch(/relatedResource: at most 10 are accepted/);
+    expect(totalHits()).toBe(before);
+  });
+
+  it('reads a status list that inflates past 16 MB as undecodable, without decoding it', async () => {
+    const bomb = gzipSync(Buffer.alloc(20 * 1024 * 1024));
+    expect(bomb.length).toBeLessThan(256 * 1024); // under the fetch limit: only the inflation bound stops it
+    const listUrl = `https://${host}/status/bomb`;
+    const unsignedList = await createCredential({
+      id: listUrl,
+      list: new BitstringStatusList({ length: 131_072 }),
+      statusPurpose: 'revocation',
+    });
+    (unsignedList.credentialSubject as any).encodedList = `u${bomb.toString('base64url')}`;
+    served.set('/status/bomb', await byWebIssuer({ ...unsignedList, issuer: webDid }));
+    const credential = await byWebIssuer({
+      credentialStatus: {
+        type: 'BitstringStatusListEntry',
+        statusPurpose: 'revocation',
+        statusListIndex: '1',
+        statusListCredential: listUrl,
+      },
+    });
+    const res = await verify(credential);
+    expect(check(res.body, 'status')).toMatchObject({ ok: false });
+    expect(check(res.body, 'status').message).toMatch(/cannot be decoded \(or is too large\)/);
+    expect((await fetch(`${tool.url}/healthz`)).status).toBe(200);
+  });
+
+  it('does not let a presentation claim a holder through a proof that is not the one that verified', async () => {
+    const victim = await generateDidKey();
+    const attacker = await generateDidKey();
+    const presentation = {
+      '@context': ['https://www.w3.org/ns/credentials/v2'],
+      type: ['VerifiablePresentation'],
+      holder: victim.controller!,
+      verifiableCredential: [await byWebIssuer()],
+    };
+    const signed = await vc.signPresentation({
+      presentation: structuredClone(presentation),
+      suite: new DataIntegrityProof({ signer: attacker.signer(), cryptosuite: eddsaRdfc2022 }),
+      documentLoader: signingLoader,
+      challenge: 'c-9',
+    });
+    // Beside the attacker's valid proof, one no suite matches, naming the victim's key.
+    const forged = {
+      ...signed,
+      proof: [signed.proof, { type: 'MadeUpProof2099', verificationMethod: `${victim.controller}#key` }],
+    };
+    for (const vp of [signed, forged]) {
+      const res = await fetch(`${tool.url}/presentations/verify`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ verifiablePresentation: vp, options: { challenge: 'c-9' } }),
+      });
+      const body = (await res.json()) as any;
+      expect(res.status).toBe(400);
+      expect(body.verdict).toBe('not-verified');
+      const own = Object.fromEntries(body.presentationResult.checks.map((c: any) => [c.check, c.ok]));
+      expect(own.proof === false || own.holder === false).toBe(true);
+    }
   });
 });

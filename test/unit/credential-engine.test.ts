@@ -232,7 +232,18 @@ describe('VC Data Model 2.0 input checks', () => {
       { relatedResource: [{ id: 'https://example.org/a' }] },
       'relatedResource[0]: needs digestSRI or digestMultibase',
     ],
-    [{ relatedResource: { id: 'nope', digestSRI: 'sha384-abc' } }, 'relatedResource.id: must be a URL'],
+    [
+      { relatedResource: { id: 'nope', digestSRI: 'sha384-abc' } },
+      'relatedResource.id: must be an https URL',
+    ],
+    [
+      { relatedResource: { id: 'http://x.org/a', digestSRI: 'sha384-abc' } },
+      'relatedResource.id: must be an https URL',
+    ],
+    [
+      { relatedResource: { id: 'https://x.org/a', digestMultibase: `z${'2'.repeat(250)}` } },
+      'relatedResource.digestMultibase: must be a multibase string',
+    ],
     [{ relatedResource: { id: 'https://x.org/a', digestSRI: 'md5-zz' } }, 'relatedResource.digestSRI'],
     [{ credentialSubject: 'did:example:learner' }, 'credentialSubject: must be an object'],
     [{ credentialSubject: [{ id: 'did:x:1' }, 7] }, 'credentialSubject[1]: must be an object'],
