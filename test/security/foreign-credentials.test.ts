@@ -71,6 +71,15 @@ const byHttpsIssuer = (extra: Record<string, unknown> = {}) =>
     new DataIntegrityProof({ signer: ecdsaKey.signer(), cryptosuite: ecdsaRdfc2019 }),
   );
 
+/** A 1-bit revocation entry at `index` of the list at `listUrl`. */
+const revocationEntry = (listUrl: string, index = 1) => ({
+  id: `${listUrl}#${index}`,
+  type: 'BitstringStatusListEntry',
+  statusPurpose: 'revocation',
+  statusListIndex: String(index),
+  statusListCredential: listUrl,
+});
+
 function tampered(doc: Record<string, unknown>) {
   const copy = structuredClone(doc) as any;
   copy.credentialSubject.id = 'did:example:learnes';
@@ -221,13 +230,7 @@ afterAll(async () => {
 describe('credentials of other issuers', () => {
   it('verifies an eddsa-rdfc-2022 credential of a did:web issuer over HTTPS, with its status list, fetching the DID once', async () => {
     const suite = new DataIntegrityProof({ signer: webKey.signer(), cryptosuite: eddsaRdfc2022 });
-    const entry = (index: number) => ({
-      id: `https://${host}/status/1#${index}`,
-      type: 'BitstringStatusListEntry',
-      statusPurpose: 'revocation',
-      statusListIndex: String(index),
-      statusListCredential: `https://${host}/status/1`,
-    });
+    const entry = (index: number) => revocationEntry(`https://${host}/status/1`, index);
     const good = await sign({ ...TEMPLATE, issuer: webDid, credentialStatus: entry(3) }, suite);
     const revoked = await sign({ ...TEMPLATE, issuer: webDid, credentialStatus: entry(7) }, suite);
 
@@ -405,12 +408,7 @@ describe('issuers that point the verifier elsewhere', () => {
       {
         ...TEMPLATE,
         issuer: webDid,
-        credentialStatus: {
-          type: 'BitstringStatusListEntry',
-          statusPurpose: 'revocation',
-          statusListIndex: '1',
-          statusListCredential: `https://127.0.0.1:${internalPort}/list`,
-        },
+        credentialStatus: revocationEntry(`https://127.0.0.1:${internalPort}/list`),
       },
       suite,
     );
@@ -519,12 +517,7 @@ describe("what a stranger's submission can make the verifier do", () => {
     const unsigned = {
       ...TEMPLATE,
       issuer: webDid,
-      credentialStatus: {
-        type: 'BitstringStatusListEntry',
-        statusPurpose: 'revocation',
-        statusListIndex: '1',
-        statusListCredential: `https://${host}/status/1`,
-      },
+      credentialStatus: revocationEntry(`https://${host}/status/1`),
       relatedResource: [{ id: `https://${host}/files/syllabus.txt`, digestSRI: `sha256-${'A'.repeat(43)}=` }],
       proof: {
         type: 'DataIntegrityProof',
@@ -575,12 +568,7 @@ describe("what a stranger's submission can make the verifier do", () => {
     (unsignedList.credentialSubject as any).encodedList = `u${bomb.toString('base64url')}`;
     served.set('/status/bomb', await byWebIssuer({ ...unsignedList, issuer: webDid }));
     const credential = await byWebIssuer({
-      credentialStatus: {
-        type: 'BitstringStatusListEntry',
-        statusPurpose: 'revocation',
-        statusListIndex: '1',
-        statusListCredential: listUrl,
-      },
+      credentialStatus: revocationEntry(listUrl),
     });
     const res = await verify(credential);
     expect(check(res.body, 'status')).toMatchObject({ ok: false });
