@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Response } from 'express';
 
-import { escape } from '../ui/html.js';
+import { escape } from '../render/html.js';
 import { cspOrigins } from '../web/csp.js';
 
-/** The one HTML escape of the project (src/ui/html.ts), under the name the LTI pages use. */
+/** The one HTML escape of the project (src/render/html.ts), under the name the LTI pages use. */
 export const escapeHtml = escape;
 
 export interface PageOptions {

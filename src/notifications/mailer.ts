@@ -1,7 +1,7 @@
 import nodemailer, { type Transporter } from 'nodemailer';
 import { learnerAddress } from './address.js';
 import { credentialIssuedMail, mailLanguage } from './messages.js';
-import { escape as escapeHtml } from '../ui/html.js';
+import { escape as escapeHtml } from '../render/html.js';
 
 export interface CredentialMail {
   to: string;

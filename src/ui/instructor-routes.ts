@@ -22,7 +22,7 @@ import { parseEncryptionKey } from '../security/encryption.js';
 import type { TemplateData } from '../templates/schema.js';
 import { Template } from '../templates/template-model.js';
 import { localized } from './credential-view.js';
-import { html } from './html.js';
+import { html } from '../render/html.js';
 import { pickLanguage, translator, type Translate, type UiLanguage } from './i18n.js';
 import { sendScreen } from './layout.js';
 import { requestReason } from './reasons.js';

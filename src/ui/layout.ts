@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { cspOrigins } from '../web/csp.js';
-import { html, type Html } from './html.js';
+import { html, type Html } from '../render/html.js';
 import { LANGUAGE_NAMES, UI_LANGUAGES, type Translate, type UiLanguage } from './i18n.js';
 
 export const STATIC_PATH = '/ui/static';

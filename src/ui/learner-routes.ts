@@ -7,7 +7,7 @@ import { PATHS } from '../lti/constants.js';
 import { LtiPlatform } from '../lti/models.js';
 import { HttpError } from '../web/errors.js';
 import { credentialsOf, type CredentialView } from './credential-view.js';
-import { html } from './html.js';
+import { html } from '../render/html.js';
 import { pickLanguage, translator } from './i18n.js';
 import { sendScreen } from './layout.js';
 import { missingWords, regradeState } from './reasons.js';

@@ -12,7 +12,7 @@ import { certificatePdf } from './certificate.js';
 import { findCredential } from '../credentials/credential-store.js';
 import { describeCredential } from './credential-view.js';
 import { formToken, requireFormToken } from './csrf.js';
-import { html, type Html } from './html.js';
+import { html, type Html } from '../render/html.js';
 import { pickLanguage, translator, type Translate, type UiLanguage } from './i18n.js';
 import { sendScreen } from './layout.js';
 import { regradeState } from './reasons.js';

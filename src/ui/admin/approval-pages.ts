@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { decideAward, findPendingAward, isOwnAward, pendingAwards } from '../../issuance/approval.js';
 import { fieldProblems } from '../../courses/bindings.js';
 import { HttpError } from '../../web/errors.js';
-import { html } from '../html.js';
+import { html } from '../../render/html.js';
 import { institutionOf, institutionOnly, type ConsoleKit } from './console.js';
 
 const decision = z.strictObject({

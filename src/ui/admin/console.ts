@@ -6,7 +6,7 @@ import { parseCookies } from '../../lti/session.js';
 import type { Queues } from '../../queue/queues.js';
 import { HttpError } from '../../web/errors.js';
 import { sameToken } from '../csrf.js';
-import { html, type Html } from '../html.js';
+import { html, type Html } from '../../render/html.js';
 import { pickLanguage, translator, type Translate, type UiLanguage } from '../i18n.js';
 import { sendScreen } from '../layout.js';
 import { findAccount, findAdminSession } from './accounts.js';

@@ -11,7 +11,7 @@ import { institutionIssuers } from '../../issuers/issuers.js';
 import { parseEncryptionKey } from '../../security/encryption.js';
 import { describeIssues } from '../../templates/schema.js';
 import { HttpError } from '../../web/errors.js';
-import { html, type Html } from '../html.js';
+import { html, type Html } from '../../render/html.js';
 import type { Translate } from '../i18n.js';
 import {
   AccountError,

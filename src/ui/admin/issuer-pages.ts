@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { rotateIssuerKey, institutionIssuers } from '../../issuers/issuers.js';
 import { parseEncryptionKey } from '../../security/encryption.js';
 import { HttpError } from '../../web/errors.js';
-import { html } from '../html.js';
+import { html } from '../../render/html.js';
 import { institutionOf, institutionOnly, type ConsoleKit } from './console.js';
 
 /** The institution's issuers: their did:web and keys, and key rotation (retired keys keep old credentials verifying). */

@@ -3,7 +3,7 @@ import { AuditEvent } from '../../db/models/audit-event.js';
 import { issuanceOverview, type IssuanceCounts } from '../../issuance/overview.js';
 import { REQUEST_STATES } from '../../issuance/request-model.js';
 import { HttpError } from '../../web/errors.js';
-import { html, type Html } from '../html.js';
+import { html, type Html } from '../../render/html.js';
 import type { Translate } from '../i18n.js';
 import { institutionOf, operatorOnly, type ConsoleKit } from './console.js';
 

@@ -12,7 +12,7 @@ import {
 } from '../../lti/registration-links.js';
 import { describeIssues } from '../../templates/schema.js';
 import { HttpError } from '../../web/errors.js';
-import { html, type Html } from '../html.js';
+import { html, type Html } from '../../render/html.js';
 import { institutionOf, institutionOnly, type ConsoleKit } from './console.js';
 import { oneTimeLink } from './institution-pages.js';
 

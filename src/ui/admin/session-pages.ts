@@ -1,7 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import { recordAudit } from '../../db/models/audit-event.js';
 import { formToken, requireFormToken } from '../csrf.js';
-import { html } from '../html.js';
+import { html } from '../../render/html.js';
 import type { Translate } from '../i18n.js';
 import {
   AccountError,

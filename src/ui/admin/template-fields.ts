@@ -9,7 +9,7 @@ import {
   SUPERVISION_TYPES,
   type Language,
 } from '../../templates/schema.js';
-import { html, type Html } from '../html.js';
+import { html, type Html } from '../../render/html.js';
 import type { Translate } from '../i18n.js';
 import { messages, type MessageKey } from '../messages.js';
 

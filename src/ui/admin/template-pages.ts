@@ -17,7 +17,7 @@ import {
 import { describeIssues, templateSchema, type TemplateData } from '../../templates/schema.js';
 import { Template } from '../../templates/template-model.js';
 import { HttpError } from '../../web/errors.js';
-import { html, type Html } from '../html.js';
+import { html, type Html } from '../../render/html.js';
 import type { Translate } from '../i18n.js';
 import { institutionOf, institutionOnly, type ConsoleKit } from './console.js';
 import { labelProblem, templateFields } from './template-fields.js';

@@ -1,6 +1,6 @@
 import { credentialPageUrl } from '../../issuance/links.js';
 import type { CredentialView } from '../credential-view.js';
-import { html, type Html } from '../html.js';
+import { html, type Html } from '../../render/html.js';
 import type { Translate, UiLanguage } from '../i18n.js';
 
 export function formatDate(date: Date, lang: UiLanguage): string {

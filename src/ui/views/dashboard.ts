@@ -2,7 +2,7 @@ import type { Rule } from '../../courses/rules.js';
 import { LIST_STATES, PAGE_SIZE_DEFAULT, type ListState } from '../../issuance/listing.js';
 import type { Progress } from '../../issuance/progress.js';
 import { REQUEST_STATES } from '../../issuance/request-model.js';
-import { html, type Html } from '../html.js';
+import { html, type Html } from '../../render/html.js';
 import type { Translate, UiLanguage } from '../i18n.js';
 import type { MessageKey } from '../messages.js';
 import { formatDate } from './credential-card.js';

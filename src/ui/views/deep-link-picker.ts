@@ -1,5 +1,5 @@
 import type { TemplateSummary } from '../../lti/template-catalog.js';
-import { html, type Html } from '../html.js';
+import { html, type Html } from '../../render/html.js';
 import type { Translate } from '../i18n.js';
 
 /**

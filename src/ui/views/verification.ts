@@ -5,7 +5,7 @@ import {
   type VerificationResult,
 } from '../../credentials/verifier.js';
 import { localized } from '../credential-view.js';
-import { html, type Html } from '../html.js';
+import { html, type Html } from '../../render/html.js';
 import type { Translate, UiLanguage } from '../i18n.js';
 
 /** Each check in plain words, with the technical detail beside it for whoever needs it. */
