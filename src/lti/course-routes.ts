@@ -3,9 +3,6 @@ import { z } from 'zod';
 import type { LtiDeps } from './deps.js';
 import { LtiError, platformServiceError } from './errors.js';
 import { wrap } from './launch.js';
-import { instructorScreensRouter } from '../ui/instructor-routes.js';
-import { learnerScreensRouter } from '../ui/learner-routes.js';
-import { parseEncryptionKey } from '../security/encryption.js';
 import type { SessionDoc } from './models.js';
 import { platformServices, requireCourse, requireCsrf } from './course-access.js';
 
@@ -19,12 +16,6 @@ export function courseRouter(deps: LtiDeps): Router {
 
   const courseFor = requireCourse;
   const servicesFor = (session: SessionDoc) => platformServices(session.platformId, deps.serviceTokens);
-
-  // The course dashboard and the learner's page are screens (src/ui), behind the same session.
-  router.use(
-    instructorScreensRouter(deps),
-    learnerScreensRouter(deps.config, parseEncryptionKey(deps.config.KEY_ENCRYPTION_KEY!)),
-  );
 
   router.get(
     '/lti/api/courses/:courseId',

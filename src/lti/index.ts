@@ -59,8 +59,9 @@ export function createLti({ config, logger, templates, jwks, onLaunch }: LtiOpti
 }
 
 /**
- * Every LTI route: JWKS, Canvas configuration, registration, login/launch, deep linking, course pages, admin
- * API. `courseRouters` (the issuance API) run after the session is loaded, like the course pages.
+ * Every LTI route: JWKS, Canvas configuration, registration, login/launch, deep linking, course APIs, admin
+ * API. `courseRouters` (the screens and the issuance API, given by the composition root) run after the session
+ * is loaded, like the course APIs.
  */
 export function ltiRouter(deps: LtiDeps, ...courseRouters: Router[]): Router {
   const router = Router();

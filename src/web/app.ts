@@ -26,6 +26,8 @@ import { credentialsRouter } from './routes/credentials.js';
 import { institutionsAdminRouter } from './routes/institutions.js';
 import { adminScreensRouter } from '../ui/admin/routes.js';
 import { publicScreensRouter } from '../ui/public-routes.js';
+import { instructorScreensRouter } from '../ui/instructor-routes.js';
+import { learnerScreensRouter } from '../ui/learner-routes.js';
 import { staticRouter } from '../ui/static-files.js';
 
 export interface AppDeps {
@@ -97,7 +99,14 @@ export function createApp({ config, logger, redis, queues }: AppDeps): Express {
       auditRetentionDays: config.AUDIT_RETENTION_DAYS,
     });
     app.use(
-      ltiRouter(lti, issuance, gradeSourceRouter({ adminToken: config.ADMIN_API_TOKEN, encryptionKey: kek })),
+      // Behind the launch session: the course dashboard and the learner's page (screens), then the course APIs.
+      ltiRouter(
+        lti,
+        instructorScreensRouter(lti),
+        learnerScreensRouter(config, kek),
+        issuance,
+        gradeSourceRouter({ adminToken: config.ADMIN_API_TOKEN, encryptionKey: kek }),
+      ),
     );
   } else {
     app.use(ltiDisabledRouter(logger));

@@ -28,6 +28,9 @@ import { rejectOperatorInjection } from '../../src/web/operator-guard.js';
 import { silentLogger, testConfig } from '../helpers/env.js';
 import { Browser, readForm, type Page } from '../simulator/browser.js';
 import { PlatformSimulator } from '../simulator/platform.js';
+import { instructorScreensRouter } from '../../src/ui/instructor-routes.js';
+import { learnerScreensRouter } from '../../src/ui/learner-routes.js';
+import { parseEncryptionKey } from '../../src/security/encryption.js';
 
 /** The LTI tool against the platform simulator, both real HTTP servers, on a private database. */
 const ADMIN_TOKEN = 'a'.repeat(40);
@@ -65,7 +68,14 @@ async function startTool(): Promise<void> {
   const app = express();
   app.use(express.json());
   app.use(rejectOperatorInjection);
-  app.use(ltiRouter(deps));
+  // As the composition root (src/web/app.ts) mounts them: the screens behind the launch session.
+  app.use(
+    ltiRouter(
+      deps,
+      instructorScreensRouter(deps),
+      learnerScreensRouter(config, parseEncryptionKey(config.KEY_ENCRYPTION_KEY!)),
+    ),
+  );
   app.use(notFound);
   app.use(errorHandler(silentLogger()));
   holder.app = app;

@@ -80,8 +80,6 @@ const KNOWN = new Set([
   'src/grades/routes.ts -> src/lti/session.ts',
   'src/grades/routes.ts -> src/web/errors.ts',
   'src/grades/routes.ts -> src/web/routes/admin-token.ts',
-  'src/lti/course-routes.ts -> src/ui/instructor-routes.ts',
-  'src/lti/course-routes.ts -> src/ui/learner-routes.ts',
   'src/lti/deep-linking.ts -> src/ui/i18n.ts',
   'src/lti/deep-linking.ts -> src/ui/layout.ts',
   'src/lti/deep-linking.ts -> src/ui/views/deep-link-picker.ts',
