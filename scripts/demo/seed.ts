@@ -7,7 +7,7 @@ import { createLogger } from '../../src/log/logger.js';
 import { createRegistrationLink, registrationUrl } from '../../src/lti/registration-links.js';
 import { findPublishedTemplate, importTemplate, publishTemplate } from '../../src/templates/lifecycle.js';
 import type { Organisation } from '../../src/templates/schema.js';
-import { createAdminUser, findAccount } from '../../src/ui/admin/accounts.js';
+import { createAdminUser, findAccount } from '../../src/accounts/accounts.js';
 import { Browser, readForm } from '../../test/simulator/browser.js';
 import type { PlatformSimulator } from '../../test/simulator/platform.js';
 import {

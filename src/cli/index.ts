@@ -31,7 +31,7 @@ import {
 } from '../credentials/verifier.js';
 import { envSchema } from '../config/env.js';
 import { publishingProblems } from '../templates/elements.js';
-import { adminCreateUser, adminRemoveUser } from '../ui/admin/create-user-command.js';
+import { adminCreateUser, adminRemoveUser } from './admin-user-command.js';
 import { keysCommand } from './keys-command.js';
 import { CommandError, institutionCommand, templateImportCommand } from './institution-command.js';
 import { describeIssues, templateSchema, type TemplateData } from '../templates/schema.js';

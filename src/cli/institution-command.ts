@@ -13,8 +13,8 @@ import { createLogger } from '../log/logger.js';
 import { requireEncryptionKey } from '../security/encryption.js';
 import { describeIssues } from '../templates/schema.js';
 import { TemplateError, importTemplate, publishTemplate } from '../templates/lifecycle.js';
-import { AccountError, createAdminUser, findAccount, inviteAdminUser } from '../ui/admin/accounts.js';
-import { setupUrl } from '../ui/admin/setup-link.js';
+import { AccountError, createAdminUser, findAccount, inviteAdminUser } from '../accounts/accounts.js';
+import { setupUrl } from '../accounts/setup-link.js';
 
 export class CommandError extends Error {}
 

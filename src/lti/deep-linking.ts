@@ -5,48 +5,17 @@ import { CLAIM, PATHS } from './constants.js';
 import type { LtiDeps } from './deps.js';
 import { LtiError } from './errors.js';
 import { sendAutoPost } from './html.js';
-import { pickLanguage, translator } from '../ui/i18n.js';
-import { sendScreen } from '../ui/layout.js';
-import { deepLinkPicker } from '../ui/views/deep-link-picker.js';
 import { wrap } from './launch.js';
 import { LtiPlatform, LtiSession, type SessionDoc } from './models.js';
 
 /**
  * Deep linking (LTI Deep Linking 2.0): after an LtiDeepLinkingRequest launch the instructor picks a published
- * template; the tool answers the platform with a signed LtiDeepLinkingResponse holding one ltiResourceLink
- * (optionally with a line item), auto-posted to deep_link_return_url. The request settings live in the
- * session and serve one response.
+ * template (the picker is a screen: src/ui/deep-link-routes.ts); the tool answers the platform with a signed
+ * LtiDeepLinkingResponse holding one ltiResourceLink (optionally with a line item), auto-posted to
+ * deep_link_return_url. The request settings live in the session and serve one response.
  */
 export function deepLinkingRouter(deps: LtiDeps): Router {
   const router = Router();
-
-  router.get(
-    PATHS.deepLink,
-    wrap(deps, async (req, res) => {
-      const session = requireDeepLinking(req.ltiSession);
-      const platform = await LtiPlatform.findById(session.platformId);
-      const templates = await deps.templates.listPublishedTemplates({
-        institutionId: session.institutionId,
-      });
-      const lang = pickLanguage(req, res, session.locale);
-      const t = translator(lang);
-      sendScreen(req, res, {
-        lang,
-        t,
-        title: t('dlTitle'),
-        body: deepLinkPicker(
-          templates,
-          {
-            action: PATHS.deepLink,
-            csrf: session.csrfToken,
-            acceptLineItem: Boolean(session.deepLinking?.acceptLineItem),
-          },
-          t,
-        ),
-        frameAncestors: platform ? [platform.issuer, platform.authLoginUrl] : [],
-      });
-    }),
-  );
 
   router.post(
     PATHS.deepLink,
@@ -136,7 +105,8 @@ export function deepLinkingRouter(deps: LtiDeps): Router {
   return router;
 }
 
-function requireDeepLinking(session: SessionDoc | undefined): SessionDoc {
+/** The session of a deep-linking launch by an instructor, or the error that says why not. */
+export function requireDeepLinking(session: SessionDoc | undefined): SessionDoc {
   if (!session)
     throw new LtiError(401, 'no_session', 'Your session has ended; launch the tool again from your course.');
   if (session.role === 'learner')

@@ -9,7 +9,7 @@ import { healthRouter } from '../health/routes.js';
 import { createLti, ltiDisabledRouter, ltiRouter } from '../lti/index.js';
 import { gradeSourceFactory, lmsApiSources } from '../grades/source-factory.js';
 import { recordCanvasLaunchIds } from '../grades/canvas-ids.js';
-import { gradeSourceRouter } from '../grades/routes.js';
+import { gradeSourceRouter } from './routes/grade-sources.js';
 import { installationDocumentLoader } from '../issuers/resolvers.js';
 import { installationVerification } from '../issuers/recognition.js';
 import { storedPairVerifier } from '../credentials/stored-verification.js';
@@ -26,6 +26,7 @@ import { credentialsRouter } from './routes/credentials.js';
 import { institutionsAdminRouter } from './routes/institutions.js';
 import { adminScreensRouter } from '../ui/admin/routes.js';
 import { publicScreensRouter } from '../ui/public-routes.js';
+import { deepLinkPickerRouter } from '../ui/deep-link-routes.js';
 import { instructorScreensRouter } from '../ui/instructor-routes.js';
 import { learnerScreensRouter } from '../ui/learner-routes.js';
 import { staticRouter } from '../ui/static-files.js';
@@ -102,6 +103,7 @@ export function createApp({ config, logger, redis, queues }: AppDeps): Express {
       // Behind the launch session: the course dashboard and the learner's page (screens), then the course APIs.
       ltiRouter(
         lti,
+        deepLinkPickerRouter(lti),
         instructorScreensRouter(lti),
         learnerScreensRouter(config, kek),
         issuance,

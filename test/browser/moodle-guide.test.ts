@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Page } from 'playwright-core';
 import { IssuanceRequest } from '../../src/issuance/request-model.js';
-import { createAdminUser } from '../../src/ui/admin/accounts.js';
+import { createAdminUser } from '../../src/accounts/accounts.js';
 import { createTestInstitution, publishExampleTemplate } from '../helpers/institution.js';
 import type { RunningProcess } from '../helpers/processes.js';
 import { startTool, type ToolUnderTest } from '../helpers/tool.js';

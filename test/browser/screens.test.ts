@@ -11,7 +11,7 @@ import { learnerLinkKey, learnerPageUrl } from '../../src/issuance/links.js';
 import { parseEncryptionKey } from '../../src/security/encryption.js';
 import { importTemplate } from '../../src/templates/lifecycle.js';
 import { Template } from '../../src/templates/template-model.js';
-import { createAdminUser } from '../../src/ui/admin/accounts.js';
+import { createAdminUser } from '../../src/accounts/accounts.js';
 import { issueExamplePair } from '../helpers/credentials.js';
 import type { RunningProcess } from '../helpers/processes.js';
 import { startTool, type ToolUnderTest } from '../helpers/tool.js';

@@ -1,4 +1,4 @@
-import { createAdminUser, startAdminSession } from '../../src/ui/admin/accounts.js';
+import { createAdminUser, startAdminSession } from '../../src/accounts/accounts.js';
 
 /**
  * A console session of a new account (an operator without `institutionId`), as the sign-in form makes one

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import express from 'express';
-import { gradeSourceRouter } from '../../src/grades/routes.js';
+import { gradeSourceRouter } from '../../src/web/routes/grade-sources.js';
 import { LtiPlatform } from '../../src/lti/models.js';
 import { errorHandler, notFound } from '../../src/web/errors.js';
 import { captureLikeCourse, MoodleWsSimulator, type MoodleSimCourse } from '../simulator/moodle-ws.js';

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CourseBinding } from '../../src/courses/binding-model.js';
 import { IssuanceRequest } from '../../src/issuance/request-model.js';
 import { PATHS } from '../../src/lti/constants.js';
-import { createAdminUser, startAdminSession } from '../../src/ui/admin/accounts.js';
+import { createAdminUser, startAdminSession } from '../../src/accounts/accounts.js';
 import { ADMIN_COOKIE } from '../../src/ui/admin/console.js';
 import type { RunningProcess } from '../helpers/processes.js';
 import { launchInstructor, setUpInstitution } from '../helpers/lti.js';

@@ -28,6 +28,7 @@ import { rejectOperatorInjection } from '../../src/web/operator-guard.js';
 import { silentLogger, testConfig } from '../helpers/env.js';
 import { Browser, readForm, type Page } from '../simulator/browser.js';
 import { PlatformSimulator } from '../simulator/platform.js';
+import { deepLinkPickerRouter } from '../../src/ui/deep-link-routes.js';
 import { instructorScreensRouter } from '../../src/ui/instructor-routes.js';
 import { learnerScreensRouter } from '../../src/ui/learner-routes.js';
 import { parseEncryptionKey } from '../../src/security/encryption.js';
@@ -72,6 +73,7 @@ async function startTool(): Promise<void> {
   app.use(
     ltiRouter(
       deps,
+      deepLinkPickerRouter(deps),
       instructorScreensRouter(deps),
       learnerScreensRouter(config, parseEncryptionKey(config.KEY_ENCRYPTION_KEY!)),
     ),

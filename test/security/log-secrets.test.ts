@@ -7,7 +7,7 @@ import { Issuer } from '../../src/issuers/issuer-model.js';
 import { createLogger } from '../../src/log/logger.js';
 import { LtiPlatform, LtiToolKey } from '../../src/lti/models.js';
 import { decryptSecret, parseEncryptionKey } from '../../src/security/encryption.js';
-import { createAdminUser, inviteAdminUser } from '../../src/ui/admin/accounts.js';
+import { createAdminUser, inviteAdminUser } from '../../src/accounts/accounts.js';
 import {
   createTestInstitution,
   publishExampleTemplate,

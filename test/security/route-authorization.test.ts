@@ -8,7 +8,7 @@ import { LtiCourse, LtiSession } from '../../src/lti/models.js';
 import { registerPlatform } from '../../src/lti/platforms.js';
 import { createRegistrationLink } from '../../src/lti/registration-links.js';
 import { parseEncryptionKey } from '../../src/security/encryption.js';
-import { createAdminUser, startAdminSession } from '../../src/ui/admin/accounts.js';
+import { createAdminUser, startAdminSession } from '../../src/accounts/accounts.js';
 import { exampleTemplate, publishExampleTemplate } from '../helpers/institution.js';
 import { hashToken, randomToken, SESSION_COOKIE } from '../../src/lti/session.js';
 import { createApp } from '../../src/web/app.js';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { createAdminUser, startAdminSession } from '../../src/ui/admin/accounts.js';
+import { createAdminUser, startAdminSession } from '../../src/accounts/accounts.js';
 import { importTemplate, TemplateError } from '../../src/templates/lifecycle.js';
 import { templateSchema } from '../../src/templates/schema.js';
 import { Template } from '../../src/templates/template-model.js';

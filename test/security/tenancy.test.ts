@@ -8,7 +8,7 @@ import { Credential } from '../../src/credentials/credential-model.js';
 import { updateInstitutionSettings } from '../../src/institutions/institutions.js';
 import { IssuanceRequest } from '../../src/issuance/request-model.js';
 import { LtiPlatform } from '../../src/lti/models.js';
-import { createAdminUser } from '../../src/ui/admin/accounts.js';
+import { createAdminUser } from '../../src/accounts/accounts.js';
 import {
   createTestInstitution,
   exampleTemplate,
@@ -347,7 +347,7 @@ describe('console accounts', () => {
     expect(invite.status).toBe(403);
     expect((await post('/admin/institution/settings', {})).status).toBe(403);
     expect(
-      (await import('../../src/ui/admin/accounts.js')).findAccount('shadow-admin'),
+      (await import('../../src/accounts/accounts.js')).findAccount('shadow-admin'),
     ).resolves.toBeUndefined();
     expect(
       (await (await import('../../src/institutions/institutions.js')).findInstitution(institutionA))!
@@ -372,7 +372,7 @@ describe('console accounts', () => {
     expect((await other.get('/admin/platforms')).status).toBe(200);
     expect((await remover.post('/admin/institution/admins/colleague/remove')).status).toBe(303);
     expect((await other.get('/admin/platforms')).status).toBe(303);
-    const { authenticate } = await import('../../src/ui/admin/accounts.js');
+    const { authenticate } = await import('../../src/accounts/accounts.js');
     await expect(authenticate('colleague', 'correct horse battery staple')).resolves.toBeUndefined();
     // Nobody removes themselves.
     expect((await remover.post('/admin/institution/admins/remover/remove')).status).toBe(400);

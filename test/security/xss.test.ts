@@ -16,7 +16,7 @@ import { hashToken, randomToken, SESSION_COOKIE } from '../../src/lti/session.js
 import { parseEncryptionKey } from '../../src/security/encryption.js';
 import { importTemplate, publishTemplate } from '../../src/templates/lifecycle.js';
 import { templateSchema, type Organisation } from '../../src/templates/schema.js';
-import { createAdminUser, startAdminSession } from '../../src/ui/admin/accounts.js';
+import { createAdminUser, startAdminSession } from '../../src/accounts/accounts.js';
 import { startTool, type ToolUnderTest } from '../helpers/tool.js';
 
 /**

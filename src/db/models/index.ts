@@ -8,5 +8,5 @@ export * from '../../issuers/issuer-model.js';
 export * from '../../templates/template-model.js';
 export * from '../../grades/lms-connection-model.js';
 export * from '../../grades/canvas-ids.js';
-export * from '../../ui/admin/accounts.js';
-export * from '../../ui/admin/login-lockout.js';
+export * from '../../accounts/accounts.js';
+export * from '../../accounts/login-lockout.js';

@@ -9,7 +9,7 @@ import { sameToken } from '../csrf.js';
 import { html, type Html } from '../../render/html.js';
 import { pickLanguage, translator, type Translate, type UiLanguage } from '../i18n.js';
 import { sendScreen } from '../layout.js';
-import { findAccount, findAdminSession } from './accounts.js';
+import { findAccount, findAdminSession } from '../../accounts/accounts.js';
 
 export const ADMIN_COOKIE = 'credbridge_admin';
 

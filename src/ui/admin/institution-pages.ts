@@ -20,9 +20,9 @@ import {
   inviteAdminUser,
   listAccounts,
   removeAdminUser,
-} from './accounts.js';
+} from '../../accounts/accounts.js';
 import { institutionOf, institutionOnly, operatorOnly, type ConsoleKit } from './console.js';
-import { setupUrl } from './setup-link.js';
+import { setupUrl } from '../../accounts/setup-link.js';
 
 type InstitutionForm = Partial<Record<'id' | 'name' | 'country' | 'homepage' | 'admin', string>>;
 

@@ -10,9 +10,9 @@ import {
   endAdminSession,
   findSetupAccount,
   startAdminSession,
-} from './accounts.js';
+} from '../../accounts/accounts.js';
 import { ADMIN_COOKIE, type ConsoleKit } from './console.js';
-import { loginLockout } from './login-lockout.js';
+import { loginLockout } from '../../accounts/login-lockout.js';
 import { parseCookies } from '../../lti/session.js';
 
 /**

@@ -9,8 +9,8 @@ import {
   listInstitutions,
 } from '../../institutions/institutions.js';
 import { requireEncryptionKey } from '../../security/encryption.js';
-import { AccountError, USERNAME, findAccount, inviteAdminUser } from '../../ui/admin/accounts.js';
-import { setupUrl } from '../../ui/admin/setup-link.js';
+import { AccountError, USERNAME, findAccount, inviteAdminUser } from '../../accounts/accounts.js';
+import { setupUrl } from '../../accounts/setup-link.js';
 import { HttpError } from '../errors.js';
 import { requireAdminToken } from './admin-token.js';
 

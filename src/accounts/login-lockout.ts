@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Schema, model } from 'mongoose';
-import { registerExpiring } from '../../db/expiry.js';
+import { registerExpiring } from '../db/expiry.js';
 
 /**
  * One failed console sign-in, counted while `expiresAt` is ahead. A record per failure rather than a counter per

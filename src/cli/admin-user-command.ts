@@ -1,8 +1,8 @@
-import { loadConfig } from '../../config/env.js';
-import { connectDatabase, disconnectDatabase } from '../../db/connection.js';
-import { createLogger } from '../../log/logger.js';
-import { findInstitution } from '../../institutions/institutions.js';
-import { createAdminUser, removeAdminUser } from './accounts.js';
+import { loadConfig } from '../config/env.js';
+import { connectDatabase, disconnectDatabase } from '../db/connection.js';
+import { createLogger } from '../log/logger.js';
+import { findInstitution } from '../institutions/institutions.js';
+import { createAdminUser, removeAdminUser } from '../accounts/accounts.js';
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];

@@ -1,18 +1,18 @@
 import { Router, type RequestHandler } from 'express';
 import { isValidObjectId } from 'mongoose';
 import { z } from 'zod';
-import { LtiPlatform } from '../lti/models.js';
-import { loadSession } from '../lti/session.js';
-import { requireCourse } from '../lti/course-access.js';
-import { HttpError } from '../web/errors.js';
-import { requireAdminToken } from '../web/routes/admin-token.js';
+import { LtiPlatform } from '../../lti/models.js';
+import { loadSession } from '../../lti/session.js';
+import { requireCourse } from '../../lti/course-access.js';
+import { HttpError } from '../errors.js';
+import { requireAdminToken } from './admin-token.js';
 import {
   lmsConnectionInput,
   lmsConnectionView,
   LmsConnection,
   saveLmsConnection,
-} from './lms-connection-model.js';
-import { lmsGradeSource, testLmsConnection, type LmsClientSettings } from './lms-sources.js';
+} from '../../grades/lms-connection-model.js';
+import { lmsGradeSource, testLmsConnection, type LmsClientSettings } from '../../grades/lms-sources.js';
 
 const invalid = (err: z.ZodError, what: string) =>
   new HttpError(
