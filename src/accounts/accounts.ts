@@ -1,7 +1,7 @@
 import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import { Schema, model } from 'mongoose';
 import { registerExpiring } from '../db/expiry.js';
-import { hashToken } from '../lti/session.js';
+import { hashToken } from '../web/cookies.js';
 
 function scrypt(password: string, salt: Buffer, length: number, options: ScryptOptions): Promise<Buffer> {
   return new Promise((resolve, reject) =>

@@ -2,7 +2,7 @@ import type { Config } from '../config/env.js';
 import type { Logger } from '../log/logger.js';
 import type { PlatformJwks } from './platform-jwks.js';
 import type { ServiceTokens } from './service-token.js';
-import type { CookiePolicy } from './session.js';
+import type { CookiePolicy } from '../web/cookies.js';
 import type { TemplateCatalog } from './template-catalog.js';
 import type { ToolKeys } from './tool-keys.js';
 

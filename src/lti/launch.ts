@@ -16,15 +16,8 @@ import {
 } from './models.js';
 import { findPlatformForLogin, originOf } from './platforms.js';
 import { mapRoles } from './roles.js';
-import {
-  clearCookie,
-  hashToken,
-  parseCookies,
-  randomToken,
-  SESSION_COOKIE,
-  setCookie,
-  STATE_COOKIE_PREFIX,
-} from './session.js';
+import { clearCookie, hashToken, parseCookies, randomToken, setCookie } from '../web/cookies.js';
+import { SESSION_COOKIE, STATE_COOKIE_PREFIX } from './session.js';
 
 const LOGIN_TTL_MS = 10 * 60_000;
 

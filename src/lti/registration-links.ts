@@ -1,6 +1,6 @@
 import type { Types } from 'mongoose';
 import { LtiRegistrationLink } from './models.js';
-import { hashToken, randomToken } from './session.js';
+import { hashToken, randomToken } from '../web/cookies.js';
 
 /** How long a registration link works: long enough for an LMS administrator's week, short enough to expire unused. */
 export const REGISTRATION_LINK_TTL_MS = 7 * 86_400_000;

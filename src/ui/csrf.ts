@@ -1,6 +1,6 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Request, Response } from 'express';
-import { parseCookies } from '../lti/session.js';
+import { parseCookies } from '../web/cookies.js';
 import { HttpError } from '../web/errors.js';
 
 const CSRF_COOKIE = 'credbridge_csrf';

@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express';
 import { MAIL_LANGUAGES, mailLanguage, type MailLanguage } from '../notifications/messages.js';
-import { parseCookies } from '../lti/session.js';
+import { parseCookies } from '../web/cookies.js';
 import { messages, type MessageKey } from './messages.js';
 
 export type UiLanguage = MailLanguage;

@@ -2,7 +2,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import type { Config } from '../../config/env.js';
 import { recordAudit } from '../../db/models/audit-event.js';
 import { findInstitution } from '../../institutions/institutions.js';
-import { parseCookies } from '../../lti/session.js';
+import { parseCookies } from '../../web/cookies.js';
 import type { Queues } from '../../queue/queues.js';
 import { HttpError } from '../../web/errors.js';
 import { sameToken } from '../csrf.js';

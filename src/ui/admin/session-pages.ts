@@ -13,7 +13,7 @@ import {
 } from '../../accounts/accounts.js';
 import { ADMIN_COOKIE, type ConsoleKit } from './console.js';
 import { loginLockout } from '../../accounts/login-lockout.js';
-import { parseCookies } from '../../lti/session.js';
+import { parseCookies } from '../../web/cookies.js';
 
 /**
  * Signing in and out of the console, and the one-time setup link a new account opens to choose its password.
