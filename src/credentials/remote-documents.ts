@@ -51,24 +51,37 @@ async function readLimited(res: Response, url: string, maxBytes: number): Promis
   return Buffer.concat(chunks);
 }
 
-/** The bytes at an https URL, size- and time-limited, no redirects: a credential's related resource. */
+/**
+ * The body at an https URL, size- and time-limited, with no redirects: the https the URL promises must hold to
+ * the end (the outbound client would follow a redirect to http).
+ */
+async function fetchLimited(
+  fetch: JsonFetch,
+  url: string,
+  limits: { maxBytes: number; timeoutMs: number; accept?: string },
+): Promise<Buffer> {
+  if (!url.startsWith('https://')) throw new RemoteDocumentError(url, 'only https is fetched');
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      ...(limits.accept ? { headers: { accept: limits.accept } } : {}),
+      redirect: 'error',
+      signal: AbortSignal.timeout(limits.timeoutMs),
+    });
+  } catch (err) {
+    throw new RemoteDocumentError(url, (err as Error).message);
+  }
+  if (!res.ok) {
+    await res.body?.cancel().catch(() => undefined);
+    throw new RemoteDocumentError(url, `HTTP ${res.status}`);
+  }
+  return readLimited(res, url, limits.maxBytes);
+}
+
+/** The bytes of a credential's related resource (its digest, not the transport, says it is the right one). */
 export function remoteBytes(options: Pick<RemoteDocumentOptions, 'fetch' | 'maxBytes' | 'timeoutMs'>) {
-  const { fetch, maxBytes = 5 * 1024 * 1024, timeoutMs = 10_000 } = options;
-  return async (url: string): Promise<Uint8Array> => {
-    if (!/^https?:\/\//.test(url))
-      throw new RemoteDocumentError(url, 'only http and https resources are fetched');
-    let res: Response;
-    try {
-      res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-    } catch (err) {
-      throw new RemoteDocumentError(url, (err as Error).message);
-    }
-    if (!res.ok) {
-      await res.body?.cancel().catch(() => undefined);
-      throw new RemoteDocumentError(url, `HTTP ${res.status}`);
-    }
-    return readLimited(res, url, maxBytes);
-  };
+  const { fetch, maxBytes = 2 * 1024 * 1024, timeoutMs = 10_000 } = options;
+  return (url: string): Promise<Uint8Array> => fetchLimited(fetch, url, { maxBytes, timeoutMs });
 }
 
 /**
@@ -88,22 +101,11 @@ export function remoteDocuments(options: RemoteDocumentOptions): RemoteDocuments
   const pending = new Map<string, Promise<{ doc: Record<string, unknown>; bytes: number }>>();
 
   async function load(url: string): Promise<{ doc: Record<string, unknown>; bytes: number }> {
-    let res: Response;
-    try {
-      // No redirects: the https the URL promises must hold to the end (outbound would follow one to http).
-      res = await fetch(url, {
-        headers: { accept: 'application/did+ld+json, application/ld+json, application/json' },
-        redirect: 'error',
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-    } catch (err) {
-      throw new RemoteDocumentError(url, (err as Error).message);
-    }
-    if (!res.ok) {
-      await res.body?.cancel().catch(() => undefined);
-      throw new RemoteDocumentError(url, `HTTP ${res.status}`);
-    }
-    const body = await readLimited(res, url, maxBytes);
+    const body = await fetchLimited(fetch, url, {
+      maxBytes,
+      timeoutMs,
+      accept: 'application/did+ld+json, application/ld+json, application/json',
+    });
     const text = body.toString('utf8');
     let doc: unknown;
     try {
@@ -117,7 +119,6 @@ export function remoteDocuments(options: RemoteDocumentOptions): RemoteDocuments
   }
 
   return async (url, expectedId) => {
-    if (!url.startsWith('https://')) throw new RemoteDocumentError(url, 'only https documents are fetched');
     const hit = cache.get(url);
     if (hit && hit.doc.id === expectedId) return hit.doc;
     let loading = pending.get(url);
