@@ -144,7 +144,7 @@ export function errorMessage(err: unknown): string {
 }
 
 /**
- * Verifies a credential: its shape, its issuer (resolved offline and recognised by this installation), its
+ * Verifies a credential: its shape, its issuer (resolved, then recognised by this installation or not), its
  * validity dates, its Data Integrity proof and, when it has one, its status (revoked or suspended fails). Every
  * check is reported, so a caller can show why; `verified` is true only when every check passes.
  */

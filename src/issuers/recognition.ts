@@ -31,20 +31,19 @@ const resources = remoteBytes({ fetch: (url, init) => outboundFetch(url, init) }
 
 /**
  * How this installation verifies: its document loader (its own DIDs and lists from the database, other issuers'
- * over HTTPS unless `offline`), EXTRA_CONTEXTS, and its recognised issuers.
+ * over HTTPS), EXTRA_CONTEXTS, and its recognised issuers.
  */
 export function installationVerification(
   config: Pick<Config, 'PUBLIC_URL' | 'TRUSTED_ISSUERS'> & Partial<Pick<Config, 'EXTRA_CONTEXTS'>>,
-  options: { offline?: boolean } = {},
 ): InstallationVerification {
   const trusted = new Set(config.TRUSTED_ISSUERS);
-  const shared = options.offline ? undefined : remote;
   return {
     documentLoader: installationDocumentLoader(config.PUBLIC_URL, {
-      remote: shared,
+      remote,
       extraContexts: config.EXTRA_CONTEXTS,
     }),
     recogniseIssuer: (did) => recognisedIssuer(did, trusted),
-    ...(shared ? { remote: shared, fetchResource: resources } : {}),
+    remote,
+    fetchResource: resources,
   };
 }
