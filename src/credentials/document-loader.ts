@@ -80,6 +80,11 @@ function wrap(url: string, document: object): RemoteDocument {
   return { contextUrl: null, documentUrl: url, document };
 }
 
+/** A URL without its fragment: the document a DID URL or key id names. */
+export function withoutFragment(url: string): string {
+  return splitFragment(url)[0];
+}
+
 function splitFragment(url: string): [string, string | undefined] {
   const at = url.indexOf('#');
   return at === -1 ? [url, undefined] : [url.slice(0, at), url.slice(at + 1)];

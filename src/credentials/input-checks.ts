@@ -1,19 +1,12 @@
 import { VC_V1_CONTEXT, VC_V2_CONTEXT } from './contexts.js';
 import { XSD_ANY_URI } from './status-entry.js';
+import { asList, isObject } from './json-values.js';
 
 export const MAX_PROOFS = 4;
 export const MAX_STATUS_ENTRIES = 4;
 export const MAX_RELATED_RESOURCES = 10;
 const URL_LIKE = /^[a-zA-Z][a-zA-Z0-9+.-]*:\S+$/;
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function asList(v: unknown): unknown[] {
-  return Array.isArray(v) ? v : [v];
-}
 
 /**
  * VC Data Model rules the signing library does not enforce, checked before anything outside Credbridge is

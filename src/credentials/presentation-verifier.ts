@@ -1,5 +1,7 @@
 import * as vc from '@digitalbazaar/vc';
 import { VC_V1_CONTEXT, VC_V2_CONTEXT } from './contexts.js';
+import { withoutFragment } from './document-loader.js';
+import { asList, isObject } from './json-values.js';
 import { MAX_PROOFS } from './input-checks.js';
 import { referenceLoader } from './reference-loader.js';
 import {
@@ -30,11 +32,13 @@ export interface PresentationOptions extends VerifyOptions {
   domain?: string;
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
-
 /** At most this many credentials in one presentation are verified. */
 export const MAX_PRESENTED = 20;
+
+/** The credentials a presentation holds (`verifiableCredential`, one or a list, possibly none). */
+function presentedCredentials(vp: Record<string, unknown>): unknown[] {
+  return vp.verifiableCredential === undefined ? [] : asList(vp.verifiableCredential);
+}
 
 function shapeProblems(vp: unknown): string[] {
   if (!isObject(vp)) return ['(root): a presentation must be a JSON object'];
@@ -44,10 +48,9 @@ function shapeProblems(vp: unknown): string[] {
     problems.push(
       `@context: must be an array whose first item is "${VC_V2_CONTEXT}" (or "${VC_V1_CONTEXT}")`,
     );
-  const types = Array.isArray(vp.type) ? vp.type : [vp.type];
+  const types = asList(vp.type);
   if (!types.includes('VerifiablePresentation')) problems.push('type: must include "VerifiablePresentation"');
-  const credentials = vp.verifiableCredential;
-  const list = credentials === undefined ? [] : Array.isArray(credentials) ? credentials : [credentials];
+  const list = presentedCredentials(vp);
   if (list.length > MAX_PRESENTED)
     problems.push(`verifiableCredential: at most ${MAX_PRESENTED} credentials are verified at once`);
   if (Array.isArray(vp.proof) && vp.proof.length > MAX_PROOFS)
@@ -64,11 +67,6 @@ function shapeProblems(vp: unknown): string[] {
   if (vp.holder !== undefined && typeof holder !== 'string')
     problems.push('holder: must be a URL or an object with an id');
   return problems;
-}
-
-function withoutFragment(url: string): string {
-  const at = url.indexOf('#');
-  return at === -1 ? url : url.slice(0, at);
 }
 
 /**
@@ -89,11 +87,7 @@ export async function verifyPresentation(
     return { verified: false, verdict: 'not-verified', checks, credentials: [], warnings: [] };
   const vp = presentation as Record<string, unknown>;
   const holder = (isObject(vp.holder) ? vp.holder.id : vp.holder) as string | undefined;
-  const presented = vp.verifiableCredential;
-  const list = (presented === undefined ? [] : Array.isArray(presented) ? presented : [presented]) as Record<
-    string,
-    unknown
-  >[];
+  const list = presentedCredentials(vp) as Record<string, unknown>[];
   const credentials = await Promise.all(list.map((c) => verifyCredential(c, options)));
   const warnings: string[] = [];
 
@@ -103,7 +97,7 @@ export async function verifyPresentation(
       'the presentation is not signed: it shows credentials but proves nothing about who presents them',
     );
   } else {
-    const proofs = (Array.isArray(proof) ? proof : [proof]) as Record<string, unknown>[];
+    const proofs = asList(proof) as Record<string, unknown>[];
     const challenge =
       options.challenge ?? (typeof proofs[0]?.challenge === 'string' ? proofs[0].challenge : undefined);
     if (options.challenge === undefined)

@@ -1,15 +1,6 @@
-import type { DocumentLoader, RemoteDocument } from './document-loader.js';
+import { withoutFragment, type DocumentLoader, type RemoteDocument } from './document-loader.js';
+import { asList, isObject } from './json-values.js';
 import type { RemoteDocuments } from './remote-documents.js';
-
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
-
-const list = (v: unknown): unknown[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
-
-function withoutFragment(url: string): string {
-  const at = url.indexOf('#');
-  return at === -1 ? url : url.slice(0, at);
-}
 
 function idOf(v: unknown): unknown {
   return isObject(v) ? v.id : v;
@@ -18,8 +9,8 @@ function idOf(v: unknown): unknown {
 /** The https documents a document points at: its issuer, its proofs' keys and controllers, its status lists. */
 function references(doc: Record<string, unknown>): string[] {
   const out: unknown[] = [idOf(doc.issuer), doc.controller];
-  for (const proof of list(doc.proof)) if (isObject(proof)) out.push(proof.verificationMethod);
-  for (const status of list(doc.credentialStatus)) {
+  for (const proof of asList(doc.proof)) if (isObject(proof)) out.push(proof.verificationMethod);
+  for (const status of asList(doc.credentialStatus)) {
     if (!isObject(status)) continue;
     out.push(status.statusListCredential);
     if (typeof status['@value'] === 'string') out.push(status['@value']); // the EDC literal form
@@ -53,7 +44,7 @@ export function referenceLoader(
       for (const next of references(doc)) allowed.add(next);
       if (documentUrl === url) return { contextUrl: null, documentUrl: url, document: doc };
       // A key named by a fragment of its controller's document.
-      const method = list(doc.verificationMethod).find((m) => isObject(m) && m.id === url);
+      const method = asList(doc.verificationMethod).find((m) => isObject(m) && m.id === url);
       if (!isObject(method)) throw new Error(`cannot load ${url}: no such verification method`);
       for (const next of references(method)) allowed.add(next);
       return { contextUrl: null, documentUrl: url, document: { '@context': doc['@context'], ...method } };

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { asList, isObject } from './json-values.js';
 
 /** Fetches a related resource's bytes (through the outbound guard in the app); throws when it cannot. */
 export type ResourceFetch = (url: string) => Promise<Uint8Array>;
@@ -58,9 +59,6 @@ export function parseMultibase(value: string): Digest | undefined {
   return { algorithm, bytes: decoded.subarray(2) };
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
-
 /**
  * Problems with a credential's `relatedResource` digests (VC Data Model 2.0 §5.3): each resource is fetched and
  * must match every digest given for it. Empty when the credential has none, or all match. The shapes are
@@ -72,7 +70,7 @@ export async function relatedResourceProblems(
 ): Promise<string[]> {
   const related = credential.relatedResource;
   if (related === undefined) return [];
-  const list = Array.isArray(related) ? related : [related];
+  const list = asList(related);
   const problems: string[] = [];
   // One at a time: a verification never has more than a few downloads in flight.
   for (const [i, r] of list.entries()) {

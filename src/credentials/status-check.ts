@@ -1,6 +1,7 @@
 import * as vc from '@digitalbazaar/vc';
 import type { DocumentLoader } from './document-loader.js';
 import { MAX_STATUS_ENTRIES } from './input-checks.js';
+import { asList, isObject } from './json-values.js';
 import {
   MIN_LIST_BITS,
   STATE_MESSAGES,
@@ -26,9 +27,6 @@ interface Entry {
   messages?: { status: string; message: string }[];
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
-
 /**
  * Reads one `credentialStatus` value: a BitstringStatusListEntry (VC 2.0, OB3), or the EDC form, an
  * xsd:anyURI literal naming the entry as `<list URL>#<index>` (the ELM documents this installation issues).
@@ -42,7 +40,7 @@ function parseEntry(value: unknown): Entry | string {
     return { listUrl, index };
   }
   if (!isObject(value)) return 'credentialStatus is not an object';
-  const types = Array.isArray(value.type) ? value.type : [value.type];
+  const types = asList(value.type);
   if (!types.includes('BitstringStatusListEntry'))
     return `status type ${JSON.stringify(value.type)} is not understood (only BitstringStatusListEntry)`;
   const index = Number(value.statusListIndex);
@@ -95,7 +93,7 @@ async function checkEntry(
     return { ok: false, message: `status list ${entry.listUrl} unavailable: ${(err as Error).message}` };
   }
   const subject = isObject(list.credentialSubject) ? list.credentialSubject : {};
-  const listPurposes = Array.isArray(subject.statusPurpose) ? subject.statusPurpose : [subject.statusPurpose];
+  const listPurposes = asList(subject.statusPurpose);
   const purpose = entry.purpose ?? (listPurposes.length === 1 ? String(listPurposes[0]) : '');
   if (!listPurposes.includes(purpose))
     return {
@@ -136,9 +134,7 @@ export async function checkCredentialStatus(
   documentLoader: DocumentLoader,
   now = new Date(),
 ): Promise<StatusOutcome> {
-  const values = Array.isArray(credential.credentialStatus)
-    ? credential.credentialStatus
-    : [credential.credentialStatus];
+  const values = asList(credential.credentialStatus);
   if (values.length > MAX_STATUS_ENTRIES)
     return { ok: false, message: `at most ${MAX_STATUS_ENTRIES} status entries are checked` };
   const outcomes: StatusOutcome[] = [];
