@@ -1,7 +1,7 @@
 import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import { Schema, model } from 'mongoose';
-import { registerExpiring } from '../db/expiry.js';
 import { hashToken } from '../web/cookies.js';
+import { endConsoleSessions } from '../web/sessions.js';
 
 function scrypt(password: string, salt: Buffer, length: number, options: ScryptOptions): Promise<Buffer> {
   return new Promise((resolve, reject) =>
@@ -30,18 +30,6 @@ const adminUserSchema = new Schema(
 );
 adminUserSchema.index({ setupTokenHash: 1 }, { sparse: true });
 export const AdminUser = model('AdminUser', adminUserSchema);
-
-const adminSessionSchema = new Schema(
-  {
-    tokenHash: { type: String, required: true, unique: true },
-    username: { type: String, required: true },
-    csrfToken: { type: String, required: true },
-    expiresAt: { type: Date, required: true, index: true },
-  },
-  { versionKey: false, collection: 'admin_sessions' },
-);
-export const AdminSession = model('AdminSession', adminSessionSchema);
-registerExpiring(AdminSession.modelName);
 
 export async function hashPassword(password: string): Promise<string> {
   const salt = randomBytes(16);
@@ -111,7 +99,7 @@ export async function createAdminUser(
     { upsert: true },
   );
   // A new password ends every session of the old one (a reset is often meant to shut out a stolen one).
-  await AdminSession.deleteMany({ username });
+  await endConsoleSessions(username);
 }
 
 /**
@@ -125,7 +113,7 @@ export async function removeAdminUser(username: string, institutionId?: string):
   });
   // Only the removed account's: another institution naming this username ends nobody's session.
   if (removed.deletedCount !== 1) return false;
-  await AdminSession.deleteMany({ username });
+  await endConsoleSessions(username);
   return true;
 }
 
@@ -208,25 +196,4 @@ export async function authenticate(username: string, password: string): Promise<
   return user?.passwordHash && ok
     ? { username: user.username, institutionId: user.institutionId ?? undefined }
     : undefined;
-}
-
-export async function startAdminSession(username: string, ttlMinutes: number) {
-  const token = randomBytes(32).toString('base64url');
-  const csrfToken = randomBytes(24).toString('base64url');
-  await AdminSession.create({
-    tokenHash: hashToken(token),
-    username,
-    csrfToken,
-    expiresAt: new Date(Date.now() + ttlMinutes * 60_000),
-  });
-  return { token, csrfToken };
-}
-
-export async function findAdminSession(token: string | undefined) {
-  if (!token || !/^[A-Za-z0-9_-]{20,100}$/.test(token)) return null;
-  return AdminSession.findOne({ tokenHash: hashToken(token), expiresAt: { $gt: new Date() } }).lean();
-}
-
-export async function endAdminSession(token: string | undefined): Promise<void> {
-  if (token) await AdminSession.deleteOne({ tokenHash: hashToken(token) });
 }

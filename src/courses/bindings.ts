@@ -1,19 +1,14 @@
 import { z } from 'zod';
-import { HttpError } from '../web/errors.js';
+import { Refusal, type RefusalKind } from '../errors/refusal.js';
 import { findIssuer, institutionIssuers } from '../issuers/issuers.js';
 import { findPublishedTemplate } from '../templates/lifecycle.js';
 import { CourseBinding, type CourseBindingDoc } from './binding-model.js';
 import { ruleProblems, ruleSchema } from './rules.js';
 
 /** A refused binding change; `details` lists each problem with the field it is about. */
-export class BindingError extends HttpError {
-  constructor(status: number, code: string, message: string, problems: string[] = []) {
-    super(
-      status,
-      code,
-      problems.length ? `${message}: ${problems.join('; ')}` : message,
-      problems.length ? problems : undefined,
-    );
+export class BindingError extends Refusal {
+  constructor(kind: RefusalKind, code: string, message: string, problems: string[] = []) {
+    super(kind, code, message, problems);
     this.name = 'BindingError';
   }
 }
@@ -55,14 +50,19 @@ export function fieldProblems(error: z.ZodError): string[] {
 function parse<T extends z.ZodType>(schema: T, input: unknown): z.infer<T> {
   const parsed = schema.safeParse(input);
   if (!parsed.success)
-    throw new BindingError(400, 'invalid_input', 'the binding is not valid', fieldProblems(parsed.error));
+    throw new BindingError(
+      'invalid',
+      'invalid_input',
+      'the binding is not valid',
+      fieldProblems(parsed.error),
+    );
   return parsed.data;
 }
 
 async function publishedTemplate(institutionId: string, key: string, version?: number) {
   const template = await findPublishedTemplate(institutionId, key, version);
   if (!template) {
-    throw new BindingError(400, 'invalid_input', 'the binding is not valid', [
+    throw new BindingError('invalid', 'invalid_input', 'the binding is not valid', [
       `templateKey: no published template "${key}"${version ? ` version ${version}` : ''}`,
     ]);
   }
@@ -98,11 +98,12 @@ export async function enableTemplate(course: CourseRef, input: unknown): Promise
         ? `issuerId: no issuer "${data.issuerId}" in this institution`
         : 'issuerId: the institution has no issuer yet',
     );
-  if (problems.length) throw new BindingError(400, 'invalid_input', 'the binding is not valid', problems);
+  if (problems.length)
+    throw new BindingError('invalid', 'invalid_input', 'the binding is not valid', problems);
   const exists = await CourseBinding.exists({ courseId: course.courseId, templateId: template.key });
   if (exists)
     throw new BindingError(
-      409,
+      'conflict',
       'already_enabled',
       `template "${template.key}" is already enabled in this course`,
     );
@@ -135,7 +136,8 @@ export async function updateBinding(binding: CourseBindingDoc, input: unknown): 
     const problems = ruleProblems(data.rule, template.data.learningOutcomes?.length ?? 0).map(
       (p) => `rule.${p}`,
     );
-    if (problems.length) throw new BindingError(400, 'invalid_input', 'the binding is not valid', problems);
+    if (problems.length)
+      throw new BindingError('invalid', 'invalid_input', 'the binding is not valid', problems);
     binding.set('rule', data.rule);
   }
   if (data.regradePolicy) binding.regradePolicy = data.regradePolicy;

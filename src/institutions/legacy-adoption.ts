@@ -1,6 +1,7 @@
 import { CourseBinding } from '../courses/binding-model.js';
 import { Issuer } from '../issuers/issuer-model.js';
-import { LtiPlatform, LtiSession, LtiToolKey } from '../lti/models.js';
+import { LtiPlatform, LtiToolKey } from '../lti/models.js';
+import mongoose from 'mongoose';
 import { INSTALLATION_KEYS } from '../lti/tool-keys.js';
 import type { Logger } from '../log/logger.js';
 import { Template } from '../templates/template-model.js';
@@ -12,8 +13,9 @@ import { Institution } from './institution-model.js';
  * 1. each issuer without an institution becomes an institution of its own id;
  * 2. platforms, templates and course bindings without one go to the root issuer's institution (or the only
  *    institution), as the single institution such an installation served;
- * 3. LTI sessions from before are dropped (their holders launch again); platforms from before keep signing
- *    with the installation's LTI keys (/lti/jwks), which their LMS registered;
+ * 3. sessions from before the one web session store (the lti_sessions and admin_sessions collections) are
+ *    dropped: their holders launch or sign in again. Platforms from before keep signing with the
+ *    installation's LTI keys (/lti/jwks), which their LMS registered;
  * 4. the old installation-wide unique index on template (key, version) goes: keys are each institution's.
  * Console accounts from before keep no institution: they were administrators of everything, now operators.
  */
@@ -67,6 +69,8 @@ export async function adoptLegacyRecords(logger: Logger): Promise<void> {
       }
     }
   }
-  await LtiSession.deleteMany(missing);
+  // The session collections of earlier versions: nothing reads them any more, and nothing would expire them.
+  for (const name of ['lti_sessions', 'admin_sessions'])
+    await mongoose.connection.db?.dropCollection(name).catch(() => undefined);
   await Template.collection.dropIndex('key_1_version_1').catch(() => undefined);
 }

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { LtiDeps } from './deps.js';
 import { LtiError, platformServiceError } from './errors.js';
 import { wrap } from './launch.js';
-import type { SessionDoc } from './models.js';
+import type { LaunchSessionDoc as SessionDoc } from '../web/sessions.js';
 import { platformServices, requireCourse, requireCsrf } from './course-access.js';
 
 /**

@@ -6,7 +6,8 @@ import type { LtiDeps } from './deps.js';
 import { LtiError } from './errors.js';
 import { sendAutoPost } from './html.js';
 import { wrap } from './launch.js';
-import { LtiPlatform, LtiSession, type SessionDoc } from './models.js';
+import { LtiPlatform } from './models.js';
+import { LaunchSession, type LaunchSessionDoc as SessionDoc } from '../web/sessions.js';
 
 /**
  * Deep linking (LTI Deep Linking 2.0): after an LtiDeepLinkingRequest launch the instructor picks a published
@@ -67,7 +68,7 @@ export function deepLinkingRouter(deps: LtiDeps): Router {
         });
       }
       // Single use: the settings go before the response does, so a resubmitted form cannot place a second link.
-      const consumed = await LtiSession.findOneAndUpdate(
+      const consumed = await LaunchSession.findOneAndUpdate(
         { _id: session._id, deepLinking: { $exists: true } },
         { $unset: { deepLinking: 1 } },
       );
@@ -95,6 +96,7 @@ export function deepLinkingRouter(deps: LtiDeps): Router {
         'lti deep-linking response sent',
       );
       sendAutoPost(
+        req,
         res,
         dl.returnUrl,
         { JWT: jwt },

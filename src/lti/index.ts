@@ -14,7 +14,7 @@ import { launchRouter } from './launch.js';
 import { PlatformJwks, type PlatformJwksOptions } from './platform-jwks.js';
 import { configureServiceClients } from './service-client.js';
 import { ServiceTokens } from './service-token.js';
-import { loadSession } from './session.js';
+import { loadSessions } from '../web/sessions.js';
 import { emptyTemplateCatalog, type TemplateCatalog } from './template-catalog.js';
 import { INSTALLATION_KEYS, ToolKeys } from './tool-keys.js';
 import { findInstitution } from '../institutions/institutions.js';
@@ -89,7 +89,7 @@ export function ltiRouter(deps: LtiDeps, ...courseRouters: Router[]): Router {
   router.use(platformAdminRouter(deps.config.ADMIN_API_TOKEN));
   router.use(dynamicRegistrationRouter(deps));
   router.use(launchRouter(deps));
-  router.use('/lti', loadSession);
+  router.use('/lti', loadSessions);
   router.use(deepLinkingRouter(deps));
   router.use(courseRouter(deps));
   for (const extra of courseRouters) router.use(extra);

@@ -6,18 +6,14 @@ import { LtiError } from './errors.js';
 import { sendError } from '../web/errors.js';
 import { loggablePath } from '../log/paths.js';
 import { verifyIdToken, type VerifiedLaunch } from './id-token.js';
-import {
-  LtiCourse,
-  LtiLoginState,
-  LtiPlatform,
-  LtiResourceLink,
-  LtiSession,
-  type PlatformDoc,
-} from './models.js';
+import { LtiCourse, LtiLoginState, LtiPlatform, LtiResourceLink, type PlatformDoc } from './models.js';
 import { findPlatformForLogin, originOf } from './platforms.js';
 import { mapRoles } from './roles.js';
-import { clearCookie, hashToken, parseCookies, randomToken, setCookie } from '../web/cookies.js';
-import { SESSION_COOKIE, STATE_COOKIE_PREFIX } from './session.js';
+import { clearCookie, parseCookies, randomToken, setCookie } from '../web/cookies.js';
+import { SESSION_COOKIES, startSession as startWebSession } from '../web/sessions.js';
+
+/** The login step's state travels in a cookie of its own, one per login in flight. */
+const STATE_COOKIE_PREFIX = 'credbridge_lti_state_';
 
 const LOGIN_TTL_MS = 10 * 60_000;
 
@@ -192,32 +188,32 @@ async function startSession(
   if (launch.messageType === 'LtiDeepLinkingRequest' && (!dl || !isString(dl.deep_link_return_url))) {
     throw new LtiError(400, 'invalid_deep_linking', 'The deep-linking request lacks deep_link_return_url.');
   }
-  const token = randomToken();
   const presentation = (claims[CLAIM.launchPresentation] ?? {}) as Record<string, unknown>;
-  await LtiSession.create({
-    tokenHash: hashToken(token),
-    institutionId: platform.institutionId,
-    ...scope,
-    courseId,
-    resourceLinkId,
-    userId: claims.sub,
-    role,
-    name: isString(claims.name) ? claims.name : '',
-    email: isString(claims.email) ? claims.email : '',
-    locale: isString(presentation.locale) ? presentation.locale : '',
-    csrfToken: randomToken(),
-    deepLinking:
-      launch.messageType === 'LtiDeepLinkingRequest' && dl
-        ? {
-            returnUrl: dl.deep_link_return_url as string,
-            data: isString(dl.data) ? dl.data : undefined,
-            acceptTypes: Array.isArray(dl.accept_types) ? dl.accept_types.filter(isString) : [],
-            acceptLineItem: dl.accept_lineitem === true,
-          }
-        : undefined,
-    expiresAt: new Date(Date.now() + deps.sessionTtlMs),
-  });
-  setCookie(res, deps.cookies, SESSION_COOKIE, token, deps.sessionTtlMs);
+  const { token } = await startWebSession(
+    'launch',
+    {
+      institutionId: platform.institutionId,
+      ...scope,
+      courseId,
+      resourceLinkId,
+      userId: claims.sub,
+      role,
+      name: isString(claims.name) ? claims.name : '',
+      email: isString(claims.email) ? claims.email : '',
+      locale: isString(presentation.locale) ? presentation.locale : '',
+      deepLinking:
+        launch.messageType === 'LtiDeepLinkingRequest' && dl
+          ? {
+              returnUrl: dl.deep_link_return_url as string,
+              data: isString(dl.data) ? dl.data : undefined,
+              acceptTypes: Array.isArray(dl.accept_types) ? dl.accept_types.filter(isString) : [],
+              acceptLineItem: dl.accept_lineitem === true,
+            }
+          : undefined,
+    },
+    deps.sessionTtlMs,
+  );
+  setCookie(res, deps.cookies, SESSION_COOKIES.launch, token, deps.sessionTtlMs);
   if (deps.onLaunch) {
     await deps
       .onLaunch({
@@ -284,7 +280,7 @@ export function wrap(deps: LtiDeps, handler: (req: Request, res: Response) => Pr
       // Unlike the app's error handler, a client that states no preference gets the page: launches come
       // from browsers posting forms.
       const asJson = req.accepts(['html', 'json']) === 'json' || req.path.includes('/api/');
-      sendError(res, err, !asJson, 'Credbridge could not open');
+      sendError(req, res, err, !asJson);
     }
   };
 }

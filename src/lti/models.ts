@@ -110,43 +110,6 @@ const resourceLinkSchema = new Schema(
 resourceLinkSchema.index({ platformId: 1, deploymentId: 1, resourceLinkId: 1 }, { unique: true });
 export const LtiResourceLink = model('LtiResourceLink', resourceLinkSchema);
 
-/** A browser session after a launch; the cookie holds a random token, the database only its SHA-256. */
-const sessionSchema = new Schema(
-  {
-    tokenHash: { type: String, required: true, unique: true },
-    /** The institution of the launching platform: the only one whose templates and issuers the session reaches. */
-    institutionId: { type: String, required: true },
-    platformId: { type: Schema.Types.ObjectId, required: true },
-    deploymentId: { type: String, required: true },
-    courseId: { type: Schema.Types.ObjectId },
-    /** The LMS's resource link the launch came from (an activity), when it came from one. */
-    resourceLinkId: { type: String, default: '' },
-    userId: { type: String, required: true },
-    role: { type: String, required: true, enum: ['admin', 'instructor', 'learner'] },
-    name: { type: String, default: '' },
-    email: { type: String, default: '' },
-    locale: { type: String, default: '' },
-    csrfToken: { type: String, required: true },
-    deepLinking: {
-      type: new Schema(
-        {
-          returnUrl: { type: String, required: true },
-          data: { type: String },
-          acceptTypes: { type: [String], default: [] },
-          acceptLineItem: { type: Boolean, default: false },
-        },
-        { _id: false },
-      ),
-      default: undefined,
-    },
-    expiresAt: { type: Date, required: true, index: true },
-  },
-  { timestamps: true, versionKey: false, collection: 'lti_sessions' },
-);
-export const LtiSession = model('LtiSession', sessionSchema);
-export type SessionDoc = InstanceType<typeof LtiSession>;
-registerExpiring(LtiSession.modelName);
-
 /**
  * A registration link an institution administrator made: an unguessable, single-use, expiring token in the
  * URL (only its SHA-256 is stored) that lets one LMS register itself with that institution. Claimed for the

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { LaunchSession, SESSION_COOKIES } from '../../src/web/sessions.js';
 import { randomBytes } from 'node:crypto';
 import express from 'express';
 import request from 'supertest';
 import { connectDatabase, disconnectDatabase } from '../../src/db/connection.js';
 import { LmsConnection } from '../../src/grades/lms-connection-model.js';
-import { LtiCourse, LtiSession } from '../../src/lti/models.js';
-import { SESSION_COOKIE } from '../../src/lti/session.js';
+import { LtiCourse } from '../../src/lti/models.js';
 import { hashToken } from '../../src/web/cookies.js';
 import { configureOutbound } from '../../src/net/outbound.js';
 import { silentLogger, testConfig } from '../helpers/env.js';
@@ -26,7 +26,7 @@ const sessions: Record<string, string> = {};
 
 async function session(role: 'instructor' | 'learner', course = courseId) {
   const token = randomBytes(24).toString('base64url');
-  await LtiSession.create({
+  await LaunchSession.create({
     tokenHash: hashToken(token),
     institutionId: 'grades-u',
     platformId,
@@ -37,7 +37,7 @@ async function session(role: 'instructor' | 'learner', course = courseId) {
     csrfToken: 'x'.repeat(20),
     expiresAt: new Date(Date.now() + 60_000),
   });
-  return `${SESSION_COOKIE}=${token}`;
+  return `${SESSION_COOKIES.launch}=${token}`;
 }
 
 beforeAll(async () => {

@@ -1,4 +1,5 @@
-import { createAdminUser, startAdminSession } from '../../src/accounts/accounts.js';
+import { createAdminUser } from '../../src/accounts/accounts.js';
+import { startSession } from '../../src/web/sessions.js';
 
 /**
  * A console session of a new account (an operator without `institutionId`), as the sign-in form makes one
@@ -6,7 +7,7 @@ import { createAdminUser, startAdminSession } from '../../src/accounts/accounts.
  */
 export async function consoleSession(toolUrl: string, username: string, institutionId?: string) {
   await createAdminUser(username, 'correct horse battery staple', institutionId);
-  const { token, csrfToken } = await startAdminSession(username, 60);
+  const { token, csrfToken } = await startSession('console', { username: username }, 3_600_000);
   const cookie = `credbridge_admin=${token}`;
   return {
     token,

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { SESSION_COOKIES, startSession } from '../../src/web/sessions.js';
 import { CourseBinding } from '../../src/courses/binding-model.js';
 import { IssuanceRequest } from '../../src/issuance/request-model.js';
 import { PATHS } from '../../src/lti/constants.js';
-import { createAdminUser, startAdminSession } from '../../src/accounts/accounts.js';
-import { ADMIN_COOKIE } from '../../src/ui/admin/console.js';
+import { createAdminUser } from '../../src/accounts/accounts.js';
 import type { RunningProcess } from '../helpers/processes.js';
 import { launchInstructor, setUpInstitution } from '../helpers/lti.js';
 import { startTool, type ToolUnderTest } from '../helpers/tool.js';
@@ -311,9 +311,9 @@ describe('regrade reasons', () => {
 describe('the operator', () => {
   it('sees issuance by state from MongoDB on the queues page, beside the queue counts', async () => {
     await createAdminUser('queue-operator', 'correct horse battery staple');
-    const { token } = await startAdminSession('queue-operator', 60);
+    const { token } = await startSession('console', { username: 'queue-operator' }, 3_600_000);
     const res = await fetch(`${tool.url}/admin/queues?lang=en`, {
-      headers: { cookie: `${ADMIN_COOKIE}=${token}`, accept: 'text/html' },
+      headers: { cookie: `${SESSION_COOKIES.console}=${token}`, accept: 'text/html' },
     });
     expect(res.status).toBe(200);
     const body = await res.text();

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { LaunchSession } from '../../src/web/sessions.js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
@@ -11,14 +12,7 @@ import { AgsClient } from '../../src/lti/ags.js';
 import { NrpsClient } from '../../src/lti/nrps.js';
 import { ServiceClient } from '../../src/lti/service-client.js';
 import type { LtiDeps } from '../../src/lti/deps.js';
-import {
-  LtiCourse,
-  LtiLoginState,
-  LtiPlatform,
-  LtiResourceLink,
-  LtiSession,
-  LtiToolKey,
-} from '../../src/lti/models.js';
+import { LtiCourse, LtiLoginState, LtiPlatform, LtiResourceLink, LtiToolKey } from '../../src/lti/models.js';
 import { registerPlatform } from '../../src/lti/platforms.js';
 import { registrationRequest } from '../../src/lti/dynamic-registration.js';
 import { createRegistrationLink, registrationUrl } from '../../src/lti/registration-links.js';
@@ -119,7 +113,7 @@ async function launch(
 
 async function counts() {
   return {
-    sessions: await LtiSession.countDocuments(),
+    sessions: await LaunchSession.countDocuments(),
     courses: await LtiCourse.countDocuments(),
     links: await LtiResourceLink.countDocuments(),
     platforms: await LtiPlatform.countDocuments(),

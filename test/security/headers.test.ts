@@ -1,12 +1,12 @@
 import { once } from 'node:events';
+import { LaunchSession, SESSION_COOKIES } from '../../src/web/sessions.js';
 import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { loadConfig } from '../../src/config/env.js';
 import { CourseBinding } from '../../src/courses/binding-model.js';
 import { PATHS } from '../../src/lti/constants.js';
-import { LtiCourse, LtiSession } from '../../src/lti/models.js';
+import { LtiCourse } from '../../src/lti/models.js';
 import { registerPlatform } from '../../src/lti/platforms.js';
-import { SESSION_COOKIE } from '../../src/lti/session.js';
 import { hashToken, randomToken } from '../../src/web/cookies.js';
 import { createApp } from '../../src/web/app.js';
 import { freePort } from '../../scripts/services/process.js';
@@ -61,7 +61,7 @@ beforeAll(async () => {
   for (const role of ['instructor', 'learner'] as const) {
     const token = randomToken();
     const csrf = randomToken();
-    await LtiSession.create({
+    await LaunchSession.create({
       tokenHash: hashToken(token),
       institutionId: 'headers-u',
       platformId,
@@ -72,7 +72,7 @@ beforeAll(async () => {
       csrfToken: csrf,
       expiresAt: new Date(Date.now() + 3_600_000),
     });
-    people[role] = { cookie: `${SESSION_COOKIE}=${token}`, csrf };
+    people[role] = { cookie: `${SESSION_COOKIES.launch}=${token}`, csrf };
   }
 }, 60_000);
 afterAll(async () => {

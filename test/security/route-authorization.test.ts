@@ -1,16 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { LaunchSession, SESSION_COOKIES, startSession } from '../../src/web/sessions.js';
 import { randomUUID } from 'node:crypto';
 import { Types } from 'mongoose';
 import { CourseBinding } from '../../src/courses/binding-model.js';
 import { createInstitution } from '../../src/institutions/institutions.js';
 import { IssuanceRequest } from '../../src/issuance/request-model.js';
-import { LtiCourse, LtiSession } from '../../src/lti/models.js';
+import { LtiCourse } from '../../src/lti/models.js';
 import { registerPlatform } from '../../src/lti/platforms.js';
 import { createRegistrationLink } from '../../src/lti/registration-links.js';
 import { parseEncryptionKey } from '../../src/security/encryption.js';
-import { createAdminUser, startAdminSession } from '../../src/accounts/accounts.js';
+import { createAdminUser } from '../../src/accounts/accounts.js';
 import { exampleTemplate, publishExampleTemplate } from '../helpers/institution.js';
-import { SESSION_COOKIE } from '../../src/lti/session.js';
 import { hashToken, randomToken } from '../../src/web/cookies.js';
 import { createApp } from '../../src/web/app.js';
 import { silentLogger } from '../helpers/env.js';
@@ -190,7 +190,7 @@ async function session(
 ) {
   const token = randomToken();
   const csrf = randomToken();
-  await LtiSession.create({
+  await LaunchSession.create({
     tokenHash: hashToken(token),
     institutionId,
     platformId,
@@ -204,13 +204,13 @@ async function session(
       ? { deepLinking: { returnUrl: 'https://lms.example/return', acceptTypes: ['ltiResourceLink'] } }
       : {}),
   });
-  return { cookie: `${SESSION_COOKIE}=${token}`, csrf };
+  return { cookie: `${SESSION_COOKIES.launch}=${token}`, csrf };
 }
 
 /** A console login of an existing account, as the login form makes it. */
 async function consoleSession(username: string, institutionId?: string) {
   await createAdminUser(username, 'correct horse battery staple', institutionId);
-  const { token, csrfToken } = await startAdminSession(username, 60);
+  const { token, csrfToken } = await startSession('console', { username: username }, 3_600_000);
   return { cookie: `credbridge_admin=${token}`, csrf: csrfToken };
 }
 

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
+import { startSession } from '../../src/web/sessions.js';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { createAdminUser, startAdminSession } from '../../src/accounts/accounts.js';
+import { createAdminUser } from '../../src/accounts/accounts.js';
 import { importTemplate, TemplateError } from '../../src/templates/lifecycle.js';
 import { templateSchema } from '../../src/templates/schema.js';
 import { Template } from '../../src/templates/template-model.js';
@@ -140,7 +141,7 @@ describe('template JSON fuzzing', () => {
 
   it('the admin route answers 303 or 400 naming fields, never 500, and the process keeps serving', async () => {
     await createAdminUser('fuzz-admin', 'correct horse battery staple', 'fuzz-u');
-    const { token, csrfToken } = await startAdminSession('fuzz-admin', 60);
+    const { token, csrfToken } = await startSession('console', { username: 'fuzz-admin' }, 3_600_000);
     const cookie = `credbridge_admin=${token}`;
     const text = fc.oneof(
       { weight: 4, arbitrary: templateInput.map((t) => JSON.stringify(t)) },

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { LaunchSession, SESSION_COOKIES, startSession } from '../../src/web/sessions.js';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CourseBinding } from '../../src/courses/binding-model.js';
 import { changeCredentialStatus, issueAndStoreCredential } from '../../src/credentials/credential-store.js';
@@ -9,15 +10,14 @@ import { createInstitution } from '../../src/institutions/institutions.js';
 import { findIssuer, signingIssuer } from '../../src/issuers/issuers.js';
 import { installationDocumentLoader } from '../../src/issuers/resolvers.js';
 import { PATHS } from '../../src/lti/constants.js';
-import { LtiCourse, LtiSession } from '../../src/lti/models.js';
+import { LtiCourse } from '../../src/lti/models.js';
 import { registerPlatform } from '../../src/lti/platforms.js';
 import { createRegistrationLink } from '../../src/lti/registration-links.js';
-import { SESSION_COOKIE } from '../../src/lti/session.js';
 import { hashToken, randomToken } from '../../src/web/cookies.js';
 import { parseEncryptionKey } from '../../src/security/encryption.js';
 import { importTemplate, publishTemplate } from '../../src/templates/lifecycle.js';
 import { templateSchema, type Organisation } from '../../src/templates/schema.js';
-import { createAdminUser, startAdminSession } from '../../src/accounts/accounts.js';
+import { createAdminUser } from '../../src/accounts/accounts.js';
 import { startTool, type ToolUnderTest } from '../helpers/tool.js';
 
 /**
@@ -156,7 +156,7 @@ beforeAll(async () => {
 
   const session = async (role: 'instructor' | 'learner' | 'admin', deepLinking = false) => {
     const token = randomToken();
-    await LtiSession.create({
+    await LaunchSession.create({
       tokenHash: hashToken(token),
       institutionId: 'xss-u',
       platformId,
@@ -171,13 +171,13 @@ beforeAll(async () => {
         ? { deepLinking: { returnUrl: 'https://lms-xss.example/return', acceptTypes: ['ltiResourceLink'] } }
         : {}),
     });
-    return `${SESSION_COOKIE}=${token}`;
+    return `${SESSION_COOKIES.launch}=${token}`;
   };
   await createAdminUser('xss-admin', 'correct horse battery staple', 'xss-u');
   await createAdminUser('xss-operator', 'correct horse battery staple');
-  const admin = await startAdminSession('xss-admin', 60);
+  const admin = await startSession('console', { username: 'xss-admin' }, 3_600_000);
   const adminCookie = `credbridge_admin=${admin.token}`;
-  const operatorCookie = `credbridge_admin=${(await startAdminSession('xss-operator', 60)).token}`;
+  const operatorCookie = `credbridge_admin=${(await startSession('console', { username: 'xss-operator' }, 3_600_000)).token}`;
   const link = learnerPageUrl(tool.url, learnerLinkKey(kek), learnerRef(platformId, learnerId), 1);
 
   pages.set('public credential page', { path: `/credentials/${credentialId}` });

@@ -2,16 +2,15 @@ import type { Request, RequestHandler, Response } from 'express';
 import type { Config } from '../../config/env.js';
 import { recordAudit } from '../../db/models/audit-event.js';
 import { findInstitution } from '../../institutions/institutions.js';
-import { parseCookies } from '../../web/cookies.js';
 import type { Queues } from '../../queue/queues.js';
 import { HttpError } from '../../web/errors.js';
-import { sameToken } from '../csrf.js';
+import { requireSessionToken } from '../../web/csrf.js';
 import { html, type Html } from '../../render/html.js';
-import { pickLanguage, translator, type Translate, type UiLanguage } from '../i18n.js';
+import { translator, type Translate } from '../../i18n/catalogs.js';
+import { type Language } from '../../i18n/languages.js';
+import { pickLanguage } from '../../web/language.js';
 import { sendScreen } from '../layout.js';
-import { findAccount, findAdminSession } from '../../accounts/accounts.js';
-
-export const ADMIN_COOKIE = 'credbridge_admin';
+import { findAccount } from '../../accounts/accounts.js';
 
 /**
  * Who is using the console. An operator runs the installation (institutions, queues, the whole audit log);
@@ -41,10 +40,10 @@ declare module 'express-serve-static-core' {
  * Reads the console identity: a console login session (its account read afresh, so a removed account or a
  * changed institution takes effect at once), else an LTI session with the administrator role whose
  * institution lets LMS administrators in, as an administrator of that institution only. Mount after
- * loadSession (src/lti/session.ts).
+ * loadSessions (src/web/sessions.ts).
  */
 export const loadConsoleIdentity: RequestHandler = async (req, _res, next) => {
-  const session = await findAdminSession(parseCookies(req)[ADMIN_COOKIE]);
+  const session = req.consoleSession;
   const account = session ? await findAccount(session.username) : undefined;
   if (session && account) {
     req.admin = {
@@ -76,13 +75,7 @@ export const requireConsole: RequestHandler = (req, res, next) => {
     if (req.method === 'GET' && req.accepts('html')) return res.redirect(303, '/admin/login');
     return next(new HttpError(401, 'not_admin', 'Sign in as an administrator.'));
   }
-  if (req.method !== 'GET') {
-    const given = req.get('x-csrf-token') ?? (req.body as { _csrf?: unknown } | undefined)?._csrf;
-    if (!sameToken(given, req.admin.csrfToken))
-      return next(
-        new HttpError(403, 'csrf_mismatch', 'The form has expired; reload the page and try again.'),
-      );
-  }
+  if (req.method !== 'GET') requireSessionToken(req, req.admin);
   next();
 };
 
@@ -137,7 +130,7 @@ const NAV: Record<ConsoleIdentity['kind'], [NavKey, string][]> = {
 export interface ConsoleKit {
   config: Config;
   queues: Queues;
-  tr(req: Request, res: Response): [Translate, UiLanguage];
+  tr(req: Request, res: Response): [Translate, Language];
   screen(req: Request, res: Response, title: string, body: Html, current: NavKey | '', status?: number): void;
   csrf(req: Request): Html;
   audit(
@@ -150,7 +143,7 @@ export interface ConsoleKit {
 }
 
 export function consoleKit(config: Config, queues: Queues): ConsoleKit {
-  const tr = (req: Request, res: Response): [Translate, UiLanguage] => {
+  const tr = (req: Request, res: Response): [Translate, Language] => {
     const lang = pickLanguage(req, res, req.admin?.locale);
     return [translator(lang), lang];
   };

@@ -1,6 +1,6 @@
 import { Router, json, urlencoded } from 'express';
 import type { Config } from '../../config/env.js';
-import { loadSession } from '../../lti/session.js';
+import { loadSessions } from '../../web/sessions.js';
 import type { Queues } from '../../queue/queues.js';
 import { approvalPages } from './approval-pages.js';
 import { consoleKit, loadConsoleIdentity, requireConsole } from './console.js';
@@ -24,7 +24,7 @@ export function adminScreensRouter(config: Config, queues: Queues): Router {
   const kit = consoleKit(config, queues);
   // Bodies are parsed first: the CSRF check reads the form's token.
   router.use('/admin', urlencoded({ extended: false, limit: '512kb' }), json({ limit: '512kb' }));
-  router.use('/admin', loadSession, loadConsoleIdentity);
+  router.use('/admin', loadSessions, loadConsoleIdentity);
   router.use(sessionPages(kit));
   router.use('/admin', requireConsole);
   router.get('/admin', (req, res) => {

@@ -1,19 +1,12 @@
 import { Router, type Request, type Response } from 'express';
 import { recordAudit } from '../../db/models/audit-event.js';
-import { formToken, requireFormToken } from '../csrf.js';
+import { formToken, requireFormToken } from '../../web/csrf.js';
 import { html } from '../../render/html.js';
-import type { Translate } from '../i18n.js';
-import {
-  AccountError,
-  authenticate,
-  completeSetup,
-  endAdminSession,
-  findSetupAccount,
-  startAdminSession,
-} from '../../accounts/accounts.js';
-import { ADMIN_COOKIE, type ConsoleKit } from './console.js';
+import type { Translate } from '../../i18n/catalogs.js';
+import { AccountError, authenticate, completeSetup, findSetupAccount } from '../../accounts/accounts.js';
+import type { ConsoleKit } from './console.js';
+import { SESSION_COOKIES, endSession, startSession } from '../../web/sessions.js';
 import { loginLockout } from '../../accounts/login-lockout.js';
-import { parseCookies } from '../../web/cookies.js';
 
 /**
  * Signing in and out of the console, and the one-time setup link a new account opens to choose its password.
@@ -65,8 +58,8 @@ export function sessionPages(kit: ConsoleKit): Router {
   });
 
   const startConsoleSession = async (res: Response, username: string, institutionId?: string) => {
-    const { token } = await startAdminSession(username, config.ADMIN_SESSION_TTL_MINUTES);
-    res.cookie(ADMIN_COOKIE, token, {
+    const { token } = await startSession('console', { username }, config.ADMIN_SESSION_TTL_MINUTES * 60_000);
+    res.cookie(SESSION_COOKIES.console, token, {
       httpOnly: true,
       secure,
       sameSite: 'strict',
@@ -173,8 +166,8 @@ export function sessionPages(kit: ConsoleKit): Router {
 export function logoutPage(): Router {
   const router = Router();
   router.post('/admin/logout', async (req, res) => {
-    await endAdminSession(parseCookies(req)[ADMIN_COOKIE]);
-    res.clearCookie(ADMIN_COOKIE, { path: '/admin' });
+    await endSession(req, 'console');
+    res.clearCookie(SESSION_COOKIES.console, { path: '/admin' });
     res.redirect(303, '/admin/login');
   });
   return router;

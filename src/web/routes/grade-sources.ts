@@ -2,7 +2,7 @@ import { Router, type RequestHandler } from 'express';
 import { isValidObjectId } from 'mongoose';
 import { z } from 'zod';
 import { LtiPlatform } from '../../lti/models.js';
-import { loadSession } from '../../lti/session.js';
+import { loadSessions } from '../sessions.js';
 import { requireCourse } from '../../lti/course-access.js';
 import { HttpError } from '../errors.js';
 import { requireAdminToken } from './admin-token.js';
@@ -108,7 +108,7 @@ export function gradeSourceRouter(options: {
 
   router.get(
     '/lti/api/courses/:courseId/grade-options',
-    (req, res, next) => (req.ltiSession ? next() : loadSession(req, res, next)),
+    loadSessions,
     wrap(async (req, res) => {
       const { course } = await requireCourse(req, true);
       if (!key) throw new HttpError(503, 'lti_not_configured', 'Set KEY_ENCRYPTION_KEY to read the LMS');
