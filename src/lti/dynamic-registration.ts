@@ -4,7 +4,10 @@ import { outboundFetch } from '../net/outbound.js';
 import { PATHS, PLATFORM_CONFIGURATION, TOOL_CONFIGURATION, TOOL_SCOPES } from './constants.js';
 import type { LtiDeps } from './deps.js';
 import { LtiError } from './errors.js';
-import { escapeHtml, sendPage } from './html.js';
+import { translator } from '../i18n/catalogs.js';
+import { html } from '../render/html.js';
+import { pickLanguage } from '../web/language.js';
+import { sendPage } from '../web/standalone-page.js';
 import { canvasDeveloperKeyConfig } from './canvas-config.js';
 import { wrap } from './launch.js';
 import { LtiPlatform } from './models.js';
@@ -271,18 +274,22 @@ async function register(
     existing ? 'lti platform registration updated' : 'lti platform registered',
   );
   const moodle = fields.productFamily === 'moodle';
+  const lang = pickLanguage(req, res);
+  const t = translator(lang);
   sendPage(
     res,
     200,
-    existing ? 'Credbridge registration updated' : 'Credbridge is registered',
-    `<p>${existing ? 'The existing registration' : 'The registration'} for <strong>${escapeHtml(config.issuer)}</strong> ` +
-      `(client id <code>${escapeHtml(reg.data.client_id)}</code>${deploymentId ? `, deployment <code>${escapeHtml(deploymentId)}</code>` : ''}) is saved.</p>` +
-      (moodle
-        ? '<p>In Moodle the tool now shows as <em>Pending</em> under Site administration &gt; Plugins &gt; Activity modules &gt; External tool &gt; Manage tools: choose <em>Activate</em> on its card before teachers can use it.</p>'
-        : '<p>Enable the tool in your LMS before teachers can use it.</p>') +
-      '<p>You can close this window.</p>',
-    { frameAncestors: [configUrl], allowOpener: true },
-    "(window.opener || window.parent).postMessage({subject: 'org.imsglobal.lti.close'}, '*');",
+    t(existing ? 'registration.updatedTitle' : 'registration.savedTitle'),
+    html`<p>${t('registration.saved', { issuer: config.issuer, clientId: reg.data.client_id })}</p>
+      ${deploymentId ? html`<p>${t('deployments')}: <code>${deploymentId}</code></p>` : ''}
+      <p>${t(moodle ? 'registration.moodleActivate' : 'registration.enable')}</p>
+      <p>${t('registration.close')}</p>`,
+    {
+      lang,
+      frameAncestors: [configUrl],
+      allowOpener: true,
+      script: "(window.opener || window.parent).postMessage({subject: 'org.imsglobal.lti.close'}, '*');",
+    },
   );
 }
 

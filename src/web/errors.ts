@@ -1,8 +1,19 @@
 import { STATUS_CODES } from 'node:http';
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import { loggablePath } from '../log/paths.js';
-import { escapeHtml, sendPage } from '../lti/html.js';
+import { translator, type MessageKey } from '../i18n/catalogs.js';
+import { html } from '../render/html.js';
+import { pickLanguage } from './language.js';
+import { sendPage } from './standalone-page.js';
 import type { Logger } from '../log/logger.js';
+import { Refusal, type RefusalKind } from '../errors/refusal.js';
+
+const REFUSAL_STATUS: Record<RefusalKind, number> = {
+  invalid: 400,
+  conflict: 409,
+  forbidden: 403,
+  not_found: 404,
+};
 
 /** An error whose message is safe to show to the caller, with the HTTP status and a stable code. */
 export class HttpError extends Error {
@@ -64,6 +75,13 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     const clientError = middlewareClientError(middlewareError);
     if (err instanceof HttpError) {
       httpError = err;
+    } else if (err instanceof Refusal) {
+      httpError = new HttpError(
+        REFUSAL_STATUS[err.kind],
+        err.code,
+        err.message,
+        err.problems.length ? err.problems : undefined,
+      );
     } else if (middlewareError?.type === 'entity.too.large') {
       httpError = new HttpError(413, 'payload_too_large', 'Request body is larger than allowed');
     } else if (middlewareError?.type === 'entity.parse.failed') {
@@ -75,18 +93,52 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       httpError = new HttpError(500, 'internal_error', 'Something went wrong on our side');
     }
     if (res.headersSent) return;
-    sendError(res, httpError, wantsPage(req));
+    sendError(req, res, httpError, wantsPage(req));
   };
 }
 
-/** An error as `{error: {code, message, details?}}`, or as a page with the same words under the strict CSP. */
-export function sendError(res: Response, error: HttpError, asPage: boolean, title = 'Credbridge'): void {
+/** The sentence an error page leads with, in the reader's words: by the error's code where it has one, else its status. */
+function leadKey(error: HttpError): MessageKey {
+  switch (error.code) {
+    case 'no_session':
+      return 'errorPage.noSession';
+    case 'csrf_mismatch':
+      return 'errorPage.formExpired';
+    case 'not_instructor':
+      return 'errorPage.notInstructor';
+    case 'platform_inactive':
+      return 'errorPage.platformInactive';
+    case 'token_expired':
+    case 'token_too_old':
+    case 'nonce_mismatch':
+    case 'invalid_login':
+      return 'errorPage.launchExpired';
+  }
+  if (error.status === 401 || error.status === 403) return 'errorPage.forbidden';
+  if (error.status === 404) return 'errorPage.notFound';
+  if (error.status === 409) return 'errorPage.conflict';
+  if (error.status === 413) return 'errorPage.tooLarge';
+  if (error.status === 429) return 'errorPage.tooMany';
+  if (error.status >= 500) return 'errorPage.serverError';
+  return 'errorPage.badRequest';
+}
+
+/**
+ * An error as `{error: {code, message, details?}}`, or as a page for a browser: a sentence in the reader's
+ * language, then the message itself (for an administrator) and the code, under the strict CSP.
+ */
+export function sendError(req: Request, res: Response, error: HttpError, asPage: boolean): void {
   if (asPage) {
+    const lang = pickLanguage(req, res);
+    const t = translator(lang);
     sendPage(
       res,
       error.status,
-      title,
-      `<p>${escapeHtml(error.message)}</p><p>Code: <code>${escapeHtml(error.code)}</code></p>`,
+      t('errorPage.title'),
+      html`<p>${t(leadKey(error))}</p>
+        <p>${t('errorPage.details', { message: error.message })}</p>
+        <p>${t('errorPage.code', { code: error.code })}</p>`,
+      { lang },
     );
     return;
   }
