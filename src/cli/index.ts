@@ -14,6 +14,7 @@
  * TRUSTED_ISSUERS); for this installation's did:web issuers it reads their keys, names and status lists from
  * MONGODB_URI. Its exit code: 0 verified, 3 signature valid but issuer not recognised, 1 anything else.
  */
+import { textIn } from '../i18n/languages.js';
 import { readFile } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import { learnerSchema, type LearnerInput } from '../credentials/award.js';
@@ -34,7 +35,8 @@ import { publishingProblems } from '../templates/elements.js';
 import { adminCreateUser, adminRemoveUser } from './admin-user-command.js';
 import { keysCommand } from './keys-command.js';
 import { CommandError, institutionCommand, templateImportCommand } from './institution-command.js';
-import { describeIssues, templateSchema, type TemplateData } from '../templates/schema.js';
+import { describeIssues } from '../i18n/problems.js';
+import { templateSchema, type TemplateData } from '../templates/schema.js';
 
 const USAGE = `usage:
   credbridge template validate FILE
@@ -107,7 +109,9 @@ async function templateValidate(args: string[]): Promise<number> {
     for (const p of problems) console.error(`  - ${p}`);
     return 1;
   }
-  process.stdout.write(`${file}: publishable template "${template!.key}" (${template!.title!.en})\n`);
+  process.stdout.write(
+    `${file}: publishable template "${template!.key}" (${textIn(template!.title!, 'en')})\n`,
+  );
   return 0;
 }
 

@@ -11,7 +11,7 @@ import {
 } from '../institutions/institutions.js';
 import { createLogger } from '../log/logger.js';
 import { requireEncryptionKey } from '../security/encryption.js';
-import { describeIssues } from '../templates/schema.js';
+import { describeIssues } from '../i18n/problems.js';
 import { TemplateError, importTemplate, publishTemplate } from '../templates/lifecycle.js';
 import { AccountError, createAdminUser, findAccount, inviteAdminUser } from '../accounts/accounts.js';
 import { setupUrl } from '../accounts/setup-link.js';

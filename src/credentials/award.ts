@@ -6,7 +6,7 @@ import type { StatusEntryRef } from './status-entry.js';
 export const learnerSchema = z.strictObject({
   id: z
     .string()
-    .regex(/^(did:[a-z0-9]+:|urn:|https?:\/\/)\S+$/, 'a DID, URN or URL')
+    .regex(/^(did:[a-z0-9]+:|urn:|https?:\/\/)\S+$/, 'problem.awardId')
     .max(500)
     .optional(),
   fullName: z.string().trim().min(1, 'the learner’s name is required (mandatory element 1)').max(300),

@@ -1,6 +1,8 @@
 import type { Language, Multilingual, Organisation } from '../templates/schema.js';
 import { clean, dateTime, documentId, validUntil, type AwardInput } from './award.js';
 import { EDC_AP_CONTEXT, VC_V1_CONTEXT } from './contexts.js';
+import { translator, type Translate } from '../i18n/catalogs.js';
+import { textIn } from '../i18n/languages.js';
 import { credentialLanguages } from './languages.js';
 import { XSD_ANY_URI, statusEntryId } from './status-entry.js';
 import {
@@ -11,7 +13,6 @@ import {
   MANDATE_EVIDENCE,
   MODES,
   NON_FORMAL_SETTING,
-  QF_EHEA_LABELS,
   SUPERVISION,
   concept,
   countryConcept,
@@ -64,13 +65,24 @@ export function buildElmCredential(input: AwardInput): Record<string, unknown> {
   };
   const mode = t.participation?.mode ? MODES[t.participation.mode] : undefined;
   const language = languageConcept(t.instructionLanguage ?? 'en');
+  // Notes the tool writes itself, in each of the credential's languages (words from the message catalogs).
+  const inEach = (say: (t: Translate, lang: Language) => string): Multilingual =>
+    Object.fromEntries(languages.map((lang) => [lang, say(translator(lang), lang)]));
   const notes: Multilingual[] = [];
-  if (t.level?.qfEheaCycle) notes.push({ en: QF_EHEA_LABELS[t.level.qfEheaCycle]! });
-  if (t.participation?.context && t.participation.context !== 'classroom') {
-    notes.push({ en: `Form of participation: ${t.participation.mode}, ${t.participation.context}` });
+  const cycle = t.level?.qfEheaCycle;
+  if (cycle) notes.push(inEach((say) => `QF-EHEA: ${say(`vocab.qfEheaCycle.${cycle}`)}`));
+  const { mode: participation, context } = t.participation ?? {};
+  if (participation && context && context !== 'classroom') {
+    notes.push(
+      inEach(
+        (say) =>
+          `${say('tf.participation.mode')}: ${say(`vocab.participationMode.${participation}`)}, ${say(`vocab.participationContext.${context}`)}`,
+      ),
+    );
   }
   if (t.stackability?.note) notes.push(t.stackability.note);
-  for (const part of t.stackability?.partOf ?? []) notes.push(prefix('Can be part of: ', part.title));
+  for (const part of t.stackability?.partOf ?? [])
+    notes.push(inEach((say, lang) => `${say('tf.stackability.partOf.item')}: ${textIn(part.title, lang)}`));
   if (t.furtherInformation?.note) notes.push(t.furtherInformation.note);
 
   const qa = t.qualityAssurance;
@@ -124,7 +136,8 @@ export function buildElmCredential(input: AwardInput): Record<string, unknown> {
     ),
   };
 
-  const assessmentTitle = t.assessment?.title ?? { en: ASSESSMENT_LABELS[t.assessment?.type ?? 'other']! };
+  const assessmentTitle =
+    t.assessment?.title ?? inEach((say) => say(`vocab.assessmentType.${t.assessment?.type ?? 'other'}`));
   const assessment = {
     id: next('learningAssessment'),
     type: 'LearningAssessment',
@@ -277,10 +290,6 @@ function idFactory(credentialId: string): NextId {
 
 /** A language map: a template text (English always present) or a text tagged with one language. */
 type LangMap = Partial<Multilingual>;
-
-function prefix(lead: string, text: Multilingual): Multilingual {
-  return Object.fromEntries(Object.entries(text).map(([k, v]) => [k, `${lead}${v}`])) as Multilingual;
-}
 
 function note(text: LangMap, next: NextId) {
   return { id: next('note'), type: 'Note', noteLiteral: text };

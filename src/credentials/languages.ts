@@ -1,4 +1,5 @@
-import { LANGUAGES, type Language, type Multilingual, type TemplateData } from '../templates/schema.js';
+import { languageOf, languagesOf, type Language } from '../i18n/languages.js';
+import type { TemplateData } from '../templates/schema.js';
 
 /** The languages one credential speaks: every language its template's title has, one of them primary. */
 export interface CredentialLanguages {
@@ -6,27 +7,13 @@ export interface CredentialLanguages {
   all: Language[];
 }
 
-/** The language of an LMS or BCP 47 locale ('pt_br', 'pt-BR', 'PT'), if templates can carry it. */
-export function languageOf(locale: string | undefined): Language | undefined {
-  const code = locale?.trim().slice(0, 2).toLowerCase();
-  return LANGUAGES.find((l) => l === code);
-}
-
 /**
  * The template's languages, and the primary one: the learner's (their LMS locale) when the template has it,
- * else the language of instruction, else English (every template has it).
+ * else the language of instruction, else English, else the first language the title is written in.
  */
 export function credentialLanguages(template: TemplateData, learnerLocale?: string): CredentialLanguages {
-  const title = template.title ?? { en: '' };
-  const all = LANGUAGES.filter((l) => title[l]);
+  const all = languagesOf(template.title);
   const candidates = [languageOf(learnerLocale), template.instructionLanguage, 'en' as const];
-  const primary = candidates.find((l): l is Language => l !== undefined && all.includes(l)) ?? 'en';
-  return { primary, all };
-}
-
-/** A template text in one language, English where it has no translation. */
-export function textIn(text: Multilingual, lang: Language): string;
-export function textIn(text: Multilingual | undefined, lang: Language): string | undefined;
-export function textIn(text: Multilingual | undefined, lang: Language): string | undefined {
-  return text ? (text[lang] ?? text.en) : undefined;
+  const primary = candidates.find((l): l is Language => l !== undefined && all.includes(l)) ?? all[0] ?? 'en';
+  return { primary, all: all.length ? all : ['en'] };
 }

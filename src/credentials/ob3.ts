@@ -1,15 +1,11 @@
 import type { Language, Multilingual, TemplateData } from '../templates/schema.js';
 import { clean, dateTime, documentId, validUntil, type AwardInput } from './award.js';
-import { credentialLanguages, textIn } from './languages.js';
+import { translator } from '../i18n/catalogs.js';
+import { textIn } from '../i18n/languages.js';
+import { credentialLanguages } from './languages.js';
 import { statusEntry } from './status-entry.js';
 import { OB3_CONTEXT, VC_V2_CONTEXT } from './contexts.js';
-import {
-  ASSESSMENT_LABELS,
-  QF_EHEA_LABELS,
-  QUALITY_ASSURANCE_LABELS,
-  SUPERVISION_LABELS,
-  countryName,
-} from './vocab.js';
+import { QF_EHEA_LABELS, countryName } from './vocab.js';
 import { createHash, randomBytes } from 'node:crypto';
 
 /**
@@ -190,41 +186,48 @@ function euTags(t: TemplateData): string[] {
   return tags;
 }
 
-/** The template's own texts in the credential's language; the element labels are the Recommendation's English. */
+/**
+ * The template's own texts and the Annex I element names, both in the credential's language (the element names
+ * and vocabulary words from the message catalogs, as the Recommendation's translation words them).
+ */
 function criteriaNarrative(t: TemplateData, lang: Language): string {
   const tr = (m?: Multilingual) => textIn(m, lang);
+  const say = translator(lang);
   const lines = [tr(t.criteria) ?? ''];
   const workload = [
     t.workload?.ects && `${t.workload.ects} ECTS`,
-    t.workload?.hours && `${t.workload.hours} hours`,
+    t.workload?.hours && `${t.workload.hours} h`,
   ];
-  lines.push('', 'EU micro-credential elements (Council Recommendation 2022/C 243/02):');
-  if (workload.some(Boolean)) lines.push(`- Notional workload: ${workload.filter(Boolean).join(', ')}`);
-  if (t.level?.eqf) lines.push(`- Level: EQF ${t.level.eqf}`);
-  if (t.level?.qfEheaCycle) lines.push(`- Cycle: ${QF_EHEA_LABELS[t.level.qfEheaCycle]}`);
-  if (t.assessment?.type) lines.push(`- Type of assessment: ${ASSESSMENT_LABELS[t.assessment.type]}`);
+  lines.push('', say('ob3.elementsHeading'));
+  if (workload.some(Boolean)) lines.push(`- ${say('element.7')}: ${workload.filter(Boolean).join(', ')}`);
+  const level = [
+    t.level?.eqf && `EQF ${t.level.eqf}`,
+    t.level?.qfEheaCycle && `QF-EHEA: ${say(`vocab.qfEheaCycle.${t.level.qfEheaCycle}`)}`,
+  ];
+  if (level.some(Boolean)) lines.push(`- ${say('element.8')}: ${level.filter(Boolean).join(', ')}`);
+  if (t.assessment?.type)
+    lines.push(`- ${say('element.9')}: ${say(`vocab.assessmentType.${t.assessment.type}`)}`);
   if (t.participation?.mode) {
     const ctx =
       t.participation.context && t.participation.context !== 'classroom'
-        ? `, ${t.participation.context}`
+        ? `, ${say(`vocab.participationContext.${t.participation.context}`)}`
         : '';
-    lines.push(`- Form of participation: ${t.participation.mode}${ctx}`);
+    lines.push(`- ${say('element.10')}: ${say(`vocab.participationMode.${t.participation.mode}`)}${ctx}`);
   }
   const qa = t.qualityAssurance;
   if (qa?.type) {
-    lines.push(
-      `- Quality assurance: ${QUALITY_ASSURANCE_LABELS[qa.type]}${qa.accreditingAgent ? ` (${tr(qa.accreditingAgent.legalName)})` : ''}`,
-    );
+    const agent = qa.accreditingAgent ? ` (${tr(qa.accreditingAgent.legalName)})` : '';
+    lines.push(`- ${say('element.11')}: ${say(`vocab.qualityAssurance.${qa.type}`)}${agent}`);
   }
-  if (t.supervision)
-    lines.push(`- Supervision and identity verification: ${SUPERVISION_LABELS[t.supervision]}`);
-  if (t.prerequisites) lines.push(`- Prerequisites: ${tr(t.prerequisites)}`);
+  if (t.supervision) lines.push(`- ${say('tf.supervision')}: ${say(`vocab.supervision.${t.supervision}`)}`);
+  if (t.prerequisites) lines.push(`- ${say('tf.prerequisites')}: ${tr(t.prerequisites)}`);
   if (t.stackability) {
     const parts = (t.stackability.partOf ?? []).map((p) => tr(p.title)).join('; ');
+    const kind = say(t.stackability.standalone ? 'tf.stackability.standalone' : 'tf.stackability.partOf');
     lines.push(
-      `- Stackability: ${t.stackability.standalone ? 'stand-alone' : 'part of a larger credential'}${parts ? `; can count towards ${parts}` : ''}`,
+      `- ${say('tf.stackability')}: ${kind}${parts ? `; ${say('tf.stackability.partOf.item')}: ${parts}` : ''}`,
     );
   }
-  if (t.furtherInformation?.url) lines.push(`- Further information: ${t.furtherInformation.url}`);
+  if (t.furtherInformation?.url) lines.push(`- ${say('tf.furtherInformation')}: ${t.furtherInformation.url}`);
   return lines.join('\n').trim();
 }

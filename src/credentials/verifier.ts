@@ -1,4 +1,5 @@
 import * as vc from '@digitalbazaar/vc';
+import { textIn } from '../i18n/languages.js';
 import type { Multilingual } from '../templates/schema.js';
 import type { DocumentLoader } from './document-loader.js';
 import { credentialProblems } from './input-checks.js';
@@ -173,7 +174,7 @@ export async function verifyCredential(
   if (resolved) {
     const known = await recogniseIssuer(did);
     if (known?.recognised === 'installation') {
-      const name = known.legalName.en;
+      const name = textIn(known.legalName, 'en');
       issuer = { ...issuer, recognised: 'installation', name, legalName: known.legalName };
       checks.push({
         check: 'issuer',

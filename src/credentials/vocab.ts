@@ -1,3 +1,4 @@
+import { languageOf, type Language } from '../i18n/languages.js';
 /**
  * The EU controlled vocabularies that ELM credentials use. Concept URIs are those of the EU Vocabularies
  * (publications.europa.eu authority tables and data.europa.eu/snb lists) as used in the official ELM samples.
@@ -84,16 +85,36 @@ export function countryConcept(alpha2: string): Concept {
   return concept(`${scheme}/${entry[0]}`, scheme, { en: entry[1] }, 'country');
 }
 
-const LANGUAGE_CODES: Record<string, [string, string]> = {
-  en: ['ENG', 'English'],
-  es: ['SPA', 'Spanish'],
-  pt: ['POR', 'Portuguese'],
+/** The EU Publications Office language table's code (ISO 639-2/B style, as Europass uses) for each EU language. */
+const LANGUAGE_CODES: Record<Language, [string, string]> = {
+  bg: ['BUL', 'Bulgarian'],
+  cs: ['CES', 'Czech'],
+  da: ['DAN', 'Danish'],
   de: ['DEU', 'German'],
   el: ['ELL', 'Greek'],
+  en: ['ENG', 'English'],
+  es: ['SPA', 'Spanish'],
+  et: ['EST', 'Estonian'],
+  fi: ['FIN', 'Finnish'],
+  fr: ['FRA', 'French'],
+  ga: ['GLE', 'Irish'],
+  hr: ['HRV', 'Croatian'],
+  hu: ['HUN', 'Hungarian'],
+  it: ['ITA', 'Italian'],
+  lt: ['LIT', 'Lithuanian'],
+  lv: ['LAV', 'Latvian'],
+  mt: ['MLT', 'Maltese'],
+  nl: ['NLD', 'Dutch'],
+  pl: ['POL', 'Polish'],
+  pt: ['POR', 'Portuguese'],
+  ro: ['RON', 'Romanian'],
+  sk: ['SLK', 'Slovak'],
+  sl: ['SLV', 'Slovenian'],
+  sv: ['SWE', 'Swedish'],
 };
 
 export function languageConcept(lang: string): Concept {
-  const entry = LANGUAGE_CODES[lang] ?? LANGUAGE_CODES.en!;
+  const entry = LANGUAGE_CODES[languageOf(lang) ?? 'en'];
   const scheme = 'http://publications.europa.eu/resource/authority/language';
   return concept(`${scheme}/${entry[0]}`, scheme, { en: entry[1] }, 'language');
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { textIn } from '../i18n/languages.js';
 import { onlyDuplicateKeys } from '../db/duplicate-key.js';
 import {
   createIssuer,
@@ -77,7 +78,7 @@ export async function createInstitution(
   try {
     await Institution.create({
       _id: data.id,
-      name: data.profile.legalName.en,
+      name: textIn(data.profile.legalName, 'en'),
       settings: {
         ltiAdminsAreAdmins: data.settings?.ltiAdminsAreAdmins ?? false,
         manualAwardApproval: data.settings?.manualAwardApproval ?? false,

@@ -6,8 +6,9 @@ import { cachedIssuer } from '../issuers/issuer-cache.js';
 import { signingIssuer } from '../issuers/issuers.js';
 import { findPublishedTemplate } from '../templates/lifecycle.js';
 import type { Multilingual } from '../templates/schema.js';
+import { languageOf, textIn } from '../i18n/languages.js';
 import type { LearnerEvidence } from '../courses/rules.js';
-import { mailLanguage } from '../notifications/messages.js';
+
 import { PermanentIssueError } from './issue.js';
 import type { CredentialOps } from './ports.js';
 
@@ -23,8 +24,7 @@ export function learnerRef(platformId: string, learnerId: string): string {
 }
 
 function localized(text: Multilingual | undefined, locale: string | undefined): string {
-  if (!text) return '';
-  return text[mailLanguage(locale)] ?? text.en;
+  return textIn(text, languageOf(locale) ?? 'en') ?? '';
 }
 
 function gradeOf(evidence: LearnerEvidence | undefined): string | undefined {

@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import { textIn } from '../i18n/languages.js';
 import { Router, json, text, type Request, type Response } from 'express';
 import { isValidObjectId } from 'mongoose';
 import { z } from 'zod';
@@ -16,11 +17,13 @@ import {
 } from '../grades/manual-source.js';
 import { platformServices, requireCourse, requireCsrf } from '../lti/course-access.js';
 import { LtiError, platformServiceError } from '../lti/errors.js';
-import { LtiResourceLink, type LtiCourse, type SessionDoc } from '../lti/models.js';
+import { LtiResourceLink, type LtiCourse } from '../lti/models.js';
+import type { LaunchSessionDoc as SessionDoc } from '../web/sessions.js';
 import { activeLearners, memberName } from '../lti/nrps.js';
 import type { ServiceTokens } from '../lti/service-token.js';
 import type { Queues } from '../queue/queues.js';
-import { pickLanguage, translator } from '../ui/i18n.js';
+import { translator } from '../i18n/catalogs.js';
+import { pickLanguage } from '../web/language.js';
 import { requestReason, type ReasonFields } from '../ui/reasons.js';
 import { listFields } from './listing.js';
 import { AwardRefusedError, awardManually, awardSchema } from './manual-award.js';
@@ -52,7 +55,7 @@ const reissueSchema = z.strictObject({
 const listSchema = z.strictObject({ ...listFields, lang: z.string().optional() });
 
 function invalid(error: z.ZodError): never {
-  throw new BindingError(400, 'invalid_input', 'the request is not valid', fieldProblems(error));
+  throw new BindingError('invalid', 'invalid_input', 'the request is not valid', fieldProblems(error));
 }
 
 /** One CSV field: quoted when it holds a comma, quote or line break; formula starts neutralised for spreadsheets. */
@@ -152,7 +155,7 @@ export function issuanceRouter(deps: IssuanceRouteDeps): Router {
     const url = (body as { writeBackLineItemUrl?: unknown } | undefined)?.writeBackLineItemUrl;
     if (typeof url !== 'string' || url === '') return;
     const refuse = (problem: string): never => {
-      throw new BindingError(400, 'invalid_input', 'the binding is not valid', [
+      throw new BindingError('invalid', 'invalid_input', 'the binding is not valid', [
         `writeBackLineItemUrl: ${problem}`,
       ]);
     };
@@ -211,7 +214,7 @@ export function issuanceRouter(deps: IssuanceRouteDeps): Router {
     );
     const title = template?.data.title;
     const lang = locale.slice(0, 2).toLowerCase() as keyof NonNullable<typeof title>;
-    return (title?.[lang] ?? title?.en ?? binding.templateId).slice(0, 200);
+    return (textIn(title, lang) ?? binding.templateId).slice(0, 200);
   };
 
   /**
@@ -501,7 +504,7 @@ export function issuanceRouter(deps: IssuanceRouteDeps): Router {
         res.json({ learners });
       } catch (err) {
         if (err instanceof CsvImportError)
-          throw new BindingError(400, 'invalid_csv', 'the CSV file is not valid', err.problems);
+          throw new BindingError('invalid', 'invalid_csv', 'the CSV file is not valid', err.problems);
         throw err;
       }
     },

@@ -1,6 +1,8 @@
 import nodemailer, { type Transporter } from 'nodemailer';
 import { learnerAddress } from './address.js';
-import { credentialIssuedMail, mailLanguage } from './messages.js';
+
+import { translator } from '../i18n/catalogs.js';
+import { languageOf } from '../i18n/languages.js';
 import { escape as escapeHtml } from '../render/html.js';
 
 export interface CredentialMail {
@@ -13,31 +15,27 @@ export interface CredentialMail {
   url: string;
 }
 
-function fill(text: string, values: Record<string, string>): string {
-  return text.replace(/\{(\w+)\}/g, (_, key: string) => values[key] ?? '');
-}
-
 /** Renders the "credential issued" e-mail in the learner's language, as plain text and escaped HTML. */
 export function renderCredentialMail(mail: CredentialMail): { subject: string; text: string; html: string } {
-  const t = credentialIssuedMail[mailLanguage(mail.locale)];
+  const t = translator(languageOf(mail.locale) ?? 'en');
   const values = { name: mail.name, title: mail.title, issuer: mail.issuer, url: mail.url };
   const safe = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, escapeHtml(v)]));
   const text = [
-    fill(t.greeting, values),
+    t('mail.greeting', values),
     '',
-    fill(t.body, values),
+    t('mail.body', values),
     '',
-    `${t.action}: ${mail.url}`,
+    `${t('mail.action')}: ${mail.url}`,
     '',
-    t.footer,
+    t('mail.footer'),
   ].join('\n');
   const html = [
-    `<p>${fill(t.greeting, safe)}</p>`,
-    `<p>${fill(t.body, safe)}</p>`,
-    `<p><a href="${safe.url}">${escapeHtml(t.action)}</a></p>`,
-    `<p style="color:#555;font-size:small">${escapeHtml(t.footer)}</p>`,
+    `<p>${t('mail.greeting', safe)}</p>`,
+    `<p>${t('mail.body', safe)}</p>`,
+    `<p><a href="${safe.url}">${escapeHtml(t('mail.action'))}</a></p>`,
+    `<p style="color:#555;font-size:small">${escapeHtml(t('mail.footer'))}</p>`,
   ].join('\n');
-  return { subject: fill(t.subject, values), text, html };
+  return { subject: t('mail.subject', values), text, html };
 }
 
 export interface Mailer {

@@ -1,4 +1,5 @@
 import type { TemplateCatalog } from '../lti/template-catalog.js';
+import { textIn } from '../i18n/languages.js';
 import type { TemplateData } from './schema.js';
 import { Template } from './template-model.js';
 
@@ -17,8 +18,8 @@ export const publishedTemplateCatalog: TemplateCatalog = {
       const data = t.data as TemplateData;
       return {
         id: t.key,
-        name: data.title?.en ?? t.key,
-        ...(data.description?.en ? { description: data.description.en } : {}),
+        name: textIn(data.title, 'en') ?? t.key,
+        ...(data.description ? { description: textIn(data.description, 'en') } : {}),
       };
     });
   },

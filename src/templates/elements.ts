@@ -1,4 +1,8 @@
+import { translator, type MessageKey, type Translate } from '../i18n/catalogs.js';
+import { languagesOf } from '../i18n/languages.js';
 import type { TemplateData } from './schema.js';
+
+const english = translator('en');
 
 /** The 11 mandatory elements of Council Recommendation 2022/C 243/02, Annex I, in its order. */
 export const MANDATORY_ELEMENTS = [
@@ -22,55 +26,51 @@ export interface MissingElement {
   message: string;
 }
 
-function missing(number: number, field: string, what: string): MissingElement {
-  const element = MANDATORY_ELEMENTS[number - 1]!.name;
+type MissingHint = Extract<MessageKey, `missing.${string}`>;
+
+function missing(tr: Translate, number: number, field: string, hint: MissingHint): MissingElement {
+  const element = tr(`element.${number}` as MessageKey);
   return {
     number,
     element,
     field,
-    message: `missing mandatory element ${number} "${element}": ${what} (${field})`,
+    message: `${tr('missing.element', { number, element, hint: tr(hint) })} (${field})`,
   };
 }
 
 /**
- * The mandatory elements a template lacks. Elements 1 (learner) and 5 (date of issuing) come from each award
- * and are checked at issuance; every other one must be in the template before it can be published.
+ * The mandatory elements a template lacks, in the reader's language (English unless given). Elements 1
+ * (learner) and 5 (date of issuing) come from each award and are checked at issuance; every other one must be
+ * in the template before it can be published.
  */
-export function missingElements(t: TemplateData): MissingElement[] {
+export function missingElements(t: TemplateData, tr: Translate = english): MissingElement[] {
   const out: MissingElement[] = [];
-  if (!t.title?.en) out.push(missing(2, 'title', 'give the title, at least in English'));
+  if (!languagesOf(t.title).length) out.push(missing(tr, 2, 'title', 'missing.title'));
   const bodies = t.awardingBodies ?? [];
   if (bodies.length === 0) {
-    out.push(missing(3, 'awardingBodies[0].country', 'give the country of the awarding body'));
-    out.push(missing(4, 'awardingBodies', 'name at least one awarding body'));
+    out.push(missing(tr, 3, 'awardingBodies[0].country', 'missing.country'));
+    out.push(missing(tr, 4, 'awardingBodies', 'missing.awardingBody'));
   }
-  if (!t.learningOutcomes?.length)
-    out.push(missing(6, 'learningOutcomes', 'list at least one learning outcome'));
-  if (!t.workload?.ects && !t.workload?.hours) {
-    out.push(missing(7, 'workload', 'give ECTS credits and/or hours'));
-  }
-  if (!t.level?.eqf && !t.level?.qfEheaCycle)
-    out.push(missing(8, 'level', 'give the EQF level and/or QF-EHEA cycle'));
-  if (!t.assessment?.type) out.push(missing(9, 'assessment.type', 'choose the type of assessment'));
-  if (!t.participation?.mode) out.push(missing(10, 'participation.mode', 'choose online, onsite or blended'));
+  if (!t.learningOutcomes?.length) out.push(missing(tr, 6, 'learningOutcomes', 'missing.outcomes'));
+  if (!t.workload?.ects && !t.workload?.hours) out.push(missing(tr, 7, 'workload', 'missing.workload'));
+  if (!t.level?.eqf && !t.level?.qfEheaCycle) out.push(missing(tr, 8, 'level', 'missing.level'));
+  if (!t.assessment?.type) out.push(missing(tr, 9, 'assessment.type', 'missing.assessment'));
+  if (!t.participation?.mode) out.push(missing(tr, 10, 'participation.mode', 'missing.participation'));
   const qa = t.qualityAssurance;
-  if (!qa?.type || !qa.accreditingAgent) {
-    out.push(
-      missing(11, 'qualityAssurance', 'give the type of quality assurance and the body that assures it'),
-    );
-  }
+  if (!qa?.type || !qa.accreditingAgent)
+    out.push(missing(tr, 11, 'qualityAssurance', 'missing.qualityAssurance'));
   return out;
 }
 
 /** Optional things a credential needs beyond the Annex I elements (OB3 requires a description and criteria). */
-export function missingRequiredFields(t: TemplateData): string[] {
+export function missingRequiredFields(t: TemplateData, tr: Translate = english): string[] {
   const out: string[] = [];
-  if (!t.description?.en) out.push('description: required by Open Badges 3.0 (Achievement.description)');
-  if (!t.criteria?.en) out.push('criteria: required by Open Badges 3.0 (Achievement.criteria)');
+  if (!languagesOf(t.description).length) out.push(`description: ${tr('missing.description')}`);
+  if (!languagesOf(t.criteria).length) out.push(`criteria: ${tr('missing.criteria')}`);
   return out;
 }
 
 /** Every reason a template cannot be published: each missing element named, then other required fields. */
-export function publishingProblems(t: TemplateData): string[] {
-  return [...missingElements(t).map((m) => m.message), ...missingRequiredFields(t)];
+export function publishingProblems(t: TemplateData, tr: Translate = english): string[] {
+  return [...missingElements(t, tr).map((m) => m.message), ...missingRequiredFields(t, tr)];
 }

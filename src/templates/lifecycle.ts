@@ -1,5 +1,6 @@
 import { publishingProblems } from './elements.js';
-import { describeIssues, templateSchema, type TemplateData } from './schema.js';
+import { describeIssues } from '../i18n/problems.js';
+import { templateSchema, type TemplateData } from './schema.js';
 import { Template } from './template-model.js';
 
 export class TemplateError extends Error {

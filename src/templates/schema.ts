@@ -1,21 +1,17 @@
 import { z } from 'zod';
+import { EU_LANGUAGES, type Language, type Multilingual } from '../i18n/languages.js';
 
-/** Languages every multilingual text may carry; English is the default and always present. */
-export const LANGUAGES = ['en', 'es', 'pt', 'de', 'el'] as const;
-export type Language = (typeof LANGUAGES)[number];
+/** Languages every multilingual text may carry: the 24 official EU languages, any of them, at least one. */
+export const LANGUAGES = EU_LANGUAGES;
+export type { Language, Multilingual };
 
 const text = z.string().trim().min(1).max(4000);
-export const multilingualSchema = z.strictObject({
-  en: text,
-  es: text.optional(),
-  pt: text.optional(),
-  de: text.optional(),
-  el: text.optional(),
-});
-export type Multilingual = z.infer<typeof multilingualSchema>;
+export const multilingualSchema = z
+  .strictObject(Object.fromEntries(EU_LANGUAGES.map((lang) => [lang, text.optional()])))
+  .refine((v) => Object.keys(v).length > 0, 'problem.required') as unknown as z.ZodType<Multilingual>;
 
 const httpUrl = z.url({ protocol: /^https?$/ });
-const countryCode = z.string().regex(/^[A-Z]{2}$/, 'ISO 3166-1 alpha-2 country code, e.g. "IE"');
+const countryCode = z.string().regex(/^[A-Z]{2}$/, 'problem.countryCode');
 const isoDate = z.iso.date();
 
 export const organisationSchema = z.strictObject({
@@ -45,7 +41,7 @@ export const learningOutcomeSchema = z.strictObject({
   escoSkills: z
     .array(
       z.strictObject({
-        uri: z.string().regex(/^http:\/\/data\.europa\.eu\/esco\/skill\/[0-9a-f-]{36}$/, 'an ESCO skill URI'),
+        uri: z.string().regex(/^http:\/\/data\.europa\.eu\/esco\/skill\/[0-9a-f-]{36}$/, 'problem.escoSkill'),
         label: multilingualSchema,
       }),
     )
@@ -87,7 +83,7 @@ export const QF_EHEA_CYCLES = ['short', 'first', 'second', 'third'] as const;
  */
 export const templateSchema = z.strictObject({
   format: z.literal('credbridge-template/1'),
-  key: z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'lowercase letters, digits and "-", 2-63 characters'),
+  key: z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'problem.templateKey'),
   version: z.number().int().positive().optional(),
   status: z.enum(['draft', 'published', 'archived']).optional(),
   title: multilingualSchema.optional(),
@@ -157,7 +153,7 @@ export const templateSchema = z.strictObject({
   // Presentation and validity.
   thematicArea: z
     .string()
-    .regex(/^\d{2,4}$/, 'an ISCED-F 2013 code, e.g. "0613"')
+    .regex(/^\d{2,4}$/, 'problem.iscedCode')
     .optional(),
   instructionLanguage: z.enum(LANGUAGES).optional(),
   badgeImage: z
@@ -172,15 +168,8 @@ export const templateSchema = z.strictObject({
         .max(200_000)
         .optional(),
     })
-    .refine((v) => v.url || v.dataUri, 'give url or dataUri')
+    .refine((v) => v.url || v.dataUri, 'problem.urlOrDataUri')
     .optional(),
   validity: z.strictObject({ months: z.number().int().positive().max(600) }).optional(),
 });
 export type TemplateData = z.infer<typeof templateSchema>;
-
-/** zod issues as "path: message" lines, so errors name the field. */
-export function describeIssues(error: z.ZodError): string[] {
-  return error.issues.map(
-    (issue) => `${issue.path.length ? issue.path.join('.') : '(root)'}: ${issue.message}`,
-  );
-}

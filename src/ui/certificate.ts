@@ -1,15 +1,21 @@
-import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import PDFDocument from 'pdfkit';
 import QRCode from 'qrcode';
 import type { CredentialView } from './credential-view.js';
-import type { Translate, UiLanguage } from './i18n.js';
+import type { Translate } from '../i18n/catalogs.js';
+import type { Language } from '../i18n/languages.js';
 import { formatDate } from './views/credential-card.js';
 
-/** PDF's built-in fonts have no Greek: a system DejaVu (Debian's fonts-dejavu) is used when present. */
-const FONT_DIR = '/usr/share/fonts/truetype/dejavu';
-const fonts = existsSync(`${FONT_DIR}/DejaVuSans.ttf`)
-  ? { regular: `${FONT_DIR}/DejaVuSans.ttf`, bold: `${FONT_DIR}/DejaVuSans-Bold.ttf` }
-  : { regular: 'Helvetica', bold: 'Helvetica-Bold' };
+/**
+ * PDF's built-in fonts cover Western European letters only; DejaVu Sans (a dependency, so every install has it)
+ * covers the Latin, Greek and Cyrillic of all 24 EU languages, and pdfkit embeds only the glyphs used.
+ */
+const FONT_DIR = join(
+  dirname(createRequire(import.meta.url).resolve('dejavu-fonts-ttf/package.json')),
+  'ttf',
+);
+const fonts = { regular: join(FONT_DIR, 'DejaVuSans.ttf'), bold: join(FONT_DIR, 'DejaVuSans-Bold.ttf') };
 
 /**
  * A printable one-page A4 certificate: who earned what from whom, when, the key facts, and a QR code to the
@@ -19,7 +25,7 @@ export async function certificatePdf(
   view: CredentialView,
   verifyUrl: string,
   t: Translate,
-  lang: UiLanguage,
+  lang: Language,
 ): Promise<Buffer> {
   const qr = await QRCode.toBuffer(verifyUrl, { errorCorrectionLevel: 'M', margin: 1, width: 240 });
   const doc = new PDFDocument({
@@ -37,11 +43,15 @@ export async function certificatePdf(
     .rect(28, 28, doc.page.width - 56, doc.page.height - 56)
     .lineWidth(2)
     .stroke('#1d4f91');
-  doc.font(fonts.regular).fontSize(12).fillColor('#444').text(t('certificate').toUpperCase(), 56, 80, {
-    width,
-    align: 'center',
-    characterSpacing: 2,
-  });
+  doc
+    .font(fonts.regular)
+    .fontSize(12)
+    .fillColor('#444')
+    .text(t('certificate').toLocaleUpperCase(lang), 56, 80, {
+      width,
+      align: 'center',
+      characterSpacing: 2,
+    });
   doc.moveDown(1.5).fontSize(14).fillColor('#222').text(t('certifiesThat'), { width, align: 'center' });
   doc
     .moveDown(0.5)

@@ -2,7 +2,7 @@ import { findCredentials, storedStatus, type StoredCredential } from '../credent
 import { cachedIssuer } from '../issuers/issuer-cache.js';
 import type { Multilingual, TemplateData } from '../templates/schema.js';
 import { Template } from '../templates/template-model.js';
-import type { UiLanguage } from './i18n.js';
+import { textIn, type Language } from '../i18n/languages.js';
 
 export type CredentialState = 'valid' | 'suspended' | 'revoked' | 'expired';
 
@@ -23,9 +23,9 @@ export interface CredentialView {
   state: CredentialState;
 }
 
-export function localized(text: Multilingual | undefined, lang: UiLanguage): string {
-  if (!text) return '';
-  return text[lang] ?? text.en;
+/** A template or profile text in the reader's language (textIn's fallbacks), empty when there is none. */
+export function localized(text: Multilingual | undefined, lang: Language): string {
+  return textIn(text, lang) ?? '';
 }
 
 /** Revoked beats suspended beats expired: the honest state a learner, an employer or an instructor sees. */
@@ -65,10 +65,7 @@ function learnerNameOf(stored: StoredCredential): string {
   return name?.identityHash ?? '';
 }
 
-export async function describeCredential(
-  stored: StoredCredential,
-  lang: UiLanguage,
-): Promise<CredentialView> {
+export async function describeCredential(stored: StoredCredential, lang: Language): Promise<CredentialView> {
   const [issuer, state] = await Promise.all([cachedIssuer(stored.issuerId), credentialState(stored)]);
   // Template keys are an institution's own: the credential's is read in its issuer's institution.
   const template = issuer
@@ -101,7 +98,7 @@ export async function describeCredential(
 }
 
 /** Every credential of one learner (platform-scoped reference), newest first. */
-export async function credentialsOf(learnerRef: string, lang: UiLanguage): Promise<CredentialView[]> {
+export async function credentialsOf(learnerRef: string, lang: Language): Promise<CredentialView[]> {
   const stored = await findCredentials({ learnerRef });
   return Promise.all(stored.map((s) => describeCredential(s, lang)));
 }

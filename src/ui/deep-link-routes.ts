@@ -4,7 +4,8 @@ import { requireDeepLinking } from '../lti/deep-linking.js';
 import type { LtiDeps } from '../lti/deps.js';
 import { wrap } from '../lti/launch.js';
 import { LtiPlatform } from '../lti/models.js';
-import { pickLanguage, translator } from './i18n.js';
+import { translator } from '../i18n/catalogs.js';
+import { pickLanguage } from '../web/language.js';
 import { sendScreen } from './layout.js';
 import { deepLinkPicker } from './views/deep-link-picker.js';
 

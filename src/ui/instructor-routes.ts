@@ -23,7 +23,9 @@ import type { TemplateData } from '../templates/schema.js';
 import { Template } from '../templates/template-model.js';
 import { localized } from './credential-view.js';
 import { html } from '../render/html.js';
-import { pickLanguage, translator, type Translate, type UiLanguage } from './i18n.js';
+import { translator, type Translate } from '../i18n/catalogs.js';
+import { type Language } from '../i18n/languages.js';
+import { pickLanguage } from '../web/language.js';
 import { sendScreen } from './layout.js';
 import { requestReason } from './reasons.js';
 import {
@@ -48,7 +50,7 @@ const dashboardQuery = z.object({
 function supersededRow(
   h: SupersededRequestData & { _id: unknown },
   t: Translate,
-  lang: UiLanguage,
+  lang: Language,
 ): RequestRow {
   return {
     id: String(h._id),

@@ -2,12 +2,13 @@ import { randomBytes } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { cspOrigins } from '../web/csp.js';
 import { html, type Html } from '../render/html.js';
-import { LANGUAGE_NAMES, UI_LANGUAGES, type Translate, type UiLanguage } from './i18n.js';
+import { type Translate } from '../i18n/catalogs.js';
+import { LANGUAGE_NAMES, EU_LANGUAGES, type Language } from '../i18n/languages.js';
 
 export const STATIC_PATH = '/ui/static';
 
 export interface PageOptions {
-  lang: UiLanguage;
+  lang: Language;
   t: Translate;
   title: string;
   body: Html;
@@ -79,7 +80,7 @@ export function sendScreen(req: Request, res: Response, options: PageOptions): v
             ${keep.map(([k, v]) => html`<input type="hidden" name="${k}" value="${v}" />`)}
             <label for="lang-${nonce}">${t('language')}</label>
             <select id="lang-${nonce}" name="lang">
-              ${UI_LANGUAGES.map(
+              ${EU_LANGUAGES.map(
                 (l) =>
                   html`<option value="${l}" ${l === lang ? html` selected` : ''}>
                     ${LANGUAGE_NAMES[l]}

@@ -11,9 +11,11 @@ import { HttpError } from '../web/errors.js';
 import { certificatePdf } from './certificate.js';
 import { findCredential } from '../credentials/credential-store.js';
 import { describeCredential } from './credential-view.js';
-import { formToken, requireFormToken } from './csrf.js';
+import { formToken, requireFormToken } from '../web/csrf.js';
 import { html, type Html } from '../render/html.js';
-import { pickLanguage, translator, type Translate, type UiLanguage } from './i18n.js';
+import { translator, type Translate } from '../i18n/catalogs.js';
+import { type Language } from '../i18n/languages.js';
+import { pickLanguage } from '../web/language.js';
 import { sendScreen } from './layout.js';
 import { regradeState } from './reasons.js';
 import { facts, stateBadge } from './views/credential-card.js';
@@ -171,7 +173,7 @@ export function publicScreensRouter(
    * A credential or a presentation, bare or as a VC API body ({verifiableCredential}, {verifiablePresentation}),
    * verified and described: a presentation's own checks, then each credential in it.
    */
-  async function verifiedBody(parsed: object, lang: UiLanguage, t: Translate): Promise<Html> {
+  async function verifiedBody(parsed: object, lang: Language, t: Translate): Promise<Html> {
     const wrapped = parsed as {
       verifiableCredential?: unknown;
       verifiablePresentation?: unknown;

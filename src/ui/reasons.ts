@@ -1,5 +1,6 @@
 import type { Shortfall } from '../courses/rules.js';
-import type { Translate, UiLanguage } from './i18n.js';
+import type { Translate } from '../i18n/catalogs.js';
+import type { Language } from '../i18n/languages.js';
 
 /**
  * Why a request is where it is, in the reader's words. The stored values stay machine values (`statusReason:
@@ -19,7 +20,7 @@ export interface ReasonFields {
 }
 
 /** One shortfall in the reader's language, numbers formatted their way ("40,5%" in German). */
-function shortfallWords(s: Shortfall, t: Translate, lang: UiLanguage): string {
+function shortfallWords(s: Shortfall, t: Translate, lang: Language): string {
   const n = (value: number) => new Intl.NumberFormat(lang, { maximumFractionDigits: 1 }).format(value);
   switch (s.kind) {
     case 'noGrade':
@@ -51,11 +52,7 @@ function shortfallWords(s: Shortfall, t: Translate, lang: UiLanguage): string {
  * What the learner lacks, joined. Requests a regrade acted on before shortfalls were kept have only the
  * English flag: its details are better than nothing.
  */
-export function missingWords(
-  r: Pick<ReasonFields, 'shortfalls' | 'flagged'>,
-  t: Translate,
-  lang: UiLanguage,
-) {
+export function missingWords(r: Pick<ReasonFields, 'shortfalls' | 'flagged'>, t: Translate, lang: Language) {
   if (r.shortfalls?.length)
     return (r.shortfalls as Shortfall[]).map((s) => shortfallWords(s, t, lang)).join('; ');
   return r.flagged?.replace(/^no longer meets the rule: /, '') || t('shortfall.unknown');
@@ -71,7 +68,7 @@ export function regradeState(r: ReasonFields): 'suspended' | 'revoked' | undefin
 export function requestReason(
   r: ReasonFields,
   t: Translate,
-  lang: UiLanguage,
+  lang: Language,
 ): { reason: string; reasonCode?: ReasonCode } {
   if (r.lastError) return { reason: r.lastError, reasonCode: 'issue-error' };
   const regraded = regradeState(r);

@@ -17,7 +17,9 @@ import type { RunningProcess } from '../helpers/processes.js';
 import { startTool, type ToolUnderTest } from '../helpers/tool.js';
 import { setUpInstitution } from '../helpers/lti.js';
 import { PlatformSimulator } from '../simulator/platform.js';
-import { screenshot, seriousViolations, startChromium, type Chromium } from './chromium.js';
+import { SCREENSHOTS, screenshot, seriousViolations, startChromium, type Chromium } from './chromium.js';
+import { translator } from '../../src/i18n/catalogs.js';
+import { EU_LANGUAGES } from '../../src/i18n/languages.js';
 
 /**
  * The screens in a real browser (Debian's chromium), driven through the LTI platform simulator against the
@@ -201,6 +203,57 @@ describe('learner', () => {
     expect(forged!.status()).toBe(403);
     await page.close();
   }, 60_000);
+});
+
+describe('every EU language', () => {
+  // The learner page speaks each of the 24 languages: its labels all from that language's catalog (no English
+  // left where the language has its own words), a screenshot of each, and three at phone width.
+  const KEYS = [
+    'myCredentials',
+    'issuer',
+    'issuedOn',
+    'status',
+    'outcomes',
+    'downloadOb3',
+    'downloadElm',
+    'downloadPdf',
+    'shareLink',
+    'state.valid',
+  ] as const;
+  const PHONE = new Set(['pl', 'ga', 'bg']);
+
+  it('shows the learner page in each, with no missing text', async () => {
+    await browser.context.clearCookies();
+    const page = await browser.context.newPage();
+    const platformId = (await IssuanceRequest.findOne({ learnerId: QUALIFIED[1] }).lean())!.platformId;
+    const url = learnerPageUrl(tool.url, learnerLinkKey(kek), `${platformId}:${QUALIFIED[1]}`, 1);
+    const english = translator('en');
+    // English words standing alone ("Valid" inside French "Valide" is French).
+    const wholeWords = (words: string) =>
+      new RegExp(`(?<!\\p{L})${words.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?!\\p{L})`, 'u');
+    const wrong: string[] = [];
+    for (const lang of EU_LANGUAGES) {
+      await page.setViewportSize(
+        PHONE.has(lang) ? { width: 390, height: 844 } : { width: 1280, height: 900 },
+      );
+      await page.goto(`${url}&lang=${lang}`);
+      await page.locator('article.card').waitFor();
+      const t = translator(lang);
+      expect(await page.locator('html').getAttribute('lang')).toBe(lang);
+      const text = (await page.locator('body').innerText()).replace(/\s+/g, ' ');
+      for (const key of KEYS) {
+        if (!text.includes(t(key))) wrong.push(`${lang}: no "${t(key)}" (${key})`);
+        if (lang !== 'en' && t(key) !== english(key) && wholeWords(english(key)).test(text))
+          wrong.push(`${lang}: English "${english(key)}" (${key})`);
+      }
+      await page.screenshot({
+        path: `${SCREENSHOTS}/learner-${lang}${PHONE.has(lang) ? '-phone' : ''}.png`,
+        fullPage: true,
+      });
+    }
+    expect(wrong).toEqual([]);
+    await page.close();
+  }, 180_000);
 });
 
 describe('stranger', () => {
@@ -449,7 +502,7 @@ describe('administrator', () => {
     const refusal = page.locator('[role="alert"]');
     await refusal.waitFor();
     await expect(refusal.textContent()).resolves.toContain(
-      'missing mandatory element 10 "form of participation in the learning activity"',
+      'missing mandatory element 10 “form of participation in the learning activity”',
     );
     await accessible(page, 'admin-template-refused');
 

@@ -263,7 +263,7 @@ describe('credential engine against FerretDB', () => {
     const refused = await publishTemplate('ipa', draft.key, draft.version).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(TemplateError);
     expect((refused as TemplateError).problems.join('\n')).toMatch(
-      /element 8 "level[\s\S]*element 9 "type of assessment/,
+      /element 8 “level[\s\S]*element 9 “type of assessment/,
     );
     const published = await publishedExample();
     await expect(updateDraft('ipa', published.key, published.version, exampleTemplate())).rejects.toThrow(

@@ -5,6 +5,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Types } from 'mongoose';
+import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
+import { translator } from '../../src/i18n/catalogs.js';
 import Ajv2019 from 'ajv/dist/2019.js';
 import addFormats from 'ajv-formats';
 import { CourseBinding } from '../../src/courses/binding-model.js';
@@ -115,6 +117,11 @@ async function issueThroughWorker(
 
 let issued: Map<string, StoredCredential>;
 let minimal: Map<string, StoredCredential>;
+/** Issued from a template written in French and Polish only (no English), taught in French. */
+let frenchPolish: Map<string, StoredCredential>;
+const FR_PL_TEMPLATE = JSON.parse(
+  readFileSync(projectPath('config', 'templates', 'analyse-de-donnees-fr-pl.json'), 'utf8'),
+) as Record<string, any>;
 
 beforeAll(async () => {
   redisDir = await mkdtemp(join(tmpdir(), 'credbridge-conformance-redis-'));
@@ -131,6 +138,12 @@ beforeAll(async () => {
     { id: 'de-learner', name: 'Anna Arndt', locale: 'de-DE' },
     { id: 'no-locale', name: 'Alex Abbott' },
   ]);
+  const frenchPolishKey = await publishExampleTemplate(institutionId, FR_PL_TEMPLATE);
+  frenchPolish = await issueThroughWorker(await bindingFor(frenchPolishKey), [
+    { id: 'pl-learner', name: 'Łucja Żółkiewska', locale: 'pl_PL' },
+    { id: 'fr-learner', name: 'Élodie Lefèvre', locale: 'fr-FR' },
+    { id: 'de-in-fr-pl', name: 'Anna Arndt', locale: 'de' },
+  ]);
   minimal = await issueThroughWorker(await bindingFor(minimalKey), [
     { id: 'pt-minimal', name: 'Ana Andrade', locale: 'pt' },
     { id: 'el-minimal', name: 'Eleni Argyrou', locale: 'el' },
@@ -143,7 +156,7 @@ afterAll(async () => {
   await rm(redisDir, { recursive: true, force: true });
 });
 
-const all = () => [...issued.entries(), ...minimal.entries()];
+const all = () => [...issued.entries(), ...minimal.entries(), ...frenchPolish.entries()];
 const loader = () => installationVerification({ PUBLIC_URL: tool.url, TRUSTED_ISSUERS: [] }).documentLoader;
 
 describe('credentials issued by the worker, as issued', () => {
@@ -211,6 +224,52 @@ describe('credentials issued by the worker, as issued', () => {
     const languages = (pt.elm.displayParameter as any).language.map((l: any) => l.id.split('/').pop());
     expect(languages.sort()).toEqual(['DEU', 'ELL', 'ENG', 'POR', 'SPA']);
     expect((minimal.get('pt-minimal')!.elm.displayParameter as any).language).toHaveLength(2);
+  });
+
+  it('come out in French and Polish from a template written in those languages alone', async () => {
+    const primary = (c: StoredCredential) =>
+      (c.elm.displayParameter as any).primaryLanguage.id.split('/').pop() as string;
+    const pl = frenchPolish.get('pl-learner')!;
+    const fr = frenchPolish.get('fr-learner')!;
+    expect(primary(pl)).toBe('POL');
+    expect(primary(fr)).toBe('FRA');
+    // German is not among the template's languages: the language of instruction (French), not English.
+    expect(primary(frenchPolish.get('de-in-fr-pl')!)).toBe('FRA');
+    expect(pl.ob3.name).toBe(FR_PL_TEMPLATE.title.pl);
+    expect((pl.ob3.credentialSubject as any).achievement.description).toBe(FR_PL_TEMPLATE.description.pl);
+    expect((pl.ob3.credentialSubject as any).achievement.criteria.narrative).toContain(
+      FR_PL_TEMPLATE.criteria.pl,
+    );
+    expect(fr.ob3.name).toBe(FR_PL_TEMPLATE.title.fr);
+    const languages = (pl.elm.displayParameter as any).language.map((l: any) => l.id.split('/').pop());
+    expect(languages.sort()).toEqual(['FRA', 'POL']);
+    const claim = (pl.elm.credentialSubject as any).hasClaim[0];
+    expect(claim.title).toEqual(FR_PL_TEMPLATE.title);
+    expect((pl.elm.credentialSubject as any).fullName).toEqual({ pl: 'Łucja Żółkiewska' });
+    // Notes the tool writes (cycle, larger credential) come in the template's languages, not in English.
+    const notes = claim.specifiedBy.additionalNote.map((n: any) => n.noteLiteral);
+    expect(notes.every((n: any) => Object.keys(n).sort().join() === 'fr,pl')).toBe(true);
+    const narrative = (pl.ob3.credentialSubject as any).achievement.criteria.narrative as string;
+    expect(narrative).toContain(
+      `- ${translator('pl')('element.9')}: ${translator('pl')('vocab.assessmentType.project')}`,
+    );
+    expect(narrative).not.toMatch(/Notional workload|Type of assessment/);
+
+    // The certificate: its labels from the Polish catalog, the template's Polish texts, every letter kept.
+    const pdfText = async (c: StoredCredential) => {
+      const res = await fetch(`${tool.url}/credentials/${c._id}/files/certificate.pdf`);
+      expect(res.status).toBe(200);
+      const doc = await getDocument({ data: new Uint8Array(await res.arrayBuffer()) }).promise;
+      const content = await (await doc.getPage(1)).getTextContent();
+      return content.items.map((i: any) => i.str).join(' ');
+    };
+    const polish = await pdfText(pl);
+    expect(polish).toContain(translator('pl')('certifiesThat'));
+    expect(polish).toContain('Łucja Żółkiewska');
+    expect(polish).toContain(FR_PL_TEMPLATE.title.pl);
+    const french = await pdfText(fr);
+    expect(french).toContain(translator('fr')('certifiesThat'));
+    expect(french).toContain(FR_PL_TEMPLATE.title.fr);
   });
 
   it('verify, and revoke and suspend through their one entry', async () => {

@@ -53,8 +53,8 @@ describe('credbridge CLI', () => {
     await writeFile(file, JSON.stringify(template));
     const run = await cli('template', 'validate', file);
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain('element 7 "notional workload');
-    expect(run.stderr).toContain('element 11 "type of quality assurance');
+    expect(run.stderr).toContain('element 7 “notional workload');
+    expect(run.stderr).toContain('element 11 “type of quality assurance');
   });
 
   it('template validate: names malformed fields', async () => {

@@ -187,7 +187,7 @@ describe('mandatory elements', () => {
     removals[n]!(t);
     const problems = publishingProblems(t);
     const element = MANDATORY_ELEMENTS[n - 1]!.name;
-    expect(problems.some((p) => p.includes(`element ${n} "${element}"`))).toBe(true);
+    expect(problems.some((p) => p.includes(`element ${n} “${element}”`))).toBe(true);
     expect(missingElements(t).map((m) => m.number)).toContain(n);
   });
 

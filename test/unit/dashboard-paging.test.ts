@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { Progress } from '../../src/issuance/progress.js';
-import { UI_LANGUAGES, translator } from '../../src/ui/i18n.js';
+import { translator } from '../../src/i18n/catalogs.js';
+import { EU_LANGUAGES } from '../../src/i18n/languages.js';
 import { bindingSection, type BindingPanel, type ListPage } from '../../src/ui/views/dashboard.js';
 
 const ID = '0123456789abcdef01234567';
@@ -17,7 +18,7 @@ const progress = {
   percentDone: 100,
 } satisfies Progress;
 
-function render(page: Partial<ListPage>, lang: (typeof UI_LANGUAGES)[number] = 'en'): string {
+function render(page: Partial<ListPage>, lang: (typeof EU_LANGUAGES)[number] = 'en'): string {
   const panel: BindingPanel = {
     id: ID,
     title: 'Data analysis',
@@ -55,7 +56,7 @@ describe('dashboard issuance list paging', () => {
     });
   });
 
-  it.each(UI_LANGUAGES)('%s: the range and the paging links are translated', (lang) => {
+  it.each(EU_LANGUAGES)('%s: the range and the paging links are translated', (lang) => {
     const markup = render({ skip: 200 }, lang);
     const t = translator(lang);
     const n = new Intl.NumberFormat(lang);

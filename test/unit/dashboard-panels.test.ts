@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { Progress } from '../../src/issuance/progress.js';
-import { translator } from '../../src/ui/i18n.js';
+import { translator } from '../../src/i18n/catalogs.js';
 import {
   bindingSection,
   enableSection,

@@ -6,31 +6,12 @@ import {
   fieldLabel,
   labelProblem,
   templateFields,
+  templateLanguages,
   vocabularyKey,
   type Vocabulary,
 } from '../../src/ui/admin/template-fields.js';
-import { UI_LANGUAGES, translator } from '../../src/ui/i18n.js';
-import { messages } from '../../src/ui/messages.js';
-
-const placeholders = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
-
-describe('screen messages', () => {
-  it.each(UI_LANGUAGES.filter((l) => l !== 'en'))(
-    '%s has every English message, non-empty, with the same placeholders',
-    (lang) => {
-      const en = messages.en as Record<string, string>;
-      const other = messages[lang] as Record<string, string>;
-      expect(Object.keys(other).sort()).toEqual(Object.keys(en).sort());
-      for (const [key, text] of Object.entries(en)) {
-        expect({ key, text: other[key]!.trim() === '' ? '' : 'ok' }).toEqual({ key, text: 'ok' });
-        expect({ key, placeholders: placeholders(other[key]!) }).toEqual({
-          key,
-          placeholders: placeholders(text),
-        });
-      }
-    },
-  );
-});
+import { readCatalog, translator } from '../../src/i18n/catalogs.js';
+import { EU_LANGUAGES, languageName } from '../../src/i18n/languages.js';
 
 /** The labelled controls of the rendered editor: id, label text, and the hint it is described by. */
 function controls(markup: string) {
@@ -44,7 +25,8 @@ function controls(markup: string) {
       m[2]!,
     ]),
   );
-  return [...markup.matchAll(/<(input|select|textarea)\b([^>]*)>/g)].map((m) => {
+  // The template's data controls (the language choices above them are not elements of the template).
+  return [...markup.matchAll(/<(input|select|textarea)\b([^>]*\bdata-key="[^>]*)>/g)].map((m) => {
     const attr = (name: string) => new RegExp(`\\b${name}="([^"]*)"`).exec(m[2]!)?.[1];
     const id = attr('id') ?? '';
     return {
@@ -61,10 +43,10 @@ describe('field-by-field template editor', () => {
     unknown
   >;
   const rendered = Object.fromEntries(
-    UI_LANGUAGES.map((lang) => [lang, controls(String(templateFields(translator(lang), template)))]),
+    EU_LANGUAGES.map((lang) => [lang, controls(String(templateFields(translator(lang), template)))]),
   );
 
-  it.each(UI_LANGUAGES)(
+  it.each(EU_LANGUAGES)(
     '%s: every control has one label in words and is described by its element path',
     (lang) => {
       const list = rendered[lang]!;
@@ -73,8 +55,8 @@ describe('field-by-field template editor', () => {
       for (const c of list) {
         expect({ id: c.id, labels: c.labels.length }).toEqual({ id: c.id, labels: 1 });
         const label = c.labels[0]!;
-        // Words, not a path: no dots, brackets or camelCase.
-        expect({ path: c.path, label, pathLike: /[.[\]]|[a-z][A-Z]/.test(label) }).toEqual({
+        // Words, not a path: no dotted names, brackets or camelCase (an abbreviation's dot and space is words).
+        expect({ path: c.path, label, pathLike: /\w\.\w|[[\]]|[a-z][A-Z]/.test(label) }).toEqual({
           path: c.path,
           label,
           pathLike: false,
@@ -89,14 +71,15 @@ describe('field-by-field template editor', () => {
     ['es', 'Título del resultado de aprendizaje (inglés)'],
     ['pt', 'Título do resultado de aprendizagem (inglês)'],
     ['de', 'Titel des Lernergebnisses (Englisch)'],
-    ['el', 'Τίτλος του μαθησιακού αποτελέσματος (αγγλικά)'],
+    ['el', 'Τίτλος του μαθησιακού αποτελέσματος (Αγγλικά)'],
+    ['pl', 'Nazwa efektu uczenia się (angielski)'],
   ] as const)('%s labels learningOutcomes[].title.en as "%s"', (lang, label) => {
     const outcomeTitles = rendered[lang]!.filter((c) => c.path === 'learningOutcomes[].title.en');
     // The example's three outcomes and the empty one a click adds.
     expect(outcomeTitles.map((c) => c.labels[0])).toEqual([label, label, label, label]);
   });
 
-  it.each(UI_LANGUAGES.filter((l) => l !== 'en'))('%s translates every label', (lang) => {
+  it.each(EU_LANGUAGES.filter((l) => l !== 'en'))('%s translates every label', (lang) => {
     const english = rendered.en!;
     const same = rendered[lang]!.filter((c, i) => c.labels[0] === english[i]!.labels[0]).map((c) => c.path);
     expect(same).toEqual([]);
@@ -113,12 +96,53 @@ describe('field-by-field template editor', () => {
     const { participation: _dropped, ...incomplete } = template;
     const [missing] = missingElements(incomplete as never);
     expect(labelProblem(t, missing!.message)).toBe(
-      'Form of participation — missing mandatory element 10 "form of participation in the learning activity": choose online, onsite or blended (participation.mode)',
+      'Form of participation — missing mandatory element 10 “form of participation in the learning activity”: choose online, onsite or blended (participation.mode)',
     );
+    // The same problem in the console's language, element named as Annex I names it there.
+    const [fehlend] = missingElements(incomplete as never, translator('de'));
+    expect(labelProblem(translator('de'), fehlend!.message)).toMatch(
+      /^Form der Teilnahme — .*10.*\(participation\.mode\)$/,
+    );
+    expect(fehlend!.message).toContain(translator('de')('element.10'));
     expect(labelProblem(translator('es'), 'qualityAssurance.decisionDate: Invalid ISO date')).toBe(
       'Fecha de la decisión de acreditación — qualityAssurance.decisionDate: Invalid ISO date',
     );
     expect(labelProblem(t, '(JSON) Unexpected token')).toBe('(JSON) Unexpected token');
+  });
+});
+
+describe('template text languages', () => {
+  const template = JSON.parse(readFileSync('config/templates/applied-data-analysis.json', 'utf8')) as Record<
+    string,
+    unknown
+  >;
+  const boxes = (markup: string) =>
+    [...markup.matchAll(/<input\s+type="checkbox"\s+value="([a-z]{2})"([^>]*)\/>\s*([^<]*)</g)].map((m) => ({
+      lang: m[1]!,
+      checked: /\bchecked\b/.test(m[2]!),
+      name: m[3]!.trim(),
+    }));
+
+  it('offers the 24 EU languages by name, the template’s own chosen and English always', () => {
+    const markup = String(templateFields(translator('pl'), { ...template, title: { en: 'T', fr: 'Titre' } }));
+    const shown = boxes(markup);
+    expect(shown.map((b) => b.lang)).toEqual([...EU_LANGUAGES]);
+    expect(shown.find((b) => b.lang === 'fr')).toEqual({ lang: 'fr', checked: true, name: 'francuski' });
+    expect(shown.find((b) => b.lang === 'fi')?.checked).toBe(false);
+    expect(shown.find((b) => b.lang === 'en')?.checked).toBe(true);
+    // The French fields show; the Finnish ones wait, hidden, until Finnish is chosen.
+    expect(markup).toMatch(/<div data-lang="fr"\s*>/);
+    expect(markup).toMatch(/<div data-lang="fi"\s+hidden>/);
+  });
+
+  it('finds every language a template writes in', () => {
+    const languages = templateLanguages({
+      title: { en: 'A', pl: 'B' },
+      learningOutcomes: [{ title: { en: 'x', ga: 'y', mt: ' ' } }],
+      instructionLanguage: 'fi',
+      note: { xx: 'not a language' },
+    });
+    expect([...languages].sort()).toEqual(['en', 'fi', 'ga', 'pl']);
   });
 });
 
@@ -127,8 +151,8 @@ describe('template editor choices', () => {
     list.map((code) => [v, code] as const),
   );
 
-  it.each(UI_LANGUAGES)('%s has words for every code of every vocabulary', (lang) => {
-    const table = messages[lang] as Record<string, string>;
+  it.each(EU_LANGUAGES)('%s has words for every code of every vocabulary', (lang) => {
+    const table = readCatalog(lang);
     for (const [vocabulary, code] of codes) {
       const words = table[vocabularyKey(vocabulary, code)]?.trim() ?? '';
       expect({ vocabulary, code, words: words === '' ? 'missing' : 'ok' }).toEqual({
@@ -141,7 +165,7 @@ describe('template editor choices', () => {
 
   it('has no words for codes the vocabularies do not hold', () => {
     const known = new Set(codes.map(([v, c]) => `vocab.${v}.${c}`));
-    expect(Object.keys(messages.en).filter((k) => k.startsWith('vocab.') && !known.has(k))).toEqual([]);
+    expect(Object.keys(readCatalog('en')).filter((k) => k.startsWith('vocab.') && !known.has(k))).toEqual([]);
   });
 
   const template = JSON.parse(readFileSync('config/templates/applied-data-analysis.json', 'utf8')) as Record<
@@ -156,7 +180,7 @@ describe('template editor choices', () => {
       text: m[2]!.trim(),
     }));
 
-  it.each(UI_LANGUAGES)('%s: options show words, keep the code as their value and title', (lang) => {
+  it.each(EU_LANGUAGES)('%s: options show words, keep the code as their value and title', (lang) => {
     const shown = options(String(templateFields(translator(lang), template)));
     const t = translator(lang);
     const all = new Set(codes.map(([, c]) => c));
@@ -172,6 +196,6 @@ describe('template editor choices', () => {
     expect(
       shown.filter((o) => o.value !== '' && o.text === o.value && (all.has(o.value) || o.value.length === 2)),
     ).toEqual([]);
-    expect(shown.find((o) => o.value === 'el')?.text).toBe(t('lang.el'));
+    expect(shown.find((o) => o.value === 'el')?.text).toBe(languageName('el', lang));
   });
 });

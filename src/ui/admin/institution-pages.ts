@@ -9,10 +9,10 @@ import {
 } from '../../institutions/institutions.js';
 import { institutionIssuers } from '../../issuers/issuers.js';
 import { parseEncryptionKey } from '../../security/encryption.js';
-import { describeIssues } from '../../templates/schema.js';
+import { describeIssues } from '../../i18n/problems.js';
 import { HttpError } from '../../web/errors.js';
 import { html, type Html } from '../../render/html.js';
-import type { Translate } from '../i18n.js';
+import type { Translate } from '../../i18n/catalogs.js';
 import {
   AccountError,
   USERNAME,
@@ -167,7 +167,7 @@ export function institutionPages(kit: ConsoleKit): Router {
     } catch (err) {
       const problems =
         err instanceof ZodError
-          ? describeIssues(err).map((p) =>
+          ? describeIssues(err, t).map((p) =>
               p.replace(/^profile\.legalName\.en/, 'name').replace(/^profile\./, ''),
             )
           : err instanceof InstitutionConflictError || err instanceof AccountError

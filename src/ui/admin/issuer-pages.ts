@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { textIn } from '../../i18n/languages.js';
 import { rotateIssuerKey, institutionIssuers } from '../../issuers/issuers.js';
 import { parseEncryptionKey } from '../../security/encryption.js';
 import { HttpError } from '../../web/errors.js';
@@ -18,7 +19,7 @@ export function issuerPages(kit: ConsoleKit): Router {
       res,
       t('issuers'),
       html`${issuers.map((i) => {
-        const name = i.profile.legalName[lang] ?? i.profile.legalName.en;
+        const name = textIn(i.profile.legalName, lang);
         return html`<section class="panel" aria-labelledby="iss-${i._id}">
           <h2 id="iss-${i._id}">${name} ${i.isDefault ? html`<small>(${t('default')})</small>` : ''}</h2>
           <p><code>${i.did}</code></p>

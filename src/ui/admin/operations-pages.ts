@@ -4,7 +4,7 @@ import { issuanceOverview, type IssuanceCounts } from '../../issuance/overview.j
 import { REQUEST_STATES } from '../../issuance/request-model.js';
 import { HttpError } from '../../web/errors.js';
 import { html, type Html } from '../../render/html.js';
-import type { Translate } from '../i18n.js';
+import type { Translate } from '../../i18n/catalogs.js';
 import { institutionOf, operatorOnly, type ConsoleKit } from './console.js';
 
 /** BullMQ's counts shown; completed jobs are removed on purpose (src/issuance/queueing.ts), so never counted. */

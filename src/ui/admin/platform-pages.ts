@@ -10,7 +10,7 @@ import {
   registrationUrl,
   revokeRegistrationLink,
 } from '../../lti/registration-links.js';
-import { describeIssues } from '../../templates/schema.js';
+import { describeIssues } from '../../i18n/problems.js';
 import { HttpError } from '../../web/errors.js';
 import { html, type Html } from '../../render/html.js';
 import { institutionOf, institutionOnly, type ConsoleKit } from './console.js';
@@ -251,7 +251,11 @@ ${values.deploymentIds ?? ''}</textarea>
       res.redirect(303, '/admin/platforms');
     } catch (err) {
       if (err instanceof ZodError)
-        return platformsPage(req, res, { problems: describeIssues(err), values, status: 400 });
+        return platformsPage(req, res, {
+          problems: describeIssues(err, kit.tr(req, res)[0]),
+          values,
+          status: 400,
+        });
       if (err instanceof PlatformConflictError)
         return platformsPage(req, res, { problems: [err.message], values, status: 409 });
       throw err;

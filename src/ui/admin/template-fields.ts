@@ -10,8 +10,8 @@ import {
   type Language,
 } from '../../templates/schema.js';
 import { html, type Html } from '../../render/html.js';
-import type { Translate } from '../i18n.js';
-import { messages, type MessageKey } from '../messages.js';
+import { isMessageKey, type MessageKey, type Translate } from '../../i18n/catalogs.js';
+import { isLanguage, languageName } from '../../i18n/languages.js';
 
 /**
  * The field-by-field template editor: one input per element of templateSchema, labelled in words in the
@@ -25,7 +25,6 @@ const obj = (v: unknown): Data => (v && typeof v === 'object' ? (v as Data) : {}
 const str = (v: unknown) => (v === undefined || v === null ? '' : String(v));
 
 type LabelKey = Extract<MessageKey, `tf.${string}`>;
-const isMessageKey = (key: string): key is MessageKey => Object.hasOwn(messages.en, key);
 
 /** The message naming the element at a path of the editor: "learningOutcomes[].title" -> "tf.learningOutcomes.title". */
 export function labelKey(path: string): LabelKey {
@@ -50,7 +49,9 @@ export function fieldLabel(t: Translate, path: string): string | undefined {
   while (parts.length && !isMessageKey(`tf.${parts.join('.')}`)) parts.pop();
   if (!parts.length) return undefined;
   const words = t(`tf.${parts.join('.')}` as LabelKey);
-  return lang ? t('tf.inLanguage', { field: words, language: t(`lang.${lang as Language}`) }) : words;
+  return lang
+    ? t('tf.inLanguage', { field: words, language: languageName(lang as Language, t.language) })
+    : words;
 }
 
 /**
@@ -106,7 +107,26 @@ export const FIELD_KEYS = [
   'validity',
 ];
 
+/** The languages a template writes its texts in: those of any multilingual text, its instruction language, English. */
+export function templateLanguages(data: unknown): Set<Language> {
+  const found = new Set<Language>(['en']);
+  if (data && typeof data === 'object' && isLanguage((data as Data).instructionLanguage))
+    found.add((data as Data).instructionLanguage as Language);
+  const visit = (value: unknown): void => {
+    if (Array.isArray(value)) value.forEach(visit);
+    else if (value && typeof value === 'object') {
+      const entries = Object.entries(value as Data);
+      if (typeof (value as Data).en === 'string')
+        for (const [k, v] of entries) if (isLanguage(k) && typeof v === 'string' && v.trim()) found.add(k);
+      for (const [, v] of entries) visit(v);
+    }
+  };
+  visit(data);
+  return found;
+}
+
 export function templateFields(t: Translate, data: Data): Html {
+  const inUse = templateLanguages(data);
   // Explicit label/id pairs (the script renumbers the ids of list items it adds). Each control is described
   // by its path in the JSON, which is also how validation problems name it.
   let n = 0;
@@ -189,13 +209,20 @@ ${str(value)}</textarea>`,
   const multi = (path: string, key: string, value: unknown, long = false) => {
     const v = obj(value);
     const name = words(path);
-    const inLanguage = (l: Language) => t('tf.inLanguage', { field: name, language: t(`lang.${l}`) });
+    const inLanguage = (l: Language) =>
+      t('tf.inLanguage', { field: name, language: languageName(l, t.language) });
+    // Every language has its field; those the template does not use yet stay hidden until chosen above.
     return html`<fieldset data-obj="${key}" class="multilingual">
       <legend>${name}</legend>
-      ${LANGUAGES.map((l) =>
-        long
-          ? area(`${path}.${l}`, l, v[l], inLanguage(l))
-          : text(`${path}.${l}`, l, v[l], 'text', inLanguage(l)),
+      ${LANGUAGES.map(
+        (l) =>
+          html`<div data-lang="${l}" ${inUse.has(l) ? '' : html`hidden`}>
+            ${
+              long
+                ? area(`${path}.${l}`, l, v[l], inLanguage(l))
+                : text(`${path}.${l}`, l, v[l], 'text', inLanguage(l))
+            }
+          </div>`,
       )}
     </fieldset>`;
   };
@@ -238,6 +265,21 @@ ${str(value)}</textarea>`,
   const pa = obj(data.participation);
   const gs = obj(a.gradingScheme);
   return html`<div class="template-fields" data-fields data-covered="${FIELD_KEYS.join(' ')}">
+    <fieldset class="languages" data-languages>
+      <legend>${t('tf.languages')}</legend>
+      ${LANGUAGES.map(
+        (l) =>
+          html`<label class="check"
+            ><input
+              type="checkbox"
+              value="${l}"
+              ${inUse.has(l) ? html`checked` : ''}
+              ${l === 'en' ? html`disabled` : ''}
+            />
+            ${languageName(l, t.language)}</label
+          >`,
+      )}
+    </fieldset>
     ${text('key', 'key', data.key)} ${multi('title', 'title', data.title)}
     ${multi('description', 'description', data.description, true)}
     ${multi('criteria', 'criteria', data.criteria, true)}
@@ -327,7 +369,7 @@ ${str(value)}</textarea>`,
     )}
     ${text('thematicArea', 'thematicArea', data.thematicArea)}
     ${choice('instructionLanguage', 'instructionLanguage', data.instructionLanguage, LANGUAGES, '', (o) =>
-      t(`lang.${o as Language}`),
+      languageName(o as Language, t.language),
     )}
     ${group(
       'badgeImage',

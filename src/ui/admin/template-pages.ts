@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { textIn } from '../../i18n/languages.js';
 import { Router, type Request, type Response } from 'express';
 import { buildElmCredential } from '../../credentials/elm.js';
 import { buildOb3Credential } from '../../credentials/ob3.js';
@@ -14,19 +15,23 @@ import {
   updateDraft,
   type StoredTemplate,
 } from '../../templates/lifecycle.js';
-import { describeIssues, templateSchema, type TemplateData } from '../../templates/schema.js';
+import { describeIssues } from '../../i18n/problems.js';
+import { templateSchema, type TemplateData } from '../../templates/schema.js';
 import { Template } from '../../templates/template-model.js';
 import { HttpError } from '../../web/errors.js';
 import { html, type Html } from '../../render/html.js';
-import type { Translate } from '../i18n.js';
+import type { Translate } from '../../i18n/catalogs.js';
 import { institutionOf, institutionOnly, type ConsoleKit } from './console.js';
 import { labelProblem, templateFields } from './template-fields.js';
 
 /** What a template check answers: schema problems, then each missing mandatory element by name. */
-export function templateCheck(json: unknown): { valid: boolean; problems: string[]; missing: string[] } {
+export function templateCheck(
+  json: unknown,
+  t: Translate,
+): { valid: boolean; problems: string[]; missing: string[] } {
   const parsed = templateSchema.safeParse(json);
-  if (!parsed.success) return { valid: false, problems: describeIssues(parsed.error), missing: [] };
-  return { valid: true, problems: [], missing: publishingProblems(parsed.data) };
+  if (!parsed.success) return { valid: false, problems: describeIssues(parsed.error, t), missing: [] };
+  return { valid: true, problems: [], missing: publishingProblems(parsed.data, t) };
 }
 
 /** Unsigned OB3 and ELM documents of a template for a sample learner: what issuing would produce. */
@@ -112,7 +117,7 @@ ${text}</textarea>
             class="form-error"
             role="status"
             data-msg-invalid="${t('jsonInvalid')}"
-            data-msg-where="${t('jsonWhere')}"
+            data-msg-where="${t('jsonWhere', { line: '{line}', column: '{column}' })}"
             data-msg-not-object="${t('jsonNotObject')}"
           ></p>
         </div>
@@ -154,7 +159,7 @@ ${text}</textarea>
                     <td><a href="/admin/templates/${tpl.key}/${tpl.version}">${tpl.key}</a></td>
                     <td>${tpl.version}</td>
                     <td>${tpl.status}</td>
-                    <td>${(tpl.data as TemplateData).title?.en ?? ''}</td>
+                    <td>${textIn((tpl.data as TemplateData).title, t.language) ?? ''}</td>
                   </tr>`,
               )}
             </tbody>
@@ -179,7 +184,7 @@ ${text}</textarea>
       return;
     }
     // Each problem also names the field by its label on screen, in the console's language.
-    const check = templateCheck(json);
+    const check = templateCheck(json, t);
     res.json({
       ...check,
       problems: check.problems.map((p) => labelProblem(t, p)),
@@ -207,7 +212,7 @@ ${text}</textarea>
   ) => {
     const [t] = kit.tr(req, res);
     const data = exportTemplate(stored);
-    const check = templateCheck(data);
+    const check = templateCheck(data, t);
     const preview = previews(data);
     const base = `/admin/templates/${stored.key}/${stored.version}`;
     const button = (action: string, label: string) =>
@@ -319,11 +324,17 @@ ${text}</textarea>
       res.redirect(303, `/admin/templates/${result.key}/${result.version}`);
     } catch (err) {
       if (!(err instanceof TemplateError)) throw err;
-      // Refused: the same page again, with every problem named.
+      // Refused: the same page again, with every problem named in the console's language.
+      const problems =
+        err.code === 'not_publishable'
+          ? publishingProblems(stored.data as TemplateData, t)
+          : err.problems.length
+            ? err.problems
+            : [err.message];
       const notice = html`<div class="warning" role="alert">
         <p>${t('cannotPublish')}</p>
         <ul class="problems">
-          ${(err.problems.length ? err.problems : [err.message]).map((p) => html`<li>${labelProblem(t, p)}</li>`)}
+          ${problems.map((p) => html`<li>${labelProblem(t, p)}</li>`)}
         </ul>
       </div>`;
       await showTemplate(req, res, stored, notice, 409);

@@ -160,7 +160,27 @@
     showStatus('');
     lastGood = data;
     fill(root, data);
+    chooseLanguagesInUse();
   }
+
+  // The languages chosen above show their fields; a language the JSON brings texts in is chosen for it.
+  function showLanguage(lang, on) {
+    for (const el of root.querySelectorAll(`[data-lang="${lang}"]`)) el.hidden = !on;
+  }
+  function chooseLanguagesInUse() {
+    for (const box of root.querySelectorAll('[data-languages] input[type=checkbox]')) {
+      const used = [...root.querySelectorAll(`[data-lang="${box.value}"] [data-key]`)].some((el) =>
+        el.value.trim(),
+      );
+      if (used && !box.checked) {
+        box.checked = true;
+        showLanguage(box.value, true);
+      }
+    }
+  }
+  root.querySelector('[data-languages]')?.addEventListener('change', (e) => {
+    if (e.target.type === 'checkbox') showLanguage(e.target.value, e.target.checked);
+  });
 
   root.addEventListener('input', serialize);
   root.addEventListener('change', serialize);

@@ -1,9 +1,10 @@
 import { credentialPageUrl } from '../../issuance/links.js';
 import type { CredentialView } from '../credential-view.js';
 import { html, type Html } from '../../render/html.js';
-import type { Translate, UiLanguage } from '../i18n.js';
+import type { Translate } from '../../i18n/catalogs.js';
+import type { Language } from '../../i18n/languages.js';
 
-export function formatDate(date: Date, lang: UiLanguage): string {
+export function formatDate(date: Date, lang: Language): string {
   return new Intl.DateTimeFormat(lang, { dateStyle: 'long', timeZone: 'UTC' }).format(date);
 }
 
@@ -29,7 +30,7 @@ export function linkedInUrl(view: CredentialView, pageUrl: string): string {
   return `https://www.linkedin.com/profile/add?${params}`;
 }
 
-export function facts(view: CredentialView, t: Translate, lang: UiLanguage): Html {
+export function facts(view: CredentialView, t: Translate, lang: Language): Html {
   return html`<dl class="facts">
       <dt>${t('issuer')}</dt>
       <dd>${view.issuer}</dd>
@@ -73,7 +74,7 @@ export function facts(view: CredentialView, t: Translate, lang: UiLanguage): Htm
 export function credentialCard(
   view: CredentialView,
   t: Translate,
-  lang: UiLanguage,
+  lang: Language,
   publicUrl: string,
   why?: string,
 ): Html {

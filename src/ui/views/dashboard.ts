@@ -3,8 +3,9 @@ import { LIST_STATES, PAGE_SIZE_DEFAULT, type ListState } from '../../issuance/l
 import type { Progress } from '../../issuance/progress.js';
 import { REQUEST_STATES } from '../../issuance/request-model.js';
 import { html, type Html } from '../../render/html.js';
-import type { Translate, UiLanguage } from '../i18n.js';
-import type { MessageKey } from '../messages.js';
+import type { Translate } from '../../i18n/catalogs.js';
+import type { Language } from '../../i18n/languages.js';
+import type { MessageKey } from '../../i18n/catalogs.js';
 import { formatDate } from './credential-card.js';
 
 export interface TemplateChoice {
@@ -193,7 +194,7 @@ function requestActions(r: RequestRow, t: Translate): Html {
   </form>`;
 }
 
-function requestRow(r: RequestRow, t: Translate, lang: UiLanguage): Html {
+function requestRow(r: RequestRow, t: Translate, lang: Language): Html {
   return html`<tr id="r-${r.id}" data-request-row="${r.id}">
     <td>${r.name}</td>
     <td>
@@ -209,7 +210,7 @@ function requestRow(r: RequestRow, t: Translate, lang: UiLanguage): Html {
 }
 
 /** A credential a re-issue replaced: marked replaced, with its (revoked) credential id and its replacement. */
-function supersededRow(r: RequestRow, t: Translate, lang: UiLanguage): Html {
+function supersededRow(r: RequestRow, t: Translate, lang: Language): Html {
   return html`<tr id="r-${r.id}" class="superseded" data-superseded-row="${r.id}">
     <td>${r.name}</td>
     <td><span class="state state-superseded">${t('state.superseded')}</span></td>
@@ -253,7 +254,7 @@ function listFilter(b: BindingPanel, t: Translate): Html {
 }
 
 /** Where the page is in the list ("Showing 201–400 of 5,000"), and links to the pages before and after. */
-function pager(b: BindingPanel, t: Translate, lang: UiLanguage): Html {
+function pager(b: BindingPanel, t: Translate, lang: Language): Html {
   const { page } = b;
   const n = new Intl.NumberFormat(lang);
   const lastStart = Math.max(0, Math.floor((page.total - 1) / page.limit) * page.limit);
@@ -310,7 +311,7 @@ export function bindingSection(
   b: BindingPanel,
   items: ItemChoice[],
   t: Translate,
-  lang: UiLanguage,
+  lang: Language,
   api: string,
 ): Html {
   const base = `${api}/bindings/${b.id}`;

@@ -1,6 +1,6 @@
 import type { TemplateSummary } from '../../lti/template-catalog.js';
 import { html, type Html } from '../../render/html.js';
-import type { Translate } from '../i18n.js';
+import type { Translate } from '../../i18n/catalogs.js';
 
 /**
  * The deep-linking picker: which credential the new activity offers. A grade column is offered only where the

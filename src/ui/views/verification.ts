@@ -6,10 +6,11 @@ import {
 } from '../../credentials/verifier.js';
 import { localized } from '../credential-view.js';
 import { html, type Html } from '../../render/html.js';
-import type { Translate, UiLanguage } from '../i18n.js';
+import type { Translate } from '../../i18n/catalogs.js';
+import type { Language } from '../../i18n/languages.js';
 
 /** Each check in plain words, with the technical detail beside it for whoever needs it. */
-export function checkList(result: VerificationResult, t: Translate, lang: UiLanguage): Html {
+export function checkList(result: VerificationResult, t: Translate, lang: Language): Html {
   const word = (c: VerificationCheck) => {
     if (c.check === 'issuer') return issuerWord(c, result.issuer, t, lang);
     if (c.check === 'status' && !c.ok && /revoked/.test(c.message)) return t('check.status.revoked');
@@ -29,7 +30,7 @@ export function checkList(result: VerificationResult, t: Translate, lang: UiLang
   </ul>`;
 }
 
-function issuerWord(c: VerificationCheck, issuer: IssuerVerdict | undefined, t: Translate, lang: UiLanguage) {
+function issuerWord(c: VerificationCheck, issuer: IssuerVerdict | undefined, t: Translate, lang: Language) {
   if (c.ok && issuer?.recognised === 'installation')
     return t('check.issuer.installation', { name: localized(issuer.legalName, lang) || issuer.id });
   if (c.ok && issuer?.recognised === 'trusted-list') return t('check.issuer.trusted');
@@ -38,7 +39,7 @@ function issuerWord(c: VerificationCheck, issuer: IssuerVerdict | undefined, t: 
 }
 
 /** Who issued it, by our record's name for our own issuers; for anyone else, the DID and what it calls itself. */
-function issuerLine(issuer: IssuerVerdict, t: Translate, lang: UiLanguage): Html {
+function issuerLine(issuer: IssuerVerdict, t: Translate, lang: Language): Html {
   const stated = issuer.statedName ? ` ${t('verdict.issuer.stated', { name: issuer.statedName })}` : '';
   if (issuer.recognised === 'installation') {
     const name = localized(issuer.legalName, lang) || issuer.id;
@@ -52,7 +53,7 @@ function issuerLine(issuer: IssuerVerdict, t: Translate, lang: UiLanguage): Html
  * The verdict over one or more documents of a credential, naming the issuer. Three looks: genuine and valid
  * (recognised issuer, every check passed), signature valid but issuer not recognised, and not valid.
  */
-export function verdict(results: VerificationResult[], t: Translate, lang: UiLanguage): Html {
+export function verdict(results: VerificationResult[], t: Translate, lang: Language): Html {
   const outcome = combinedVerdict(results);
   const [kind, headline] =
     outcome === 'verified'
