@@ -1,10 +1,10 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { Request } from 'express';
 import { isValidObjectId } from 'mongoose';
 import { AgsClient } from './ags.js';
 import { LtiError } from './errors.js';
 import { LtiCourse, LtiPlatform } from './models.js';
 import type { LaunchSessionDoc as SessionDoc } from '../web/sessions.js';
+import { sameToken } from '../web/csrf.js';
 import { NrpsClient } from './nrps.js';
 import { ServiceClient } from './service-client.js';
 import type { ServiceTokens } from './service-token.js';
@@ -35,13 +35,8 @@ export async function requireCourse(req: Request, staffOnly: boolean) {
 
 /** Cookies go along cross-site (SameSite=None), so every write also needs the session's CSRF token. */
 export function requireCsrf(req: Request, session: SessionDoc): void {
-  const csrf = req.get('x-csrf-token') ?? '';
-  if (
-    csrf.length !== session.csrfToken.length ||
-    !timingSafeEqual(Buffer.from(csrf), Buffer.from(session.csrfToken))
-  ) {
+  if (!sameToken(req.get('x-csrf-token'), session.csrfToken))
     throw new LtiError(403, 'csrf_mismatch', 'Missing or wrong X-CSRF-Token.');
-  }
 }
 
 /** AGS and NRPS clients for the session's platform, which must be active. */

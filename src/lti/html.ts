@@ -12,7 +12,7 @@ export function sendAutoPost(
   fields: Record<string, string>,
   options: PageOptions = {},
 ): void {
-  const lang = pickLanguage(req, res);
+  const lang = pickLanguage(req, res, req.ltiSession?.locale);
   const t = translator(lang);
   sendPage(
     res,

@@ -19,9 +19,11 @@ export function formToken(req: Request, res: Response): string {
   return token;
 }
 
+/** Whether a given token is the expected one, in constant time; lengths are compared in bytes (a non-ASCII token). */
 export function sameToken(given: unknown, expected: string | undefined): boolean {
-  if (typeof given !== 'string' || !expected || given.length !== expected.length) return false;
-  return timingSafeEqual(Buffer.from(given), Buffer.from(expected));
+  if (typeof given !== 'string' || !expected) return false;
+  const [a, b] = [Buffer.from(given), Buffer.from(expected)];
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 export function requireFormToken(req: Request): void {

@@ -129,7 +129,7 @@ function leadKey(error: HttpError): MessageKey {
  */
 export function sendError(req: Request, res: Response, error: HttpError, asPage: boolean): void {
   if (asPage) {
-    const lang = pickLanguage(req, res);
+    const lang = pickLanguage(req, res, req.ltiSession?.locale);
     const t = translator(lang);
     sendPage(
       res,

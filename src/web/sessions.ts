@@ -20,6 +20,8 @@ const sessionSchema = new Schema(
   },
   { timestamps: true, versionKey: false, collection: 'web_sessions', discriminatorKey: 'kind' },
 );
+// Ending an account's sessions (removed, or a new password) finds them by username.
+sessionSchema.index({ username: 1 });
 export const WebSession = model('WebSession', sessionSchema);
 registerExpiring(WebSession.modelName);
 

@@ -64,5 +64,5 @@ export function sendPage(
   res
     .status(status)
     .type('html')
-    .send(page.value.replace('</body>', `${script}</body>`));
+    .send(page.value.replace('</body>', () => `${script}</body>`));
 }

@@ -168,6 +168,8 @@ export function logoutPage(): Router {
   router.post('/admin/logout', async (req, res) => {
     await endSession(req, 'console');
     res.clearCookie(SESSION_COOKIES.console, { path: '/admin' });
+    // An LMS administrator came in through their launch: signing out ends that session too.
+    if (req.admin?.lmsUser) await endSession(req, 'launch');
     res.redirect(303, '/admin/login');
   });
   return router;
