@@ -20,6 +20,7 @@ import { PlatformSimulator } from '../simulator/platform.js';
 import { SCREENSHOTS, screenshot, seriousViolations, startChromium, type Chromium } from './chromium.js';
 import { translator } from '../../src/i18n/catalogs.js';
 import { EU_LANGUAGES } from '../../src/i18n/languages.js';
+import { renderCredentialMail } from '../../src/notifications/mailer.js';
 
 /**
  * The screens in a real browser (Debian's chromium), driven through the LTI platform simulator against the
@@ -222,7 +223,7 @@ describe('every EU language', () => {
   ] as const;
   const PHONE = new Set(['pl', 'ga', 'bg']);
 
-  it('shows the learner page in each, with no missing text', async () => {
+  it('shows the learner page and the e-mail in each, with no missing text', async () => {
     await browser.context.clearCookies();
     const page = await browser.context.newPage();
     const platformId = (await IssuanceRequest.findOne({ learnerId: QUALIFIED[1] }).lean())!.platformId;
@@ -242,7 +243,7 @@ describe('every EU language', () => {
       expect(await page.locator('html').getAttribute('lang')).toBe(lang);
       const text = (await page.locator('body').innerText()).replace(/\s+/g, ' ');
       for (const key of KEYS) {
-        if (!text.includes(t(key))) wrong.push(`${lang}: no "${t(key)}" (${key})`);
+        if (!text.includes(t(key).replace(/\s+/g, ' '))) wrong.push(`${lang}: no "${t(key)}" (${key})`);
         if (lang !== 'en' && t(key) !== english(key) && wholeWords(english(key)).test(text))
           wrong.push(`${lang}: English "${english(key)}" (${key})`);
       }
@@ -250,6 +251,15 @@ describe('every EU language', () => {
         path: `${SCREENSHOTS}/learner-${lang}${PHONE.has(lang) ? '-phone' : ''}.png`,
         fullPage: true,
       });
+      // The learner e-mail as a mail reader shows its HTML part.
+      const values = { name: 'Zoë', title: 'Data', issuer: 'IPA', url: url };
+      const mail = renderCredentialMail({ to: 'zoe@example.org', locale: lang, ...values });
+      await page.setContent(`<!doctype html><html lang="${lang}"><body>${mail.html}</body></html>`);
+      const shown = (await page.locator('body').innerText()).replace(/\s+/g, ' ');
+      for (const key of ['mail.greeting', 'mail.body', 'mail.action', 'mail.footer'] as const)
+        if (!shown.includes(t(key, values).replace(/\s+/g, ' ')))
+          wrong.push(`${lang}: e-mail lacks "${t(key, values)}" (${key})`);
+      await page.screenshot({ path: `${SCREENSHOTS}/mail-${lang}.png` });
     }
     expect(wrong).toEqual([]);
     await page.close();
@@ -620,6 +630,29 @@ describe('administrator', () => {
     });
     await page.getByRole('button', { name: 'Publish' }).click();
     await page.locator('h1', { hasText: '(published)' }).waitFor();
+    await page.close();
+  }, 60_000);
+
+  it('chooses the languages of the texts: a ticked one gets a field in every text, an unticked one leaves the JSON', async () => {
+    const page = await browser.context.newPage();
+    await page.goto(`${tool.url}/admin/templates/fields-made/1`);
+    const json = page.locator('#template-json');
+    const french = page.getByLabel('French', { exact: true });
+    await expect(french.isChecked()).resolves.toBe(false);
+    await expect(page.getByLabel('Title (French)', { exact: true }).isVisible()).resolves.toBe(false);
+    await french.check();
+    await page.getByLabel('Title (French)', { exact: true }).fill('Analyse de données appliquée');
+    await expect(json.inputValue()).resolves.toContain('"fr": "Analyse de données appliquée"');
+    // An outcome added now has its French field too.
+    await page.getByRole('button', { name: 'Add to “Learning outcomes”', exact: true }).click();
+    const added = page.locator('[data-list="learningOutcomes"] [data-item]').last();
+    await expect(
+      added.getByLabel('Learning outcome title (French)', { exact: true }).isVisible(),
+    ).resolves.toBe(true);
+    await french.uncheck();
+    await expect(json.inputValue()).resolves.not.toContain('Analyse de données appliquée');
+    await french.check();
+    await expect(json.inputValue()).resolves.toContain('"fr": "Analyse de données appliquée"');
     await page.close();
   }, 60_000);
 

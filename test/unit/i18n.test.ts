@@ -123,7 +123,7 @@ describe('template text languages', () => {
       name: m[3]!.trim(),
     }));
 
-  it('offers the 24 EU languages by name, the template’s own chosen and English always', () => {
+  it('offers the 24 EU languages by name, the template’s own chosen', () => {
     const markup = String(templateFields(translator('pl'), { ...template, title: { en: 'T', fr: 'Titre' } }));
     const shown = boxes(markup);
     expect(shown.map((b) => b.lang)).toEqual([...EU_LANGUAGES]);
@@ -133,6 +133,24 @@ describe('template text languages', () => {
     // The French fields show; the Finnish ones wait, hidden, until Finnish is chosen.
     expect(markup).toMatch(/<div data-lang="fr"\s*>/);
     expect(markup).toMatch(/<div data-lang="fi"\s+hidden>/);
+  });
+
+  it('opens a template written without English on its own languages', () => {
+    const markup = String(
+      templateFields(translator('en'), {
+        key: 'pl-only',
+        title: { pl: 'Tytuł' },
+        learningOutcomes: [{ title: { mt: 'x' } }],
+      }),
+    );
+    const chosen = boxes(markup)
+      .filter((b) => b.checked)
+      .map((b) => b.lang);
+    expect(chosen).toEqual(['mt', 'pl']);
+    expect(markup).toMatch(/<div data-lang="pl"\s*>/);
+    expect(markup).toMatch(/<div data-lang="en"\s+hidden>/);
+    // A template with no text yet starts in English.
+    expect([...templateLanguages({ key: 'new' })]).toEqual(['en']);
   });
 
   it('finds every language a template writes in', () => {

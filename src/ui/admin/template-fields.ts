@@ -107,22 +107,24 @@ export const FIELD_KEYS = [
   'validity',
 ];
 
-/** The languages a template writes its texts in: those of any multilingual text, its instruction language, English. */
+/**
+ * The languages a template writes its texts in: every language key holding text anywhere in it, and its
+ * instruction language; English for a template with no text yet.
+ */
 export function templateLanguages(data: unknown): Set<Language> {
-  const found = new Set<Language>(['en']);
+  const found = new Set<Language>();
   if (data && typeof data === 'object' && isLanguage((data as Data).instructionLanguage))
     found.add((data as Data).instructionLanguage as Language);
   const visit = (value: unknown): void => {
     if (Array.isArray(value)) value.forEach(visit);
-    else if (value && typeof value === 'object') {
-      const entries = Object.entries(value as Data);
-      if (typeof (value as Data).en === 'string')
-        for (const [k, v] of entries) if (isLanguage(k) && typeof v === 'string' && v.trim()) found.add(k);
-      for (const [, v] of entries) visit(v);
-    }
+    else if (value && typeof value === 'object')
+      for (const [k, v] of Object.entries(value as Data)) {
+        if (isLanguage(k) && typeof v === 'string' && v.trim()) found.add(k);
+        else visit(v);
+      }
   };
   visit(data);
-  return found;
+  return found.size ? found : new Set<Language>(['en']);
 }
 
 export function templateFields(t: Translate, data: Data): Html {
@@ -270,12 +272,7 @@ ${str(value)}</textarea>`,
       ${LANGUAGES.map(
         (l) =>
           html`<label class="check"
-            ><input
-              type="checkbox"
-              value="${l}"
-              ${inUse.has(l) ? html`checked` : ''}
-              ${l === 'en' ? html`disabled` : ''}
-            />
+            ><input type="checkbox" value="${l}" ${inUse.has(l) ? html`checked` : ''} />
             ${languageName(l, t.language)}</label
           >`,
       )}

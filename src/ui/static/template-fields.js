@@ -46,6 +46,8 @@
   function walk(node, target) {
     for (const child of node.children) {
       const d = child.dataset;
+      // A language not chosen above is left out of the document (its fields keep their text until saved).
+      if (d.lang !== undefined && child.hidden) continue;
       let value;
       if (d.key !== undefined) value = leaf(child);
       else if (d.obj !== undefined) value = walk(child, {});
@@ -93,6 +95,9 @@
       el.setAttribute('aria-describedby', `${el.getAttribute('aria-describedby')}-n${added}`);
     const node = item.querySelector('[data-item]');
     list.querySelector(':scope > .items').appendChild(item);
+    // The new item's texts follow the languages chosen now, not those of when the page was made.
+    for (const box of root.querySelectorAll('[data-languages] input[type=checkbox]'))
+      for (const el of node.querySelectorAll(`[data-lang="${box.value}"]`)) el.hidden = !box.checked;
     return node;
   }
 
@@ -181,6 +186,7 @@
   root.querySelector('[data-languages]')?.addEventListener('change', (e) => {
     if (e.target.type === 'checkbox') showLanguage(e.target.value, e.target.checked);
   });
+  chooseLanguagesInUse();
 
   root.addEventListener('input', serialize);
   root.addEventListener('change', serialize);
