@@ -634,8 +634,13 @@ describe('administrator', () => {
   }, 60_000);
 
   it('chooses the languages of the texts: a ticked one gets a field in every text, an unticked one leaves the JSON', async () => {
+    const example = JSON.parse(readFileSync('config/templates/applied-data-analysis.json', 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    await importTemplate(institutionId, { ...example, key: 'languages-chosen' });
     const page = await browser.context.newPage();
-    await page.goto(`${tool.url}/admin/templates/fields-made/1`);
+    await page.goto(`${tool.url}/admin/templates/languages-chosen/1`);
     const json = page.locator('#template-json');
     const french = page.getByLabel('French', { exact: true });
     await expect(french.isChecked()).resolves.toBe(false);
