@@ -2,6 +2,7 @@ import { findCredentials, storedStatus, type StoredCredential } from '../credent
 import { cachedIssuer } from '../issuers/issuer-cache.js';
 import type { Multilingual, TemplateData } from '../templates/schema.js';
 import { Template } from '../templates/template-model.js';
+import { translator } from '../i18n/catalogs.js';
 import { textIn, type Language } from '../i18n/languages.js';
 
 export type CredentialState = 'valid' | 'suspended' | 'revoked' | 'expired';
@@ -38,10 +39,12 @@ export async function credentialState(stored: StoredCredential, now = new Date()
   return 'valid';
 }
 
-function levelOf(t: TemplateData): string {
+function levelOf(t: TemplateData, lang: Language): string {
   const parts: string[] = [];
   if (t.level?.eqf) parts.push(`EQF ${t.level.eqf}`);
-  if (t.level?.qfEheaCycle) parts.push(`QF-EHEA ${t.level.qfEheaCycle}`);
+  // The cycle in the reader's words; the framework keeps its name.
+  if (t.level?.qfEheaCycle)
+    parts.push(`QF-EHEA: ${translator(lang)(`vocab.qfEheaCycle.${t.level.qfEheaCycle}`)}`);
   return parts.join(' · ');
 }
 
@@ -89,7 +92,7 @@ export async function describeCredential(stored: StoredCredential, lang: Languag
     learnerName: learnerNameOf(stored),
     issuedAt: new Date(stored.issuedAt),
     ...(until ? { validUntil: new Date(until) } : {}),
-    level: levelOf(t),
+    level: levelOf(t, lang),
     workload: workloadOf(t),
     outcomes: (t.learningOutcomes ?? []).map((o) => localized(o.title, lang)),
     image: t.badgeImage?.url ?? t.badgeImage?.dataUri,
