@@ -1,0 +1,257 @@
+import { X509Certificate, createHash } from 'node:crypto';
+import { flattenedVerify, type FlattenedJWS } from 'jose';
+
+/**
+ * Verifies a JAdES-sealed European Digital Credential as the EDC infrastructure produces it: a JWS JSON
+ * serialization (ETSI TS 119 182-1) whose payload is the credential JSON unencoded (RFC 7797, `b64: false`), one
+ * signature whose protected header carries the sealing certificate (`x5c`, `x5t#S256`) and the claimed signing
+ * time (`sigT`), and unsigned ETSI values (`etsiU`: time-stamps, certificate and revocation values).
+ *
+ * Checked here: the structure and which header parameters are signed, the signature over the exact payload bytes
+ * (jose), the certificate's digest, its validity at `sigT`, whether it says it is qualified (ETSI EN 319 412-5 QC
+ * statements), and its chain up to the trust anchors given. Time-stamp tokens are reported, not yet verified.
+ */
+
+export interface SealCheck {
+  check: 'structure' | 'header' | 'certificate' | 'signature' | 'validity' | 'chain' | 'timestamps';
+  ok: boolean;
+  message: string;
+}
+
+export interface SealSigner {
+  subject: string;
+  issuer: string;
+  validFrom: string;
+  validTo: string;
+  /** The certificate states it is EU qualified (QcCompliance); only a trusted list can confirm it. */
+  qualified: boolean;
+  /** The certificate states it is for electronic seals (QcType eseal). */
+  eseal: boolean;
+}
+
+export interface SealVerdict {
+  /** The seal is intact and was made with a certificate valid at its signing time. */
+  ok: boolean;
+  /** The certificate chains up to one of the trust anchors given. */
+  trusted: boolean;
+  checks: SealCheck[];
+  signer?: SealSigner;
+  signedAt?: string;
+  /** The credential the seal covers, parsed from the exact bytes that were signed. */
+  payload?: unknown;
+}
+
+export interface SealOptions {
+  /** CA certificates a seal's chain must reach (a file of them, or a copy of an EU trusted list's). */
+  trustAnchors?: X509Certificate[];
+  now?: Date;
+}
+
+/** The algorithms a seal may use (RSA PKCS#1 and PSS, ECDSA); never `none` or a MAC. */
+const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512'];
+/** Header parameters this verifier understands when `crit` names them; any other critical one is refused. */
+const UNDERSTOOD_CRIT = new Set(['b64', 'sigT', 'adoTst']);
+/** Parameters that mean something only when signed: found unsigned, they are a forgery's claim. */
+const MUST_BE_SIGNED = [
+  'alg',
+  'b64',
+  'crit',
+  'sigT',
+  'x5c',
+  'x5t#S256',
+  'x5t#o',
+  'kid',
+  'cty',
+  'typ',
+  'adoTst',
+];
+/** DER of the QC statement OIDs: id-etsi-qcs-QcCompliance (0.4.0.1862.1.1) and id-etsi-qct-eseal (0.4.0.1862.1.6.2). */
+const QC_COMPLIANCE = Buffer.from('060604008e460101', 'hex');
+const QC_TYPE_ESEAL = Buffer.from('060704008e46010602', 'hex');
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The one signature of a general or flattened JWS JSON serialization, or why there is none. */
+function oneSignature(doc: unknown): FlattenedJWS | string {
+  if (!isObject(doc) || typeof doc.payload !== 'string') return 'not a JWS JSON serialization with a payload';
+  const signatures = Array.isArray(doc.signatures) ? doc.signatures : [doc];
+  if (signatures.length !== 1) return `${signatures.length} signatures; a sealed credential has one`;
+  const s = signatures[0] as Record<string, unknown>;
+  if (typeof s.protected !== 'string' || typeof s.signature !== 'string')
+    return 'the signature has no protected header';
+  if (s.header !== undefined && !isObject(s.header)) return 'the unprotected header is not an object';
+  return {
+    payload: doc.payload,
+    protected: s.protected,
+    signature: s.signature,
+    ...(isObject(s.header) ? { header: s.header } : {}),
+  };
+}
+
+function decodeHeader(encoded: string): Record<string, unknown> | undefined {
+  try {
+    const header: unknown = JSON.parse(Buffer.from(encoded, 'base64url').toString('utf8'));
+    return isObject(header) ? header : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Why the protected and unprotected headers are not those of a seal this verifier understands, if they are not. */
+function headerProblem(
+  protectedHeader: Record<string, unknown>,
+  unprotected: Record<string, unknown>,
+): string | undefined {
+  const unsigned = MUST_BE_SIGNED.filter((name) => Object.hasOwn(unprotected, name));
+  if (unsigned.length)
+    return `${unsigned.join(', ')} must be in the signed (protected) header, not the unsigned one`;
+  const alg = protectedHeader.alg;
+  if (typeof alg !== 'string' || !ALGORITHMS.includes(alg))
+    return `alg ${String(alg)} is not a seal algorithm`;
+  const crit = protectedHeader.crit;
+  if (!Array.isArray(crit) || !crit.every((c) => typeof c === 'string'))
+    return 'crit is missing or not a list of names';
+  const unknown = crit.filter((c) => !UNDERSTOOD_CRIT.has(c as string));
+  if (unknown.length) return `crit names ${unknown.join(', ')}, which this verifier does not understand`;
+  const missing = ['b64', 'sigT'].filter((c) => Object.hasOwn(protectedHeader, c) && !crit.includes(c));
+  if (missing.length) return `${missing.join(', ')} must be listed in crit`;
+  if (protectedHeader.b64 !== false)
+    return 'the payload must be unencoded (b64: false), as European Digital Credentials are';
+  if (typeof protectedHeader.sigT !== 'string' || Number.isNaN(Date.parse(protectedHeader.sigT)))
+    return 'sigT (the claimed signing time) is missing or not a date';
+  const x5c = protectedHeader.x5c;
+  if (!Array.isArray(x5c) || x5c.length === 0 || !x5c.every((c) => typeof c === 'string'))
+    return 'x5c (the sealing certificate) is missing';
+  return undefined;
+}
+
+function describe(cert: X509Certificate): SealSigner {
+  return {
+    subject: cert.subject.replace(/\n/g, ', '),
+    issuer: cert.issuer.replace(/\n/g, ', '),
+    validFrom: new Date(cert.validFrom).toISOString(),
+    validTo: new Date(cert.validTo).toISOString(),
+    qualified: cert.raw.includes(QC_COMPLIANCE),
+    eseal: cert.raw.includes(QC_TYPE_ESEAL),
+  };
+}
+
+/** Whether the leaf reaches a trust anchor through the certificates given, each signed by the next. */
+function chainsToAnchor(
+  leaf: X509Certificate,
+  intermediates: X509Certificate[],
+  anchors: X509Certificate[],
+): boolean {
+  let current = leaf;
+  for (let depth = 0; depth <= intermediates.length; depth++) {
+    const anchor = anchors.find((a) => current.checkIssued(a) && current.verify(a.publicKey));
+    if (anchor) return true;
+    const next = intermediates.find(
+      (c) => c !== current && current.checkIssued(c) && current.verify(c.publicKey),
+    );
+    if (!next) return false;
+    current = next;
+  }
+  return false;
+}
+
+export async function verifySeal(doc: unknown, options: SealOptions = {}): Promise<SealVerdict> {
+  const now = options.now ?? new Date();
+  const checks: SealCheck[] = [];
+  const refuse = (check: SealCheck['check'], message: string): SealVerdict => {
+    checks.push({ check, ok: false, message });
+    return { ok: false, trusted: false, checks };
+  };
+
+  const jws = oneSignature(doc);
+  if (typeof jws === 'string') return refuse('structure', jws);
+  const protectedHeader = decodeHeader(jws.protected ?? '');
+  if (!protectedHeader) return refuse('structure', 'the protected header is not base64url JSON');
+  checks.push({ check: 'structure', ok: true, message: 'a JWS JSON serialization with one signature' });
+
+  const problem = headerProblem(protectedHeader, jws.header ?? {});
+  if (problem) return refuse('header', problem);
+  checks.push({
+    check: 'header',
+    ok: true,
+    message: `${String(protectedHeader.alg)}, unencoded payload, sigT signed`,
+  });
+
+  let chain: X509Certificate[];
+  try {
+    chain = (protectedHeader.x5c as string[]).map((c) => new X509Certificate(Buffer.from(c, 'base64')));
+  } catch {
+    return refuse('certificate', 'x5c holds something that is not an X.509 certificate');
+  }
+  const leaf = chain[0]!;
+  const digest = createHash('sha256').update(leaf.raw).digest('base64url');
+  if (protectedHeader['x5t#S256'] !== undefined && protectedHeader['x5t#S256'] !== digest)
+    return refuse('certificate', 'x5t#S256 is not the digest of the certificate in x5c');
+  const signer = describe(leaf);
+  checks.push({
+    check: 'certificate',
+    ok: true,
+    message: `sealed by ${signer.subject}${signer.qualified ? ' (certificate states it is qualified)' : ' (not a qualified certificate)'}`,
+  });
+
+  let payloadBytes: Uint8Array;
+  try {
+    const result = await flattenedVerify(jws, leaf.publicKey, {
+      algorithms: ALGORITHMS,
+      crit: { sigT: true, adoTst: true },
+    });
+    payloadBytes = result.payload;
+  } catch (err) {
+    return {
+      ...refuse('signature', `the seal does not match the payload: ${(err as Error).message}`),
+      signer,
+    };
+  }
+  checks.push({ check: 'signature', ok: true, message: 'the seal covers these exact bytes' });
+
+  const signedAt = protectedHeader.sigT as string;
+  const at = Date.parse(signedAt);
+  const [from, to] = [Date.parse(leaf.validFrom), Date.parse(leaf.validTo)];
+  if (at < from || at > to)
+    return { ...refuse('validity', `the certificate was not valid at sigT ${signedAt}`), signer, signedAt };
+  checks.push({
+    check: 'validity',
+    ok: true,
+    message:
+      to < now.getTime()
+        ? `the certificate was valid when sealed (${signedAt}) and has expired since (${signer.validTo})`
+        : `the certificate was valid when sealed (${signedAt}), until ${signer.validTo}`,
+  });
+
+  const anchors = options.trustAnchors ?? [];
+  const trusted = anchors.length > 0 && chainsToAnchor(leaf, chain.slice(1), anchors);
+  checks.push({
+    check: 'chain',
+    ok: trusted,
+    message: anchors.length
+      ? trusted
+        ? 'the certificate chains up to a trust anchor'
+        : 'the certificate does not chain up to any trust anchor'
+      : 'not checked: no trust anchors are configured',
+  });
+
+  const unsigned = Array.isArray(jws.header?.etsiU) ? jws.header.etsiU.length : 0;
+  const adoTst = protectedHeader.adoTst !== undefined;
+  checks.push({
+    check: 'timestamps',
+    ok: true,
+    message:
+      adoTst || unsigned
+        ? `present (${adoTst ? 'a signed data time-stamp, ' : ''}${unsigned} unsigned ETSI values), not verified`
+        : 'none (a baseline B-B seal)',
+  });
+
+  let payload: unknown;
+  try {
+    payload = JSON.parse(Buffer.from(payloadBytes).toString('utf8'));
+  } catch {
+    return { ...refuse('structure', 'the sealed payload is not JSON'), signer, signedAt };
+  }
+  return { ok: true, trusted, checks, signer, signedAt, payload };
+}
