@@ -1,11 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { X509Certificate, createHash, createPrivateKey, type KeyObject } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { X509Certificate, createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { FlattenedSign } from 'jose';
 import { verifySeal } from '../../src/seals/jades-verify.js';
+import { makeSealCa, type TestSealKey } from '../helpers/seal-ca.js';
 
 /**
  * Seals as the EDC infrastructure makes them: the EU's own sealed sample, and seals made here with a test CA that
@@ -14,79 +12,18 @@ import { verifySeal } from '../../src/seals/jades-verify.js';
 const EU_SAMPLE = JSON.parse(
   readFileSync('../shared/spec/elm/Sample-MC-Annex1-signed.jsonld', 'utf8'),
 ) as unknown;
-let dir: string;
 let ca: X509Certificate;
-let seal: { cert: X509Certificate; key: KeyObject };
-let stranger: { cert: X509Certificate; key: KeyObject };
-
-const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-const pem = (name: string) => readFileSync(join(dir, name), 'utf8');
+let seal: TestSealKey;
+let stranger: TestSealKey;
+let removeCa: () => void;
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'credbridge-seal-'));
-  openssl(
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-keyout',
-    'ca.key',
-    '-out',
-    'ca.pem',
-    '-days',
-    '30',
-    '-subj',
-    '/CN=Credbridge Test Seal CA',
-  );
-  openssl(
-    'req',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-keyout',
-    'seal.key',
-    '-out',
-    'seal.csr',
-    '-subj',
-    '/CN=Test Seal/O=Atlantic Polytechnic Institute',
-  );
-  openssl(
-    'x509',
-    '-req',
-    '-in',
-    'seal.csr',
-    '-CA',
-    'ca.pem',
-    '-CAkey',
-    'ca.key',
-    '-CAcreateserial',
-    '-out',
-    'seal.pem',
-    '-days',
-    '10',
-  );
-  openssl(
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-keyout',
-    'stranger.key',
-    '-out',
-    'stranger.pem',
-    '-days',
-    '10',
-    '-subj',
-    '/CN=Test Seal/O=Atlantic Polytechnic Institute',
-  );
-  ca = new X509Certificate(pem('ca.pem'));
-  seal = { cert: new X509Certificate(pem('seal.pem')), key: createPrivateKey(pem('seal.key')) };
-  stranger = { cert: new X509Certificate(pem('stranger.pem')), key: createPrivateKey(pem('stranger.key')) };
+  let rsa: TestSealKey;
+  ({ ca, rsa, stranger, remove: removeCa } = makeSealCa());
+  seal = rsa;
 });
 
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => removeCa());
 
 const credential = {
   id: 'urn:credential:1',

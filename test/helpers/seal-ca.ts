@@ -1,0 +1,99 @@
+import { execFileSync } from 'node:child_process';
+import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface TestSealKey {
+  cert: X509Certificate;
+  key: KeyObject;
+}
+
+/**
+ * A test CA made by `openssl`, with seal certificates it issues (RSA and EC P-256) and a look-alike self-signed
+ * one of the same name that it did not: what a qualified trust service provider and an impostor would hand out.
+ */
+export function makeSealCa(): {
+  ca: X509Certificate;
+  rsa: TestSealKey;
+  ec: TestSealKey;
+  stranger: TestSealKey;
+  remove(): void;
+} {
+  const dir = mkdtempSync(join(tmpdir(), 'credbridge-seal-'));
+  const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+  const read = (name: string) => readFileSync(join(dir, name), 'utf8');
+  const subject = '/CN=Test Seal/O=Atlantic Polytechnic Institute';
+  openssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.pem',
+    '-days',
+    '30',
+    '-subj',
+    '/CN=Credbridge Test Seal CA',
+  );
+  const issued = (name: string, keySpec: string[]) => {
+    openssl(
+      'req',
+      '-newkey',
+      ...keySpec,
+      '-nodes',
+      '-keyout',
+      `${name}.key`,
+      '-out',
+      `${name}.csr`,
+      '-subj',
+      subject,
+    );
+    openssl(
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-out',
+      `${name}.pem`,
+      '-days',
+      '10',
+    );
+    return { cert: new X509Certificate(read(`${name}.pem`)), key: createPrivateKey(read(`${name}.key`)) };
+  };
+  const rsa = issued('rsa', ['rsa:2048']);
+  const ec = issued('ec', ['ec', '-pkeyopt', 'ec_paramgen_curve:P-256']);
+  openssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'stranger.key',
+    '-out',
+    'stranger.pem',
+    '-days',
+    '10',
+    '-subj',
+    subject,
+  );
+  return {
+    ca: new X509Certificate(read('ca.pem')),
+    rsa,
+    ec,
+    stranger: {
+      cert: new X509Certificate(read('stranger.pem')),
+      key: createPrivateKey(read('stranger.key')),
+    },
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
