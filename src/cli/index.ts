@@ -4,6 +4,7 @@
  *   credbridge template validate FILE
  *   credbridge credential sample --template FILE --format ob3|elm [--learner FILE] --ephemeral
  *   credbridge credential verify FILE
+ *   credbridge seal verify FILE [--anchors PEM_FILE]
  *   credbridge institution create --id ID --name NAME --country CC --homepage URL [--admin USERNAME] ...
  *   credbridge institution list
  *   credbridge template import FILE --institution ID [--publish]
@@ -15,6 +16,8 @@
  * MONGODB_URI. Its exit code: 0 verified, 3 signature valid but issuer not recognised, 1 anything else.
  */
 import { textIn } from '../i18n/languages.js';
+import { verifySeal } from '../seals/jades-verify.js';
+import { readTrustAnchors } from '../seals/trust-anchors.js';
 import { readFile } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import { learnerSchema, type LearnerInput } from '../credentials/award.js';
@@ -219,12 +222,38 @@ async function credentialVerify(args: string[]): Promise<number> {
   }
 }
 
+/** A JAdES-sealed European credential: 0 sealed and trusted, 3 intact but not chained to an anchor, 1 refused. */
+async function sealVerify(args: string[]): Promise<number> {
+  const { positional, options } = parseArgs(args);
+  const [file] = positional;
+  if (!file) throw new UsageError('seal verify needs a FILE');
+  const anchorsFile = options.get('anchors');
+  const trustAnchors =
+    typeof anchorsFile === 'string' ? readTrustAnchors(await readFile(anchorsFile, 'utf8')) : [];
+  const verdict = await verifySeal(await readJson(file, 'sealed credential'), { trustAnchors });
+  const headline = !verdict.ok
+    ? 'Seal not valid'
+    : verdict.trusted
+      ? 'Seal valid, by a trusted certificate'
+      : 'Seal valid, certificate not chained to a trust anchor';
+  process.stdout.write(`${headline}\n`);
+  if (verdict.signer)
+    process.stdout.write(
+      `  sealed by: ${verdict.signer.subject}\n  certificate issuer: ${verdict.signer.issuer}\n`,
+    );
+  for (const c of verdict.checks)
+    process.stdout.write(`  ${c.ok ? 'ok  ' : 'FAIL'} ${c.check}: ${c.message}\n`);
+  if (!verdict.ok) return 1;
+  return verdict.trusted ? 0 : EXIT_ISSUER_NOT_RECOGNISED;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [group, command, ...rest] = argv;
   try {
     if (group === 'template' && command === 'validate') return await templateValidate(rest);
     if (group === 'credential' && command === 'sample') return await credentialSample(rest);
     if (group === 'credential' && command === 'verify') return await credentialVerify(rest);
+    if (group === 'seal' && command === 'verify') return await sealVerify(rest);
     if (group === 'institution' && (command === 'create' || command === 'list'))
       return await institutionCommand(
         command,

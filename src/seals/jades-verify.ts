@@ -233,7 +233,7 @@ export async function verifySeal(doc: unknown, options: SealOptions = {}): Promi
       ? trusted
         ? 'the certificate chains up to a trust anchor'
         : 'the certificate does not chain up to any trust anchor'
-      : 'not checked: no trust anchors are configured',
+      : 'not checked: no trust anchors given',
   });
 
   const unsigned = Array.isArray(jws.header?.etsiU) ? jws.header.etsiU.length : 0;

@@ -124,6 +124,25 @@ describe('credbridge CLI', () => {
     60_000,
   );
 
+  it('seal verify checks the EU’s sealed sample: intact, certificate expired since, not chained (exit 3)', async () => {
+    const run = await cli('seal', 'verify', '../shared/spec/elm/Sample-MC-Annex1-signed.jsonld');
+    expect(run.code).toBe(3);
+    expect(run.stdout).toContain('Seal valid, certificate not chained to a trust anchor');
+    expect(run.stdout).toMatch(/ok {3}signature: the seal covers these exact bytes/);
+    expect(run.stdout).toMatch(/has expired since \(2025-05-10/);
+    const anchors = join(dir, 'anchors.pem');
+    await writeFile(anchors, '-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n');
+    const bad = await cli(
+      'seal',
+      'verify',
+      '../shared/spec/elm/Sample-MC-Annex1-signed.jsonld',
+      '--anchors',
+      anchors,
+    );
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('certificate 1 of the trust anchors is not a valid X.509 certificate');
+  });
+
   it('credential verify refuses a malformed TRUSTED_ISSUERS, naming the entry', async () => {
     const file = join(dir, 'any.json');
     await writeFile(file, JSON.stringify({ issuer: 'did:key:z6Mkx' }));
