@@ -10,7 +10,7 @@ import { makeSealCa, type TestSealKey } from '../helpers/seal-ca.js';
  * `openssl` issues, each then tampered with the ways an attacker would.
  */
 const EU_SAMPLE = JSON.parse(
-  readFileSync('../shared/spec/elm/Sample-MC-Annex1-signed.jsonld', 'utf8'),
+  readFileSync('test/fixtures/elm/Sample-MC-Annex1-signed.jsonld', 'utf8'),
 ) as unknown;
 let ca: X509Certificate;
 let seal: TestSealKey;

@@ -125,7 +125,7 @@ describe('credbridge CLI', () => {
   );
 
   it('seal verify checks the EU’s sealed sample: intact, certificate expired since, not chained (exit 3)', async () => {
-    const run = await cli('seal', 'verify', '../shared/spec/elm/Sample-MC-Annex1-signed.jsonld');
+    const run = await cli('seal', 'verify', 'test/fixtures/elm/Sample-MC-Annex1-signed.jsonld');
     expect(run.code).toBe(3);
     expect(run.stdout).toContain('Seal valid, certificate not chained to a trust anchor');
     expect(run.stdout).toMatch(/ok {3}signature: the seal covers these exact bytes/);
@@ -135,7 +135,7 @@ describe('credbridge CLI', () => {
     const bad = await cli(
       'seal',
       'verify',
-      '../shared/spec/elm/Sample-MC-Annex1-signed.jsonld',
+      'test/fixtures/elm/Sample-MC-Annex1-signed.jsonld',
       '--anchors',
       anchors,
     );
