@@ -24,21 +24,23 @@ export function makeSealCa(): {
   const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
   const read = (name: string) => readFileSync(join(dir, name), 'utf8');
   const subject = '/CN=Test Seal/O=Atlantic Polytechnic Institute';
-  openssl(
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-keyout',
-    'ca.key',
-    '-out',
-    'ca.pem',
-    '-days',
-    '30',
-    '-subj',
-    '/CN=Credbridge Test Seal CA',
-  );
+  const selfSigned = (name: string, days: number, subj: string) =>
+    openssl(
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      `${name}.key`,
+      '-out',
+      `${name}.pem`,
+      '-days',
+      String(days),
+      '-subj',
+      subj,
+    );
+  selfSigned('ca', 30, '/CN=Credbridge Test Seal CA');
   const issued = (name: string, keySpec: string[]) => {
     openssl(
       'req',
@@ -71,21 +73,7 @@ export function makeSealCa(): {
   };
   const rsa = issued('rsa', ['rsa:2048']);
   const ec = issued('ec', ['ec', '-pkeyopt', 'ec_paramgen_curve:P-256']);
-  openssl(
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-keyout',
-    'stranger.key',
-    '-out',
-    'stranger.pem',
-    '-days',
-    '10',
-    '-subj',
-    subject,
-  );
+  selfSigned('stranger', 10, subject);
   return {
     ca: new X509Certificate(read('ca.pem')),
     rsa,
