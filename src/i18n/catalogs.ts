@@ -17,16 +17,21 @@ export type Translate = ((key: MessageKey, values?: MessageValues) => string) & 
   readonly language: Language;
 };
 
-/** The catalogs live beside the sources (src/i18n/catalogs), also when running the built dist/ output. */
+/**
+ * The catalogs live beside the sources (src/i18n/catalogs), also when running the built dist/ output; the
+ * folder is looked for once, on the first read.
+ */
+let foundDir: string | undefined;
 function catalogDir(): string {
+  if (foundDir) return foundDir;
   const candidates = [
     fileURLToPath(new URL('./catalogs', import.meta.url)),
     fileURLToPath(new URL('../../../src/i18n/catalogs', import.meta.url)),
   ];
   // Complete catalogs only: the compiler copies en.json (its types are imported) and nothing else.
-  return (
-    candidates.find((dir) => EU_LANGUAGES.every((l) => existsSync(`${dir}/${l}.json`))) ?? candidates[0]!
-  );
+  foundDir =
+    candidates.find((dir) => EU_LANGUAGES.every((l) => existsSync(`${dir}/${l}.json`))) ?? candidates[0]!;
+  return foundDir;
 }
 
 export function readCatalog(lang: Language): Record<string, string> {

@@ -1,5 +1,6 @@
 import { X509Certificate, createHash } from 'node:crypto';
 import { flattenedVerify, type FlattenedJWS } from 'jose';
+import { isObject } from '../credentials/json-values.js';
 
 /**
  * Verifies a JAdES-sealed European Digital Credential as the EDC infrastructure produces it: a JWS JSON
@@ -68,9 +69,6 @@ const MUST_BE_SIGNED = [
 /** DER of the QC statement OIDs: id-etsi-qcs-QcCompliance (0.4.0.1862.1.1) and id-etsi-qct-eseal (0.4.0.1862.1.6.2). */
 const QC_COMPLIANCE = Buffer.from('060604008e460101', 'hex');
 const QC_TYPE_ESEAL = Buffer.from('060704008e46010602', 'hex');
-
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The one signature of a general or flattened JWS JSON serialization, or why there is none. */
 function oneSignature(doc: unknown): FlattenedJWS | string {

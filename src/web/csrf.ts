@@ -1,6 +1,6 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import type { Request, Response } from 'express';
-import { parseCookies } from './cookies.js';
+import { parseCookies, randomToken } from './cookies.js';
 import { HttpError } from './errors.js';
 
 const CSRF_COOKIE = 'credbridge_csrf';
@@ -14,7 +14,7 @@ const CSRF_COOKIE = 'credbridge_csrf';
 export function formToken(req: Request, res: Response): string {
   const existing = parseCookies(req)[CSRF_COOKIE];
   if (existing && /^[A-Za-z0-9_-]{32,64}$/.test(existing)) return existing;
-  const token = randomBytes(24).toString('base64url');
+  const token = randomToken(24);
   res.cookie(CSRF_COOKIE, token, { httpOnly: true, sameSite: 'strict', secure: req.secure, path: '/' });
   return token;
 }
