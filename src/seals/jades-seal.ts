@@ -8,10 +8,10 @@ export interface SealKey {
 }
 
 /** A JAdES signature in the JWS JSON general serialization, as the EU's sealed credentials are. */
-export interface SealedDocument {
+export type SealedDocument = {
   payload: string;
   signatures: { protected: string; signature: string; header?: Record<string, unknown> }[];
-}
+};
 
 /** The JWS algorithm of a seal key: RSA as the EU sample (RS256), or ECDSA on its curve. */
 function algorithmOf(key: KeyObject): string {

@@ -1,6 +1,7 @@
-import { X509Certificate, createHash } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
 import { flattenedVerify, type FlattenedJWS } from 'jose';
 import { isObject } from '../credentials/json-values.js';
+import { certificateFacts, chainsToAnchor, holderName, type CertificateFacts } from './certificates.js';
 import { decodeEtsiU, signatureTimestampInput, verifyTimestamp, type TimestampVerdict } from './timestamp.js';
 
 /**
@@ -22,16 +23,8 @@ export interface SealCheck {
   message: string;
 }
 
-export interface SealSigner {
-  subject: string;
-  issuer: string;
-  validFrom: string;
-  validTo: string;
-  /** The certificate states it is EU qualified (QcCompliance); only a trusted list can confirm it. */
-  qualified: boolean;
-  /** The certificate states it is for electronic seals (QcType eseal). */
-  eseal: boolean;
-}
+/** The sealing certificate: what it says of itself, and the holder's name as pages show it. */
+export type SealSigner = CertificateFacts & { holder: string };
 
 export interface SealVerdict {
   /** The seal is intact and was made with a certificate valid at its signing time. */
@@ -71,9 +64,6 @@ const MUST_BE_SIGNED = [
   'typ',
   'adoTst',
 ];
-/** DER of the QC statement OIDs: id-etsi-qcs-QcCompliance (0.4.0.1862.1.1) and id-etsi-qct-eseal (0.4.0.1862.1.6.2). */
-const QC_COMPLIANCE = Buffer.from('060604008e460101', 'hex');
-const QC_TYPE_ESEAL = Buffer.from('060704008e46010602', 'hex');
 
 /** The one signature of a general or flattened JWS JSON serialization, or why there is none. */
 function oneSignature(doc: unknown): FlattenedJWS | string {
@@ -129,36 +119,6 @@ function headerProblem(
   return undefined;
 }
 
-function describe(cert: X509Certificate): SealSigner {
-  return {
-    subject: cert.subject.replace(/\n/g, ', '),
-    issuer: cert.issuer.replace(/\n/g, ', '),
-    validFrom: new Date(cert.validFrom).toISOString(),
-    validTo: new Date(cert.validTo).toISOString(),
-    qualified: cert.raw.includes(QC_COMPLIANCE),
-    eseal: cert.raw.includes(QC_TYPE_ESEAL),
-  };
-}
-
-/** Whether the leaf reaches a trust anchor through the certificates given, each signed by the next. */
-export function chainsToAnchor(
-  leaf: X509Certificate,
-  intermediates: X509Certificate[],
-  anchors: X509Certificate[],
-): boolean {
-  let current = leaf;
-  for (let depth = 0; depth <= intermediates.length; depth++) {
-    const anchor = anchors.find((a) => current.checkIssued(a) && current.verify(a.publicKey));
-    if (anchor) return true;
-    const next = intermediates.find(
-      (c) => c !== current && current.checkIssued(c) && current.verify(c.publicKey),
-    );
-    if (!next) return false;
-    current = next;
-  }
-  return false;
-}
-
 export async function verifySeal(doc: unknown, options: SealOptions = {}): Promise<SealVerdict> {
   const now = options.now ?? new Date();
   const checks: SealCheck[] = [];
@@ -188,10 +148,9 @@ export async function verifySeal(doc: unknown, options: SealOptions = {}): Promi
     return refuse('certificate', 'x5c holds something that is not an X.509 certificate');
   }
   const leaf = chain[0]!;
-  const digest = createHash('sha256').update(leaf.raw).digest('base64url');
-  if (protectedHeader['x5t#S256'] !== undefined && protectedHeader['x5t#S256'] !== digest)
+  const signer: SealSigner = { ...certificateFacts(leaf), holder: holderName(leaf.subject) };
+  if (protectedHeader['x5t#S256'] !== undefined && protectedHeader['x5t#S256'] !== signer.fingerprint)
     return refuse('certificate', 'x5t#S256 is not the digest of the certificate in x5c');
-  const signer = describe(leaf);
   checks.push({
     check: 'certificate',
     ok: true,

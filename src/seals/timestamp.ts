@@ -4,7 +4,7 @@ import * as pkijs from 'pkijs';
 import { isObject } from '../credentials/json-values.js';
 import { outboundFetch, type OutboundFetch } from '../net/outbound.js';
 import type { SealedDocument } from './jades-seal.js';
-import { chainsToAnchor } from './jades-verify.js';
+import { chainsToAnchor } from './certificates.js';
 
 /**
  * RFC 3161 time-stamps for JAdES seals (ETSI TS 119 182-1): asking a time-stamping authority (TSA) for a token,

@@ -2,6 +2,7 @@ import type { Model, Types } from 'mongoose';
 import { LmsConnection } from '../grades/lms-connection-model.js';
 import { Issuer } from '../issuers/issuer-model.js';
 import { LtiToolKey } from '../lti/models.js';
+import { SealCertificate } from '../seals/seal-model.js';
 import { decryptSecret, encryptSecret, keyId, sealedUnder } from './encryption.js';
 
 /**
@@ -37,6 +38,13 @@ const kinds: SecretKind[] = [
         stored: k.sealedPrivateKey,
         guard: { [`keys.${i}.keyId`]: k.keyId },
       })),
+  },
+  {
+    collection: 'seals',
+    model: SealCertificate as unknown as Model<never>,
+    slots: (doc) => [
+      { path: 'sealedPrivateKey', context: `seal:${String(doc._id)}`, stored: String(doc.sealedPrivateKey) },
+    ],
   },
   {
     collection: 'lti_tool_keys',

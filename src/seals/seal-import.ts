@@ -1,0 +1,129 @@
+import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
+import * as pkijs from 'pkijs';
+import { Refusal } from '../errors/refusal.js';
+import type { SealKey } from './jades-seal.js';
+
+/** What an administrator hands in: a PKCS#12 file with its password, or a PEM key with its PEM chain. */
+export type SealImport =
+  { pkcs12: Buffer; password: string } | { privateKeyPem: string; certificatesPem: string };
+
+const invalid = (field: string, problem: string) =>
+  new Refusal('invalid', 'invalid_seal', 'the seal cannot be imported', [`${field}: ${problem}`]);
+
+const toArrayBuffer = (bytes: Uint8Array): ArrayBuffer =>
+  bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+
+/**
+ * The certificates and key of a PKCS#12 file (as trust service providers and `openssl pkcs12 -export` make them:
+ * PBES2/AES or the legacy 3DES bags, with an integrity MAC). A wrong password is told apart from a bad file.
+ */
+async function readPkcs12(
+  der: Buffer,
+  password: string,
+): Promise<{ certs: X509Certificate[]; keys: KeyObject[] }> {
+  const secret = toArrayBuffer(new TextEncoder().encode(password));
+  let pfx: pkijs.PFX;
+  try {
+    pfx = pkijs.PFX.fromBER(toArrayBuffer(der));
+  } catch {
+    throw invalid('pkcs12', 'not a PKCS#12 (.p12, .pfx) file');
+  }
+  try {
+    await pfx.parseInternalValues({ password: secret, checkIntegrity: true });
+  } catch {
+    throw invalid('password', 'the password does not open this PKCS#12 file');
+  }
+  const certs: X509Certificate[] = [];
+  const keys: KeyObject[] = [];
+  try {
+    const safe = pfx.parsedValue?.authenticatedSafe;
+    if (!safe) throw new Error('no authenticated safe');
+    await safe.parseInternalValues({ safeContents: safe.safeContents.map(() => ({ password: secret })) });
+    for (const contents of safe.parsedValue.safeContents) {
+      for (const bag of contents.value.safeBags) {
+        let pkcs8: ArrayBuffer | undefined;
+        if (bag.bagValue instanceof pkijs.PKCS8ShroudedKeyBag) {
+          await bag.bagValue.parseInternalValues({ password: secret });
+          pkcs8 = bag.bagValue.parsedValue?.toSchema().toBER();
+        } else if (bag.bagValue instanceof pkijs.PrivateKeyInfo) {
+          pkcs8 = bag.bagValue.toSchema().toBER();
+        } else if (
+          bag.bagValue instanceof pkijs.CertBag &&
+          bag.bagValue.parsedValue instanceof pkijs.Certificate
+        ) {
+          certs.push(new X509Certificate(Buffer.from(bag.bagValue.parsedValue.toSchema().toBER())));
+        }
+        if (pkcs8) keys.push(createPrivateKey({ key: Buffer.from(pkcs8), format: 'der', type: 'pkcs8' }));
+      }
+    }
+  } catch (err) {
+    if (err instanceof Refusal) throw err;
+    throw invalid('pkcs12', `its contents cannot be read (${(err as Error).message})`);
+  }
+  return { certs, keys };
+}
+
+function readPem(
+  privateKeyPem: string,
+  certificatesPem: string,
+): { certs: X509Certificate[]; keys: KeyObject[] } {
+  let key: KeyObject;
+  try {
+    key = createPrivateKey(privateKeyPem);
+  } catch {
+    throw invalid('privateKey', 'not an unencrypted PEM private key (PKCS#8, PKCS#1 or SEC1)');
+  }
+  const blocks = certificatesPem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  if (!blocks.length) throw invalid('certificates', 'no PEM certificate found');
+  try {
+    return { certs: blocks.map((b) => new X509Certificate(b)), keys: [key] };
+  } catch {
+    throw invalid('certificates', 'a PEM block is not an X.509 certificate');
+  }
+}
+
+/** Key types a seal may use: those jades-seal.ts signs with, RSA of at least 2048 bits. */
+function keyProblem(key: KeyObject): string | undefined {
+  const details = key.asymmetricKeyDetails ?? {};
+  if (key.asymmetricKeyType === 'rsa')
+    return (details.modulusLength ?? 0) < 2048 ? 'an RSA key must have at least 2048 bits' : undefined;
+  if (key.asymmetricKeyType === 'ec')
+    return ['prime256v1', 'secp384r1', 'secp521r1'].includes(details.namedCurve ?? '')
+      ? undefined
+      : 'an EC key must be on P-256, P-384 or P-521';
+  return `a ${key.asymmetricKeyType ?? 'unknown'} key cannot seal; use RSA or ECDSA`;
+}
+
+/**
+ * Reads an import into a seal key: the certificate whose public key is the private key's comes first, then its
+ * issuers in order as far as the file has them (certificates of no use to the chain are dropped). Refused, with
+ * the field named: an unreadable file, a wrong password, a key with no certificate, a key type that cannot seal,
+ * and a certificate not valid now.
+ */
+export async function readSealImport(input: SealImport, now = new Date()): Promise<SealKey> {
+  const { certs, keys } =
+    'pkcs12' in input
+      ? await readPkcs12(input.pkcs12, input.password)
+      : readPem(input.privateKeyPem, input.certificatesPem);
+  const privateKey = keys[0];
+  if (!privateKey) throw invalid('pkcs12', 'the file holds no private key');
+  if (keys.length > 1) throw invalid('pkcs12', 'the file holds more than one private key');
+  const problem = keyProblem(privateKey);
+  if (problem) throw invalid('privateKey', problem);
+  const leaf = certs.find((c) => c.checkPrivateKey(privateKey));
+  if (!leaf) throw invalid('certificates', 'no certificate is for this private key');
+  if (Date.parse(leaf.validTo) < now.getTime())
+    throw invalid('certificates', `the certificate expired on ${leaf.validTo}`);
+  if (Date.parse(leaf.validFrom) > now.getTime())
+    throw invalid('certificates', `the certificate is not valid before ${leaf.validFrom}`);
+  const chain = [leaf];
+  for (let current = leaf; chain.length <= certs.length;) {
+    const issuer = certs.find(
+      (c) => !chain.includes(c) && current.checkIssued(c) && current.verify(c.publicKey),
+    );
+    if (!issuer) break;
+    chain.push(issuer);
+    current = issuer;
+  }
+  return { certificates: chain, privateKey };
+}
