@@ -2,6 +2,7 @@ import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
 import * as pkijs from 'pkijs';
 import { Refusal } from '../errors/refusal.js';
 import type { SealKey } from './jades-seal.js';
+import { readPemCertificates } from './trust-anchors.js';
 
 /** What an administrator hands in: a PKCS#12 file with its password, or a PEM key with its PEM chain. */
 export type SealImport =
@@ -73,13 +74,14 @@ function readPem(
   } catch {
     throw invalid('privateKey', 'not an unencrypted PEM private key (PKCS#8, PKCS#1 or SEC1)');
   }
-  const blocks = certificatesPem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
-  if (!blocks.length) throw invalid('certificates', 'no PEM certificate found');
+  let certs: X509Certificate[];
   try {
-    return { certs: blocks.map((b) => new X509Certificate(b)), keys: [key] };
-  } catch {
-    throw invalid('certificates', 'a PEM block is not an X.509 certificate');
+    certs = readPemCertificates(certificatesPem, 'the certificates');
+  } catch (err) {
+    throw invalid('certificates', (err as Error).message);
   }
+  if (!certs.length) throw invalid('certificates', 'no PEM certificate found');
+  return { certs, keys: [key] };
 }
 
 /** Key types a seal may use: those jades-seal.ts signs with, RSA of at least 2048 bits. */
