@@ -37,24 +37,33 @@ export interface CertificateFacts {
 const QC_COMPLIANCE = Buffer.from('060604008e460101', 'hex');
 const QC_TYPE_ESEAL = Buffer.from('060704008e46010602', 'hex');
 
-/** The organisation, or failing it the common name, of a distinguished name as Node prints it (one per line). */
+/** A distinguished name as Node prints it (one attribute per line, RFC 4514 specials escaped), read as pairs. */
+function dnAttributes(dn: string): [string, string][] {
+  return dn
+    .split('\n')
+    .map((line) => [
+      line.slice(0, line.indexOf('=')),
+      line.slice(line.indexOf('=') + 1).replace(/\\(.)/g, '$1'),
+    ]);
+}
+
+/** A distinguished name for reading: `O=Atlantic Polytechnic, CN=Seal`, unescaped. */
+function readableDn(dn: string): string {
+  return dnAttributes(dn)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ');
+}
+
+/** The organisation, or failing it the common name, of a distinguished name as Node prints it. */
 export function holderName(dn: string): string {
-  // Node prints one attribute per line and escapes RFC 4514 specials with a backslash.
-  const parts = new Map(
-    dn
-      .split('\n')
-      .map((line) => [
-        line.slice(0, line.indexOf('=')),
-        line.slice(line.indexOf('=') + 1).replace(/\\(.)/g, '$1'),
-      ]),
-  );
-  return parts.get('O') ?? parts.get('CN') ?? dn.replace(/\n/g, ', ');
+  const parts = new Map(dnAttributes(dn));
+  return parts.get('O') ?? parts.get('CN') ?? readableDn(dn);
 }
 
 export function certificateFacts(cert: X509Certificate): CertificateFacts {
   return {
-    subject: cert.subject.replace(/\n/g, ', '),
-    issuer: cert.issuer.replace(/\n/g, ', '),
+    subject: readableDn(cert.subject),
+    issuer: readableDn(cert.issuer),
     validFrom: new Date(cert.validFrom).toISOString(),
     validTo: new Date(cert.validTo).toISOString(),
     qualified: cert.raw.includes(QC_COMPLIANCE),

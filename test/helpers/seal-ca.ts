@@ -18,6 +18,10 @@ export function makeSealCa(): {
   rsa: TestSealKey;
   ec: TestSealKey;
   stranger: TestSealKey;
+  /** A PKCS#12 file (OpenSSL 3's defaults: PBES2, AES-256) of a seal key, its certificate and the CA's. */
+  pkcs12(which: 'rsa' | 'ec', password: string): Buffer;
+  /** The PEM texts of a seal key and of its certificate followed by the CA's. */
+  pem(which: 'rsa' | 'ec'): { key: string; chain: string };
   remove(): void;
 } {
   const dir = mkdtempSync(join(tmpdir(), 'credbridge-seal-'));
@@ -82,6 +86,25 @@ export function makeSealCa(): {
       cert: new X509Certificate(read('stranger.pem')),
       key: createPrivateKey(read('stranger.key')),
     },
+    pkcs12(which, password) {
+      const out = `${which}-${Date.now()}.p12`;
+      openssl(
+        'pkcs12',
+        '-export',
+        '-inkey',
+        `${which}.key`,
+        '-in',
+        `${which}.pem`,
+        '-certfile',
+        'ca.pem',
+        '-out',
+        out,
+        '-passout',
+        `pass:${password}`,
+      );
+      return readFileSync(join(dir, out));
+    },
+    pem: (which) => ({ key: read(`${which}.key`), chain: read(`${which}.pem`) + read('ca.pem') }),
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };
 }
