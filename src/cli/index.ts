@@ -5,6 +5,7 @@
  *   credbridge credential sample --template FILE --format ob3|elm [--learner FILE] --ephemeral
  *   credbridge credential verify FILE
  *   credbridge seal verify FILE [--anchors PEM_FILE]
+ *   credbridge seal import|test|list --institution ID (an institution's eSeal: PKCS#12 or PEM, a test seal)
  *   credbridge institution create --id ID --name NAME --country CC --homepage URL [--admin USERNAME] ...
  *   credbridge institution list
  *   credbridge template import FILE --institution ID [--publish]
@@ -37,6 +38,7 @@ import { envSchema } from '../config/env.js';
 import { publishingProblems } from '../templates/elements.js';
 import { adminCreateUser, adminRemoveUser } from './admin-user-command.js';
 import { keysCommand } from './keys-command.js';
+import { sealCommand } from './seal-command.js';
 import { CommandError, institutionCommand, templateImportCommand } from './institution-command.js';
 import { describeIssues } from '../i18n/problems.js';
 import { templateSchema, type TemplateData } from '../templates/schema.js';
@@ -52,7 +54,12 @@ const USAGE = `usage:
   credbridge admin create-user USERNAME [--institution ID]   (password from CREDBRIDGE_ADMIN_PASSWORD or stdin)
   credbridge admin remove-user USERNAME [--institution ID]
   credbridge keys rotate-kek --new-key-env NAME   (re-seal stored secrets under the key in $NAME)
-  credbridge keys status`;
+  credbridge keys status
+  credbridge seal verify FILE [--anchors PEM_FILE]
+  credbridge seal import --institution ID (--pkcs12 FILE | --key FILE --certificates FILE)
+      (a PKCS#12 file's password from SEAL_PASSWORD)
+  credbridge seal test --institution ID   (a self-signed test seal, not qualified)
+  credbridge seal list --institution ID`;
 
 class UsageError extends Error {}
 
@@ -254,6 +261,8 @@ export async function main(argv: string[]): Promise<number> {
     if (group === 'credential' && command === 'sample') return await credentialSample(rest);
     if (group === 'credential' && command === 'verify') return await credentialVerify(rest);
     if (group === 'seal' && command === 'verify') return await sealVerify(rest);
+    if (group === 'seal' && (command === 'import' || command === 'test' || command === 'list'))
+      return await sealCommand(command, parseArgs(rest).options);
     if (group === 'institution' && (command === 'create' || command === 'list'))
       return await institutionCommand(
         command,

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { parseHostAllowances } from '../net/allowed-hosts.js';
+import { readTrustAnchors } from '../seals/trust-anchors.js';
 
 /**
  * Every setting the processes read, with its default. `.env.example` documents each one;
@@ -115,6 +116,29 @@ export const envSchema = z.object({
         return z.NEVER;
       }
     }),
+  /**
+   * PEM file of CA certificates a sealed European credential's certificate must chain up to for its seal to be
+   * trusted (a QTSP's CA, or the CA certificates of a copy of an EU trusted list). Read at start; never fetched.
+   */
+  SEAL_TRUST_ANCHORS: z
+    .string()
+    .optional()
+    .transform((file, ctx) => {
+      if (!file) return [];
+      try {
+        const anchors = readTrustAnchors(readFileSync(file, 'utf8'));
+        if (!anchors.length) throw new Error('no PEM certificate in it');
+        return anchors.map((a) => a.toString());
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: `cannot use ${file}: ${(err as Error).message}` });
+        return z.NEVER;
+      }
+    }),
+  /**
+   * RFC 3161 time-stamping authority: when set, every seal gets a signature time-stamp (JAdES baseline B-T),
+   * requested through the outbound guard. Unset: seals are baseline B-B.
+   */
+  TSA_URL: z.url({ protocol: /^https?$/, error: 'TSA_URL must be an http or https URL' }).optional(),
   /**
    * JSON-LD contexts accepted besides the bundled ones, comma-separated `URL=FILE`: served from the file, never
    * fetched. For credentials issued or verified here that name them (docs/vc-api.md).

@@ -19,6 +19,11 @@ const credentialSchema = new Schema(
     /** The documents' primary language (the learner's, when the template has it); absent on older credentials. */
     language: { type: String },
     signed: { type: Buffer },
+    /** The seal of the ELM document, when it is sealed (JAdES) rather than signed with Data Integrity. */
+    sealedBy: {
+      type: new Schema({ holder: String, fingerprint: String, test: Boolean }, { _id: false }),
+      required: false,
+    },
     ob3: { type: Schema.Types.Mixed },
     elm: { type: Schema.Types.Mixed },
     status: {

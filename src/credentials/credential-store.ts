@@ -6,7 +6,7 @@ import { gunzip, gzip } from 'node:zlib';
 import type { Binary } from 'mongodb';
 import { Credential, type CredentialRecord } from './credential-model.js';
 import type { DocumentLoader } from './document-loader.js';
-import { issueCredentialPair, type SignedPair } from './issue-pair.js';
+import { issueCredentialPair, type ElmSealer, type SignedPair } from './issue-pair.js';
 import { allocateStatusEntry, changeEntry, readStoredEntry } from './status-lists.js';
 import { REVOKED_BIT, STATE_PURPOSE, SUSPENDED_BIT, bitOf, type BitPurpose } from './status-entry.js';
 import { onlyDuplicateKeys } from '../db/duplicate-key.js';
@@ -25,6 +25,8 @@ export interface StoreOptions {
   firstAttempt?: boolean;
   publicUrl: string;
   documentLoader: DocumentLoader;
+  /** The institution's seal, when it has one: the ELM is sealed (JAdES) instead of signed with Data Integrity. */
+  sealElm?: ElmSealer;
 }
 
 /**
@@ -50,6 +52,7 @@ export async function issueAndStoreCredential(options: StoreOptions): Promise<Si
     status,
     key: issuer.key,
     documentLoader,
+    ...(options.sealElm ? { sealElm: options.sealElm } : {}),
   });
   const record = {
     _id: options.credentialId,
@@ -59,6 +62,7 @@ export async function issueAndStoreCredential(options: StoreOptions): Promise<Si
     learnerRef: options.learnerRef,
     language: credentialLanguages(options.template, options.locale).primary,
     signed: await packPair(pair),
+    ...(options.sealElm ? { sealedBy: options.sealElm.by } : {}),
     status: [
       {
         purpose: status.statusPurpose,

@@ -1,6 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import type { StoredCredential } from './credential-store.js';
 import { StatusList } from './status-list-model.js';
+import { sealedPayload } from '../seals/sealed-document.js';
 import {
   combinedVerdict,
   verifyCredential,
@@ -61,7 +62,7 @@ async function cacheKey(stored: StoredCredential): Promise<string> {
 /** Milliseconds until the next validity boundary (validFrom or validUntil) of either document, if any. */
 function untilNextBoundary(stored: StoredCredential, now: Date): number {
   let next = Infinity;
-  for (const doc of [stored.ob3, stored.elm]) {
+  for (const doc of [stored.ob3, sealedPayload(stored.elm) ?? stored.elm]) {
     for (const field of ['validFrom', 'issuanceDate', 'validUntil', 'expirationDate']) {
       const at = typeof doc[field] === 'string' ? Date.parse(doc[field]) : NaN;
       if (at > now.getTime()) next = Math.min(next, at - now.getTime());

@@ -1,4 +1,7 @@
 import * as vc from '@digitalbazaar/vc';
+import type { X509Certificate } from 'node:crypto';
+import { verifySeal, type SealVerdict } from '../seals/jades-verify.js';
+import { isSealedDocument } from '../seals/sealed-document.js';
 import { textIn } from '../i18n/languages.js';
 import type { Multilingual } from '../templates/schema.js';
 import type { DocumentLoader } from './document-loader.js';
@@ -29,6 +32,31 @@ export type KnownIssuer =
   { recognised: 'installation'; legalName: Multilingual } | { recognised: 'trusted-list' };
 export type IssuerRecogniser = (did: string) => Promise<KnownIssuer | undefined>;
 
+/**
+ * Who vouches for a sealed credential: the issuer its payload names, if this installation's, only when the seal's
+ * certificate is one that issuer's institution imported; another issuer's only when the certificate chains up to
+ * a trust anchor (SEAL_TRUST_ANCHORS). `test` marks a test seal made by `credbridge seal test`.
+ */
+export type SealRecogniser = (
+  did: string,
+  seal: { fingerprint: string; trusted: boolean },
+) => Promise<(KnownIssuer & { test?: boolean }) | undefined>;
+
+/** The seal of a sealed credential, as the pages show it. */
+export interface SealFacts {
+  /** The organisation (or common name) of the sealing certificate. */
+  holder: string;
+  subject: string;
+  issuer: string;
+  qualified: boolean;
+  /** Chains up to a trust anchor given to the verifier. */
+  trusted: boolean;
+  /** A test seal of this installation (`credbridge seal test`): never qualified. */
+  test: boolean;
+  signedAt?: string;
+  timestampedAt?: string;
+}
+
 export interface IssuerVerdict {
   /** The issuer's DID, as the credential names it. */
   id: string;
@@ -53,6 +81,8 @@ export interface VerificationResult {
   format: 'ob3' | 'elm' | 'vc';
   issuer?: IssuerVerdict;
   checks: VerificationCheck[];
+  /** Present for a JAdES-sealed credential (a European Digital Credential as Europass takes it). */
+  seal?: SealFacts;
 }
 
 export interface VerifyOptions {
@@ -62,6 +92,10 @@ export interface VerifyOptions {
   remote?: RemoteDocuments;
   /** Fetches related resources to check their digests; without it, a credential with some cannot verify. */
   fetchResource?: ResourceFetch;
+  /** CA certificates a sealed credential's certificate must chain up to (SEAL_TRUST_ANCHORS). */
+  sealTrustAnchors?: X509Certificate[];
+  /** Who vouches for a sealed credential; without it, a sealed credential's issuer is recognised by nobody. */
+  recogniseSeal?: SealRecogniser;
   now?: Date;
 }
 
@@ -150,10 +184,23 @@ export function errorMessage(err: unknown): string {
  * check is reported, so a caller can show why; `verified` is true only when every check passes.
  */
 export async function verifyCredential(
-  credential: unknown,
-  { documentLoader: base, recogniseIssuer, remote, fetchResource, now = new Date() }: VerifyOptions,
+  document: unknown,
+  options: VerifyOptions,
 ): Promise<VerificationResult> {
+  const { documentLoader: base, recogniseIssuer, remote, fetchResource, now = new Date() } = options;
   const checks: VerificationCheck[] = [];
+  // A sealed credential (JAdES): the seal is checked first, and the rest is judged on the exact bytes it covers.
+  let sealed: SealVerdict | undefined;
+  let credential = document;
+  if (isSealedDocument(document)) {
+    sealed = await verifySeal(document, { trustAnchors: options.sealTrustAnchors ?? [], now });
+    if (!sealed.ok) {
+      const failed = sealed.checks.find((c) => !c.ok);
+      checks.push({ check: 'proof', ok: false, message: `JAdES seal: ${failed?.message ?? 'not valid'}` });
+      return { verified: false, verdict: 'not-verified', format: 'elm', checks };
+    }
+    credential = sealed.payload;
+  }
   const problems = credentialProblems(credential);
   checks.push({ check: 'input', ok: problems.length === 0, message: problems.join('; ') || 'well-formed' });
   if (problems.length) return { verified: false, verdict: 'not-verified', format: 'vc', checks };
@@ -165,13 +212,55 @@ export async function verifyCredential(
   let issuer: IssuerVerdict = { id: did, recognised: false, ...(statedName ? { statedName } : {}) };
 
   let resolved = false;
-  try {
-    await documentLoader(did);
+  let seal: SealFacts | undefined;
+  if (sealed?.signer) {
+    // The signer of a sealed credential is its certificate, not a DID document: nothing is resolved.
     resolved = true;
-  } catch (err) {
-    checks.push({ check: 'issuer', ok: false, message: errorMessage(err) });
+    const known = await options.recogniseSeal?.(did, {
+      fingerprint: sealed.signer.fingerprint,
+      trusted: sealed.trusted,
+    });
+    seal = {
+      holder: sealed.signer.holder,
+      subject: sealed.signer.subject,
+      issuer: sealed.signer.issuer,
+      qualified: sealed.signer.qualified,
+      trusted: sealed.trusted,
+      test: known?.test ?? false,
+      ...(sealed.signedAt ? { signedAt: sealed.signedAt } : {}),
+      ...(sealed.timestampedAt ? { timestampedAt: sealed.timestampedAt } : {}),
+    };
+    if (known?.recognised === 'installation') {
+      const name = textIn(known.legalName, 'en');
+      issuer = { ...issuer, recognised: 'installation', name, legalName: known.legalName };
+      checks.push({
+        check: 'issuer',
+        ok: true,
+        message: `issuer ${did} is ${name}, an issuer of this installation, sealed with its institution's certificate`,
+      });
+    } else if (known?.recognised === 'trusted-list') {
+      issuer = { ...issuer, recognised: 'trusted-list' };
+      checks.push({
+        check: 'issuer',
+        ok: true,
+        message: `the seal's certificate (${seal.holder}) chains up to a trust anchor (SEAL_TRUST_ANCHORS)`,
+      });
+    } else {
+      checks.push({
+        check: 'issuer',
+        ok: false,
+        message: `sealed by ${seal.holder}, which is neither a seal of issuer ${did} here nor chained to a trust anchor`,
+      });
+    }
+  } else {
+    try {
+      await documentLoader(did);
+      resolved = true;
+    } catch (err) {
+      checks.push({ check: 'issuer', ok: false, message: errorMessage(err) });
+    }
   }
-  if (resolved) {
+  if (resolved && !sealed) {
     const known = await recogniseIssuer(did);
     if (known?.recognised === 'installation') {
       const name = textIn(known.legalName, 'en');
@@ -207,22 +296,33 @@ export async function verifyCredential(
     checks.push({ check: 'validity', ok: true, message: until ? `valid until ${until}` : 'no expiry' });
   }
 
-  const result = await vc.verifyCredential({
-    credential: c,
-    suite: verifySuites,
-    documentLoader,
-    // Dates are judged above, the status below: the library is asked only about the proof.
-    now: from ? new Date(from) : now,
-    checkStatus: async () => ({ verified: true }),
-  });
-  const proofOk = Boolean(
-    result.results?.length && result.results.every((r) => (r as { verified: boolean }).verified),
-  );
-  checks.push({
-    check: 'proof',
-    ok: proofOk,
-    message: proofOk ? `${proofNames(c)} proof verified` : errorMessage(result.error),
-  });
+  let proofOk: boolean;
+  if (seal) {
+    proofOk = true;
+    const at = seal.timestampedAt ? `, time-stamped ${seal.timestampedAt}` : '';
+    checks.push({
+      check: 'proof',
+      ok: true,
+      message: `JAdES seal verified: sealed by ${seal.holder} at ${seal.signedAt}${at}; ${seal.test ? 'a test seal, not qualified' : seal.qualified ? 'the certificate states it is qualified' : 'not a qualified certificate'}`,
+    });
+  } else {
+    const result = await vc.verifyCredential({
+      credential: c,
+      suite: verifySuites,
+      documentLoader,
+      // Dates are judged above, the status below: the library is asked only about the proof.
+      now: from ? new Date(from) : now,
+      checkStatus: async () => ({ verified: true }),
+    });
+    proofOk = Boolean(
+      result.results?.length && result.results.every((r) => (r as { verified: boolean }).verified),
+    );
+    checks.push({
+      check: 'proof',
+      ok: proofOk,
+      message: proofOk ? `${proofNames(c)} proof verified` : errorMessage(result.error),
+    });
+  }
   // Related resources and status lists are fetched only for a credential whose proof holds: what a verification
   // downloads is then at least its signer's choice, never a stranger's unsigned list of URLs.
   if (c.relatedResource !== undefined) {
@@ -248,5 +348,5 @@ export async function verifyCredential(
   // A resolved issuer nobody vouches for, with every other check passing: the signature holds, the trust does not.
   const onlyIssuer = resolved && checks.every((x) => x.ok || x.check === 'issuer');
   const verdict: Verdict = verified ? 'verified' : onlyIssuer ? 'issuer-not-recognised' : 'not-verified';
-  return { verified, verdict, format, issuer, checks };
+  return { verified, verdict, format, issuer, checks, ...(seal ? { seal } : {}) };
 }

@@ -8,6 +8,7 @@ import { findPublishedTemplate } from '../templates/lifecycle.js';
 import type { Multilingual } from '../templates/schema.js';
 import { languageOf, textIn } from '../i18n/languages.js';
 import type { LearnerEvidence } from '../courses/rules.js';
+import type { Sealer } from '../seals/sealer.js';
 
 import { PermanentIssueError } from './issue.js';
 import type { CredentialOps } from './ports.js';
@@ -16,6 +17,8 @@ export interface EngineOptions {
   publicUrl: string;
   kek: Buffer;
   documentLoader: DocumentLoader;
+  /** The institution's seal (src/seals/sealer.ts): with one, the ELM is sealed for Europass instead of signed. */
+  sealerFor?: (institutionId: string) => Promise<Sealer | undefined>;
 }
 
 /** The learner reference kept beside a credential: platform-scoped, since LMS user ids repeat across LMSs. */
@@ -66,6 +69,7 @@ export function engineCredentialOps(options: EngineOptions): CredentialOps {
         );
       }
       const learner = request.learner!;
+      const sealElm = await options.sealerFor?.(binding.institutionId);
       await issueAndStoreCredential({
         template: { ...template.data, version: template.version },
         issuer: await signer(binding.issuerId, binding.institutionId),
@@ -88,6 +92,7 @@ export function engineCredentialOps(options: EngineOptions): CredentialOps {
         firstAttempt: request.attempts === 1,
         publicUrl,
         documentLoader,
+        ...(sealElm ? { sealElm } : {}),
       });
       return { credentialId: String(request._id) };
     },
@@ -115,6 +120,7 @@ export function engineCredentialOps(options: EngineOptions): CredentialOps {
         templateKey: 1,
         templateVersion: 1,
         issuerId: 1,
+        sealedBy: 1,
       }).lean();
       if (!credential) throw new Error(`credential ${credentialId} does not exist`);
       const issuer = await cachedIssuer(credential.issuerId);
@@ -128,6 +134,7 @@ export function engineCredentialOps(options: EngineOptions): CredentialOps {
       return {
         title: localized(template?.data.title, locale),
         issuer: issuer?.profile.legalName ? localized(issuer.profile.legalName as Multilingual, locale) : '',
+        ...(credential.sealedBy?.holder ? { sealHolder: credential.sealedBy.holder } : {}),
       };
     },
   };

@@ -34,13 +34,14 @@ export function notifyProcessor(deps: NotifyDeps) {
       return notification;
     }
     const locale = request.learner?.locale ?? undefined;
-    const { title, issuer } = await deps.credentials.summary(requestId, locale);
+    const { title, issuer, sealHolder } = await deps.credentials.summary(requestId, locale);
     await deps.mailer.sendCredentialMail({
       to: email,
       name: request.learner?.name ?? '',
       locale,
       title,
       issuer,
+      ...(sealHolder ? { sealHolder } : {}),
       url: deps.learnerUrl
         ? deps.learnerUrl(learnerRef(request.platformId, request.learnerId))
         : deps.credentialUrl(requestId),

@@ -11,6 +11,7 @@ import { configureOutbound } from '../net/outbound.js';
 import { createMailer, type Mailer } from '../notifications/mailer.js';
 import { queueNames, type QueueName, type Queues } from '../queue/queues.js';
 import { parseEncryptionKey } from '../security/encryption.js';
+import { institutionSealers } from '../seals/sealer.js';
 import { engineCredentialOps } from './credential-ops.js';
 import { issueProcessor } from './issue.js';
 import { agsWriteBack } from './lms-write-back.js';
@@ -64,6 +65,7 @@ export function createPipeline(
     publicUrl,
     kek,
     documentLoader: installationDocumentLoader(publicUrl),
+    sealerFor: institutionSealers({ kek, ...(config.TSA_URL ? { tsaUrl: config.TSA_URL } : {}) }),
   });
   const mailer = createMailer(config.SMTP_URL, config.MAIL_FROM);
   const credentialUrl = (id: string) => credentialPageUrl(publicUrl, id);

@@ -8,7 +8,10 @@ export interface CredentialOps {
   /** Changes the credential's entry in the status lists (and re-signs the lists). */
   setStatus(credentialId: string, status: 'active' | 'suspended' | 'revoked', reason: string): Promise<void>;
   /** Title (in the learner's language where the template has it) and awarding body, for the e-mail. */
-  summary(credentialId: string, locale: string | undefined): Promise<{ title: string; issuer: string }>;
+  summary(
+    credentialId: string,
+    locale: string | undefined,
+  ): Promise<{ title: string; issuer: string; sealHolder?: string }>;
 }
 
 /** What the pipeline needs from the LMS to report an award (AGS score and comment). */

@@ -1,5 +1,7 @@
+import { X509Certificate } from 'node:crypto';
 import type { Config } from '../config/env.js';
-import type { KnownIssuer, VerifyOptions } from '../credentials/verifier.js';
+import type { KnownIssuer, SealRecogniser, VerifyOptions } from '../credentials/verifier.js';
+import { isInstitutionSeal } from '../seals/seals.js';
 import { cachedIssuerByDid } from './issuer-cache.js';
 import { remoteBytes, remoteDocuments } from '../credentials/remote-documents.js';
 import { outboundFetch } from '../net/outbound.js';
@@ -22,8 +24,25 @@ export async function recognisedIssuer(
   return undefined;
 }
 
+/**
+ * Who vouches for a sealed credential. This installation's issuer only with a seal its institution imported, so a
+ * stranger's certificate cannot speak for it; any other issuer when the certificate chains up to a trust anchor
+ * (the verifier has checked that; the name shown is then the certificate's, as the credential states nothing we
+ * confirmed).
+ */
+export const recognisedSeal: SealRecogniser = async (did, seal) => {
+  const own = did.startsWith('did:web:') ? await cachedIssuerByDid(did) : undefined;
+  if (own) {
+    const record = await isInstitutionSeal(own.institutionId, seal.fingerprint);
+    return record
+      ? { recognised: 'installation', legalName: own.profile.legalName, test: record.test }
+      : undefined;
+  }
+  return seal.trusted ? { recognised: 'trusted-list' } : undefined;
+};
+
 export type InstallationVerification = Required<Pick<VerifyOptions, 'documentLoader' | 'recogniseIssuer'>> &
-  Pick<VerifyOptions, 'remote' | 'fetchResource'>;
+  Pick<VerifyOptions, 'remote' | 'fetchResource' | 'sealTrustAnchors' | 'recogniseSeal'>;
 
 /** Other issuers' documents: fetched through the outbound guard (public addresses only, unless allowed). */
 const remote = remoteDocuments({ fetch: (url, init) => outboundFetch(url, init) });
@@ -34,7 +53,8 @@ const resources = remoteBytes({ fetch: (url, init) => outboundFetch(url, init) }
  * over HTTPS), EXTRA_CONTEXTS, and its recognised issuers.
  */
 export function installationVerification(
-  config: Pick<Config, 'PUBLIC_URL' | 'TRUSTED_ISSUERS'> & Partial<Pick<Config, 'EXTRA_CONTEXTS'>>,
+  config: Pick<Config, 'PUBLIC_URL' | 'TRUSTED_ISSUERS'> &
+    Partial<Pick<Config, 'EXTRA_CONTEXTS' | 'SEAL_TRUST_ANCHORS'>>,
 ): InstallationVerification {
   const trusted = new Set(config.TRUSTED_ISSUERS);
   return {
@@ -43,6 +63,8 @@ export function installationVerification(
       extraContexts: config.EXTRA_CONTEXTS,
     }),
     recogniseIssuer: (did) => recognisedIssuer(did, trusted),
+    sealTrustAnchors: (config.SEAL_TRUST_ANCHORS ?? []).map((pem) => new X509Certificate(pem)),
+    recogniseSeal: recognisedSeal,
     remote,
     fetchResource: resources,
   };

@@ -13,6 +13,8 @@ export interface CredentialMail {
   title: string;
   issuer: string;
   url: string;
+  /** Who sealed the European credential for Europass, when it is sealed: the e-mail says where to take it. */
+  sealHolder?: string;
 }
 
 /** Renders the "credential issued" e-mail in the learner's language, as plain text and escaped HTML. */
@@ -27,12 +29,14 @@ export function renderCredentialMail(mail: CredentialMail): { subject: string; t
     '',
     `${t('mail.action')}: ${mail.url}`,
     '',
+    ...(mail.sealHolder ? [t('mail.europass', { holder: mail.sealHolder }), ''] : []),
     t('mail.footer'),
   ].join('\n');
   const html = [
     `<p>${t('mail.greeting', safe)}</p>`,
     `<p>${t('mail.body', safe)}</p>`,
     `<p><a href="${safe.url}">${escapeHtml(t('mail.action'))}</a></p>`,
+    ...(mail.sealHolder ? [`<p>${escapeHtml(t('mail.europass', { holder: mail.sealHolder }))}</p>`] : []),
     `<p style="color:#555;font-size:small">${escapeHtml(t('mail.footer'))}</p>`,
   ].join('\n');
   return { subject: t('mail.subject', values), text, html };

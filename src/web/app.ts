@@ -13,6 +13,7 @@ import { gradeSourceRouter } from './routes/grade-sources.js';
 import { installationDocumentLoader } from '../issuers/resolvers.js';
 import { installationVerification } from '../issuers/recognition.js';
 import { storedPairVerifier } from '../credentials/stored-verification.js';
+import { institutionSealers } from '../seals/sealer.js';
 import { engineCredentialOps } from '../issuance/credential-ops.js';
 import { courseLaunched } from '../issuance/queueing.js';
 import { issuanceRouter } from '../issuance/routes.js';
@@ -91,6 +92,7 @@ export function createApp({ config, logger, redis, queues }: AppDeps): Express {
       publicUrl,
       kek,
       documentLoader: installationDocumentLoader(publicUrl),
+      sealerFor: institutionSealers({ kek, ...(config.TSA_URL ? { tsaUrl: config.TSA_URL } : {}) }),
     });
     const issuance = issuanceRouter({
       queues,

@@ -4,25 +4,20 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Types } from 'mongoose';
 import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import { translator } from '../../src/i18n/catalogs.js';
 import Ajv2019 from 'ajv/dist/2019.js';
 import addFormats from 'ajv-formats';
-import { CourseBinding } from '../../src/courses/binding-model.js';
-import { findCredential, type StoredCredential } from '../../src/credentials/credential-store.js';
+import type { StoredCredential } from '../../src/credentials/credential-store.js';
 import { projectPath } from '../../src/credentials/project-files.js';
 import { verifyCredential } from '../../src/credentials/verifier.js';
-import { IssuanceRequest } from '../../src/issuance/request-model.js';
-import { enqueueIssue } from '../../src/issuance/queueing.js';
 import { installationVerification } from '../../src/issuers/recognition.js';
-import { findPublishedTemplate } from '../../src/templates/lifecycle.js';
 import { findRedisServer, startRedis } from '../../scripts/services/redis.js';
 import type { ServiceHandle } from '../../scripts/services/types.js';
 import { createTestInstitution, exampleTemplate, publishExampleTemplate } from '../helpers/institution.js';
 import { validateElm } from '../helpers/shacl.js';
 import { startTool, ADMIN_TOKEN, type ToolUnderTest } from '../helpers/tool.js';
-import { until } from '../helpers/wait.js';
+import { bindCourse, issueThroughWorker as issueWorker } from '../helpers/issuing.js';
 
 /**
  * What the worker issues, as issued: credentials made end to end by a real worker process (status entry
@@ -58,62 +53,9 @@ function mandatoryOnly() {
   return t;
 }
 
-async function bindingFor(templateKey: string) {
-  const template = (await findPublishedTemplate(institutionId, templateKey))!;
-  const id = new Types.ObjectId();
-  await CourseBinding.create({
-    _id: id,
-    institutionId,
-    platformId: 'conformance-lms',
-    deploymentId: 'd1',
-    contextId: `course-${templateKey}`,
-    courseId: `course-${templateKey}`,
-    courseTitle: 'Análise de dados — turma de 2026',
-    templateId: template.key,
-    templateVersion: template.version,
-    issuerId,
-    rule: { outcomes: [] },
-  });
-  return String(id);
-}
-
-/** Requests as a grade sync records them (the learner's LMS locale included), issued by the worker. */
-async function issueThroughWorker(
-  bindingId: string,
-  learners: { id: string; name: string; locale?: string }[],
-): Promise<Map<string, StoredCredential>> {
-  const ids: string[] = [];
-  for (const l of learners) {
-    const _id = new Types.ObjectId().toHexString();
-    ids.push(_id);
-    await IssuanceRequest.create({
-      _id,
-      bindingId,
-      platformId: 'conformance-lms',
-      deploymentId: 'd1',
-      contextId: bindingId,
-      learnerId: l.id,
-      learner: {
-        name: l.name,
-        givenName: 'Ana',
-        familyName: 'Andrade',
-        ...(l.locale ? { locale: l.locale } : {}),
-      },
-      evidence: { courseTotalPercent: 87.5 },
-    });
-  }
-  await enqueueIssue(tool.queues, ids);
-  await until(
-    async () =>
-      (await IssuanceRequest.countDocuments({ _id: { $in: ids }, state: 'issued' })) === ids.length ||
-      undefined,
-    `${ids.length} credentials issued by the worker`,
-    90_000,
-  );
-  const out = new Map<string, StoredCredential>();
-  for (const [i, l] of learners.entries()) out.set(l.id, (await findCredential(ids[i]!))!);
-  return out;
-}
+const bindingFor = (templateKey: string) => bindCourse(institutionId, issuerId, templateKey);
+const issueThroughWorker = (bindingId: string, learners: { id: string; name: string; locale?: string }[]) =>
+  issueWorker(tool, bindingId, learners);
 
 let issued: Map<string, StoredCredential>;
 let minimal: Map<string, StoredCredential>;
