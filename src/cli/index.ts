@@ -18,6 +18,7 @@
  */
 import { textIn } from '../i18n/languages.js';
 import { verifySeal } from '../seals/jades-verify.js';
+import { sealedPayload } from '../seals/sealed-document.js';
 import { readTrustAnchors } from '../seals/trust-anchors.js';
 import { readFile } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
@@ -191,7 +192,8 @@ function trustedIssuersFromEnv(): string[] {
 async function verificationFor(
   credential: unknown,
 ): Promise<{ verification: VerifyOptions; close: () => Promise<void> }> {
-  const issuer = (credential as { issuer?: unknown })?.issuer;
+  // A sealed credential names its issuer inside the payload the seal covers.
+  const issuer = ((sealedPayload(credential) ?? credential) as { issuer?: unknown })?.issuer;
   const issuerId = typeof issuer === 'object' && issuer ? (issuer as { id?: unknown }).id : issuer;
   if (typeof issuerId === 'string' && issuerId.startsWith('did:web:') && process.env.MONGODB_URI) {
     const { installationVerifier } = await import('./installation.js');

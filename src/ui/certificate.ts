@@ -68,6 +68,10 @@ export async function certificatePdf(
   doc.moveDown(0.8).font(fonts.regular).fontSize(13).fillColor('#222');
   doc.text(`${t('issuer')}: ${view.issuer}`, { width, align: 'center' });
   doc.text(`${t('issuedOn')}: ${formatDate(view.issuedAt, lang)}`, { width, align: 'center' });
+  if (view.sealedBy) {
+    const test = view.sealedBy.test ? ` (${t('seal.testLabel')})` : '';
+    doc.text(`${t('seal.sealedBy', { holder: view.sealedBy.holder })}${test}`, { width, align: 'center' });
+  }
   if (view.validUntil)
     doc.text(`${t('validUntil')}: ${formatDate(view.validUntil, lang)}`, { width, align: 'center' });
   const line = [

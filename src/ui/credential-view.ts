@@ -22,6 +22,8 @@ export interface CredentialView {
   outcomes: string[];
   image?: string;
   state: CredentialState;
+  /** The ELM document's seal, when sealed for Europass (JAdES); absent when it carries Data Integrity only. */
+  sealedBy?: { holder: string; test: boolean };
 }
 
 /** A template or profile text in the reader's language (textIn's fallbacks), empty when there is none. */
@@ -97,6 +99,9 @@ export async function describeCredential(stored: StoredCredential, lang: Languag
     outcomes: (t.learningOutcomes ?? []).map((o) => localized(o.title, lang)),
     image: t.badgeImage?.url ?? t.badgeImage?.dataUri,
     state,
+    ...(stored.sealedBy?.holder
+      ? { sealedBy: { holder: stored.sealedBy.holder, test: stored.sealedBy.test ?? false } }
+      : {}),
   };
 }
 

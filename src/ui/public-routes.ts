@@ -18,7 +18,7 @@ import { type Language } from '../i18n/languages.js';
 import { pickLanguage } from '../web/language.js';
 import { sendScreen } from './layout.js';
 import { regradeState } from './reasons.js';
-import { facts, stateBadge } from './views/credential-card.js';
+import { facts, sealNote, stateBadge } from './views/credential-card.js';
 import { checkList, rawJson, verdict } from './views/verification.js';
 
 const ID = /^[A-Za-z0-9_-]{1,100}$/;
@@ -81,7 +81,7 @@ export function publicScreensRouter(
           <h3>Open Badges 3.0</h3>
           ${checkList(ob3, t, lang)}
           <h3>${t('elmName')}</h3>
-          ${checkList(elm, t, lang)}
+          ${sealNote(view, t)} ${checkList(elm, t, lang)}
         </section>
         <section aria-labelledby="raw-h">
           <h2 id="raw-h">${t('rawDocuments')}</h2>
@@ -103,7 +103,9 @@ export function publicScreensRouter(
       res.attachment(`credential-${view.id}-ob3.json`).type('application/json');
       res.send(JSON.stringify(stored.ob3, null, 2));
     } else if (file === 'elm.jsonld') {
-      res.attachment(`credential-${view.id}-elm.jsonld`).type('application/ld+json');
+      // Sealed, the file is the JWS JSON document Europass takes (named .jsonld as the EU's own samples are).
+      if (view.sealedBy) res.attachment(`credential-${view.id}-europass.jsonld`).type('application/json');
+      else res.attachment(`credential-${view.id}-elm.jsonld`).type('application/ld+json');
       res.send(JSON.stringify(stored.elm, null, 2));
     } else if (file === 'certificate.pdf') {
       const pdf = await certificatePdf(view, credentialPageUrl(publicUrl, view.id), t, lang);

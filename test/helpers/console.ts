@@ -20,5 +20,15 @@ export async function consoleSession(toolUrl: string, username: string, institut
         headers: { cookie, 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
         body: new URLSearchParams({ _csrf: csrfToken, ...fields }).toString(),
       }),
+    /** A multipart form (a file upload) with the session's CSRF token, unless `csrf` is false. */
+    upload: (path: string, form: FormData, csrf = true) => {
+      if (csrf) form.set('_csrf', csrfToken);
+      return fetch(`${toolUrl}${path}`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { cookie, accept: 'text/html' },
+        body: form,
+      });
+    },
   };
 }

@@ -104,6 +104,7 @@ type NavKey =
   | 'institutions'
   | 'platforms'
   | 'issuers'
+  | 'seal'
   | 'templates'
   | 'approvals'
   | 'institution'
@@ -119,6 +120,7 @@ const NAV: Record<ConsoleIdentity['kind'], [NavKey, string][]> = {
   institution: [
     ['platforms', '/admin/platforms'],
     ['issuers', '/admin/issuers'],
+    ['seal', '/admin/seal'],
     ['templates', '/admin/templates'],
     ['approvals', '/admin/approvals'],
     ['institution', '/admin/institution'],

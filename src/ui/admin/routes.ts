@@ -8,6 +8,7 @@ import { institutionPages } from './institution-pages.js';
 import { issuerPages } from './issuer-pages.js';
 import { operationsPages } from './operations-pages.js';
 import { platformPages } from './platform-pages.js';
+import { sealPages, sealUpload } from './seal-pages.js';
 import { logoutPage, sessionPages } from './session-pages.js';
 import { templatePages } from './template-pages.js';
 
@@ -24,6 +25,7 @@ export function adminScreensRouter(config: Config, queues: Queues): Router {
   const kit = consoleKit(config, queues);
   // Bodies are parsed first: the CSRF check reads the form's token.
   router.use('/admin', urlencoded({ extended: false, limit: '512kb' }), json({ limit: '512kb' }));
+  router.post('/admin/seal/import', sealUpload);
   router.use('/admin', loadSessions, loadConsoleIdentity);
   router.use(sessionPages(kit));
   router.use('/admin', requireConsole);
@@ -35,6 +37,7 @@ export function adminScreensRouter(config: Config, queues: Queues): Router {
     institutionPages(kit),
     platformPages(kit),
     issuerPages(kit),
+    sealPages(kit),
     templatePages(kit),
     approvalPages(kit),
     operationsPages(kit),

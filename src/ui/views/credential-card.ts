@@ -67,6 +67,15 @@ export function facts(view: CredentialView, t: Translate, lang: Language): Html 
     }`;
 }
 
+/** One line on the European credential: sealed for Europass by whom (a test seal said so), or not sealed. */
+export function sealNote(view: CredentialView, t: Translate): Html {
+  if (!view.sealedBy) return html`<p class="hint" data-seal="none">${t('seal.notSealed')}</p>`;
+  return html`<p class="hint" data-seal="sealed">
+    ${t('seal.europassHelp', { holder: view.sealedBy.holder })}
+    ${view.sealedBy.test ? html`<strong class="badge warn">${t('seal.testLabel')}</strong>` : ''}
+  </p>`;
+}
+
 /**
  * One credential of the learner: what it says, its honest status (and `why`, when the learner may know why
  * it is suspended or revoked), and what can be done with it.
@@ -89,12 +98,15 @@ export function credentialCard(
     ${facts(view, t, lang)} ${why ? html`<p class="warning" data-why>${why}</p>` : ''}
     <div class="actions">
       <a class="button" href="${files}/ob3.json" download>${t('downloadOb3')}</a>
-      <a class="button" href="${files}/elm.jsonld" download>${t('downloadElm')}</a>
+      <a class="button" href="${files}/elm.jsonld" download
+        >${view.sealedBy ? t('seal.europassFile') : t('downloadElm')}</a
+      >
       <a class="button" href="${files}/certificate.pdf?lang=${lang}" download>${t('downloadPdf')}</a>
       <a class="button" href="${linkedInUrl(view, page)}" target="_blank" rel="noopener noreferrer"
         >${t('addToLinkedIn')}</a
       >
     </div>
+    ${sealNote(view, t)}
     <div class="share">
       <label for="${shareId}">${t('shareLink')}</label>
       <input id="${shareId}" type="url" readonly value="${page}" />
