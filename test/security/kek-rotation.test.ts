@@ -12,12 +12,14 @@ import { createIssuer, findIssuer, rotateIssuerKey, signingIssuer } from '../../
 import { LtiToolKey } from '../../src/lti/models.js';
 import { ToolKeys } from '../../src/lti/tool-keys.js';
 import { projectPath } from '../../src/credentials/project-files.js';
+import { SealCertificate } from '../../src/seals/seal-model.js';
+import { createTestSeal } from '../../src/seals/seals.js';
 import { acceptPreviousKeys, decryptSecret, keyId, sealedUnder } from '../../src/security/encryption.js';
 import { rotateKeyEncryptionKey, secretsByKey } from '../../src/security/kek-rotation.js';
 import { databaseUri, silentLogger, uniqueName } from '../helpers/env.js';
 
 /**
- * Key-encryption key rotation: every stored secret (issuer keys, LTI tool keys, LMS tokens, an old unnamed
+ * Key-encryption key rotation: every stored secret (issuer keys, LTI tool keys, LMS tokens, seal keys, an old unnamed
  * v1 value too) is re-sealed one document at a time with a compare-and-set. Stopped half-way, each secret is
  * readable under exactly one key, the one it names; processes holding the new key plus the previous one read
  * everything meanwhile; a second run finishes; a write racing the rotation is never lost; the CLI does the same.
@@ -61,6 +63,8 @@ async function allSecrets(): Promise<{ where: string; stored: string; context: s
       stored: c.tokenEncrypted,
       context: `lms-connection:${c.platformId}`,
     });
+  for (const seal of await SealCertificate.find().lean())
+    out.push({ where: `seal ${seal._id}`, stored: seal.sealedPrivateKey, context: `seal:${seal._id}` });
   return out;
 }
 
@@ -104,6 +108,9 @@ beforeAll(async () => {
       token: TOKENS[platformId]!,
     });
   }
+  // Institution seals: two of one institution (the first retired by the second).
+  await createTestSeal('kek-a', 'KEK Institute', OLD);
+  await createTestSeal('kek-a', 'KEK Institute', OLD);
   // One secret still in the older unnamed form.
   const legacy = new Types.ObjectId().toHexString();
   TOKENS[legacy] = 'legacy-token-123';
@@ -124,7 +131,7 @@ describe('key-encryption key rotation', () => {
 
   it('stopped half-way, every secret opens under exactly one key, the one it names', async () => {
     total = (await allSecrets()).length;
-    expect(total).toBe(4 + 2 + 5); // issuer keys, tool keys, LMS tokens
+    expect(total).toBe(4 + 2 + 5 + 2); // issuer keys, tool keys, LMS tokens, seals
     let writes = 0;
     await expect(
       rotateKeyEncryptionKey({
