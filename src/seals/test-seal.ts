@@ -10,13 +10,28 @@ const cleanName = (name: string) =>
     .trim()
     .slice(0, 48) || 'Credbridge';
 
+/** The key kinds of a test seal: ECDSA P-256 (the default, fast) or RSA 3072 as many QTSPs issue (RS256). */
+const KEY_KINDS = {
+  ec: { name: 'ECDSA', namedCurve: 'P-256' },
+  rsa: {
+    name: 'RSASSA-PKCS1-v1_5',
+    modulusLength: 3072,
+    publicExponent: new Uint8Array([1, 0, 1]),
+    hash: 'SHA-256',
+  },
+} as const;
+
 /**
- * A self-signed ECDSA P-256 seal for demos and tests, valid for a year: the same JAdES as a real seal, so every
- * path can be tried, but no trust list knows it. Its common name says "test seal, not qualified", and the seal
- * record is marked `test` so every screen says it too.
+ * A self-signed seal for demos and tests, valid for a year: the same JAdES as a real seal, so every path can be
+ * tried, but no trust list knows it. Its common name says "test seal, not qualified", and the seal record is
+ * marked `test` so every screen says it too.
  */
-export async function makeTestSeal(organisation: string, now = new Date()): Promise<SealKey> {
-  const keys = (await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, [
+export async function makeTestSeal(
+  organisation: string,
+  now = new Date(),
+  kind: keyof typeof KEY_KINDS = 'ec',
+): Promise<SealKey> {
+  const keys = (await webcrypto.subtle.generateKey(KEY_KINDS[kind], true, [
     'sign',
     'verify',
   ])) as webcrypto.CryptoKeyPair;
