@@ -1,5 +1,7 @@
 import { createHash, type KeyObject, type X509Certificate } from 'node:crypto';
+import * as asn1js from 'asn1js';
 import { FlattenedSign } from 'jose';
+import * as pkijs from 'pkijs';
 
 /** A seal's key: the certificate chain (the sealing certificate first) and its private key. */
 export interface SealKey {
@@ -12,6 +14,22 @@ export type SealedDocument = {
   payload: string;
   signatures: { protected: string; signature: string; header?: Record<string, unknown> }[];
 };
+
+/**
+ * `kid` as JAdES and the EDC issuer give it: the base64 DER of the certificate's IssuerSerial (RFC 5035), the
+ * issuer's name as a directoryName and the serial number, which identifies the certificate in any CA's terms.
+ */
+export function issuerSerial(cert: X509Certificate): string {
+  const parsed = pkijs.Certificate.fromBER(new Uint8Array(cert.raw));
+  const directoryName = new asn1js.Constructed({
+    idBlock: { tagClass: 3, tagNumber: 4 },
+    value: [parsed.issuer.toSchema()],
+  });
+  const der = new asn1js.Sequence({
+    value: [new asn1js.Sequence({ value: [directoryName] }), parsed.serialNumber],
+  }).toBER();
+  return Buffer.from(der).toString('base64');
+}
 
 /** The JWS algorithm of a seal key: RSA as the EU sample (RS256), or ECDSA on its curve. */
 function algorithmOf(key: KeyObject): string {
@@ -44,7 +62,9 @@ export async function sealCredential(
     .setProtectedHeader({
       alg: algorithmOf(key.privateKey),
       typ: 'jose+json',
-      cty: 'json',
+      // As the EDC issuer writes them (the EU's sealed sample): the payload's type and the certificate's issuer and serial.
+      cty: 'octet-stream',
+      kid: issuerSerial(leaf),
       b64: false,
       crit: ['b64', 'sigT'],
       sigT: now.toISOString().replace(/\.\d{3}Z$/, 'Z'),

@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { X509Certificate } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { projectPath } from '../../src/credentials/project-files.js';
 import { generalVerify, type GeneralJWSInput } from 'jose';
 import { createDocumentLoader } from '../../src/credentials/document-loader.js';
 import { generateDidKey } from '../../src/credentials/did-key.js';
-import { sealCredential, type SealedDocument } from '../../src/seals/jades-seal.js';
+import { issuerSerial, sealCredential, type SealedDocument } from '../../src/seals/jades-seal.js';
 import { verifySeal } from '../../src/seals/jades-verify.js';
 import { issueExamplePair } from '../helpers/credentials.js';
 import { makeSealCa, type TestSealKey } from '../helpers/seal-ca.js';
@@ -45,7 +47,15 @@ describe('sealing an issued European credential', () => {
       const sigT = sealedAt.toISOString().replace('.000Z', 'Z');
       const doc = await sealCredential(elm, { certificates: [key.cert], privateKey: key.key }, sealedAt);
       const header = JSON.parse(Buffer.from(doc.signatures[0]!.protected, 'base64url').toString());
-      expect(header).toMatchObject({ alg, b64: false, crit: ['b64', 'sigT'], sigT });
+      expect(header).toMatchObject({
+        alg,
+        typ: 'jose+json',
+        cty: 'octet-stream',
+        b64: false,
+        crit: ['b64', 'sigT'],
+        sigT,
+        kid: issuerSerial(key.cert),
+      });
       // The payload is the credential itself, readable, not base64.
       expect(JSON.parse(doc.payload)).toEqual(elm);
 
@@ -61,6 +71,16 @@ describe('sealing an issued European credential', () => {
       expect(new TextDecoder().decode(checked.payload)).toBe(doc.payload);
     },
   );
+
+  it('names the certificate in `kid` exactly as the EDC issuer does (the EU sample’s IssuerSerial)', () => {
+    const sample = JSON.parse(
+      readFileSync(projectPath('test', 'fixtures', 'elm', 'Sample-MC-Annex1-signed.jsonld'), 'utf8'),
+    );
+    const header = JSON.parse(Buffer.from(sample.signatures[0].protected, 'base64url').toString());
+    const cert = new X509Certificate(Buffer.from(header.x5c[0], 'base64'));
+    expect(issuerSerial(cert)).toBe(header.kid);
+    expect(issuerSerial(rsa.cert)).not.toBe(header.kid);
+  });
 
   it('is refused by both once a byte of the credential changes', async () => {
     const doc = await sealCredential(elm, { certificates: [rsa.cert], privateKey: rsa.key });
