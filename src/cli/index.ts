@@ -2,7 +2,7 @@
 /**
  * credbridge — command line for templates and credentials.
  *   credbridge template validate FILE
- *   credbridge credential sample --template FILE --format ob3|elm [--learner FILE] --ephemeral
+ *   credbridge credential sample --template FILE --format ob3|elm [--learner FILE] --ephemeral [--sealed]
  *   credbridge credential verify FILE
  *   credbridge seal verify FILE [--anchors PEM_FILE]
  *   credbridge seal import|test|list --institution ID (an institution's eSeal: PKCS#12 or PEM, a test seal)
@@ -18,6 +18,8 @@
  */
 import { textIn } from '../i18n/languages.js';
 import { verifySeal } from '../seals/jades-verify.js';
+import { sealCredential } from '../seals/jades-seal.js';
+import { makeTestSeal } from '../seals/test-seal.js';
 import { sealedPayload } from '../seals/sealed-document.js';
 import { readTrustAnchors } from '../seals/trust-anchors.js';
 import { readFile } from 'node:fs/promises';
@@ -134,7 +136,7 @@ const SAMPLE_LEARNER: LearnerInput = {
 };
 
 async function credentialSample(args: string[]): Promise<number> {
-  const { options } = parseArgs(args, ['ephemeral']);
+  const { options } = parseArgs(args, ['ephemeral', 'sealed']);
   const templateFile = options.get('template');
   const format = options.get('format');
   if (typeof templateFile !== 'string') throw new UsageError('credential sample needs --template FILE');
@@ -169,6 +171,13 @@ async function credentialSample(args: string[]): Promise<number> {
     credentialId: randomUUID(),
   };
   const unsigned = format === 'ob3' ? buildOb3Credential(award) : buildElmCredential(award);
+  if (options.has('sealed')) {
+    if (format !== 'elm') throw new UsageError('--sealed is for --format elm (the European credential)');
+    // A throwaway self-signed test seal of the awarding body: the file's form is a real seal's.
+    const seal = await makeTestSeal(textIn(body.legalName, 'en') ?? 'Credbridge');
+    process.stdout.write(`${JSON.stringify(await sealCredential(unsigned, seal), null, 2)}\n`);
+    return 0;
+  }
   const signed = await signCredential(unsigned, key, createDocumentLoader());
   process.stdout.write(`${JSON.stringify(signed, null, 2)}\n`);
   return 0;
