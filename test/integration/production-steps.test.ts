@@ -86,6 +86,7 @@ describe("the README's production steps", () => {
     expect(readmeCommands().map((c) => c.slice(0, 2).join(' '))).toEqual([
       'institution create',
       'template import',
+      'seal test',
     ]);
   });
 
@@ -151,8 +152,15 @@ describe("the README's production steps", () => {
     expect(list.stdout.trim().split('\n')).toEqual(['example-university\tExample University']);
   }, 60_000);
 
+  it('4. gives the institution a test seal, labelled as such in the console', async () => {
+    const run = await credbridge(readmeCommands()[2]!);
+    expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(run.stdout).toContain('active: Example University (test seal, not qualified)');
+    expect((await admin.get(`${toolUrl}/admin/seal`)).body).toContain('Test seal, not qualified');
+  }, 60_000);
+
   let clientId = '';
-  it('4. registers the LMS through a registration link made in the console', async () => {
+  it('5. registers the LMS through a registration link made in the console', async () => {
     const platforms = await admin.get(`${toolUrl}/admin/platforms`);
     const csrf = /name="_csrf" value="([^"]+)"/.exec(platforms.body)![1]!;
     const made = await admin.post(`${toolUrl}/admin/registration-links`, { _csrf: csrf, label: 'Moodle' });
@@ -167,7 +175,7 @@ describe("the README's production steps", () => {
     expect((await admin.get(`${toolUrl}/admin/platforms`)).body).toContain(sim.issuer);
   });
 
-  it('5. a teacher enables the template with a rule; the learner who passes gets a genuine credential', async () => {
+  it('6. a teacher enables the template with a rule; the learner who passes gets a genuine credential', async () => {
     sim.addUser('3', 'Terry Teacher');
     sim.addCourse('2', 'Applied Data Analysis', 'ADA101');
     sim.enrol('2', '3', 'Instructor');
@@ -229,7 +237,14 @@ describe("the README's production steps", () => {
       verified: true,
       issuer: { recognised: 'installation', name: 'Example University' },
     });
-    const page = await (await fetch(`${toolUrl}${credentialPath}`)).text();
+    // Sealed with the institution's test seal: genuine here, and labelled as not qualified for Europass.
+    expect(verification.elm.seal).toMatchObject({
+      holder: 'Example University',
+      test: true,
+      qualified: false,
+    });
+    const page = await (await fetch(`${toolUrl}${credentialPath}?lang=en`)).text();
     expect(page).toContain('This credential is genuine and valid.');
+    expect(page).toContain('Test seal, not qualified');
   }, 120_000);
 });
