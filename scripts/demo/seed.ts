@@ -2,6 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { connectDatabase, disconnectDatabase } from '../../src/db/connection.js';
 import '../../src/db/models/index.js';
 import { createInstitution, findInstitution } from '../../src/institutions/institutions.js';
+import { textIn } from '../../src/i18n/languages.js';
+import { activeSeal, createTestSeal } from '../../src/seals/seals.js';
 import { adoptLegacyRecords } from '../../src/institutions/legacy-adoption.js';
 import { createLogger } from '../../src/log/logger.js';
 import { createRegistrationLink, registrationUrl } from '../../src/lti/registration-links.js';
@@ -63,6 +65,15 @@ export async function seedInstitution(options: {
       const draft = await importTemplate(DEMO_ISSUER_ID, template);
       await publishTemplate(DEMO_ISSUER_ID, draft.key, draft.version);
       options.log(`imported and published the template ${DEMO_TEMPLATE_FILE}`);
+    }
+    if (!(await activeSeal(DEMO_ISSUER_ID))) {
+      // The European credentials come out sealed as for Europass, with a seal every screen labels as a test one.
+      await createTestSeal(
+        DEMO_ISSUER_ID,
+        textIn(template.awardingBodies[0]!.legalName, 'en') ?? 'Demo',
+        options.kek,
+      );
+      options.log(`made a test seal for ${DEMO_ISSUER_ID} (not qualified: Europass would refuse it)`);
     }
   } finally {
     await disconnectDatabase();
