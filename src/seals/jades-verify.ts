@@ -3,6 +3,7 @@ import { flattenedVerify, type FlattenedJWS } from 'jose';
 import { isObject } from '../credentials/json-values.js';
 import { certificateFacts, chainsToAnchor, holderName, type CertificateFacts } from './certificates.js';
 import { decodeEtsiU, signatureTimestampInput, verifyTimestamp, type TimestampVerdict } from './timestamp.js';
+import { readValidationValues, verifyValidationValues } from './validation-data.js';
 
 /**
  * Verifies a JAdES-sealed European Digital Credential as the EDC infrastructure produces it: a JWS JSON
@@ -13,12 +14,16 @@ import { decodeEtsiU, signatureTimestampInput, verifyTimestamp, type TimestampVe
  * Checked here: the structure and which header parameters are signed, the signature over the exact payload bytes
  * (jose), the certificate's digest, its validity at `sigT`, whether it says it is qualified (ETSI EN 319 412-5 QC
  * statements), its chain up to the trust anchors given, and each signature time-stamp (`sigTst`, RFC 3161): its
- * imprint over the signature value, the TSA's signature and its chain to the same anchors. Other time-stamps and
- * validation data (`adoTst`, `xVals`, `rVals`, `arcTst`, ...) are reported, not verified.
+ * imprint over the signature value, the TSA's signature and its chain to the same anchors; and validation data
+ * (B-LT): each OCSP response and CRL of `rVals` signed by the certificate's CA or its delegated responder, none
+ * saying a certificate of the seal is revoked, one saying the sealing certificate was not revoked at the
+ * time-stamp's time, the `xVals` certificates helping build chains. Other time-stamps (`adoTst`, `arcTst`) are
+ * reported, not verified.
  */
 
 export interface SealCheck {
-  check: 'structure' | 'header' | 'certificate' | 'signature' | 'validity' | 'chain' | 'timestamps';
+  check:
+    'structure' | 'header' | 'certificate' | 'signature' | 'validity' | 'chain' | 'timestamps' | 'revocation';
   ok: boolean;
   message: string;
 }
@@ -186,8 +191,11 @@ export async function verifySeal(doc: unknown, options: SealOptions = {}): Promi
         : `the certificate was valid when sealed (${signedAt}), until ${signer.validTo}`,
   });
 
+  // xVals may carry CA certificates x5c leaves out (the EU sample's issuing CA is there).
+  const values = readValidationValues(jws.header?.etsiU);
+  const xVals = typeof values === 'string' ? [] : values.certs;
   const anchors = options.trustAnchors ?? [];
-  const trusted = anchors.length > 0 && chainsToAnchor(leaf, chain.slice(1), anchors);
+  const trusted = anchors.length > 0 && chainsToAnchor(leaf, [...chain.slice(1), ...xVals], anchors);
   checks.push({
     check: 'chain',
     ok: trusted,
@@ -217,6 +225,17 @@ export async function verifySeal(doc: unknown, options: SealOptions = {}): Promi
   });
   const timestampedAt = stamps.verified.map((v) => v.time!).sort()[0];
 
+  let revocationOk = true;
+  if (typeof values === 'string') return { ...refuse('revocation', values), signer, signedAt };
+  if (values.present) {
+    // Revocation is judged when the seal is known to have existed: its time-stamp, or else its claimed time.
+    const at = new Date(timestampedAt ?? signedAt);
+    const revocation = await verifyValidationValues(values, chain, at, now);
+    if ('refused' in revocation) return { ...refuse('revocation', revocation.refused), signer, signedAt };
+    revocationOk = revocation.ok;
+    checks.push({ check: 'revocation', ok: revocation.ok, message: revocation.message });
+  }
+
   let payload: unknown;
   try {
     payload = JSON.parse(Buffer.from(payloadBytes).toString('utf8'));
@@ -225,7 +244,7 @@ export async function verifySeal(doc: unknown, options: SealOptions = {}): Promi
   }
   return {
     ok: true,
-    trusted: trusted && stampsTrusted,
+    trusted: trusted && stampsTrusted && revocationOk,
     checks,
     signer,
     signedAt,
@@ -255,6 +274,8 @@ async function signatureTimestamps(
     const names = value ? Object.keys(value) : [];
     if (!value || names.length !== 1) return `etsiU entry ${i + 1} is not one base64url JSON ETSI value`;
     const name = names[0]!;
+    // Validation data is verified with the revocation check.
+    if (name === 'xVals' || name === 'rVals') continue;
     if (name !== 'sigTst') {
       others.push(name);
       continue;

@@ -241,7 +241,7 @@ describe('JAdES B-T: signature time-stamps (RFC 3161)', () => {
     expect(verdict.checks.find((c) => c.check === 'timestamps')!.message).toBe(
       'signature time-stamp verified: time-stamped at 2023-09-27T11:54:20.000Z by CN=good-tsa, ' +
         'O=Nowina Solutions, OU=PKI-TEST, C=LU (TSA not checked: no trust anchors given); ' +
-        'not verified: a signed data time-stamp (adoTst), xVals, rVals, arcTst',
+        'not verified: a signed data time-stamp (adoTst), arcTst',
     );
 
     const { signature } = EU_SAMPLE.signatures[0]!;
@@ -258,7 +258,7 @@ describe('JAdES B-T: signature time-stamps (RFC 3161)', () => {
     expect(reasons(ours)).toContain(
       'timestamps: signature time-stamp verified: time-stamped at 2023-09-27T11:54:20.000Z by CN=good-tsa, ' +
         'O=Nowina Solutions, OU=PKI-TEST, C=LU, a TSA that does not chain up to any trust anchor; ' +
-        'not verified: a signed data time-stamp (adoTst), xVals, rVals, arcTst',
+        'not verified: a signed data time-stamp (adoTst), arcTst',
     );
   });
 });
