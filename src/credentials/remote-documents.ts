@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import { readLimitedBody } from '../net/limited-body.js';
 
 /** How documents of other issuers are fetched: the guarded outbound client (src/net/outbound.ts) in the app. */
 export type JsonFetch = (url: string, init: RequestInit) => Promise<Response>;
@@ -32,23 +33,9 @@ export interface RemoteDocumentOptions {
 }
 
 async function readLimited(res: Response, url: string, maxBytes: number): Promise<Buffer> {
-  const declared = Number(res.headers.get('content-length') ?? NaN);
-  if (declared > maxBytes) throw new RemoteDocumentError(url, `larger than ${maxBytes} bytes`);
-  const reader = res.body?.getReader();
-  if (!reader) return Buffer.alloc(0);
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel();
-      throw new RemoteDocumentError(url, `larger than ${maxBytes} bytes`);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks);
+  const body = await readLimitedBody(res, maxBytes);
+  if (!body) throw new RemoteDocumentError(url, `larger than ${maxBytes} bytes`);
+  return body;
 }
 
 /**

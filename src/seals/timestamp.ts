@@ -5,6 +5,7 @@ import { isObject } from '../credentials/json-values.js';
 import { outboundFetch, type OutboundFetch } from '../net/outbound.js';
 import type { SealedDocument } from './jades-seal.js';
 import { chainsToAnchor } from './certificates.js';
+import { readLimitedBody } from '../net/limited-body.js';
 
 /**
  * RFC 3161 time-stamps for JAdES seals (ETSI TS 119 182-1): asking a time-stamping authority (TSA) for a token,
@@ -88,29 +89,6 @@ function parseToken(token: Uint8Array): ParsedToken | string {
   }
 }
 
-/** Reads at most `max` bytes of a body, refusing more. */
-async function readLimited(res: Response, max: number): Promise<Uint8Array | undefined> {
-  if (Number(res.headers.get('content-length') ?? NaN) > max) {
-    await res.body?.cancel().catch(() => undefined);
-    return undefined;
-  }
-  const reader = res.body?.getReader();
-  if (!reader) return new Uint8Array(0);
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      await reader.cancel().catch(() => undefined);
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks);
-}
-
 /** PKIStatus names (RFC 3161 2.4.2), for error messages. */
 const STATUS_NAMES = [
   'granted',
@@ -164,7 +142,7 @@ export async function requestTimestamp(
         : `answered HTTP ${res.status}`,
     );
   }
-  const body = await readLimited(res, MAX_REPLY_BYTES);
+  const body = await readLimitedBody(res, MAX_REPLY_BYTES);
   if (!body) throw fail(`answered more than ${MAX_REPLY_BYTES} bytes`);
 
   let response: pkijs.TimeStampResp;

@@ -5,6 +5,7 @@ import { isObject } from '../credentials/json-values.js';
 import { OutboundError, outboundFetch, type OutboundFetch } from '../net/outbound.js';
 import type { SealedDocument } from './jades-seal.js';
 import { decodeEtsiU } from './timestamp.js';
+import { readLimitedBody } from '../net/limited-body.js';
 
 /**
  * JAdES baseline B-LT (ETSI TS 119 182-1): the validation data a B-T seal needs to be checked once its CA's
@@ -421,29 +422,6 @@ function crlUrlsOf(cert: X509Certificate): string[] {
     .filter((url) => /^https?:\/\//i.test(url));
 }
 
-/** Reads at most `max` bytes of a body, refusing more. */
-async function readLimited(res: Response, max: number): Promise<Uint8Array | undefined> {
-  if (Number(res.headers.get('content-length') ?? NaN) > max) {
-    await res.body?.cancel().catch(() => undefined);
-    return undefined;
-  }
-  const reader = res.body?.getReader();
-  if (!reader) return new Uint8Array(0);
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      await reader.cancel().catch(() => undefined);
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks);
-}
-
 /** What an outbound failure was, for the caller's log: the guard's refusal or the network error, host only. */
 function failureOf(err: unknown): string {
   if (!(err instanceof OutboundError)) return err instanceof Error ? err.message : String(err);
@@ -540,7 +518,7 @@ async function fetchOcsp(
       `${source}: answered ${res.ok ? type || 'without a content type' : `HTTP ${res.status}`}, not an OCSP response`,
     );
   }
-  const der = await readLimited(res, MAX_OCSP_BYTES);
+  const der = await readLimitedBody(res, MAX_OCSP_BYTES);
   if (!der) throw new ServiceProblem(`${source}: answered more than ${MAX_OCSP_BYTES} bytes`);
   const reading = await readOcspResponse(der, [cert, issuer]);
   // A responder that answers nonces must answer ours: another nonce is a replayed answer.
@@ -569,7 +547,7 @@ async function fetchCrl(
     await res.body?.cancel().catch(() => undefined);
     throw new ServiceProblem(`${source}: answered HTTP ${res.status}`);
   }
-  const der = await readLimited(res, MAX_CRL_BYTES);
+  const der = await readLimitedBody(res, MAX_CRL_BYTES);
   if (!der)
     throw new ServiceProblem(`${source}: more than ${MAX_CRL_BYTES} bytes, too big to embed in a credential`);
   usableStatus(await readCrl(der, [cert, issuer]), cert, source, Date.now());
