@@ -9,6 +9,7 @@ import type { Multilingual } from '../templates/schema.js';
 import { languageOf, textIn } from '../i18n/languages.js';
 import type { LearnerEvidence } from '../courses/rules.js';
 import type { Sealer } from '../seals/sealer.js';
+import { RevokedCertificateError } from '../seals/validation-data.js';
 
 import { PermanentIssueError } from './issue.js';
 import type { CredentialOps } from './ports.js';
@@ -70,30 +71,36 @@ export function engineCredentialOps(options: EngineOptions): CredentialOps {
       }
       const learner = request.learner!;
       const sealElm = await options.sealerFor?.(binding.institutionId);
-      await issueAndStoreCredential({
-        template: { ...template.data, version: template.version },
-        issuer: await signer(binding.issuerId, binding.institutionId),
-        learner: {
-          fullName: learner.name,
-          ...(learner.givenName ? { givenName: learner.givenName } : {}),
-          ...(learner.familyName ? { familyName: learner.familyName } : {}),
-        },
-        learnerRef: learnerRef(request.platformId, request.learnerId),
-        ...(learner.locale ? { locale: learner.locale } : {}),
-        evidence: {
-          ...(gradeOf(request.evidence as LearnerEvidence)
-            ? { grade: gradeOf(request.evidence as LearnerEvidence) }
-            : {}),
-          ...(binding.courseTitle ? { courseTitle: binding.courseTitle } : {}),
-          assessedAt: new Date().toISOString(),
-        },
-        credentialId: String(request._id),
-        // A first claim: no attempt before this one can have stored a credential under this id.
-        firstAttempt: request.attempts === 1,
-        publicUrl,
-        documentLoader,
-        ...(sealElm ? { sealElm } : {}),
-      });
+      try {
+        await issueAndStoreCredential({
+          template: { ...template.data, version: template.version },
+          issuer: await signer(binding.issuerId, binding.institutionId),
+          learner: {
+            fullName: learner.name,
+            ...(learner.givenName ? { givenName: learner.givenName } : {}),
+            ...(learner.familyName ? { familyName: learner.familyName } : {}),
+          },
+          learnerRef: learnerRef(request.platformId, request.learnerId),
+          ...(learner.locale ? { locale: learner.locale } : {}),
+          evidence: {
+            ...(gradeOf(request.evidence as LearnerEvidence)
+              ? { grade: gradeOf(request.evidence as LearnerEvidence) }
+              : {}),
+            ...(binding.courseTitle ? { courseTitle: binding.courseTitle } : {}),
+            assessedAt: new Date().toISOString(),
+          },
+          credentialId: String(request._id),
+          // A first claim: no attempt before this one can have stored a credential under this id.
+          firstAttempt: request.attempts === 1,
+          publicUrl,
+          documentLoader,
+          ...(sealElm ? { sealElm } : {}),
+        });
+      } catch (err) {
+        // A revoked seal certificate will not heal by retrying: the request fails now, and says why.
+        if (err instanceof RevokedCertificateError) throw new PermanentIssueError(err.message);
+        throw err;
+      }
       return { credentialId: String(request._id) };
     },
 

@@ -65,7 +65,15 @@ export function createPipeline(
     publicUrl,
     kek,
     documentLoader: installationDocumentLoader(publicUrl),
-    sealerFor: institutionSealers({ kek, ...(config.TSA_URL ? { tsaUrl: config.TSA_URL } : {}) }),
+    sealerFor: institutionSealers({
+      kek,
+      ...(config.TSA_URL ? { tsaUrl: config.TSA_URL } : {}),
+      onLowerLevel: (reason) =>
+        logger.warn(
+          { component: 'seals', reason },
+          'seal time-stamped without revocation values (JAdES B-T)',
+        ),
+    }),
   });
   const mailer = createMailer(config.SMTP_URL, config.MAIL_FROM);
   const credentialUrl = (id: string) => credentialPageUrl(publicUrl, id);

@@ -4,6 +4,7 @@ import { sealCredential, type SealedDocument } from './jades-seal.js';
 import { holderName } from './certificates.js';
 import { activeSeal, sealKey } from './seals.js';
 import { addSignatureTimestamp } from './timestamp.js';
+import { addValidationData } from './validation-data.js';
 
 /** How long a process keeps an institution's active seal (or its absence): a new import counts within this. */
 const SEAL_CACHE_MS = 5_000;
@@ -13,6 +14,8 @@ export interface SealerOptions {
   /** TSA_URL: each seal is time-stamped there (JAdES B-T); unset, seals are B-B. */
   tsaUrl?: string;
   fetch?: OutboundFetch;
+  /** Told why a time-stamped seal stays at B-T (no OCSP or CRL named, or not reachable): for the log. */
+  onLowerLevel?: (reason: string) => void;
 }
 
 export interface Sealer {
@@ -22,8 +25,10 @@ export interface Sealer {
 
 /**
  * The sealer of each institution: its active seal, or undefined when it has none or that seal's certificate
- * has expired (the credential then keeps its Data Integrity proof, and the console says why). A time-stamping
- * authority that fails fails the sealing, so the job is retried rather than issued at a lower level than set.
+ * has expired (the credential then keeps its Data Integrity proof, and the console says why). With a TSA the
+ * seal is time-stamped (B-T) and, when its certificates name OCSP or CRL services that answer, carries their
+ * revocation values (B-LT). A time-stamping authority that fails fails the sealing, so the job is retried rather
+ * than issued at a lower level than set; unreachable revocation services leave it at B-T, logged.
  */
 export function institutionSealers(
   options: SealerOptions,
@@ -44,9 +49,13 @@ export function institutionSealers(
       },
       async seal(credential) {
         const sealed = await sealCredential(credential, key);
-        return options.tsaUrl
-          ? addSignatureTimestamp(sealed, options.tsaUrl, options.fetch ?? outboundFetch)
-          : sealed;
+        if (!options.tsaUrl) return sealed;
+        const fetch = options.fetch ?? outboundFetch;
+        const timestamped = await addSignatureTimestamp(sealed, options.tsaUrl, fetch);
+        // B-LT where the certificates name their OCSP or CRL service; a revoked certificate throws and stops.
+        const { doc, level, reason } = await addValidationData(timestamped, fetch);
+        if (level === 'B-T') options.onLowerLevel?.(reason ?? 'no revocation data');
+        return doc;
       },
     };
   };

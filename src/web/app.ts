@@ -92,7 +92,15 @@ export function createApp({ config, logger, redis, queues }: AppDeps): Express {
       publicUrl,
       kek,
       documentLoader: installationDocumentLoader(publicUrl),
-      sealerFor: institutionSealers({ kek, ...(config.TSA_URL ? { tsaUrl: config.TSA_URL } : {}) }),
+      sealerFor: institutionSealers({
+        kek,
+        ...(config.TSA_URL ? { tsaUrl: config.TSA_URL } : {}),
+        onLowerLevel: (reason) =>
+          logger.warn(
+            { component: 'seals', reason },
+            'seal time-stamped without revocation values (JAdES B-T)',
+          ),
+      }),
     });
     const issuance = issuanceRouter({
       queues,

@@ -38,6 +38,7 @@ export async function issueThroughWorker(
   tool: ToolUnderTest,
   bindingId: string,
   learners: { id: string; name: string; locale?: string; email?: string }[],
+  timeoutMs = 90_000,
 ): Promise<Map<string, StoredCredential>> {
   const ids: string[] = [];
   for (const l of learners) {
@@ -66,7 +67,7 @@ export async function issueThroughWorker(
       (await IssuanceRequest.countDocuments({ _id: { $in: ids }, state: 'issued' })) === ids.length ||
       undefined,
     `${ids.length} credentials issued by the worker`,
-    90_000,
+    timeoutMs,
   );
   const out = new Map<string, StoredCredential>();
   for (const [i, l] of learners.entries()) out.set(l.id, (await findCredential(ids[i]!))!);

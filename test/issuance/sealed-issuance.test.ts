@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { generalVerify, type GeneralJWSInput } from 'jose';
 import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import type { StoredCredential } from '../../src/credentials/credential-store.js';
+import { Credential } from '../../src/credentials/credential-model.js';
+import { IssuanceRequest } from '../../src/issuance/request-model.js';
 import { verifyCredential } from '../../src/credentials/verifier.js';
 import { installationVerification } from '../../src/issuers/recognition.js';
 import { renderCredentialMail } from '../../src/notifications/mailer.js';
@@ -18,6 +20,7 @@ import { parseEncryptionKey } from '../../src/security/encryption.js';
 import { createTestInstitution, publishExampleTemplate } from '../helpers/institution.js';
 import { bindCourse, issueThroughWorker } from '../helpers/issuing.js';
 import { makeSealCa } from '../helpers/seal-ca.js';
+import { startRevocationCa, type RevocationCa } from '../helpers/ocsp.js';
 import { validateElm } from '../helpers/shacl.js';
 import { startTool, ADMIN_TOKEN, type ToolUnderTest } from '../helpers/tool.js';
 import { startTsa } from '../helpers/tsa.js';
@@ -30,6 +33,7 @@ import { startTsa } from '../helpers/tsa.js';
  * SHACL shapes; tampered and impostor seals are refused, and a revocation reaches the sealed document.
  */
 const ca = makeSealCa();
+let revocation: RevocationCa;
 let tsa: Awaited<ReturnType<typeof startTsa>>;
 let dir: string;
 let tool: ToolUnderTest;
@@ -47,15 +51,20 @@ const verifyApi = (doc: unknown) =>
 
 beforeAll(async () => {
   tsa = await startTsa();
+  revocation = await startRevocationCa();
   dir = await mkdtemp(join(tmpdir(), 'credbridge-sealed-'));
   const anchors = join(dir, 'anchors.pem');
-  writeFileSync(anchors, ca.ca.toString() + tsa.ca.toString());
+  writeFileSync(anchors, revocation.ca.toString() + tsa.ca.toString());
   tool = await startTool({ TSA_URL: tsa.url, SEAL_TRUST_ANCHORS: anchors, ISSUE_BACKOFF_MS: '200' });
   const created = await createTestInstitution(tool);
   institutionId = created.institutionId;
+  // The seal certificate names an OCSP responder and a CRL (its CA's, on this machine): seals reach B-LT.
   await importSeal(
     institutionId,
-    { pkcs12: ca.pkcs12('rsa', 'seal pass'), password: 'seal pass' },
+    {
+      privateKeyPem: revocation.seal.key.export({ format: 'pem', type: 'pkcs8' }).toString(),
+      certificatesPem: revocation.seal.cert.toString() + revocation.ca.toString(),
+    },
     parseEncryptionKey(tool.config.KEY_ENCRYPTION_KEY!),
   );
   const key = await publishExampleTemplate(institutionId);
@@ -69,21 +78,28 @@ beforeAll(async () => {
 afterAll(async () => {
   await tool?.close();
   await tsa?.close();
+  await revocation?.close();
   await rm(dir, { recursive: true, force: true });
   ca.remove();
 });
 
 describe('a sealed European credential, as the worker issued it', () => {
-  it('is a JAdES JWS JSON document with the EU sample’s header, time-stamped by the TSA', () => {
+  it('is a JAdES JWS JSON document with the EU sample’s header, time-stamped, with revocation values (B-LT)', () => {
     expect(tsa.requests).toBeGreaterThanOrEqual(2);
+    expect(revocation.ocspRequests).toBeGreaterThanOrEqual(2);
     for (const [, c] of issued) {
       const doc = jws(c);
       expect(doc.signatures).toHaveLength(1);
       const header = JSON.parse(Buffer.from(doc.signatures[0]!.protected!, 'base64url').toString());
       expect(header).toMatchObject({ alg: 'RS256', b64: false, crit: ['b64', 'sigT'] });
-      expect(header.x5c[0]).toBe(ca.rsa.cert.raw.toString('base64'));
-      expect(header['x5t#S256']).toBe(createHash('sha256').update(ca.rsa.cert.raw).digest('base64url'));
-      expect(Array.isArray((doc.signatures[0]!.header as any)?.etsiU)).toBe(true);
+      expect(header.x5c).toEqual([revocation.seal.cert, revocation.ca].map((c) => c.raw.toString('base64')));
+      expect(header['x5t#S256']).toBe(
+        createHash('sha256').update(revocation.seal.cert.raw).digest('base64url'),
+      );
+      const etsiU = ((doc.signatures[0]!.header as any).etsiU as string[]).map((e) =>
+        Object.keys(JSON.parse(Buffer.from(e, 'base64url').toString())),
+      );
+      expect(etsiU.flat()).toEqual(expect.arrayContaining(['sigTst', 'xVals', 'rVals']));
       // Sealed in place of Data Integrity: the payload has no proof; the Open Badge keeps its own.
       expect(payloadOf(c).proof).toBeUndefined();
       expect(c.ob3.proof).toBeDefined();
@@ -93,12 +109,16 @@ describe('a sealed European credential, as the worker issued it', () => {
 
   it('verifies with an independent JWS library over the exact payload bytes', async () => {
     for (const [, c] of issued) {
-      const { payload } = await generalVerify(jws(c), ca.rsa.cert.publicKey, { crit: { sigT: true } });
+      const { payload } = await generalVerify(jws(c), revocation.seal.cert.publicKey, {
+        crit: { sigT: true },
+      });
       expect(JSON.parse(new TextDecoder().decode(payload))).toEqual(payloadOf(c));
     }
     const tampered = structuredClone(jws(issued.get('pl-learner')!));
     tampered.payload = tampered.payload.replace('Łucja', 'Lucja');
-    await expect(generalVerify(tampered, ca.rsa.cert.publicKey, { crit: { sigT: true } })).rejects.toThrow();
+    await expect(
+      generalVerify(tampered, revocation.seal.cert.publicKey, { crit: { sigT: true } }),
+    ).rejects.toThrow();
   });
 
   it('carries an ELM payload that conforms to the EDC SHACL shapes, with its status entry', async () => {
@@ -113,8 +133,9 @@ describe('a sealed European credential, as the worker issued it', () => {
 
   it('is verified by the product: trusted chain, time-stamp, issuer of this installation', async () => {
     const c = issued.get('pl-learner')!;
-    const seal = await verifySeal(c.elm, { trustAnchors: [ca.ca, tsa.ca] });
+    const seal = await verifySeal(c.elm, { trustAnchors: [revocation.ca, tsa.ca] });
     expect(seal).toMatchObject({ ok: true, trusted: true });
+    expect(seal.checks.find((x) => x.check === 'revocation')).toMatchObject({ ok: true });
     expect(Date.parse(seal.timestampedAt!)).toBeGreaterThanOrEqual(Date.parse(seal.signedAt!) - 1000);
     const api = await verifyApi(c.elm);
     expect(api.status).toBe(200);
@@ -189,4 +210,17 @@ describe('a sealed European credential, as the worker issued it', () => {
     expect(result.checks.find((x) => x.check === 'status')).toMatchObject({ ok: false });
     expect(result.checks.find((x) => x.check === 'proof')).toMatchObject({ ok: true });
   });
+
+  it('stops sealing once the seal certificate is revoked: the request fails, naming the revocation', async () => {
+    revocation.revoke(revocation.seal.cert);
+    const binding = String((await IssuanceRequest.findById(issued.get('pl-learner')!._id).lean())!.bindingId);
+    await expect(
+      issueThroughWorker(tool, binding, [{ id: 'after-revocation', name: 'Rui Reis' }], 8_000),
+    ).rejects.toThrow();
+    const request = (await IssuanceRequest.findOne({ learnerId: 'after-revocation' }).lean())!;
+    // Failed at its first attempt: a revoked certificate is not retried.
+    expect(request).toMatchObject({ state: 'failed', attempts: 1 });
+    expect(request.lastError).toMatch(/revoked/);
+    expect(await Credential.countDocuments({ _id: request._id })).toBe(0);
+  }, 60_000);
 });
