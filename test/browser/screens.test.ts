@@ -12,6 +12,8 @@ import { parseEncryptionKey } from '../../src/security/encryption.js';
 import { importTemplate } from '../../src/templates/lifecycle.js';
 import { Template } from '../../src/templates/template-model.js';
 import { createAdminUser } from '../../src/accounts/accounts.js';
+import { createTestSeal } from '../../src/seals/seals.js';
+import { makeSealCa } from '../helpers/seal-ca.js';
 import { issueExamplePair } from '../helpers/credentials.js';
 import type { RunningProcess } from '../helpers/processes.js';
 import { startTool, type ToolUnderTest } from '../helpers/tool.js';
@@ -65,6 +67,8 @@ beforeAll(async () => {
   sim = await new PlatformSimulator().start();
   kek = parseEncryptionKey(tool.config.KEY_ENCRYPTION_KEY!);
   ({ clientId, institutionId } = await setUpInstitution(sim, tool));
+  // Credentials issued here are sealed for Europass with a test seal (the administrator imports a real one below).
+  await createTestSeal(institutionId, 'Atlantic Polytechnic Institute', kek);
 
   sim.addUser('3', 'Terry Teacher');
   sim.addCourse('2', 'Applied Data Analysis', 'ADA101');
@@ -175,8 +179,16 @@ describe('learner', () => {
     };
     const ob3 = JSON.parse((await download(/Open Badge/)).toString('utf8')) as { type: string[] };
     expect(ob3.type).toContain('OpenBadgeCredential');
-    const elm = JSON.parse((await download(/European credential/)).toString('utf8')) as { type: string[] };
-    expect(elm.type).toContain('EuropeanDigitalCredential');
+    // Sealed for Europass: the file is the JAdES document, its payload the European credential.
+    await expect(card.locator('[data-seal="sealed"]').textContent()).resolves.toMatch(
+      /sealed by Atlantic Polytechnic Institute[\s\S]*Test seal, not qualified/,
+    );
+    const sealed = JSON.parse((await download(/Sealed credential for Europass/)).toString('utf8')) as {
+      payload: string;
+      signatures: unknown[];
+    };
+    expect(sealed.signatures).toHaveLength(1);
+    expect((JSON.parse(sealed.payload) as { type: string[] }).type).toContain('EuropeanDigitalCredential');
     const pdf = await download(/certificate/);
     expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
 
@@ -216,7 +228,9 @@ describe('every EU language', () => {
     'status',
     'outcomes',
     'downloadOb3',
-    'downloadElm',
+    // Sealed with the institution's test seal: the European file is offered for Europass, and labelled.
+    'seal.europassFile',
+    'seal.testLabel',
     'downloadPdf',
     'shareLink',
     'state.valid',
@@ -536,6 +550,35 @@ describe('administrator', () => {
     await accessible(page, 'admin-audit');
     await page.close();
   }, 120_000);
+
+  it('imports the institution’s seal from a PKCS#12 file, at desktop and phone width', async () => {
+    const ca = makeSealCa();
+    try {
+      const page = await browser.context.newPage();
+      await page.goto(`${tool.url}/admin/seal`);
+      await expect(page.locator('main').textContent()).resolves.toContain('Test seal, not qualified');
+      await accessible(page, 'admin-seal-test');
+      await page.getByLabel('PKCS#12 file').setInputFiles({
+        name: 'seal.p12',
+        mimeType: 'application/x-pkcs12',
+        buffer: ca.pkcs12('rsa', 'browser pass'),
+      });
+      await page.getByLabel('Password').fill('browser pass');
+      await page.getByRole('button', { name: 'Import and use this seal' }).click();
+      await page.getByText('The seal is in use: new credentials are sealed with it.').waitFor();
+      const active = page.locator('section', { hasText: 'Active seal' });
+      await expect(active.textContent()).resolves.toContain('CN=Credbridge Test Seal CA');
+      await expect(page.locator('section', { hasText: 'Earlier seals' }).textContent()).resolves.toContain(
+        'Test seal, not qualified',
+      );
+      await accessible(page, 'admin-seal');
+      await page.setViewportSize({ width: 390, height: 844 });
+      await accessible(page, 'admin-seal-phone');
+      await page.close();
+    } finally {
+      ca.remove();
+    }
+  }, 60_000);
 
   it('registers a platform by hand, naming the wrong field, and adds and removes its deployment ids', async () => {
     const page = await browser.context.newPage();

@@ -143,6 +143,56 @@ describe('credbridge CLI', () => {
     expect(bad.stderr).toContain('certificate 1 of the trust anchors is not a valid X.509 certificate');
   });
 
+  it('credential sample --sealed prints a sealed European credential that seal verify and credential verify check', async () => {
+    const sample = await cli(
+      'credential',
+      'sample',
+      '--template',
+      'config/templates/applied-data-analysis.json',
+      '--format',
+      'elm',
+      '--ephemeral',
+      '--sealed',
+    );
+    expect(sample.code).toBe(0);
+    const doc = JSON.parse(sample.stdout) as { payload: string; signatures: unknown[] };
+    expect(JSON.parse(doc.payload).type).toContain('EuropeanDigitalCredential');
+    const file = join(dir, 'sealed.json');
+    await writeFile(file, sample.stdout);
+    const seal = await cli('seal', 'verify', file);
+    expect(seal.code).toBe(3);
+    expect(seal.stdout).toContain(
+      'sealed by: O=Atlantic Polytechnic Institute, CN=Credbridge test seal, not qualified',
+    );
+    // The payload is read through the seal: a test seal's holder is nobody this command knows (exit 3).
+    const verify = await cli('credential', 'verify', file);
+    expect(verify.stdout).toMatch(
+      /ok {3}proof: JAdES seal verified: sealed by Atlantic Polytechnic Institute/,
+    );
+    expect(verify.code).toBe(3);
+    await writeFile(
+      file,
+      sample.stdout.replace('Atlantic Polytechnic Institute\\"', 'Atlantic Polytechnic Institvte\\"'),
+    );
+    const changed = await cli('credential', 'verify', file);
+    expect(changed.code).toBe(1);
+    expect(changed.stdout).toContain('JAdES seal: the seal does not match the payload');
+    expect(
+      (
+        await cli(
+          'credential',
+          'sample',
+          '--template',
+          'config/templates/applied-data-analysis.json',
+          '--format',
+          'ob3',
+          '--ephemeral',
+          '--sealed',
+        )
+      ).code,
+    ).toBe(2);
+  }, 60_000);
+
   it('credential verify refuses a malformed TRUSTED_ISSUERS, naming the entry', async () => {
     const file = join(dir, 'any.json');
     await writeFile(file, JSON.stringify({ issuer: 'did:key:z6Mkx' }));
