@@ -213,10 +213,11 @@ export async function verifyCredential(
 
   let resolved = false;
   let seal: SealFacts | undefined;
+  let known: (KnownIssuer & { test?: boolean }) | undefined;
   if (sealed?.signer) {
     // The signer of a sealed credential is its certificate, not a DID document: nothing is resolved.
     resolved = true;
-    const known = await options.recogniseSeal?.(did, {
+    known = await options.recogniseSeal?.(did, {
       fingerprint: sealed.signer.fingerprint,
       trusted: sealed.trusted,
     });
@@ -230,59 +231,39 @@ export async function verifyCredential(
       ...(sealed.signedAt ? { signedAt: sealed.signedAt } : {}),
       ...(sealed.timestampedAt ? { timestampedAt: sealed.timestampedAt } : {}),
     };
-    if (known?.recognised === 'installation') {
-      const name = textIn(known.legalName, 'en');
-      issuer = { ...issuer, recognised: 'installation', name, legalName: known.legalName };
-      checks.push({
-        check: 'issuer',
-        ok: true,
-        message: `issuer ${did} is ${name}, an issuer of this installation, sealed with its institution's certificate`,
-      });
-    } else if (known?.recognised === 'trusted-list') {
-      issuer = { ...issuer, recognised: 'trusted-list' };
-      checks.push({
-        check: 'issuer',
-        ok: true,
-        message: `the seal's certificate (${seal.holder}) chains up to a trust anchor (SEAL_TRUST_ANCHORS)`,
-      });
-    } else {
-      checks.push({
-        check: 'issuer',
-        ok: false,
-        message: `sealed by ${seal.holder}, which is neither a seal of issuer ${did} here nor chained to a trust anchor`,
-      });
-    }
   } else {
     try {
       await documentLoader(did);
       resolved = true;
+      known = await recogniseIssuer(did);
     } catch (err) {
       checks.push({ check: 'issuer', ok: false, message: errorMessage(err) });
     }
   }
-  if (resolved && !sealed) {
-    const known = await recogniseIssuer(did);
+  if (resolved) {
+    // Who vouches, said for a signature (its DID) or a seal (its certificate).
+    const how = {
+      installation: seal ? ", sealed with its institution's certificate" : '',
+      trusted: seal
+        ? `the seal's certificate (${seal.holder}) chains up to a trust anchor (SEAL_TRUST_ANCHORS)`
+        : `issuer ${did} is on the trusted list (TRUSTED_ISSUERS)`,
+      nobody: seal
+        ? `sealed by ${seal.holder}, which is neither a seal of issuer ${did} here nor chained to a trust anchor`
+        : `issuer ${did} not recognised: neither an issuer of this installation nor on its trusted list`,
+    };
     if (known?.recognised === 'installation') {
       const name = textIn(known.legalName, 'en');
       issuer = { ...issuer, recognised: 'installation', name, legalName: known.legalName };
       checks.push({
         check: 'issuer',
         ok: true,
-        message: `issuer ${did} is ${name}, an issuer of this installation`,
+        message: `issuer ${did} is ${name}, an issuer of this installation${how.installation}`,
       });
     } else if (known?.recognised === 'trusted-list') {
       issuer = { ...issuer, recognised: 'trusted-list' };
-      checks.push({
-        check: 'issuer',
-        ok: true,
-        message: `issuer ${did} is on the trusted list (TRUSTED_ISSUERS)`,
-      });
+      checks.push({ check: 'issuer', ok: true, message: how.trusted });
     } else {
-      checks.push({
-        check: 'issuer',
-        ok: false,
-        message: `issuer ${did} not recognised: neither an issuer of this installation nor on its trusted list`,
-      });
+      checks.push({ check: 'issuer', ok: false, message: how.nobody });
     }
   }
 

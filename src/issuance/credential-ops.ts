@@ -8,7 +8,10 @@ import { findPublishedTemplate } from '../templates/lifecycle.js';
 import type { Multilingual } from '../templates/schema.js';
 import { languageOf, textIn } from '../i18n/languages.js';
 import type { LearnerEvidence } from '../courses/rules.js';
-import type { Sealer } from '../seals/sealer.js';
+import type { Config } from '../config/env.js';
+import { installationDocumentLoader } from '../issuers/resolvers.js';
+import type { Logger } from '../log/logger.js';
+import { institutionSealers, type Sealer } from '../seals/sealer.js';
 import { RevokedCertificateError } from '../seals/validation-data.js';
 
 import { PermanentIssueError } from './issue.js';
@@ -145,4 +148,30 @@ export function engineCredentialOps(options: EngineOptions): CredentialOps {
       };
     },
   };
+}
+
+/**
+ * The engine as the web and worker processes run it: the installation's document loader, and each institution's
+ * seal (time-stamped at TSA_URL when set; a seal left at B-T is logged).
+ */
+export function installationCredentialOps(
+  config: Pick<Config, 'PUBLIC_URL' | 'TSA_URL'>,
+  kek: Buffer,
+  logger: Logger,
+): CredentialOps {
+  const publicUrl = config.PUBLIC_URL.replace(/\/$/, '');
+  return engineCredentialOps({
+    publicUrl,
+    kek,
+    documentLoader: installationDocumentLoader(publicUrl),
+    sealerFor: institutionSealers({
+      kek,
+      ...(config.TSA_URL ? { tsaUrl: config.TSA_URL } : {}),
+      onLowerLevel: (reason) =>
+        logger.warn(
+          { component: 'seals', reason },
+          'seal time-stamped without revocation values (JAdES B-T)',
+        ),
+    }),
+  });
 }

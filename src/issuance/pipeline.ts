@@ -2,7 +2,6 @@ import type { Processor } from 'bullmq';
 import type { Config } from '../config/env.js';
 import type { GradeSourceFactory } from '../grades/source-factory.js';
 import { gradeSourceFactory, lmsApiSources } from '../grades/source-factory.js';
-import { installationDocumentLoader } from '../issuers/resolvers.js';
 import { configureServiceClients } from '../lti/service-client.js';
 import { ServiceTokens } from '../lti/service-token.js';
 import { ToolKeys } from '../lti/tool-keys.js';
@@ -11,8 +10,7 @@ import { configureOutbound } from '../net/outbound.js';
 import { createMailer, type Mailer } from '../notifications/mailer.js';
 import { queueNames, type QueueName, type Queues } from '../queue/queues.js';
 import { parseEncryptionKey } from '../security/encryption.js';
-import { institutionSealers } from '../seals/sealer.js';
-import { engineCredentialOps } from './credential-ops.js';
+import { installationCredentialOps } from './credential-ops.js';
 import { issueProcessor } from './issue.js';
 import { agsWriteBack } from './lms-write-back.js';
 import { credentialPageUrl, learnerLinkKey, learnerPageUrl } from './links.js';
@@ -61,20 +59,7 @@ export function createPipeline(
     onFailure: (failure) => logger.warn({ component: 'outbound', ...failure }, 'outbound request failed'),
   });
   const tokens = new ServiceTokens(new ToolKeys(kek));
-  const credentials = engineCredentialOps({
-    publicUrl,
-    kek,
-    documentLoader: installationDocumentLoader(publicUrl),
-    sealerFor: institutionSealers({
-      kek,
-      ...(config.TSA_URL ? { tsaUrl: config.TSA_URL } : {}),
-      onLowerLevel: (reason) =>
-        logger.warn(
-          { component: 'seals', reason },
-          'seal time-stamped without revocation values (JAdES B-T)',
-        ),
-    }),
-  });
+  const credentials = installationCredentialOps(config, kek, logger);
   const mailer = createMailer(config.SMTP_URL, config.MAIL_FROM);
   const credentialUrl = (id: string) => credentialPageUrl(publicUrl, id);
   const linkKey = learnerLinkKey(kek);

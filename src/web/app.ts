@@ -10,11 +10,9 @@ import { createLti, ltiDisabledRouter, ltiRouter } from '../lti/index.js';
 import { gradeSourceFactory, lmsApiSources } from '../grades/source-factory.js';
 import { recordCanvasLaunchIds } from '../grades/canvas-ids.js';
 import { gradeSourceRouter } from './routes/grade-sources.js';
-import { installationDocumentLoader } from '../issuers/resolvers.js';
 import { installationVerification } from '../issuers/recognition.js';
 import { storedPairVerifier } from '../credentials/stored-verification.js';
-import { institutionSealers } from '../seals/sealer.js';
-import { engineCredentialOps } from '../issuance/credential-ops.js';
+import { installationCredentialOps } from '../issuance/credential-ops.js';
 import { courseLaunched } from '../issuance/queueing.js';
 import { issuanceRouter } from '../issuance/routes.js';
 import { parseEncryptionKey } from '../security/encryption.js';
@@ -86,22 +84,8 @@ export function createApp({ config, logger, redis, queues }: AppDeps): Express {
         if (courseId) await courseLaunched(queues, courseId, config.SYNC_DEBOUNCE_MS);
       },
     });
-    const publicUrl = config.PUBLIC_URL.replace(/\/$/, '');
     const kek = parseEncryptionKey(config.KEY_ENCRYPTION_KEY);
-    const credentials = engineCredentialOps({
-      publicUrl,
-      kek,
-      documentLoader: installationDocumentLoader(publicUrl),
-      sealerFor: institutionSealers({
-        kek,
-        ...(config.TSA_URL ? { tsaUrl: config.TSA_URL } : {}),
-        onLowerLevel: (reason) =>
-          logger.warn(
-            { component: 'seals', reason },
-            'seal time-stamped without revocation values (JAdES B-T)',
-          ),
-      }),
-    });
+    const credentials = installationCredentialOps(config, kek, logger);
     const issuance = issuanceRouter({
       queues,
       sources: gradeSourceFactory(lti.serviceTokens, lmsApiSources(kek, lti.serviceTokens)),
