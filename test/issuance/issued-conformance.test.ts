@@ -214,6 +214,14 @@ describe('credentials issued by the worker, as issued', () => {
     expect(french).toContain(FR_PL_TEMPLATE.title.fr);
   });
 
+  it('say, without an institution seal, that the European credential is not sealed for Europass', async () => {
+    const c = issued.get('de-learner')!;
+    expect(c.elm.proof).toBeDefined();
+    const page = await fetch(`${tool.url}/credentials/${c._id}?lang=de`).then((r) => r.text());
+    expect(page).toContain(translator('de')('seal.notSealed'));
+    expect(page).not.toContain('data-seal="sealed"');
+  });
+
   it('verify, and revoke and suspend through their one entry', async () => {
     const verification = installationVerification({ PUBLIC_URL: tool.url, TRUSTED_ISSUERS: [] });
     const id = String(minimal.get('pt-minimal')!._id);
