@@ -70,6 +70,29 @@ const MUST_BE_SIGNED = [
   'adoTst',
 ];
 
+/**
+ * Bounds on what a stranger's seal may make the verifier parse and check: the EU's B-LTA sample has 1 certificate
+ * in x5c, 4 unsigned values (25 KB), 4 certificates in xVals and 2 revocation values. Past these, each further
+ * certificate multiplies the work of matching answers to certificates, so a small body could hold the server.
+ */
+export const SEAL_LIMITS = { x5c: 8, etsiU: 8, etsiUChars: 200_000, timestamps: 4 } as const;
+
+function sizeProblem(
+  protectedHeader: Record<string, unknown>,
+  unprotected: Record<string, unknown>,
+): string | undefined {
+  const x5c = protectedHeader.x5c as unknown[];
+  if (x5c.length > SEAL_LIMITS.x5c)
+    return `x5c holds ${x5c.length} certificates; at most ${SEAL_LIMITS.x5c} are read`;
+  const etsiU = unprotected.etsiU;
+  if (etsiU === undefined) return undefined;
+  if (Array.isArray(etsiU) && etsiU.length > SEAL_LIMITS.etsiU)
+    return `etsiU holds ${etsiU.length} values; at most ${SEAL_LIMITS.etsiU} are read`;
+  if (JSON.stringify(etsiU).length > SEAL_LIMITS.etsiUChars)
+    return `etsiU is larger than ${SEAL_LIMITS.etsiUChars} characters`;
+  return undefined;
+}
+
 /** The one signature of a general or flattened JWS JSON serialization, or why there is none. */
 function oneSignature(doc: unknown): FlattenedJWS | string {
   if (!isObject(doc) || typeof doc.payload !== 'string') return 'not a JWS JSON serialization with a payload';
@@ -138,7 +161,8 @@ export async function verifySeal(doc: unknown, options: SealOptions = {}): Promi
   if (!protectedHeader) return refuse('structure', 'the protected header is not base64url JSON');
   checks.push({ check: 'structure', ok: true, message: 'a JWS JSON serialization with one signature' });
 
-  const problem = headerProblem(protectedHeader, jws.header ?? {});
+  const problem =
+    headerProblem(protectedHeader, jws.header ?? {}) ?? sizeProblem(protectedHeader, jws.header ?? {});
   if (problem) return refuse('header', problem);
   checks.push({
     check: 'header',
@@ -269,6 +293,7 @@ async function signatureTimestamps(
   const input = signatureTimestampInput(signature);
   const verified: TimestampVerdict[] = [];
   const others: string[] = [];
+  let tokenCount = 0;
   for (const [i, entry] of etsiU.entries()) {
     const value = decodeEtsiU(entry);
     const names = value ? Object.keys(value) : [];
@@ -283,6 +308,9 @@ async function signatureTimestamps(
     const tokens = isObject(value.sigTst) ? value.sigTst.tstTokens : undefined;
     if (!Array.isArray(tokens) || tokens.length === 0)
       return `the sigTst of etsiU entry ${i + 1} has no tstTokens`;
+    tokenCount += tokens.length;
+    if (tokenCount > SEAL_LIMITS.timestamps)
+      return `more than ${SEAL_LIMITS.timestamps} signature time-stamp tokens; at most that many are read`;
     for (const token of tokens) {
       if (!isObject(token) || typeof token.val !== 'string')
         return `a sigTst token of etsiU entry ${i + 1} has no val (a DER time-stamp token in base64)`;

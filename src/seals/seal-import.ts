@@ -1,4 +1,5 @@
 import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
+import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { Refusal } from '../errors/refusal.js';
 import type { SealKey } from './jades-seal.js';
@@ -15,6 +16,38 @@ const toArrayBuffer = (bytes: Uint8Array): ArrayBuffer =>
   bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
 
 /**
+ * The most key-derivation iterations a PKCS#12 file may ask for. OpenSSL writes 2,048, Java 10,000; the MAC's
+ * derivation runs in JavaScript on the event loop, so a file asking for millions would hold the whole server.
+ */
+const MAX_ITERATIONS = 100_000;
+const OID_PBES2 = '1.2.840.113549.1.5.13';
+const OID_ENCRYPTED_DATA = '1.2.840.113549.1.7.6';
+
+/** The iteration count of a password-based encryption algorithm: PBES2 (PBKDF2) or a PKCS#12 PBE scheme. */
+function iterationsOf(algorithm: pkijs.AlgorithmIdentifier): number {
+  const params = algorithm.algorithmParams as asn1js.Sequence | undefined;
+  if (algorithm.algorithmId === OID_PBES2) {
+    // Read from copies: reading a schema marks it, and the decryption reads the same one again.
+    const pbes2 = pkijs.PBES2Params.fromBER(params!.toBER());
+    const kdf = pkijs.PBKDF2Params.fromBER(
+      (pbes2.keyDerivationFunc.algorithmParams as asn1js.Sequence).toBER(),
+    );
+    return kdf.iterationCount;
+  }
+  // pkcs-12PbeParams: SEQUENCE { salt OCTET STRING, iterations INTEGER }
+  const count = params?.valueBlock?.value?.[1];
+  return count instanceof asn1js.Integer ? count.valueBlock.valueDec : 0;
+}
+
+function checkIterations(count: number | undefined, what: string): void {
+  if (count !== undefined && count > MAX_ITERATIONS)
+    throw invalid(
+      'pkcs12',
+      `${what} asks for ${count} key-derivation iterations; at most ${MAX_ITERATIONS} are accepted`,
+    );
+}
+
+/**
  * The certificates and key of a PKCS#12 file (as trust service providers and `openssl pkcs12 -export` make them:
  * PBES2/AES or the legacy 3DES bags, with an integrity MAC). A wrong password is told apart from a bad file.
  */
@@ -29,6 +62,7 @@ async function readPkcs12(
   } catch {
     throw invalid('pkcs12', 'not a PKCS#12 (.p12, .pfx) file');
   }
+  checkIterations(pfx.macData?.iterations, 'its integrity check');
   try {
     await pfx.parseInternalValues({ password: secret, checkIntegrity: true });
   } catch {
@@ -39,11 +73,22 @@ async function readPkcs12(
   try {
     const safe = pfx.parsedValue?.authenticatedSafe;
     if (!safe) throw new Error('no authenticated safe');
+    // Every iteration count is read before anything is decrypted with it.
+    for (const info of safe.safeContents)
+      if (info.contentType === OID_ENCRYPTED_DATA) {
+        // Parsed from a copy: reading a schema marks it, and pkijs reads the same one again to decrypt.
+        const data = pkijs.EncryptedData.fromBER((info.content as asn1js.Sequence).toBER());
+        checkIterations(
+          iterationsOf(data.encryptedContentInfo.contentEncryptionAlgorithm),
+          'its certificates',
+        );
+      }
     await safe.parseInternalValues({ safeContents: safe.safeContents.map(() => ({ password: secret })) });
     for (const contents of safe.parsedValue.safeContents) {
       for (const bag of contents.value.safeBags) {
         let pkcs8: ArrayBuffer | undefined;
         if (bag.bagValue instanceof pkijs.PKCS8ShroudedKeyBag) {
+          checkIterations(iterationsOf(bag.bagValue.encryptionAlgorithm), 'its private key');
           await bag.bagValue.parseInternalValues({ password: secret });
           pkcs8 = bag.bagValue.parsedValue?.toSchema().toBER();
         } else if (bag.bagValue instanceof pkijs.PrivateKeyInfo) {

@@ -61,7 +61,11 @@ const REASONS = [
 const MAX_OCSP_BYTES = 256 * 1024;
 /** Every byte of a CRL is copied, in base64, into each credential: a bigger one is not worth embedding. */
 const MAX_CRL_BYTES = 2 * 1024 * 1024;
-const TIMEOUT_MS = 15_000;
+/** Per request to a responder or CRL host, and for all of one seal's validation data: under the job's claim timeout. */
+const TIMEOUT_MS = 5_000;
+const DEADLINE_MS = 20_000;
+/** OCSP responders and CRL distribution points tried per certificate, of each kind: a certificate may name many. */
+const MAX_URLS = 2;
 /** Clock difference tolerated between this server and a responder. */
 const SKEW_MS = 5 * 60_000;
 /** How old a response without nextUpdate may be and still say something about now. */
@@ -206,6 +210,8 @@ export async function readOcspResponse(
   } catch {
     return tampered('is not a DER OCSP response');
   }
+  if ((basic.certs?.length ?? 0) > MAX_VALUES || basic.tbsResponseData.responses.length > MAX_VALUES)
+    return tampered(`carries more than ${MAX_VALUES} certificates or answers; at most that many are read`);
   let embedded: X509Certificate[];
   try {
     embedded = (basic.certs ?? []).map((c) => new X509Certificate(Buffer.from(c.toSchema().toBER())));
@@ -478,6 +484,7 @@ async function fetchOcsp(
   cert: X509Certificate,
   issuer: X509Certificate,
   fetch: OutboundFetch,
+  timeoutMs: number,
 ): Promise<Fetched> {
   const source = `OCSP responder ${hostOf(url)}`;
   const nonce = randomBytes(16);
@@ -506,7 +513,7 @@ async function fetchOcsp(
       body: new Uint8Array(request.toSchema(true).toBER()),
       // A redirected POST would become a GET: a responder has no reason to redirect.
       redirect: 'error',
-      signal: AbortSignal.timeout(TIMEOUT_MS),
+      signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (err) {
     throw new ServiceProblem(`${source}: ${failureOf(err)}`);
@@ -535,11 +542,12 @@ async function fetchCrl(
   cert: X509Certificate,
   issuer: X509Certificate,
   fetch: OutboundFetch,
+  timeoutMs: number,
 ): Promise<Fetched> {
   const source = `CRL at ${hostOf(url)}`;
   let res: Response;
   try {
-    res = await fetch(url, { signal: AbortSignal.timeout(TIMEOUT_MS) });
+    res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
   } catch (err) {
     throw new ServiceProblem(`${source}: ${failureOf(err)}`);
   }
@@ -554,24 +562,33 @@ async function fetchCrl(
   return { kind: 'CRL', der, certs: [] };
 }
 
-/** Revocation data for `cert`: its OCSP responders first, then its CRLs; why none could be had, if so. */
+/**
+ * Revocation data for `cert`: its first OCSP responders, then its first CRLs, each request bounded by what is left
+ * before `deadline`. Asked afresh for every seal, so a revocation stops the next one. Why none could be had, if so.
+ */
 async function revocationData(
   cert: X509Certificate,
   issuer: X509Certificate,
   label: string,
   fetch: OutboundFetch,
+  deadline: number,
 ): Promise<Fetched | string> {
-  const ocsp = ocspUrlsOf(cert);
-  const crl = crlUrlsOf(cert);
+  const ocsp = ocspUrlsOf(cert).slice(0, MAX_URLS);
+  const crl = crlUrlsOf(cert).slice(0, MAX_URLS);
   if (!ocsp.length && !crl.length) return `${label} names no OCSP responder and no CRL distribution point`;
   const problems: string[] = [];
   const attempts = [
-    ...ocsp.map((url) => () => fetchOcsp(url, cert, issuer, fetch)),
-    ...crl.map((url) => () => fetchCrl(url, cert, issuer, fetch)),
+    ...ocsp.map((url) => (ms: number) => fetchOcsp(url, cert, issuer, fetch, ms)),
+    ...crl.map((url) => (ms: number) => fetchCrl(url, cert, issuer, fetch, ms)),
   ];
   for (const attempt of attempts) {
+    const left = deadline - Date.now();
+    if (left <= 0) {
+      problems.push(`no answer within ${DEADLINE_MS / 1000} s`);
+      break;
+    }
     try {
-      return await attempt();
+      return await attempt(Math.min(TIMEOUT_MS, left));
     } catch (err) {
       if (!(err instanceof ServiceProblem)) throw err; // a revoked certificate, or a bug
       problems.push(err.message);
@@ -624,11 +641,12 @@ export async function addValidationData(
   const ocspVals: Uint8Array[] = [];
   const crlVals: Uint8Array[] = [];
   const extra: X509Certificate[] = [];
+  const deadline = Date.now() + DEADLINE_MS;
   for (let i = 0; i + 1 < chain.length; i++) {
     const [cert, issuer] = [chain[i]!, chain[i + 1]!];
     const label = i === 0 ? `the sealing certificate ${nameOf(cert)}` : `the CA certificate ${nameOf(cert)}`;
     if (!issuedBy(cert, issuer)) return asBT(`${label} is not issued by the next certificate of x5c`);
-    const data = await revocationData(cert, issuer, label, fetch);
+    const data = await revocationData(cert, issuer, label, fetch, deadline);
     if (typeof data === 'string') return asBT(data);
     (data.kind === 'OCSP' ? ocspVals : crlVals).push(data.der);
     extra.push(...data.certs);
@@ -665,7 +683,10 @@ export interface ValidationValues {
   present: boolean;
 }
 
-/** Collects `xVals` and `rVals` from the `etsiU` entries, or says which one is malformed. */
+/** At most this many certificates in xVals, values in each of ocspVals and crlVals, answers in one OCSP response. */
+const MAX_VALUES = 8;
+
+/** Collects `xVals` and `rVals` from the `etsiU` entries, or says which one is malformed or too many. */
 export function readValidationValues(etsiU: unknown): ValidationValues | string {
   const values: ValidationValues = { certs: [], ocsp: [], crl: [], others: [], present: false };
   if (!Array.isArray(etsiU)) return values;
@@ -712,6 +733,12 @@ export function readValidationValues(etsiU: unknown): ValidationValues | string 
     }
   }
   values.certs = unique(values.certs);
+  for (const [name, list] of [
+    ['xVals certificates', values.certs],
+    ['ocspVals', values.ocsp],
+    ['crlVals', values.crl],
+  ] as const)
+    if (list.length > MAX_VALUES) return `${list.length} ${name}; at most ${MAX_VALUES} are read`;
   return values;
 }
 

@@ -19,7 +19,7 @@ export function makeSealCa(): {
   ec: TestSealKey;
   stranger: TestSealKey;
   /** A PKCS#12 file (OpenSSL 3's defaults: PBES2, AES-256) of a seal key, its certificate and the CA's. */
-  pkcs12(which: 'rsa' | 'ec', password: string): Buffer;
+  pkcs12(which: 'rsa' | 'ec', password: string, openssl?: string[]): Buffer;
   /** The PEM texts of a seal key and of its certificate followed by the CA's. */
   pem(which: 'rsa' | 'ec'): { key: string; chain: string };
   remove(): void;
@@ -86,21 +86,11 @@ export function makeSealCa(): {
       cert: new X509Certificate(read('stranger.pem')),
       key: createPrivateKey(read('stranger.key')),
     },
-    pkcs12(which, password) {
+    pkcs12(which, password, options = []) {
       const out = `${which}-${Date.now()}.p12`;
       openssl(
-        'pkcs12',
-        '-export',
-        '-inkey',
-        `${which}.key`,
-        '-in',
-        `${which}.pem`,
-        '-certfile',
-        'ca.pem',
-        '-out',
-        out,
-        '-passout',
-        `pass:${password}`,
+        ...['pkcs12', '-export', '-inkey', `${which}.key`, '-in', `${which}.pem`, '-certfile', 'ca.pem'],
+        ...['-out', out, '-passout', `pass:${password}`, ...options],
       );
       return readFileSync(join(dir, out));
     },

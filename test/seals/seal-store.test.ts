@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
+import * as pkijs from 'pkijs';
 import { connectDatabase, disconnectDatabase } from '../../src/db/connection.js';
 import '../../src/db/models/index.js';
 import { Refusal } from '../../src/errors/refusal.js';
@@ -88,6 +89,29 @@ describe('reading a seal import', () => {
     expect(
       await refusalOf(readSealImport({ privateKeyPem: 'garbage', certificatesPem: ca.pem('ec').chain })),
     ).toEqual(['privateKey: not an unencrypted PEM private key (PKCS#8, PKCS#1 or SEC1)']);
+  });
+});
+
+describe('a PKCS#12 file asking for too much work', () => {
+  it('is refused before any derivation runs: MAC iterations, and the PBKDF2 of its certificates and key', async () => {
+    // The MAC's derivation runs in JavaScript on the event loop: millions of iterations would hold the server.
+    const pfx = pkijs.PFX.fromBER(new Uint8Array(ca.pkcs12('ec', 'pw')).buffer);
+    pfx.macData!.iterations = 5_000_000;
+    const macBomb = Buffer.from(pfx.toSchema().toBER());
+    const started = performance.now();
+    expect(await refusalOf(readSealImport({ pkcs12: macBomb, password: 'pw' }))).toEqual([
+      'pkcs12: its integrity check asks for 5000000 key-derivation iterations; at most 100000 are accepted',
+    ]);
+    expect(performance.now() - started).toBeLessThan(500);
+    const pbkdf2 = ca.pkcs12('ec', 'pw', ['-iter', '200000', '-nomaciter']);
+    expect(await refusalOf(readSealImport({ pkcs12: pbkdf2, password: 'pw' }))).toEqual([
+      'pkcs12: its certificates asks for 200000 key-derivation iterations; at most 100000 are accepted',
+    ]);
+    // Java's keytool default (10,000) and OpenSSL's (2,048) are well within.
+    const java = ca.pkcs12('ec', 'pw', ['-iter', '10000']);
+    expect((await readSealImport({ pkcs12: java, password: 'pw' })).certificates[0]!.fingerprint256).toBe(
+      ca.ec.cert.fingerprint256,
+    );
   });
 });
 
