@@ -62,7 +62,8 @@ const USAGE = `usage:
   credbridge seal import --institution ID (--pkcs12 FILE | --key FILE --certificates FILE)
       (a PKCS#12 file's password from SEAL_PASSWORD)
   credbridge seal test --institution ID   (a self-signed test seal, not qualified)
-  credbridge seal list --institution ID`;
+  credbridge seal list --institution ID
+  credbridge seal revoke --institution ID --fingerprint X5T [--since ISO_TIME]   (a compromised seal key)`;
 
 class UsageError extends Error {}
 
@@ -272,8 +273,8 @@ export async function main(argv: string[]): Promise<number> {
     if (group === 'credential' && command === 'sample') return await credentialSample(rest);
     if (group === 'credential' && command === 'verify') return await credentialVerify(rest);
     if (group === 'seal' && command === 'verify') return await sealVerify(rest);
-    if (group === 'seal' && (command === 'import' || command === 'test' || command === 'list'))
-      return await sealCommand(command, parseArgs(rest).options);
+    if (group === 'seal' && ['import', 'test', 'list', 'revoke'].includes(command ?? ''))
+      return await sealCommand(command!, parseArgs(rest).options);
     if (group === 'institution' && (command === 'create' || command === 'list'))
       return await institutionCommand(
         command,

@@ -5,6 +5,7 @@ import { Refusal } from '../errors/refusal.js';
 import { findInstitution } from '../institutions/institutions.js';
 import { createLogger } from '../log/logger.js';
 import {
+  compromiseSeal,
   createTestSeal,
   importSeal,
   institutionSeals,
@@ -29,9 +30,10 @@ function show(seal: SealRecord): string {
 }
 
 /**
- * `credbridge seal import|test|list --institution ID`: an institution's eSeal from a PKCS#12 file
+ * `credbridge seal import|test|list|revoke --institution ID`: an institution's eSeal from a PKCS#12 file
  * (`--pkcs12 FILE`, password in $SEAL_PASSWORD) or a PEM key and chain (`--key FILE --certificates FILE`), a
- * self-signed test seal, or the seals it has had. Importing rotates: the earlier seal is retired.
+ * self-signed test seal, the seals it has had, or a seal reported compromised (`--fingerprint X5T [--since ISO]`).
+ * Importing rotates: the earlier seal is retired.
  */
 export async function sealCommand(command: string, options: Map<string, string | true>): Promise<number> {
   const institutionId = options.get('institution');
@@ -44,6 +46,20 @@ export async function sealCommand(command: string, options: Map<string, string |
     if (command === 'list') {
       const seals = await institutionSeals(institutionId);
       process.stdout.write(seals.length ? seals.map(show).join('') : 'no seal\n');
+      return 0;
+    }
+    if (command === 'revoke') {
+      const fingerprint = options.get('fingerprint');
+      if (typeof fingerprint !== 'string')
+        throw new Error('seal revoke needs --fingerprint X5T (from seal list)');
+      const sinceOption = options.get('since');
+      const since = typeof sinceOption === 'string' ? new Date(sinceOption) : new Date();
+      if (Number.isNaN(since.getTime())) throw new Error('--since must be a date and time (ISO 8601)');
+      const seal = await compromiseSeal(institutionId, fingerprint, since);
+      if (!seal) throw new Error(`institution ${institutionId} has no seal ${fingerprint}`);
+      process.stdout.write(
+        `seal ${fingerprint} reported compromised since ${since.toISOString()}: seals not proven older no longer vouch\n`,
+      );
       return 0;
     }
     const kek = requireEncryptionKey(config);

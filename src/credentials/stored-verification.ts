@@ -39,7 +39,8 @@ async function verifyPair(
   runs++;
   const [ob3, elm] = await Promise.all([
     verifyCredential(stored.ob3, { ...options, now }),
-    verifyCredential(stored.elm, { ...options, now }),
+    // This installation sealed it when it stored it: that record is a time the signer could not backdate.
+    verifyCredential(stored.elm, { ...options, now, sealedAt: new Date(stored.issuedAt) }),
   ]);
   const verdict = combinedVerdict([ob3, elm]);
   return { verified: verdict === 'verified', verdict, issuer: ob3.issuer ?? elm.issuer, ob3, elm };

@@ -39,7 +39,8 @@ export type IssuerRecogniser = (did: string) => Promise<KnownIssuer | undefined>
  */
 export type SealRecogniser = (
   did: string,
-  seal: { fingerprint: string; trusted: boolean },
+  /** `at`: when the seal is known to have existed (a trusted time-stamp, this installation's record, or now). */
+  seal: { fingerprint: string; trusted: boolean; at: Date },
 ) => Promise<(KnownIssuer & { test?: boolean }) | undefined>;
 
 /** The seal of a sealed credential, as the pages show it. */
@@ -96,6 +97,8 @@ export interface VerifyOptions {
   sealTrustAnchors?: X509Certificate[];
   /** Who vouches for a sealed credential; without it, a sealed credential's issuer is recognised by nobody. */
   recogniseSeal?: SealRecogniser;
+  /** When this installation sealed the document, from its own record (a stored credential): a trusted time. */
+  sealedAt?: Date;
   now?: Date;
 }
 
@@ -195,7 +198,8 @@ export async function verifyCredential(
   if (isSealedDocument(document)) {
     sealed = await verifySeal(document, { trustAnchors: options.sealTrustAnchors ?? [], now });
     if (!sealed.ok) {
-      const failed = sealed.checks.find((c) => !c.ok);
+      // The check that refused is the last one that failed (an unanchored chain before it is only reported).
+      const failed = [...sealed.checks].reverse().find((c) => !c.ok);
       checks.push({ check: 'proof', ok: false, message: `JAdES seal: ${failed?.message ?? 'not valid'}` });
       return { verified: false, verdict: 'not-verified', format: 'elm', checks };
     }
@@ -217,9 +221,22 @@ export async function verifyCredential(
   if (sealed?.signer) {
     // The signer of a sealed credential is its certificate, not a DID document: nothing is resolved.
     resolved = true;
+    // sigT is the signer's word: what counts is a time-stamp from an anchored TSA, this installation's own record
+    // of when it sealed, or else now. A key used after its certificate ended (or a stolen one, backdating) fails.
+    const at = new Date(sealed.provenAt ?? options.sealedAt ?? now);
+    const [from, to] = [Date.parse(sealed.signer.validFrom), Date.parse(sealed.signer.validTo)];
+    if (at.getTime() < from - 1000 || at.getTime() > to) {
+      checks.push({
+        check: 'proof',
+        ok: false,
+        message: `JAdES seal: the certificate was not valid at ${at.toISOString()} (valid ${sealed.signer.validFrom} to ${sealed.signer.validTo}), and no time-stamp of an anchored TSA proves the seal was made while it was`,
+      });
+      return { verified: false, verdict: 'not-verified', format: 'elm', checks };
+    }
     known = await options.recogniseSeal?.(did, {
       fingerprint: sealed.signer.fingerprint,
       trusted: sealed.trusted,
+      at,
     });
     seal = {
       holder: sealed.signer.holder,
@@ -245,10 +262,10 @@ export async function verifyCredential(
     const how = {
       installation: seal ? ", sealed with its institution's certificate" : '',
       trusted: seal
-        ? `the seal's certificate (${seal.holder}) chains up to a trust anchor (SEAL_TRUST_ANCHORS)`
+        ? `issuer ${did} is on the trusted list (TRUSTED_ISSUERS), sealed by ${seal.holder}, whose certificate chains up to a trust anchor (SEAL_TRUST_ANCHORS)`
         : `issuer ${did} is on the trusted list (TRUSTED_ISSUERS)`,
       nobody: seal
-        ? `sealed by ${seal.holder}, which is neither a seal of issuer ${did} here nor chained to a trust anchor`
+        ? `sealed by ${seal.holder}${seal.trusted ? ' (a certificate chaining up to a trust anchor)' : ''}, but neither a seal of issuer ${did} here nor of an issuer on the trusted list`
         : `issuer ${did} not recognised: neither an issuer of this installation nor on its trusted list`,
     };
     if (known?.recognised === 'installation') {

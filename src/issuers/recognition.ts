@@ -25,21 +25,23 @@ export async function recognisedIssuer(
 }
 
 /**
- * Who vouches for a sealed credential. This installation's issuer only with a seal its institution imported, so a
- * stranger's certificate cannot speak for it; any other issuer when the certificate chains up to a trust anchor
- * (the verifier has checked that; the name shown is then the certificate's, as the credential states nothing we
- * confirmed).
+ * Who vouches for a sealed credential. This installation's issuer only with a seal its institution imported, and
+ * not for a seal made (as far as anything trusted proves) after the institution reported that seal compromised,
+ * so neither a stranger's certificate nor a stolen key speaks for it. Another issuer only when it is on
+ * TRUSTED_ISSUERS and the certificate chains up to a trust anchor: a seal certificate (any legal person's, from any
+ * CA of a trusted list) says who sealed, not that the sealer may speak for the issuer the payload names.
  */
-export const recognisedSeal: SealRecogniser = async (did, seal) => {
-  const own = did.startsWith('did:web:') ? await cachedIssuerByDid(did) : undefined;
-  if (own) {
-    const record = await isInstitutionSeal(own.institutionId, seal.fingerprint);
-    return record
-      ? { recognised: 'installation', legalName: own.profile.legalName, test: record.test }
-      : undefined;
-  }
-  return seal.trusted ? { recognised: 'trusted-list' } : undefined;
-};
+export function sealRecogniser(trusted: ReadonlySet<string>): SealRecogniser {
+  return async (did, seal) => {
+    const own = did.startsWith('did:web:') ? await cachedIssuerByDid(did) : undefined;
+    if (own) {
+      const record = await isInstitutionSeal(own.institutionId, seal.fingerprint);
+      if (!record || (record.compromisedAt && seal.at >= record.compromisedAt)) return undefined;
+      return { recognised: 'installation', legalName: own.profile.legalName, test: record.test };
+    }
+    return seal.trusted && trusted.has(did) ? { recognised: 'trusted-list' } : undefined;
+  };
+}
 
 export type InstallationVerification = Required<Pick<VerifyOptions, 'documentLoader' | 'recogniseIssuer'>> &
   Pick<VerifyOptions, 'remote' | 'fetchResource' | 'sealTrustAnchors' | 'recogniseSeal'>;
@@ -64,7 +66,7 @@ export function installationVerification(
     }),
     recogniseIssuer: (did) => recognisedIssuer(did, trusted),
     sealTrustAnchors: (config.SEAL_TRUST_ANCHORS ?? []).map((pem) => new X509Certificate(pem)),
-    recogniseSeal: recognisedSeal,
+    recogniseSeal: sealRecogniser(trusted),
     remote,
     fetchResource: resources,
   };

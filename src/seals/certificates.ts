@@ -1,6 +1,6 @@
 import { createHash, type X509Certificate } from 'node:crypto';
 
-/** Whether the leaf reaches a trust anchor through the certificates given, each signed by the next. */
+/** Whether the leaf reaches a trust anchor through the CA certificates given, each signed by the next. */
 export function chainsToAnchor(
   leaf: X509Certificate,
   intermediates: X509Certificate[],
@@ -10,8 +10,10 @@ export function chainsToAnchor(
   for (let depth = 0; depth <= intermediates.length; depth++) {
     const anchor = anchors.find((a) => current.checkIssued(a) && current.verify(a.publicKey));
     if (anchor) return true;
+    // Only a CA certificate may stand between the leaf and an anchor: a subscriber's end-entity certificate
+    // signing a "seal certificate" of its own making is no chain.
     const next = intermediates.find(
-      (c) => c !== current && current.checkIssued(c) && current.verify(c.publicKey),
+      (c) => c !== current && c.ca && current.checkIssued(c) && current.verify(c.publicKey),
     );
     if (!next) return false;
     current = next;

@@ -41,6 +41,11 @@ export interface SealVerdict {
   signedAt?: string;
   /** When a verified signature time-stamp says the seal existed (the earliest, if several), ISO 8601. */
   timestampedAt?: string;
+  /**
+   * The earliest time a time-stamp from a TSA chaining to a trust anchor proves the seal existed: unlike `sigT`,
+   * which the signer writes, a time a holder of a stolen or expired key cannot backdate.
+   */
+  provenAt?: string;
   /** The credential the seal covers, parsed from the exact bytes that were signed. */
   payload?: unknown;
 }
@@ -248,6 +253,10 @@ export async function verifySeal(doc: unknown, options: SealOptions = {}): Promi
     message: messages.length ? messages.join('; ') : 'none (a baseline B-B seal)',
   });
   const timestampedAt = stamps.verified.map((v) => v.time!).sort()[0];
+  const provenAt = stamps.verified
+    .filter((v) => v.trusted)
+    .map((v) => v.time!)
+    .sort()[0];
 
   let revocationOk = true;
   if (typeof values === 'string') return { ...refuse('revocation', values), signer, signedAt };
@@ -273,6 +282,7 @@ export async function verifySeal(doc: unknown, options: SealOptions = {}): Promi
     signer,
     signedAt,
     ...(timestampedAt ? { timestampedAt } : {}),
+    ...(provenAt ? { provenAt } : {}),
     payload,
   };
 }

@@ -141,6 +141,20 @@ function keyProblem(key: KeyObject): string | undefined {
   return `a ${key.asymmetricKeyType ?? 'unknown'} key cannot seal; use RSA or ECDSA`;
 }
 
+/** Why a certificate is not one to seal with: a CA's, or one whose key usage allows no signing of documents. */
+function usageProblem(cert: X509Certificate): string | undefined {
+  if (cert.ca) return 'the certificate is a CA certificate, not a seal certificate';
+  const extension = pkijs.Certificate.fromBER(new Uint8Array(cert.raw)).extensions?.find(
+    (e) => e.extnID === '2.5.29.15',
+  );
+  if (!extension) return undefined;
+  // keyUsage bits: digitalSignature (0) and nonRepudiation, now contentCommitment (1), which seal certificates carry.
+  const first = (extension.parsedValue as asn1js.BitString | undefined)?.valueBlock.valueHexView[0] ?? 0;
+  return first & 0xc0
+    ? undefined
+    : 'the certificate’s key usage allows neither digital signatures nor content commitment';
+}
+
 /**
  * Reads an import into a seal key: the certificate whose public key is the private key's comes first, then its
  * issuers in order as far as the file has them (certificates of no use to the chain are dropped). Refused, with
@@ -159,6 +173,8 @@ export async function readSealImport(input: SealImport, now = new Date()): Promi
   if (problem) throw invalid('privateKey', problem);
   const leaf = certs.find((c) => c.checkPrivateKey(privateKey));
   if (!leaf) throw invalid('certificates', 'no certificate is for this private key');
+  const usage = usageProblem(leaf);
+  if (usage) throw invalid('certificates', usage);
   if (Date.parse(leaf.validTo) < now.getTime())
     throw invalid('certificates', `the certificate expired on ${leaf.validTo}`);
   if (Date.parse(leaf.validFrom) > now.getTime())

@@ -24,6 +24,8 @@ const sealSchema = new Schema(
     status: { type: String, required: true, enum: ['active', 'retired'] },
     createdAt: { type: Date, required: true },
     retiredAt: { type: Date },
+    /** Reported compromised (`credbridge seal revoke`): seals not proven older than this no longer vouch. */
+    compromisedAt: { type: Date },
   },
   { versionKey: false, collection: 'seals' },
 );

@@ -25,6 +25,7 @@ export interface SealRecord {
   status: 'active' | 'retired';
   createdAt: Date;
   retiredAt?: Date;
+  compromisedAt?: Date;
 }
 
 /** A seal as the console shows it: what its certificate says, and whether it needs attention. */
@@ -108,6 +109,24 @@ export async function activeSeal(institutionId: string): Promise<SealRecord | un
     .limit(1)
     .lean()) as SealRecord[];
   return seal;
+}
+
+/**
+ * Reports a seal's key compromised since `since` (its certificate should also be revoked at its CA): the seal is
+ * retired, and from then on this installation recognises only credentials proven sealed before that time (by a
+ * trusted time-stamp, or this installation's own record of issuing them). Undefined when there is no such seal.
+ */
+export async function compromiseSeal(
+  institutionId: string,
+  fingerprint: string,
+  since: Date,
+): Promise<SealRecord | undefined> {
+  const updated = await SealCertificate.findOneAndUpdate(
+    { _id: `${institutionId}:${fingerprint}` },
+    { $set: { status: 'retired', compromisedAt: since }, $min: { retiredAt: since } },
+    { returnDocument: 'after' },
+  ).lean();
+  return (updated as SealRecord | null) ?? undefined;
 }
 
 /** Whether a certificate (its x5t#S256) is one the institution imported: a seal it made, expired or not. */

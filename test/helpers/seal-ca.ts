@@ -21,7 +21,7 @@ export function makeSealCa(): {
   /** A PKCS#12 file (OpenSSL 3's defaults: PBES2, AES-256) of a seal key, its certificate and the CA's. */
   pkcs12(which: 'rsa' | 'ec', password: string, openssl?: string[]): Buffer;
   /** The PEM texts of a seal key and of its certificate followed by the CA's. */
-  pem(which: 'rsa' | 'ec'): { key: string; chain: string };
+  pem(which: 'rsa' | 'ec' | 'ca'): { key: string; chain: string };
   remove(): void;
 } {
   const dir = mkdtempSync(join(tmpdir(), 'credbridge-seal-'));

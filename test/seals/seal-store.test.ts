@@ -89,6 +89,10 @@ describe('reading a seal import', () => {
     expect(
       await refusalOf(readSealImport({ privateKeyPem: 'garbage', certificatesPem: ca.pem('ec').chain })),
     ).toEqual(['privateKey: not an unencrypted PEM private key (PKCS#8, PKCS#1 or SEC1)']);
+    const caAsSeal = ca.pem('ca');
+    expect(
+      await refusalOf(readSealImport({ privateKeyPem: caAsSeal.key, certificatesPem: caAsSeal.chain })),
+    ).toEqual(['certificates: the certificate is a CA certificate, not a seal certificate']);
   });
 });
 

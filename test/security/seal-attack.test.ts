@@ -22,7 +22,13 @@ import * as pkijs from 'pkijs';
 import { Credential } from '../../src/credentials/credential-model.js';
 import { createLogger } from '../../src/log/logger.js';
 import { sealCredential, type SealedDocument } from '../../src/seals/jades-seal.js';
-import { requestTimestamp, signatureTimestampInput } from '../../src/seals/timestamp.js';
+import { verifySeal } from '../../src/seals/jades-verify.js';
+import {
+  addSignatureTimestamp,
+  requestTimestamp,
+  signatureTimestampInput,
+} from '../../src/seals/timestamp.js';
+import { compromiseSeal } from '../../src/seals/seals.js';
 import { consoleSession } from '../helpers/console.js';
 import { createTestInstitution, publishExampleTemplate } from '../helpers/institution.js';
 import { bindCourse, issueThroughWorker } from '../helpers/issuing.js';
@@ -35,8 +41,10 @@ import { startTsa, type TestTsa } from '../helpers/tsa.js';
  * public /verify page with sealed documents an outsider crafts, the console's seal import (multipart PKCS#12 and
  * PEM), and the worker's outbound OCSP/CRL calls at issue time.
  *
- * Tests named "held:" assert a defence that works. Tests named "FINDING" assert the weakness as it behaves today
- * (each a reproduction that fails once the weakness is fixed: then invert it into a "held:" test).
+ * Each test is a defence that holds. Those marked "held:" were findings of that attack, fixed since: a small body
+ * that held the server (bounds on what a seal may carry), a PKCS#12 asking for millions of iterations, an anchored
+ * stranger speaking for any DID, a subscriber certificate standing as a CA, a stolen key outliving its report and
+ * an expired one backdating sigT, a CA certificate imported as a seal, and the sealer's unbounded OCSP/CRL calls.
  */
 
 const dir = mkdtempSync(join(tmpdir(), 'credbridge-seal-attack-'));
@@ -240,23 +248,6 @@ const withEtsiU = (doc: SealedDocument, etsiU: unknown[]): SealedDocument => ({
 });
 const etsiEntry = (value: unknown) => b64u(JSON.stringify(value));
 
-/** Milliseconds the event loop of this process (the web app's) was stalled while `work` ran. */
-async function stall<T>(work: () => Promise<T>): Promise<{ result: T; stalledMs: number }> {
-  let last = Date.now();
-  let worst = 0;
-  const timer = setInterval(() => {
-    const now = Date.now();
-    worst = Math.max(worst, now - last);
-    last = now;
-  }, 5);
-  try {
-    const result = await work();
-    return { result, stalledMs: worst };
-  } finally {
-    clearInterval(timer);
-  }
-}
-
 beforeAll(async () => {
   internal = await counter(() => ({ status: 200 }));
   attacker = await counter((path) =>
@@ -370,7 +361,11 @@ describe('held: a stranger cannot make this installation call a sealed credentia
     const spkiPem = sealA.cert.publicKey.export({ format: 'pem', type: 'spki' }).toString();
 
     const cases: [string, unknown, RegExp][] = [
-      ['self-signed look-alike of the same name', strangerDoc, /neither a seal of issuer .* nor chained/],
+      [
+        'self-signed look-alike of the same name',
+        strangerDoc,
+        /but neither a seal of issuer .* here nor of an issuer on the trusted list/,
+      ],
       ['institution B’s imported (and anchored) seal on A’s issuer', bDoc, /neither a seal of issuer/],
       [
         'alg none',
@@ -469,7 +464,7 @@ describe('held: a stranger cannot make this installation call a sealed credentia
             .sign(stranger.key, { crit: { sigT: true } });
           return { payload: text, signatures: [{ protected: jws.protected!, signature: jws.signature }] };
         })(),
-        /neither a seal of issuer .* nor chained/,
+        /but neither a seal of issuer .* here nor of an issuer on the trusted list/,
       ],
       [
         'sigT outside the certificate’s validity',
@@ -508,15 +503,15 @@ describe('held: a stranger cannot make this installation call a sealed credentia
     const refused = await verifyApi(stamped);
     expect(refused.body.verified).toBe(false);
     expect(refused.body.errors.join(' ')).toMatch(/time-stamp covers other data/);
-    // FINDING (low): on a seal whose chain is not anchored, the refusal is reported as the chain check (the first
-    // check not ok), not the forged time-stamp that refused it (src/credentials/verifier.ts).
+    // On a seal whose chain is not anchored, the refusal reported is the forged time-stamp that refused it, not the
+    // chain check that failed before it.
     const strangerStamped = withEtsiU(await seal(payload, [stranger.cert], stranger.key), [
       etsiEntry({ sigTst: { tstTokens: [{ val: Buffer.from(token).toString('base64') }] } }),
     ]);
-    const misreported = await verifyApi(strangerStamped);
-    expect(misreported.body.verified).toBe(false);
-    expect(misreported.body.errors).toEqual([
-      'proof: JAdES seal: the certificate does not chain up to any trust anchor',
+    const reported = await verifyApi(strangerStamped);
+    expect(reported.body.verified).toBe(false);
+    expect(reported.body.errors).toEqual([
+      'proof: JAdES seal: signature time-stamp refused: the time-stamp covers other data (its message imprint does not match)',
     ]);
 
     // "good" for A's seal certificate (a correct CertID), signed by the QTSP's CA: trusted, but not A's CA.
@@ -589,7 +584,7 @@ describe('held: a stranger cannot make this installation call a sealed credentia
   });
 });
 
-describe('FINDING (high): an unauthenticated sealed document stalls the server for minutes', () => {
+describe('an unauthenticated sealed document crafted to cost the verifier', () => {
   /**
    * readOcspResponse (src/seals/validation-data.ts) matches every SingleResponse of an rVals OCSP response
    * against every pair of certificates at hand (x5c + xVals + the response's own), re-encoding and hashing the
@@ -671,66 +666,47 @@ describe('FINDING (high): an unauthenticated sealed document stalls the server f
     ]);
   }
 
-  it('POST /credentials/verify of a ~20 KB body blocks the event loop for seconds, growing as the cube', async () => {
-    const small = await crafted(20, 20);
+  it('held: past the limits (8 certificates, 8 answers) the document is refused unread; within them it is judged', async () => {
+    // 40 x 40 held the event loop for 13 to 25 s before the limits; the work grew as answers x certificates^2.
     const large = await crafted(40, 40);
-    const size = JSON.stringify({ verifiableCredential: large }).length;
-    const timed = async (doc: SealedDocument) =>
-      stall(async () => {
-        const verify = verifyApi(doc);
-        // An unrelated request sent while the verification runs waits for it.
-        await sleep(20);
-        const t = Date.now();
-        await fetch(`${tool.url}/healthz`);
-        const probeMs = Date.now() - t;
-        return { verify: await verify, probeMs };
-      });
-    const s = await timed(small);
-    const l = await timed(large);
-    console.log(
-      `crafted verify: 20x20 stalled ${s.stalledMs} ms; 40x40 (${size} bytes) stalled ${l.stalledMs} ms, /healthz waited ${l.result.probeMs} ms`,
+    expect(JSON.stringify({ verifiableCredential: large }).length).toBeLessThan(32 * 1024);
+    const refused = await verifyApi(large);
+    expect(refused.status).toBe(400);
+    expect(refused.body.errors.join(' ')).toMatch(/40 xVals certificates; at most 8 are read/);
+    const manyAnswers = await crafted(4, 40);
+    expect((await verifyApi(manyAnswers)).body.errors.join(' ')).toMatch(
+      /more than 8 certificates or answers/,
     );
-    // Accepted as a seal (a stranger's, intact): the revocation values were read, not refused.
-    expect(l.result.verify.body.results.find((c: any) => c.check === 'proof')).toMatchObject({ ok: true });
-    expect(l.result.verify.body.verdict).toBe('issuer-not-recognised');
-    expect(size).toBeLessThan(32 * 1024);
-    expect(l.stalledMs).toBeGreaterThan(2_000);
-    expect(l.result.probeMs).toBeGreaterThan(1_500);
-    // Twice the entries, about eight times the time: a 256 KB body (the JSON limit) is hours of CPU.
-    expect(l.stalledMs / Math.max(s.stalledMs, 1)).toBeGreaterThan(3);
+    // Within the limits: an intact stranger's seal, judged to the end (no issuer vouches for it).
+    const within = await verifyApi(await crafted(8, 8));
+    expect(within.body.results.find((c: any) => c.check === 'proof')).toMatchObject({ ok: true });
+    expect(within.body.verdict).toBe('issuer-not-recognised');
   }, 120_000);
 });
 
-describe('FINDING (high): a PKCS#12 upload with a huge MAC iteration count freezes the whole server', () => {
-  it('runs the iterations synchronously on the event loop before the password is even judged', async () => {
+describe('a PKCS#12 upload asking for millions of key-derivation iterations', () => {
+  it('held: is refused through the console before any derivation runs, naming the field', async () => {
     openssl(
       ...['pkcs12', '-export', '-inkey', 'sealb.key', '-in', 'sealb.pem'],
       ...['-out', 'iter.p12', '-passout', 'pass:whatever'],
     );
     const pfx = pkijs.PFX.fromBER(ab(readFileSync(join(dir, 'iter.p12'))));
-    const iterations = 1_500_000;
-    pfx.macData!.iterations = iterations;
+    pfx.macData!.iterations = 1_500_000;
     const bomb = Buffer.from(pfx.toSchema().toBER());
+    expect(bomb.length).toBeLessThan(2048);
     const form = new FormData();
     form.set('pkcs12', new Blob([new Uint8Array(bomb)]), 'seal.p12');
     form.set('password', 'anything');
-    const { result, stalledMs } = await stall(async () => {
-      const res = await adminB.upload('/admin/seal/import', form);
-      return { status: res.status, text: await res.text() };
-    });
-    console.log(
-      `PKCS#12 of ${bomb.length} bytes with ${iterations} MAC iterations: event loop stalled ${stalledMs} ms` +
-        ` (~${((stalledMs / iterations) * 2 ** 31) / 60_000} minutes at 2^31-1)`,
+    const res = await adminB.upload('/admin/seal/import', form);
+    expect(res.status).toBe(400);
+    expect(await res.text()).toContain(
+      'pkcs12: its integrity check asks for 1500000 key-derivation iterations; at most 100000 are accepted',
     );
-    expect(result.status).toBe(400);
-    expect(result.text).toContain('password: the password does not open this PKCS#12 file');
-    expect(bomb.length).toBeLessThan(2048);
-    expect(stalledMs).toBeGreaterThan(1_000);
   }, 120_000);
 });
 
-describe('FINDING (high): any anchored seal holder speaks for any issuer DID that is not this installation’s', () => {
-  it('"Evil Ltd", a seal of the anchor CA, issues as Universität Heidelberg; the page says the DID is on the trusted list', async () => {
+describe('an anchored seal holder and issuer DIDs that are not this installation’s', () => {
+  it('held: "Evil Ltd", a seal of the anchor CA, does not speak for Universität Heidelberg nor a DID on this host', async () => {
     // TRUSTED_ISSUERS is empty: nobody listed did:web:uni-heidelberg.example.
     expect(tool.config.TRUSTED_ISSUERS).toEqual([]);
     const doc = await seal(
@@ -739,43 +715,41 @@ describe('FINDING (high): any anchored seal holder speaks for any issuer DID tha
       evil.key,
     );
     const { status, body } = await verifyApi(doc);
-    expect(status).toBe(200);
+    expect(status).toBe(400);
     expect(body).toMatchObject({
-      verified: true,
-      verdict: 'verified',
-      issuer: { id: 'did:web:uni-heidelberg.example', recognised: 'trusted-list' },
+      verified: false,
+      verdict: 'issuer-not-recognised',
+      issuer: { id: 'did:web:uni-heidelberg.example', recognised: false },
     });
-    const page = await verifyPage(doc);
-    expect(page).toMatch(
-      /Issued by did:web:uni-heidelberg\.example, which is on this service.{1,8}s list of trusted issuers/,
+    expect(body.errors.join(' ')).toMatch(
+      /a certificate chaining up to a trust anchor\), but neither a seal of issuer/,
     );
+    const page = await verifyPage(doc);
+    expect(page).not.toMatch(/which is on this service.{1,8}s list of trusted issuers/);
 
-    // A DID on this very host that no institution here has: not "ours", so the anchored stranger speaks for it.
+    // A DID on this very host that no institution here has.
     const lookalike = `${didA}:issuers:inst-a`;
     const onHost = await verifyApi(
       await seal(credential(lookalike, nameA), [evil.cert, qtsp.cert], evil.key),
     );
-    expect(onHost.body).toMatchObject({
-      verified: true,
-      verdict: 'verified',
-      issuer: { id: lookalike, recognised: 'trusted-list' },
-    });
+    expect(onHost.body).toMatchObject({ verified: false, issuer: { id: lookalike, recognised: false } });
   });
 });
 
-describe('FINDING (medium): the seal chain accepts an end-entity certificate as an intermediate CA', () => {
-  it('a subscriber’s CA:FALSE certificate (no keyUsage) of the anchor signs a "seal" that verifies as trusted', async () => {
+describe('the seal chain and certificates that are not CAs', () => {
+  it('held: a subscriber’s CA:FALSE certificate (no keyUsage) of the anchor cannot stand as an intermediate CA', async () => {
     expect(nonCa.cert.ca).toBe(false);
     const doc = await seal(
       credential('did:web:uni-heidelberg.example', 'Universität Heidelberg'),
       [underNonCa.cert, nonCa.cert],
       underNonCa.key,
     );
-    const { body } = await verifyApi(doc);
-    expect(body).toMatchObject({
-      verified: true,
-      verdict: 'verified',
-      issuer: { recognised: 'trusted-list' },
+    expect(await verifySeal(doc, { trustAnchors: [qtsp.cert] })).toMatchObject({ ok: true, trusted: false });
+    // The control: a seal certificate the anchor issued itself does chain.
+    const direct = await seal(credential('did:web:x.example', 'X'), [evil.cert, qtsp.cert], evil.key);
+    expect(await verifySeal(direct, { trustAnchors: [qtsp.cert] })).toMatchObject({
+      ok: true,
+      trusted: true,
     });
   });
 
@@ -790,8 +764,8 @@ describe('FINDING (medium): the seal chain accepts an end-entity certificate as 
   });
 });
 
-describe('FINDING (medium): a stolen institution seal key forges "verified" credentials after revocation, retirement and expiry', () => {
-  it('stripping the unsigned rVals hides the revocation; a retired seal still vouches; sigT is backdated past expiry', async () => {
+describe('a stolen institution seal key', () => {
+  it('held: once the institution reports it compromised it vouches no more; an expired key cannot backdate sigT', async () => {
     revocation.revoke(sealA.cert);
     const forgery = credential(didA, nameA);
     const stolen = await seal(forgery, [sealA.cert, revocation.ca], sealA.key);
@@ -803,15 +777,23 @@ describe('FINDING (medium): a stolen institution seal key forges "verified" cred
     const refused = await verifyApi(withRevoked);
     expect(refused.body.verified).toBe(false);
     expect(refused.body.errors.join(' ')).toMatch(/sealing certificate .* is revoked/);
-    // ...but the values are the bearer's to leave out: the same seal, B-B, is A's genuine credential.
-    const accepted = await verifyApi(stolen);
-    expect(accepted.body).toMatchObject({
+    // ...but the bearer may leave the values out, and verifying fetches nothing: the installation learns of the
+    // compromise when the institution reports it (credbridge seal revoke).
+    expect((await verifyApi(stolen)).body).toMatchObject({
       verified: true,
-      verdict: 'verified',
-      issuer: { id: didA, recognised: 'installation', name: nameA },
+      issuer: { recognised: 'installation' },
     });
+    const fingerprint = createHash('sha256').update(sealA.cert.raw).digest('base64url');
+    const reportedAt = new Date();
+    expect(await compromiseSeal('inst-a', fingerprint, reportedAt)).toMatchObject({ status: 'retired' });
+    const after = await verifyApi(stolen);
+    expect(after.body).toMatchObject({ verified: false, issuer: { recognised: false } });
+    // A time-stamp from an anchored TSA older than the report would still prove it; one made now does not.
+    await sleep(1_100); // a TSA's time has whole seconds
+    const stamped = await addSignatureTimestamp(stolen, tsa.url);
+    expect((await verifyApi(stamped)).body).toMatchObject({ verified: false, issuer: { recognised: false } });
 
-    // The institution rotates to a new seal (short-lived here); the revoked one is retired, and still vouches.
+    // A short-lived seal, imported, then expired: its key can no longer backdate sigT into its validity.
     const ca = await pkiCert({
       cn: 'Short CA',
       ca: true,
@@ -831,13 +813,6 @@ describe('FINDING (medium): a stolen institution seal key forges "verified" cred
       certificates: short.cert.toString() + ca.cert.toString(),
     });
     expect(rotated.status).toBe(303);
-    const page = await (await adminA.get('/admin/seal')).text();
-    expect(page.match(/retired on /g)).toHaveLength(1);
-    expect(
-      (await verifyApi(await seal(credential(didA, nameA), [sealA.cert, revocation.ca], sealA.key))).body,
-    ).toMatchObject({ verified: true, issuer: { recognised: 'installation' } });
-
-    // After the short seal has expired, its key still seals: sigT (the signer's own claim) is backdated.
     await sleep(Math.max(0, validTo.getTime() - Date.now() + 1_500));
     expect(Date.now()).toBeGreaterThan(Date.parse(short.cert.validTo));
     const shortKey = KeyObject.from(short.keys.privateKey);
@@ -847,19 +822,16 @@ describe('FINDING (medium): a stolen institution seal key forges "verified" cred
       shortKey,
       new Date(validTo.getTime() - 3_000),
     );
-    expect((await verifyApi(backdated)).body).toMatchObject({
-      verified: true,
-      verdict: 'verified',
-      issuer: { recognised: 'installation' },
-    });
-    // Only the claimed time is judged: sealed "now", the same key is refused.
-    const honest = await verifyApi(await seal(credential(didA, nameA), [short.cert, ca.cert], shortKey));
-    expect(honest.body.errors.join(' ')).toMatch(/not valid at sigT/);
+    const backdatedResult = await verifyApi(backdated);
+    expect(backdatedResult.body.verified).toBe(false);
+    expect(backdatedResult.body.errors.join(' ')).toMatch(
+      /the certificate was not valid at .*no time-stamp of an anchored TSA proves the seal was made while it was/,
+    );
   }, 60_000);
 });
 
 describe('the seal import of the console', () => {
-  it('held: refuses an expired and a not-yet-valid certificate; FINDING (low): takes a CA certificate as a seal', async () => {
+  it('held: refuses an expired and a not-yet-valid certificate, and a CA certificate as a seal', async () => {
     const expired = await pkiCert({
       cn: 'Seal',
       org: 'Institution B',
@@ -897,7 +869,10 @@ describe('the seal import of the console', () => {
       privateKey: caSeal.keyPem,
       certificates: caSeal.cert.toString(),
     });
-    expect(res.status).toBe(303);
+    expect(res.status).toBe(400);
+    expect(await res.text()).toContain(
+      'certificates: the certificate is a CA certificate, not a seal certificate',
+    );
   });
 
   it('held: the session’s CSRF token is checked on the multipart route, and institutions stay apart', async () => {
@@ -944,7 +919,7 @@ describe('the seal import of the console', () => {
 describe('the sealer’s OCSP and CRL calls at issue time (URLs from the institution’s own certificate)', () => {
   const FAN = 20;
 
-  it('held: never reach loopback, 0.0.0.0, ::1, metadata or a redirect inward; FINDING (medium): every URL named is tried, one after another', async () => {
+  it('held: never reach loopback, metadata or a redirect inward, and try at most two services of each kind', async () => {
     const own = opensslCert('sca', '/CN=Institution S CA', CA_EXT);
     const i = internal.port;
     const a = attacker.port;
@@ -1004,11 +979,9 @@ describe('the sealer’s OCSP and CRL calls at issue time (URLs from the institu
     // Held: nothing inward was reached, directly or by the attacker host's redirect.
     expect(internal.connections).toBe(0);
     expect(internal.hits).toEqual([]);
-    // Finding: one credential, 2 x FAN + 1 requests to wherever the certificate points (15 s timeout each).
+    // Of the many URLs the certificate names, the first two OCSP responders (both inward, refused) and the first
+    // two CRLs (one inward, one the attacker's redirect) were tried; none of the others.
     const fanned = attacker.hits.slice(hitsBefore);
-    console.log(`one sealed credential made ${fanned.length} outbound requests to the certificate's URLs`);
-    expect(fanned.filter((h) => h.startsWith('POST /ocsp/'))).toHaveLength(FAN);
-    expect(fanned.filter((h) => h.startsWith('GET /crl/'))).toHaveLength(FAN);
-    expect(fanned).toContain('GET /redirect');
+    expect(fanned).toEqual(['GET /redirect']);
   }, 240_000);
 });
