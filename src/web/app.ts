@@ -22,6 +22,8 @@ import { errorHandler, notFound } from './errors.js';
 import { rejectOperatorInjection } from './operator-guard.js';
 import { createRateLimits } from './rate-limits.js';
 import { credentialsRouter } from './routes/credentials.js';
+import { walletRouter } from './routes/openid4vci.js';
+import { installationDocumentLoader } from '../issuers/resolvers.js';
 import { institutionsAdminRouter } from './routes/institutions.js';
 import { adminScreensRouter } from '../ui/admin/routes.js';
 import { publicScreensRouter } from '../ui/public-routes.js';
@@ -64,6 +66,8 @@ export function createApp({ config, logger, redis, queues }: AppDeps): Express {
   // A stored credential's page and JSON verify both documents too (cached briefly): same budget.
   app.get(['/credentials/:id', '/credentials/:id/verification'], limits.verify);
   app.post(['/credentials/issue', '/credentials/status'], limits.vcApi);
+  // The wallet endpoints (token, nonce, credential): each request a write, at the VC API's budget.
+  app.post(['/wallet/token', '/wallet/nonce', '/wallet/issuers/:issuerId/credential'], limits.vcApi);
   app.use(express.json({ limit: '256kb' }));
   app.use(rejectOperatorInjection);
   app.use(staticRouter());
@@ -86,6 +90,7 @@ export function createApp({ config, logger, redis, queues }: AppDeps): Express {
     });
     const kek = parseEncryptionKey(config.KEY_ENCRYPTION_KEY);
     const credentials = installationCredentialOps(config, kek, logger);
+    app.use(walletRouter(config, kek, installationDocumentLoader(config.PUBLIC_URL.replace(/\/$/, ''))));
     const issuance = issuanceRouter({
       queues,
       sources: gradeSourceFactory(lti.serviceTokens, lmsApiSources(kek, lti.serviceTokens)),

@@ -10,3 +10,5 @@ export * from '../../grades/lms-connection-model.js';
 export * from '../../grades/canvas-ids.js';
 export * from '../../accounts/accounts.js';
 export * from '../../accounts/login-lockout.js';
+export * from '../../seals/seal-model.js';
+export * from '../../wallets/wallet-models.js';

@@ -1,0 +1,59 @@
+import { OB3_CONTEXT, VC_V2_CONTEXT } from '../credentials/contexts.js';
+import type { Multilingual, Organisation } from '../templates/schema.js';
+import { OPEN_BADGE_CONFIGURATION } from './open-badge-offer.js';
+import { PROOF_ALGORITHMS } from './key-proof.js';
+import { PRE_AUTHORIZED_GRANT } from './offers.js';
+
+/** Where an issuer answers as an OpenID4VCI credential issuer: one per awarding body of the installation. */
+export function credentialIssuerId(publicUrl: string, issuerId: string): string {
+  return `${publicUrl}/wallet/issuers/${issuerId}`;
+}
+
+/** The well-known URL of a credential issuer's metadata (the path after the host, RFC 8615 style). */
+export function credentialIssuerMetadataPath(issuerId: string): string {
+  return `/.well-known/openid-credential-issuer/wallet/issuers/${issuerId}`;
+}
+
+const display = (name: Multilingual) =>
+  Object.entries(name).map(([locale, text]) => ({ name: text, locale }));
+
+/**
+ * Credential Issuer Metadata (OpenID4VCI 1.0, 12.2): the endpoints, the installation as its authorization
+ * server, the awarding body's name in each language it has, and what may be asked for: the Open Badge (OB 3.0,
+ * Data Integrity eddsa-rdfc-2022) bound to a did:jwk of the wallet's key.
+ */
+export function credentialIssuerMetadata(publicUrl: string, issuerId: string, profile: Organisation) {
+  const issuer = credentialIssuerId(publicUrl, issuerId);
+  return {
+    credential_issuer: issuer,
+    authorization_servers: [publicUrl],
+    credential_endpoint: `${issuer}/credential`,
+    nonce_endpoint: `${publicUrl}/wallet/nonce`,
+    display: display(profile.legalName),
+    credential_configurations_supported: {
+      [OPEN_BADGE_CONFIGURATION]: {
+        format: 'ldp_vc',
+        credential_definition: {
+          '@context': [VC_V2_CONTEXT, OB3_CONTEXT],
+          type: ['VerifiableCredential', 'OpenBadgeCredential'],
+        },
+        cryptographic_binding_methods_supported: ['did:jwk'],
+        credential_signing_alg_values_supported: ['eddsa-rdfc-2022'],
+        proof_types_supported: { jwt: { proof_signing_alg_values_supported: PROOF_ALGORITHMS } },
+        credential_metadata: {
+          display: display(profile.legalName).map((d) => ({ ...d, name: `Open Badge · ${d.name}` })),
+        },
+      },
+    },
+  };
+}
+
+/** Authorization Server Metadata (RFC 8414) of the installation: the pre-authorized code flow's token endpoint. */
+export function authorizationServerMetadata(publicUrl: string) {
+  return {
+    issuer: publicUrl,
+    token_endpoint: `${publicUrl}/wallet/token`,
+    grant_types_supported: [PRE_AUTHORIZED_GRANT],
+    'pre-authorized_grant_anonymous_access_supported': true,
+  };
+}

@@ -1,0 +1,160 @@
+import { Router, urlencoded, type Request, type Response } from 'express';
+import { z } from 'zod';
+import type { Config } from '../../config/env.js';
+import { findCredential } from '../../credentials/credential-store.js';
+import type { DocumentLoader } from '../../credentials/document-loader.js';
+import { recordAudit } from '../../db/models/audit-event.js';
+import { cachedIssuer } from '../../issuers/issuer-cache.js';
+import { signingIssuer } from '../../issuers/issuers.js';
+import {
+  authorizationServerMetadata,
+  credentialIssuerId,
+  credentialIssuerMetadata,
+  credentialIssuerMetadataPath,
+} from '../../wallets/issuer-metadata.js';
+import { verifyKeyProof } from '../../wallets/key-proof.js';
+import { newNonce } from '../../wallets/nonces.js';
+import {
+  offerCodeKey,
+  offerDocument,
+  PRE_AUTHORIZED_GRANT,
+  redeemCode,
+  useAccessToken,
+  WalletError,
+} from '../../wallets/offers.js';
+import { OPEN_BADGE_CONFIGURATION, walletOpenBadge } from '../../wallets/open-badge-offer.js';
+import { publicReadCors } from '../cors.js';
+
+const ISSUER_ID = /^[a-z0-9][a-z0-9-]{1,62}$/;
+
+const tokenBody = z.object({
+  grant_type: z.string(),
+  'pre-authorized_code': z.string().min(1).max(200).optional(),
+  tx_code: z.string().max(50).optional(),
+});
+const credentialBody = z.object({
+  credential_configuration_id: z.string().min(1).max(100),
+  proofs: z.object({ jwt: z.array(z.string().max(8_000)).min(1).max(1) }).optional(),
+});
+
+/** An OAuth / OpenID4VCI error answer: `{error, error_description}`, never cached. */
+function refuse(res: Response, err: WalletError): void {
+  res.setHeader('Cache-Control', 'no-store');
+  if (err.status === 401) res.setHeader('WWW-Authenticate', `Bearer error="${err.code}"`);
+  res.status(err.status).json({ error: err.code, error_description: err.message });
+}
+
+/**
+ * OpenID for Verifiable Credential Issuance 1.0, pre-authorized code flow: each awarding body of the installation
+ * is a credential issuer (metadata at its well-known URL), the installation its authorization server (token
+ * endpoint), with a nonce endpoint for key proofs. An offer (made on the learner's page) gives one stored
+ * credential once; the wallet proves a key, and receives the credential bound to it.
+ */
+export function walletRouter(config: Config, kek: Buffer, documentLoader: DocumentLoader): Router {
+  const router = Router();
+  const publicUrl = config.PUBLIC_URL.replace(/\/$/, '');
+  const codeKey = offerCodeKey(kek);
+  const audit = (action: string, id: string, details: Record<string, unknown> = {}) =>
+    recordAudit(
+      { actor: { kind: 'public', id: 'wallet' }, action, target: { kind: 'credential', id }, details },
+      config.AUDIT_RETENTION_DAYS,
+    );
+  const wallet =
+    (handler: (req: Request, res: Response) => Promise<void>) => async (req: Request, res: Response) => {
+      try {
+        await handler(req, res);
+      } catch (err) {
+        if (err instanceof WalletError) return refuse(res, err);
+        throw err;
+      }
+    };
+
+  router.get('/.well-known/oauth-authorization-server', publicReadCors, (_req, res) => {
+    res.json(authorizationServerMetadata(publicUrl));
+  });
+
+  router.get(credentialIssuerMetadataPath(':issuerId'), publicReadCors, async (req, res) => {
+    const id = String(req.params.issuerId);
+    const issuer = ISSUER_ID.test(id) ? await cachedIssuer(id).catch(() => undefined) : undefined;
+    if (!issuer) return refuse(res, new WalletError('not_found', 'no such credential issuer', 404));
+    res.json(credentialIssuerMetadata(publicUrl, issuer._id, issuer.profile));
+  });
+
+  router.get('/wallet/offers/:offerId', publicReadCors, async (req, res) => {
+    const offer = await offerDocument(codeKey, String(req.params.offerId), (id) =>
+      credentialIssuerId(publicUrl, id),
+    );
+    res.setHeader('Cache-Control', 'no-store');
+    if (!offer)
+      return refuse(res, new WalletError('not_found', 'the offer is unknown, used or expired', 404));
+    res.json(offer);
+  });
+
+  router.post(
+    '/wallet/token',
+    urlencoded({ extended: false, limit: '8kb' }),
+    wallet(async (req, res) => {
+      const body = tokenBody.safeParse(req.body ?? {});
+      if (!body.success) throw new WalletError('invalid_request', 'the token request is malformed');
+      if (body.data.grant_type !== PRE_AUTHORIZED_GRANT)
+        throw new WalletError(
+          'unsupported_grant_type',
+          `grant_type: only ${PRE_AUTHORIZED_GRANT} is supported`,
+        );
+      const code = body.data['pre-authorized_code'];
+      if (!code) throw new WalletError('invalid_request', 'pre-authorized_code is required');
+      const { accessToken, expiresIn } = await redeemCode(code, body.data.tx_code);
+      res.setHeader('Cache-Control', 'no-store');
+      res.json({ access_token: accessToken, token_type: 'Bearer', expires_in: expiresIn });
+    }),
+  );
+
+  router.post(
+    '/wallet/nonce',
+    wallet(async (_req, res) => {
+      res.setHeader('Cache-Control', 'no-store');
+      res.json({ c_nonce: await newNonce() });
+    }),
+  );
+
+  router.post(
+    '/wallet/issuers/:issuerId/credential',
+    wallet(async (req, res) => {
+      const auth = req.get('authorization') ?? '';
+      const token = /^Bearer ([A-Za-z0-9_-]{20,100})$/.exec(auth)?.[1];
+      if (!token) throw new WalletError('invalid_token', 'a Bearer access token is required', 401);
+      const body = credentialBody.safeParse(req.body ?? {});
+      if (!body.success)
+        throw new WalletError('invalid_credential_request', 'the credential request is malformed');
+      const issuerId = String(req.params.issuerId);
+      // The token is spent by this request whatever follows: a proof that fails needs a new offer.
+      const grant = await useAccessToken(token);
+      if (grant.issuerId !== issuerId)
+        throw new WalletError('invalid_token', 'the access token is for another credential issuer', 401);
+      if (body.data.credential_configuration_id !== grant.configurationId)
+        throw new WalletError(
+          'unknown_credential_configuration',
+          'credential_configuration_id: not the one offered',
+        );
+      const proof = body.data.proofs?.jwt[0];
+      if (!proof) throw new WalletError('invalid_proof', 'proofs.jwt: a key proof is required');
+      const holder = await verifyKeyProof(proof, credentialIssuerId(publicUrl, issuerId));
+      const stored = await findCredential(grant.credentialId);
+      const issuer = stored ? await cachedIssuer(stored.issuerId).catch(() => undefined) : undefined;
+      if (!stored || !issuer)
+        throw new WalletError('credential_request_denied', 'the credential no longer exists');
+      if (grant.configurationId !== OPEN_BADGE_CONFIGURATION)
+        throw new WalletError(
+          'unknown_credential_configuration',
+          'credential_configuration_id: not supported',
+        );
+      const signer = await signingIssuer(issuer, kek);
+      const credential = await walletOpenBadge(stored.ob3, holder.did, signer.key, documentLoader);
+      await audit('wallet.issue', stored._id, { configuration: grant.configurationId, holder: holder.did });
+      res.setHeader('Cache-Control', 'no-store');
+      res.json({ credentials: [{ credential }] });
+    }),
+  );
+
+  return router;
+}
