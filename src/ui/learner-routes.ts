@@ -13,6 +13,13 @@ import { pickLanguage } from '../web/language.js';
 import { sendScreen } from './layout.js';
 import { missingWords, regradeState } from './reasons.js';
 import { credentialCard } from './views/credential-card.js';
+import QRCode from 'qrcode';
+import { findCredential } from '../credentials/credential-store.js';
+import { createOffer, offerCodeKey } from '../wallets/offers.js';
+import { OPEN_BADGE_CONFIGURATION } from '../wallets/open-badge-offer.js';
+
+/** The learner's page that offers one credential to their wallet: in the launch session, or by the e-mail link. */
+export const WALLET_OFFER_PATHS = { session: '/lti/me/wallet-offer', link: '/my/wallet-offer' } as const;
 
 /**
  * "My credentials": after a learner launch (the LMS session, framed by that LMS), and standalone through the
@@ -23,6 +30,11 @@ export function learnerScreensRouter(config: Config, kek: Buffer): Router {
   const router = Router();
   const publicUrl = config.PUBLIC_URL.replace(/\/$/, '');
   const linkKey = learnerLinkKey(kek);
+  const codeKey = offerCodeKey(kek);
+  const offerHref = (id: string, token?: string) =>
+    token
+      ? `${WALLET_OFFER_PATHS.link}?${new URLSearchParams({ credential: id, t: token })}`
+      : `${WALLET_OFFER_PATHS.session}?${new URLSearchParams({ credential: id })}`;
 
   const render = async (
     req: Request,
@@ -56,7 +68,9 @@ export function learnerScreensRouter(config: Config, kek: Buffer): Router {
       body: html` ${opts.name ? html`<p>${t('signedInAs', { name: opts.name })}</p>` : ''}
       ${
         views.length
-          ? html`<div class="cards">${views.map((v) => credentialCard(v, t, lang, publicUrl, why(v)))}</div>`
+          ? html`<div class="cards">
+              ${views.map((v) => credentialCard(v, t, lang, publicUrl, why(v), offerHref(v.id, opts.keep?.t)))}
+            </div>`
           : html`<p class="empty">${t('noCredentialsYet')}</p>`
       }`,
     });
@@ -75,6 +89,66 @@ export function learnerScreensRouter(config: Config, kek: Buffer): Router {
       locale: session.locale,
       name: session.name || session.userId,
       frame: platform ? [platform.issuer, platform.authLoginUrl] : [],
+    });
+  });
+
+  /**
+   * An offer of one of the learner's credentials to their wallet (OpenID4VCI pre-authorized code): made afresh on
+   * each visit (single use, ten minutes), for the learner of the launch session or of the signed e-mail link only.
+   */
+  router.get([WALLET_OFFER_PATHS.session, WALLET_OFFER_PATHS.link], async (req, res) => {
+    const byLink = req.path === WALLET_OFFER_PATHS.link;
+    const token = byLink && typeof req.query.t === 'string' ? req.query.t : undefined;
+    const link = token ? readLearnerLinkToken(linkKey, token) : undefined;
+    const session = byLink ? undefined : req.ltiSession;
+    const ref =
+      link && !('error' in link)
+        ? link.learnerRef
+        : session
+          ? learnerRef(String(session.platformId), session.userId)
+          : undefined;
+    if (!ref)
+      throw new HttpError(
+        401,
+        'no_session',
+        'Open your credentials page again, from your course or your e-mail.',
+      );
+    const id = typeof req.query.credential === 'string' ? req.query.credential : '';
+    const stored = /^[A-Za-z0-9_-]{1,100}$/.test(id) ? await findCredential(id) : undefined;
+    // Another learner's credential is "no such credential", exactly like one that does not exist.
+    if (!stored || stored.learnerRef !== ref) throw new HttpError(404, 'not_found', 'No such credential');
+    const offer = await createOffer(codeKey, {
+      credentialId: stored._id,
+      issuerId: stored.issuerId,
+      learnerRef: ref,
+      configurationId: OPEN_BADGE_CONFIGURATION,
+      txCode: true,
+    });
+    const offerUri = `openid-credential-offer://?${new URLSearchParams({
+      credential_offer_uri: `${publicUrl}/wallet/offers/${offer.offerId}`,
+    })}`;
+    const qr = await QRCode.toDataURL(offerUri, { errorCorrectionLevel: 'M', margin: 1, width: 280 });
+    const lang = pickLanguage(req, res, session?.locale);
+    const t = translator(lang);
+    res.setHeader('Cache-Control', 'no-store');
+    sendScreen(req, res, {
+      lang,
+      t,
+      title: t('wallet.offerTitle'),
+      body: html`<section class="card" aria-labelledby="offer-h">
+        <h2 id="offer-h">${t('wallet.offerTitle')}</h2>
+        <p>${t('wallet.offerHelp')}</p>
+        <img class="qr" src="${qr}" width="280" height="280" alt="${t('wallet.qrAlt')}" />
+        <p><a class="button" href="${offerUri}">${t('wallet.openInWallet')}</a></p>
+        <p>${t('wallet.txCodeHelp')} <strong class="tx-code" data-tx-code>${offer.txCode}</strong></p>
+        <p class="hint">${t('wallet.expires')}</p>
+        <p>
+          <a
+            href="${token ? `${LEARNER_LINK_PATH}?t=${encodeURIComponent(token)}` : PATHS.learnerCredentials}"
+            >${t('wallet.back')}</a
+          >
+        </p>
+      </section>`,
     });
   });
 

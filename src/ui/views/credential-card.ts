@@ -86,6 +86,7 @@ export function credentialCard(
   lang: Language,
   publicUrl: string,
   why?: string,
+  walletOffer?: string,
 ): Html {
   const page = credentialPageUrl(publicUrl, view.id);
   const files = `/credentials/${encodeURIComponent(view.id)}/files`;
@@ -102,6 +103,7 @@ export function credentialCard(
         >${view.sealedBy ? t('seal.europassFile') : t('downloadElm')}</a
       >
       <a class="button" href="${files}/certificate.pdf?lang=${lang}" download>${t('downloadPdf')}</a>
+      ${walletOffer ? html`<a class="button" href="${walletOffer}" data-wallet-offer>${t('wallet.addOpenBadge')}</a>` : ''}
       <a class="button" href="${linkedInUrl(view, page)}" target="_blank" rel="noopener noreferrer"
         >${t('addToLinkedIn')}</a
       >
