@@ -24,8 +24,9 @@ import { listRoutes, type RouteEntry } from './routes.js';
  *
  * - public: anyone (health, keys, DIDs, status lists, credential downloads by unguessable id, verify)
  * - publicForm: anyone, through the form the GET serves: a POST without that form's CSRF token is refused
- * - protocol: authenticates by the LTI protocol itself (registration link, OIDC login, signed id_token);
- *   test/lti/lti-flows.test.ts and test/security/trust.test.ts attack those messages
+ * - protocol: authenticates by the LTI protocol itself (registration link, OIDC login, signed id_token), or by
+ *   OpenID4VCI's (a pre-authorized code, an access token); test/lti/lti-flows.test.ts, test/security/trust.test.ts
+ *   and test/wallets/openid4vci.test.ts attack those messages
  * - admin: the operator's admin API bearer token only
  * - staff: an instructor (or LMS admin) session launched from this very course of this platform
  * - member: any session launched from this course, learners included
@@ -74,6 +75,13 @@ const RULES: Record<string, Rule> = {
   'GET /verify': 'public',
   'POST /verify': 'publicForm',
   'GET /my/credentials': 'link',
+  'GET /my/wallet-offer': 'link',
+  'GET /.well-known/oauth-authorization-server': 'public',
+  'GET /.well-known/openid-credential-issuer/wallet/issuers/:issuerId': 'public',
+  'GET /wallet/offers/:offerId': 'public', // by unguessable id, used once
+  'POST /wallet/nonce': 'public',
+  'POST /wallet/token': 'protocol',
+  'POST /wallet/issuers/:issuerId/credential': 'protocol',
   'GET /admin/login': 'public',
   'POST /admin/login': 'publicForm',
   'GET /admin/setup/:token': 'setupLink',
@@ -128,6 +136,7 @@ const RULES: Record<string, Rule> = {
   'POST /credentials/issue': 'admin',
   'POST /credentials/status': 'admin',
   'GET /lti/me/credentials': 'session',
+  'GET /lti/me/wallet-offer': 'session',
   'GET /lti/api/courses/:courseId': 'member',
   'GET /lti/courses/:courseId': 'staff',
   'GET /lti/api/courses/:courseId/members': 'staff',

@@ -52,7 +52,14 @@ const HTTP_SCREENS_QUEUES = (m: string) =>
 const RULES: Rule[] = [
   {
     name: 'the credential engine, templates, course rules and grade sources know nothing of HTTP, screens or queues',
-    governs: under('src/credentials/', 'src/templates/', 'src/courses/', 'src/grades/', 'src/seals/'),
+    governs: under(
+      'src/credentials/',
+      'src/templates/',
+      'src/courses/',
+      'src/grades/',
+      'src/seals/',
+      'src/wallets/',
+    ),
     forbids: HTTP_SCREENS_QUEUES,
   },
   {

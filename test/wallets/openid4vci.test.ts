@@ -1,0 +1,237 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- protocol answers are read as JSON */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
+import type { StoredCredential } from '../../src/credentials/credential-store.js';
+import { learnerLinkKey, learnerPageUrl } from '../../src/issuance/links.js';
+import { parseEncryptionKey } from '../../src/security/encryption.js';
+import { createTestInstitution, publishExampleTemplate } from '../helpers/institution.js';
+import { bindCourse, issueThroughWorker } from '../helpers/issuing.js';
+import { startTool, ADMIN_TOKEN, type ToolUnderTest } from '../helpers/tool.js';
+
+/**
+ * A wallet taking an Open Badge over OpenID4VCI 1.0 (pre-authorized code), through real HTTP, with jose for its
+ * keys and proofs and nothing of the product's code: the offer from the learner's page, the issuer and
+ * authorization server metadata, the token (with the transaction code), a c_nonce, a key proof, the credential
+ * bound to the wallet's did:jwk. Then the refusals: a replayed offer, a stale nonce, a proof by another key, five
+ * wrong transaction codes, another learner's credential, a spent access token.
+ */
+let tool: ToolUnderTest;
+let issued: Map<string, StoredCredential>;
+let kek: Buffer;
+
+beforeAll(async () => {
+  tool = await startTool({ ISSUE_BACKOFF_MS: '200' });
+  kek = parseEncryptionKey(tool.config.KEY_ENCRYPTION_KEY!);
+  const { institutionId, issuer } = await createTestInstitution(tool);
+  const key = await publishExampleTemplate(institutionId);
+  await tool.startWorker();
+  issued = await issueThroughWorker(tool, await bindCourse(institutionId, issuer._id, key), [
+    { id: 'wallet-a', name: 'Ana Andrade' },
+    { id: 'wallet-b', name: 'Bruno Barros' },
+  ]);
+}, 120_000);
+
+afterAll(async () => {
+  await tool?.close();
+});
+
+/** The learner's e-mail link page, and from it the offer page of their credential: the offer URI and tx code. */
+async function offerFromLearnerPage(learnerId: string, credentialId = issued.get(learnerId)!._id) {
+  const page = learnerPageUrl(tool.url, learnerLinkKey(kek), `conformance-lms:${learnerId}`, 1);
+  const html = await (await fetch(page)).text();
+  const href = /href="([^"]+)" data-wallet-offer/.exec(html)?.[1]?.replaceAll('&amp;', '&');
+  expect(href).toBeDefined();
+  const url = new URL(href!, tool.url);
+  url.searchParams.set('credential', credentialId);
+  const res = await fetch(url);
+  const offerPage = await res.text();
+  return {
+    status: res.status,
+    offerUri: /href="(openid-credential-offer:\/\/[^"]+)"/.exec(offerPage)?.[1]?.replaceAll('&amp;', '&'),
+    txCode: /data-tx-code>(\d{6})</.exec(offerPage)?.[1],
+  };
+}
+
+type PrivateKey = Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
+interface Wallet {
+  key: PrivateKey;
+  jwk: JWK;
+}
+async function newWallet(): Promise<Wallet> {
+  const { publicKey, privateKey } = await generateKeyPair('ES256');
+  return { key: privateKey, jwk: await exportJWK(publicKey) };
+}
+
+/** The token endpoint's answer for a pre-authorized code (and transaction code). */
+async function tokenFor(tokenEndpoint: string, code: string, txCode: string | undefined) {
+  const res = await fetch(tokenEndpoint, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'urn:ietf:params:oauth:grant-type:pre-authorized_code',
+      'pre-authorized_code': code,
+      ...(txCode ? { tx_code: txCode } : {}),
+    }),
+  });
+  return { status: res.status, body: (await res.json()) as any };
+}
+
+/** What a wallet does with an offer URI, up to the access token. */
+async function takeOffer(offerUri: string, txCode: string | undefined) {
+  const offerUrl = new URL(offerUri).searchParams.get('credential_offer_uri')!;
+  const offer = (await (await fetch(offerUrl)).json()) as any;
+  const issuerUrl = new URL(offer.credential_issuer);
+  const metadata = (await (
+    await fetch(`${issuerUrl.origin}/.well-known/openid-credential-issuer${issuerUrl.pathname}`)
+  ).json()) as any;
+  const as = (await (
+    await fetch(`${metadata.authorization_servers[0]}/.well-known/oauth-authorization-server`)
+  ).json()) as any;
+  const grant = offer.grants['urn:ietf:params:oauth:grant-type:pre-authorized_code'];
+  const token = await tokenFor(as.token_endpoint, grant['pre-authorized_code'], txCode);
+  return { offerUrl, offer, metadata, as, grant, tokenStatus: token.status, token: token.body };
+}
+
+async function proofFor(wallet: Wallet, audience: string, nonce: string, signer = wallet.key) {
+  return new SignJWT({ nonce })
+    .setProtectedHeader({ alg: 'ES256', typ: 'openid4vci-proof+jwt', jwk: wallet.jwk })
+    .setIssuedAt()
+    .setAudience(audience)
+    .sign(signer);
+}
+
+const nonceFrom = async (metadata: any) =>
+  ((await (await fetch(metadata.nonce_endpoint, { method: 'POST' })).json()) as any).c_nonce as string;
+
+const requestCredential = (metadata: any, accessToken: string, proof: string) =>
+  fetch(metadata.credential_endpoint, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ credential_configuration_id: 'open-badge', proofs: { jwt: [proof] } }),
+  }).then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
+
+describe('a wallet taking an Open Badge over OpenID4VCI', () => {
+  it('runs the pre-authorized code flow from the learner’s page to a badge bound to its key', async () => {
+    const { offerUri, txCode } = await offerFromLearnerPage('wallet-a');
+    expect(offerUri).toMatch(/^openid-credential-offer:\/\/\?credential_offer_uri=/);
+    expect(txCode).toMatch(/^\d{6}$/);
+    const { offer, metadata, as, grant, tokenStatus, token } = await takeOffer(offerUri!, txCode);
+    expect(offer.credential_configuration_ids).toEqual(['open-badge']);
+    expect(grant.tx_code).toMatchObject({ input_mode: 'numeric', length: 6 });
+    expect(metadata.credential_configurations_supported['open-badge']).toMatchObject({
+      format: 'ldp_vc',
+      cryptographic_binding_methods_supported: ['did:jwk'],
+    });
+    expect(as['pre-authorized_grant_anonymous_access_supported']).toBe(true);
+    expect(tokenStatus).toBe(200);
+    expect(token).toMatchObject({ token_type: 'Bearer', expires_in: 300 });
+
+    const wallet = await newWallet();
+    const proof = await proofFor(wallet, offer.credential_issuer, await nonceFrom(metadata));
+    const { status, body } = await requestCredential(metadata, token.access_token, proof);
+    expect(status).toBe(200);
+    const badge = body.credentials[0].credential;
+    const did = `did:jwk:${Buffer.from(JSON.stringify({ kty: 'EC', crv: 'P-256', x: wallet.jwk.x, y: wallet.jwk.y })).toString('base64url')}`;
+    expect(badge.credentialSubject.id).toBe(did);
+    expect(badge.type).toContain('OpenBadgeCredential');
+    expect(badge.credentialStatus).toEqual(issued.get('wallet-a')!.ob3.credentialStatus);
+    expect(badge.proof.cryptosuite).toBe('eddsa-rdfc-2022');
+
+    // The verifier of the installation, over HTTP: genuine; after a revocation of the award, revoked too.
+    const verify = () =>
+      fetch(`${tool.url}/credentials/verify`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ verifiableCredential: badge }),
+      }).then(async (r) => (await r.json()) as any);
+    expect(await verify()).toMatchObject({ verified: true });
+    const revoked = await fetch(`${tool.url}/credentials/status`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` },
+      body: JSON.stringify({
+        credentialId: issued.get('wallet-a')!._id,
+        credentialStatus: [{ type: 'BitstringStatusListEntry', statusPurpose: 'revocation', status: true }],
+      }),
+    });
+    expect(revoked.status).toBe(200);
+    const after = await verify();
+    expect(after.verified).toBe(false);
+    expect(after.errors.join(' ')).toMatch(/revoked/);
+
+    // The offer and the access token were used once.
+    const offerUrl = new URL(offerUri!).searchParams.get('credential_offer_uri')!;
+    expect((await fetch(offerUrl)).status).toBe(404);
+    expect(await tokenFor(as.token_endpoint, grant['pre-authorized_code'], txCode)).toMatchObject({
+      status: 400,
+      body: { error: 'invalid_grant' },
+    });
+    const reuse = await requestCredential(metadata, token.access_token, proof);
+    expect(reuse).toMatchObject({ status: 401, body: { error: 'invalid_token' } });
+  }, 60_000);
+
+  it('refuses a stale or made-up nonce, and a proof signed by another key than the one it names', async () => {
+    for (const [what, make, error] of [
+      [
+        'made-up nonce',
+        async (w: Wallet, aud: string) => proofFor(w, aud, 'not-a-nonce-of-this-issuer'),
+        'invalid_nonce',
+      ],
+      [
+        'another key',
+        async (w: Wallet, aud: string, m: any) =>
+          proofFor(w, aud, await nonceFrom(m), (await newWallet()).key),
+        'invalid_proof',
+      ],
+    ] as const) {
+      const { offerUri, txCode } = await offerFromLearnerPage('wallet-b');
+      const { offer, metadata, token } = await takeOffer(offerUri!, txCode);
+      const wallet = await newWallet();
+      const proof = await make(wallet, offer.credential_issuer, metadata);
+      const res = await requestCredential(metadata, token.access_token, proof);
+      expect({ what, status: res.status, error: res.body.error }).toEqual({ what, status: 400, error });
+    }
+    // A nonce is used once: the same proof twice, the second is stale.
+    const { offerUri, txCode } = await offerFromLearnerPage('wallet-b');
+    const first = await takeOffer(offerUri!, txCode);
+    const wallet = await newWallet();
+    const proof = await proofFor(wallet, first.offer.credential_issuer, await nonceFrom(first.metadata));
+    expect((await requestCredential(first.metadata, first.token.access_token, proof)).status).toBe(200);
+    const next = await offerFromLearnerPage('wallet-b');
+    const second = await takeOffer(next.offerUri!, next.txCode);
+    expect(await requestCredential(second.metadata, second.token.access_token, proof)).toMatchObject({
+      status: 400,
+      body: { error: 'invalid_nonce' },
+    });
+  }, 60_000);
+
+  it('locks an offer after five wrong transaction codes, and offers no learner another’s credential', async () => {
+    const { offerUri, txCode } = await offerFromLearnerPage('wallet-b');
+    const first = await takeOffer(offerUri!, String((Number(txCode) + 1) % 1_000_000).padStart(6, '0'));
+    expect({ status: first.tokenStatus, error: first.token.error }).toEqual({
+      status: 400,
+      error: 'invalid_grant',
+    });
+    const code = first.grant['pre-authorized_code'];
+    for (let i = 2; i <= 5; i++) {
+      const wrong = String((Number(txCode) + i) % 1_000_000).padStart(6, '0');
+      expect(await tokenFor(first.as.token_endpoint, code, wrong)).toMatchObject({
+        status: 400,
+        body: { error: 'invalid_grant' },
+      });
+    }
+    // Locked: the right code no longer buys a token, and the offer document is gone.
+    expect(await tokenFor(first.as.token_endpoint, code, txCode)).toMatchObject({
+      status: 400,
+      body: { error: 'invalid_grant', error_description: expect.stringMatching(/locked/) },
+    });
+    expect((await fetch(first.offerUrl)).status).toBe(404);
+    // Without the transaction code at all, a fresh offer asks for it.
+    const fresh = await offerFromLearnerPage('wallet-b');
+    expect((await takeOffer(fresh.offerUri!, undefined)).token).toMatchObject({ error: 'invalid_request' });
+
+    // Learner B's link, asking for learner A's credential: no such credential.
+    const stolen = await offerFromLearnerPage('wallet-b', issued.get('wallet-a')!._id);
+    expect(stolen.status).toBe(404);
+    expect(stolen.offerUri).toBeUndefined();
+  }, 60_000);
+});
