@@ -14,7 +14,8 @@ import { sendScreen } from './layout.js';
 import { missingWords, regradeState } from './reasons.js';
 import { credentialCard } from './views/credential-card.js';
 import QRCode from 'qrcode';
-import { findCredential } from '../credentials/credential-store.js';
+import { findCredential, storedStatus } from '../credentials/credential-store.js';
+import { EU_MICROCREDENTIAL_CONFIGURATION } from '../wallets/eu-microcredential.js';
 import { createOffer, offerCodeKey } from '../wallets/offers.js';
 import { OPEN_BADGE_CONFIGURATION } from '../wallets/open-badge-offer.js';
 
@@ -31,10 +32,10 @@ export function learnerScreensRouter(config: Config, kek: Buffer): Router {
   const publicUrl = config.PUBLIC_URL.replace(/\/$/, '');
   const linkKey = learnerLinkKey(kek);
   const codeKey = offerCodeKey(kek);
-  const offerHref = (id: string, token?: string) =>
+  const offerHref = (id: string, token?: string) => (kind: 'eu' | 'badge') =>
     token
-      ? `${WALLET_OFFER_PATHS.link}?${new URLSearchParams({ credential: id, t: token })}`
-      : `${WALLET_OFFER_PATHS.session}?${new URLSearchParams({ credential: id })}`;
+      ? `${WALLET_OFFER_PATHS.link}?${new URLSearchParams({ credential: id, kind, t: token })}`
+      : `${WALLET_OFFER_PATHS.session}?${new URLSearchParams({ credential: id, kind })}`;
 
   const render = async (
     req: Request,
@@ -117,11 +118,21 @@ export function learnerScreensRouter(config: Config, kek: Buffer): Router {
     const stored = /^[A-Za-z0-9_-]{1,100}$/.test(id) ? await findCredential(id) : undefined;
     // Another learner's credential is "no such credential", exactly like one that does not exist.
     if (!stored || stored.learnerRef !== ref) throw new HttpError(404, 'not_found', 'No such credential');
+    const status = await storedStatus(stored.status);
+    if (status.revoked || status.suspended)
+      throw new HttpError(
+        409,
+        'not_offerable',
+        'This credential is revoked or suspended: it cannot go to a wallet.',
+      );
+    // The EU micro-credential (SD-JWT VC, EU Digital Identity wallets), or the Open Badge (Open Badges wallets).
+    const configurationId =
+      req.query.kind === 'eu' ? EU_MICROCREDENTIAL_CONFIGURATION : OPEN_BADGE_CONFIGURATION;
     const offer = await createOffer(codeKey, {
       credentialId: stored._id,
       issuerId: stored.issuerId,
       learnerRef: ref,
-      configurationId: OPEN_BADGE_CONFIGURATION,
+      configurationId,
       txCode: true,
     });
     const offerUri = `openid-credential-offer://?${new URLSearchParams({

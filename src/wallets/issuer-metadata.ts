@@ -1,5 +1,7 @@
 import { OB3_CONTEXT, VC_V2_CONTEXT } from '../credentials/contexts.js';
 import type { Multilingual, Organisation } from '../templates/schema.js';
+import * as Ed25519Multikey from '@digitalbazaar/ed25519-multikey';
+import { EU_MICROCREDENTIAL_CONFIGURATION, genericVct, SD_JWT_VC_TYPE } from './eu-microcredential.js';
 import { OPEN_BADGE_CONFIGURATION } from './open-badge-offer.js';
 import { PROOF_ALGORITHMS } from './key-proof.js';
 import { PRE_AUTHORIZED_GRANT } from './offers.js';
@@ -31,6 +33,16 @@ export function credentialIssuerMetadata(publicUrl: string, issuerId: string, pr
     nonce_endpoint: `${publicUrl}/wallet/nonce`,
     display: display(profile.legalName),
     credential_configurations_supported: {
+      [EU_MICROCREDENTIAL_CONFIGURATION]: {
+        format: SD_JWT_VC_TYPE,
+        vct: genericVct(publicUrl),
+        cryptographic_binding_methods_supported: ['jwk'],
+        credential_signing_alg_values_supported: ['EdDSA'],
+        proof_types_supported: { jwt: { proof_signing_alg_values_supported: PROOF_ALGORITHMS } },
+        credential_metadata: {
+          display: display(profile.legalName).map((d) => ({ ...d, name: `EU micro-credential · ${d.name}` })),
+        },
+      },
       [OPEN_BADGE_CONFIGURATION]: {
         format: 'ldp_vc',
         credential_definition: {
@@ -56,4 +68,23 @@ export function authorizationServerMetadata(publicUrl: string) {
     grant_types_supported: [PRE_AUTHORIZED_GRANT],
     'pre-authorized_grant_anonymous_access_supported': true,
   };
+}
+
+/** JWT VC Issuer Metadata (SD-JWT VC): the issuer's Ed25519 keys as JWKs, retired ones too (older credentials). */
+export async function jwtVcIssuerMetadata(
+  publicUrl: string,
+  issuer: { _id: string; did: string; keys: { keyId: string; publicKeyMultibase: string }[] },
+) {
+  const keys = await Promise.all(
+    issuer.keys.map(async (k) => {
+      const pair = await Ed25519Multikey.from({
+        id: `${issuer.did}#${k.keyId}`,
+        controller: issuer.did,
+        publicKeyMultibase: k.publicKeyMultibase,
+      });
+      const jwk = (await Ed25519Multikey.toJwk({ keyPair: pair })) as Record<string, unknown>;
+      return { ...jwk, kid: `${issuer.did}#${k.keyId}`, alg: 'EdDSA', use: 'sig' };
+    }),
+  );
+  return { issuer: credentialIssuerId(publicUrl, issuer._id), jwks: { keys } };
 }

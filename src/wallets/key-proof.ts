@@ -24,7 +24,12 @@ export interface HolderKey {
  * for this credential issuer (`aud`), recent (`iat`), and carrying a c_nonce this issuer gave out and that was
  * not used before (used now). invalid_proof or invalid_nonce otherwise, with the reason.
  */
-export async function verifyKeyProof(proof: string, audience: string, now = new Date()): Promise<HolderKey> {
+export async function verifyKeyProof(
+  proof: string,
+  audience: string,
+  nonceKey: Buffer,
+  now = new Date(),
+): Promise<HolderKey> {
   let header: ReturnType<typeof decodeProtectedHeader>;
   try {
     header = decodeProtectedHeader(proof);
@@ -57,7 +62,7 @@ export async function verifyKeyProof(proof: string, audience: string, now = new 
   } catch (err) {
     throw new WalletError('invalid_proof', `proofs.jwt: ${(err as Error).message}`);
   }
-  if (typeof payload.nonce !== 'string' || !(await consumeNonce(payload.nonce, now)))
+  if (typeof payload.nonce !== 'string' || !(await consumeNonce(nonceKey, payload.nonce, now)))
     throw new WalletError(
       'invalid_nonce',
       'proofs.jwt: the nonce is missing, unknown, stale or used; fetch a fresh c_nonce',

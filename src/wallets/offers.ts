@@ -1,4 +1,5 @@
 import { createHash, createHmac, hkdfSync, randomBytes, randomInt } from 'node:crypto';
+import { claimOnce } from './claims.js';
 import { WalletOffer, WalletToken } from './wallet-models.js';
 
 /** The grant type of the pre-authorized code flow (OpenID4VCI 1.0, 3.5). */
@@ -6,8 +7,8 @@ export const PRE_AUTHORIZED_GRANT = 'urn:ietf:params:oauth:grant-type:pre-author
 /** How long an offer may be taken up, and an access token used: minutes, not days (a QR code on a screen). */
 export const OFFER_TTL_MS = 10 * 60_000;
 export const TOKEN_TTL_MS = 5 * 60_000;
-/** Wrong transaction codes an offer survives; the next locks it. */
-export const MAX_TX_CODE_FAILURES = 5;
+/** Transaction-code attempts an offer takes, right or wrong; after five wrong ones it is locked. */
+export const MAX_TX_CODE_ATTEMPTS = 5;
 export const TX_CODE_LENGTH = 6;
 
 const hash = (value: string) => createHash('sha256').update(value).digest('base64url');
@@ -19,6 +20,10 @@ const hash = (value: string) => createHash('sha256').update(value).digest('base6
 function codeOf(codeKey: Buffer, offerId: string): string {
   return createHmac('sha256', codeKey).update(offerId).digest('base64url');
 }
+
+/** The transaction code as stored: keyed, so that a copy of the database cannot try the million codes. */
+const txCodeMac = (codeKey: Buffer, preAuthorizedCode: string, txCode: string) =>
+  createHmac('sha256', codeKey).update(`tx:${preAuthorizedCode}:${txCode}`).digest('base64url');
 
 /** The key the codes are derived with (HKDF of the KEK, for this purpose only). */
 export function offerCodeKey(kek: Buffer): Buffer {
@@ -64,13 +69,13 @@ export async function createOffer(
     : undefined;
   const expiresAt = new Date(now.getTime() + OFFER_TTL_MS);
   await WalletOffer.create({
-    _id: offerId,
+    _id: hash(offerId),
     credentialId: offer.credentialId,
     issuerId: offer.issuerId,
     learnerRef: offer.learnerRef,
     configurationId: offer.configurationId,
     codeHash: hash(preAuthorizedCode),
-    ...(txCode ? { txCodeHash: hash(txCode) } : {}),
+    ...(txCode ? { txCodeHash: txCodeMac(codeKey, preAuthorizedCode, txCode) } : {}),
     state: 'offered',
     createdAt: now,
     expiresAt,
@@ -85,14 +90,18 @@ export async function offerDocument(
   credentialIssuer: (issuerId: string) => string,
   now = new Date(),
 ): Promise<Record<string, unknown> | undefined> {
-  const offer = await WalletOffer.findOne({ _id: offerId, state: 'offered', expiresAt: { $gt: now } }).lean();
+  const offer = await WalletOffer.findOne({
+    _id: hash(offerId),
+    state: 'offered',
+    expiresAt: { $gt: now },
+  }).lean();
   if (!offer) return undefined;
   return {
     credential_issuer: credentialIssuer(offer.issuerId),
     credential_configuration_ids: [offer.configurationId],
     grants: {
       [PRE_AUTHORIZED_GRANT]: {
-        'pre-authorized_code': codeOf(codeKey, offer._id),
+        'pre-authorized_code': codeOf(codeKey, offerId),
         ...(offer.txCodeHash
           ? {
               tx_code: {
@@ -109,10 +118,11 @@ export async function offerDocument(
 
 /**
  * The token endpoint's exchange: a live offer's pre-authorized code (and its transaction code, when it has one)
- * for an access token to its one credential. The code is redeemed once, by one atomic update; a wrong
- * transaction code counts, and the fifth locks the offer.
+ * for an access token to its one credential. Each transaction-code attempt is claimed before it is judged, so
+ * however many requests race, an offer takes five attempts; the code is redeemed once, by one claim.
  */
 export async function redeemCode(
+  codeKey: Buffer,
   code: string,
   txCode: string | undefined,
   now = new Date(),
@@ -131,22 +141,22 @@ export async function redeemCode(
         'invalid_request',
         'tx_code: this offer needs the transaction code shown to the learner',
       );
-    if (hash(txCode) !== offer.txCodeHash) {
-      const counted = await WalletOffer.findOneAndUpdate(
-        { _id: offer._id, state: 'offered' },
-        { $inc: { txCodeFailures: 1 } },
-        { returnDocument: 'after' },
-      ).lean();
-      if (counted && counted.txCodeFailures >= MAX_TX_CODE_FAILURES)
+    let attempt = 0;
+    for (let n = 1; n <= MAX_TX_CODE_ATTEMPTS && !attempt; n++)
+      if (await claimOnce(`tx:${offer._id}:${n}`, offer.expiresAt)) attempt = n;
+    if (!attempt) {
+      await WalletOffer.updateOne({ _id: offer._id, state: 'offered' }, { $set: { state: 'locked' } });
+      throw new WalletError('invalid_grant', 'the offer is locked after too many wrong transaction codes');
+    }
+    if (txCodeMac(codeKey, code, txCode) !== offer.txCodeHash) {
+      if (attempt === MAX_TX_CODE_ATTEMPTS)
         await WalletOffer.updateOne({ _id: offer._id, state: 'offered' }, { $set: { state: 'locked' } });
       throw new WalletError('invalid_grant', 'tx_code: the transaction code is wrong');
     }
   }
-  const claimed = await WalletOffer.updateOne(
-    { _id: offer._id, state: 'offered', expiresAt: { $gt: now } },
-    { $set: { state: 'redeemed' } },
-  );
-  if (claimed.modifiedCount !== 1) throw new WalletError('invalid_grant', 'the offer is already redeemed');
+  if (!(await claimOnce(`redeem:${offer._id}`, offer.expiresAt)))
+    throw new WalletError('invalid_grant', 'the offer is already redeemed');
+  await WalletOffer.updateOne({ _id: offer._id }, { $set: { state: 'redeemed' } });
   const accessToken = randomBytes(32).toString('base64url');
   await WalletToken.create({
     _id: hash(accessToken),
@@ -165,13 +175,11 @@ export interface TokenGrant {
   configurationId: string;
 }
 
-/** What an access token grants, used once (a credential per offer); invalid_token otherwise. */
+/** What an access token grants, used once (a credential per offer, by one claim); invalid_token otherwise. */
 export async function useAccessToken(accessToken: string, now = new Date()): Promise<TokenGrant> {
-  const token = await WalletToken.findOneAndUpdate(
-    { _id: hash(accessToken), used: false, expiresAt: { $gt: now } },
-    { $set: { used: true } },
-  ).lean();
-  if (!token) throw new WalletError('invalid_token', 'the access token is unknown, expired or used', 401);
+  const token = await WalletToken.findOne({ _id: hash(accessToken), expiresAt: { $gt: now } }).lean();
+  if (!token || !(await claimOnce(`use:${token._id}`, token.expiresAt)))
+    throw new WalletError('invalid_token', 'the access token is unknown, expired or used', 401);
   return {
     credentialId: token.credentialId,
     issuerId: token.issuerId,

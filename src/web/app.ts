@@ -68,6 +68,8 @@ export function createApp({ config, logger, redis, queues }: AppDeps): Express {
   app.post(['/credentials/issue', '/credentials/status'], limits.vcApi);
   // The wallet endpoints (token, nonce, credential): each request a write, at the VC API's budget.
   app.post(['/wallet/token', '/wallet/nonce', '/wallet/issuers/:issuerId/credential'], limits.vcApi);
+  // A wallet offer page writes an offer and draws a QR code: the same budget.
+  app.get(['/lti/me/wallet-offer', '/my/wallet-offer'], limits.vcApi);
   app.use(express.json({ limit: '256kb' }));
   app.use(rejectOperatorInjection);
   app.use(staticRouter());

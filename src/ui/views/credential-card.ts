@@ -86,7 +86,7 @@ export function credentialCard(
   lang: Language,
   publicUrl: string,
   why?: string,
-  walletOffer?: string,
+  walletOffer?: (kind: 'eu' | 'badge') => string,
 ): Html {
   const page = credentialPageUrl(publicUrl, view.id);
   const files = `/credentials/${encodeURIComponent(view.id)}/files`;
@@ -103,7 +103,14 @@ export function credentialCard(
         >${view.sealedBy ? t('seal.europassFile') : t('downloadElm')}</a
       >
       <a class="button" href="${files}/certificate.pdf?lang=${lang}" download>${t('downloadPdf')}</a>
-      ${walletOffer ? html`<a class="button" href="${walletOffer}" data-wallet-offer>${t('wallet.addOpenBadge')}</a>` : ''}
+      ${
+        walletOffer
+          ? html`<a class="button" href="${walletOffer('eu')}" data-wallet-offer="eu">${t('wallet.addEu')}</a>
+              <a class="button" href="${walletOffer('badge')}" data-wallet-offer="badge"
+                >${t('wallet.addOpenBadge')}</a
+              >`
+          : ''
+      }
       <a class="button" href="${linkedInUrl(view, page)}" target="_blank" rel="noopener noreferrer"
         >${t('addToLinkedIn')}</a
       >

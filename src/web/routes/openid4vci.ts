@@ -1,7 +1,7 @@
 import { Router, urlencoded, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { Config } from '../../config/env.js';
-import { findCredential } from '../../credentials/credential-store.js';
+import { findCredential, storedStatus } from '../../credentials/credential-store.js';
 import type { DocumentLoader } from '../../credentials/document-loader.js';
 import { recordAudit } from '../../db/models/audit-event.js';
 import { cachedIssuer } from '../../issuers/issuer-cache.js';
@@ -11,6 +11,7 @@ import {
   credentialIssuerId,
   credentialIssuerMetadata,
   credentialIssuerMetadataPath,
+  jwtVcIssuerMetadata,
 } from '../../wallets/issuer-metadata.js';
 import { verifyKeyProof } from '../../wallets/key-proof.js';
 import { newNonce } from '../../wallets/nonces.js';
@@ -23,6 +24,17 @@ import {
   WalletError,
 } from '../../wallets/offers.js';
 import { OPEN_BADGE_CONFIGURATION, walletOpenBadge } from '../../wallets/open-badge-offer.js';
+import {
+  EU_MICROCREDENTIAL_CONFIGURATION,
+  genericTypeMetadata,
+  issueSdJwtVc,
+  microcredentialClaims,
+  templateTypeMetadata,
+  vctOf,
+} from '../../wallets/eu-microcredential.js';
+import { sealedPayload } from '../../seals/sealed-document.js';
+import { findPublishedTemplate } from '../../templates/lifecycle.js';
+import { credentialPageUrl } from '../../issuance/links.js';
 import { publicReadCors } from '../cors.js';
 
 const ISSUER_ID = /^[a-z0-9][a-z0-9-]{1,62}$/;
@@ -80,6 +92,32 @@ export function walletRouter(config: Config, kek: Buffer, documentLoader: Docume
     res.json(credentialIssuerMetadata(publicUrl, issuer._id, issuer.profile));
   });
 
+  router.get('/.well-known/jwt-vc-issuer/wallet/issuers/:issuerId', publicReadCors, async (req, res) => {
+    const id = String(req.params.issuerId);
+    const issuer = ISSUER_ID.test(id) ? await cachedIssuer(id).catch(() => undefined) : undefined;
+    if (!issuer) return refuse(res, new WalletError('not_found', 'no such credential issuer', 404));
+    res.json(await jwtVcIssuerMetadata(publicUrl, issuer));
+  });
+
+  router.get(`/wallet/types/${EU_MICROCREDENTIAL_CONFIGURATION}`, publicReadCors, (_req, res) => {
+    res.json(genericTypeMetadata(publicUrl));
+  });
+
+  router.get('/wallet/types/:institutionId/:key/:version', publicReadCors, async (req, res) => {
+    const { institutionId, key, version } = req.params as Record<string, string>;
+    const template = /^\d{1,6}$/.test(version!)
+      ? await findPublishedTemplate(institutionId!, key!, Number(version)).catch(() => undefined)
+      : undefined;
+    if (!template) return refuse(res, new WalletError('not_found', 'no such credential type', 404));
+    res.json(
+      templateTypeMetadata(
+        publicUrl,
+        vctOf(publicUrl, institutionId!, key!, template.version),
+        template.data,
+      ),
+    );
+  });
+
   router.get('/wallet/offers/:offerId', publicReadCors, async (req, res) => {
     const offer = await offerDocument(codeKey, String(req.params.offerId), (id) =>
       credentialIssuerId(publicUrl, id),
@@ -103,7 +141,7 @@ export function walletRouter(config: Config, kek: Buffer, documentLoader: Docume
         );
       const code = body.data['pre-authorized_code'];
       if (!code) throw new WalletError('invalid_request', 'pre-authorized_code is required');
-      const { accessToken, expiresIn } = await redeemCode(code, body.data.tx_code);
+      const { accessToken, expiresIn } = await redeemCode(codeKey, code, body.data.tx_code);
       res.setHeader('Cache-Control', 'no-store');
       res.json({ access_token: accessToken, token_type: 'Bearer', expires_in: expiresIn });
     }),
@@ -113,7 +151,7 @@ export function walletRouter(config: Config, kek: Buffer, documentLoader: Docume
     '/wallet/nonce',
     wallet(async (_req, res) => {
       res.setHeader('Cache-Control', 'no-store');
-      res.json({ c_nonce: await newNonce() });
+      res.json({ c_nonce: newNonce(codeKey) });
     }),
   );
 
@@ -138,18 +176,64 @@ export function walletRouter(config: Config, kek: Buffer, documentLoader: Docume
         );
       const proof = body.data.proofs?.jwt[0];
       if (!proof) throw new WalletError('invalid_proof', 'proofs.jwt: a key proof is required');
-      const holder = await verifyKeyProof(proof, credentialIssuerId(publicUrl, issuerId));
+      const holder = await verifyKeyProof(proof, credentialIssuerId(publicUrl, issuerId), codeKey);
       const stored = await findCredential(grant.credentialId);
       const issuer = stored ? await cachedIssuer(stored.issuerId).catch(() => undefined) : undefined;
       if (!stored || !issuer)
         throw new WalletError('credential_request_denied', 'the credential no longer exists');
-      if (grant.configurationId !== OPEN_BADGE_CONFIGURATION)
+      // A revoked or suspended award is not handed to a wallet.
+      const status = await storedStatus(stored.status);
+      if (status.revoked || status.suspended)
+        throw new WalletError(
+          'credential_request_denied',
+          `the credential is ${status.revoked ? 'revoked' : 'suspended'}`,
+        );
+      const signer = await signingIssuer(issuer, kek);
+      let credential: unknown;
+      if (grant.configurationId === OPEN_BADGE_CONFIGURATION) {
+        credential = await walletOpenBadge(stored.ob3, holder.did, signer.key, documentLoader);
+      } else if (grant.configurationId === EU_MICROCREDENTIAL_CONFIGURATION) {
+        const template = await findPublishedTemplate(
+          issuer.institutionId,
+          stored.templateKey,
+          stored.templateVersion,
+        );
+        if (!template)
+          throw new WalletError('credential_request_denied', 'the credential’s template is gone');
+        // The learner's names as the European credential states them (inside the seal, when it is sealed).
+        const elm = (sealedPayload(stored.elm) ?? stored.elm) as {
+          credentialSubject?: Record<string, unknown>;
+        };
+        const text = (v: unknown) =>
+          (v && typeof v === 'object' ? Object.values(v)[0] : undefined) as string | undefined;
+        const subject = elm.credentialSubject ?? {};
+        const validUntil = (stored.ob3 as { validUntil?: string }).validUntil;
+        credential = await issueSdJwtVc({
+          claims: microcredentialClaims(
+            template.data,
+            issuer.profile,
+            {
+              name: text(subject.fullName) ?? '',
+              ...(text(subject.givenName) ? { givenName: text(subject.givenName)! } : {}),
+              ...(text(subject.familyName) ? { familyName: text(subject.familyName)! } : {}),
+            },
+            new Date(stored.issuedAt),
+            credentialPageUrl(publicUrl, stored._id),
+          ),
+          vct: vctOf(publicUrl, issuer.institutionId, stored.templateKey, stored.templateVersion),
+          issuer: credentialIssuerId(publicUrl, issuerId),
+          holder: holder.jwk,
+          key: signer.key,
+          kid: signer.key.id!,
+          issuedAt: new Date(),
+          ...(validUntil ? { validUntil: new Date(validUntil) } : {}),
+        });
+      } else {
         throw new WalletError(
           'unknown_credential_configuration',
           'credential_configuration_id: not supported',
         );
-      const signer = await signingIssuer(issuer, kek);
-      const credential = await walletOpenBadge(stored.ob3, holder.did, signer.key, documentLoader);
+      }
       await audit('wallet.issue', stored._id, { configuration: grant.configurationId, holder: holder.did });
       res.setHeader('Cache-Control', 'no-store');
       res.json({ credentials: [{ credential }] });
