@@ -1,6 +1,7 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- protocol answers are read as JSON */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
+import { createHash } from 'node:crypto';
+import { createLocalJWKSet, exportJWK, generateKeyPair, jwtVerify, SignJWT, type JWK } from 'jose';
 import type { StoredCredential } from '../../src/credentials/credential-store.js';
 import { learnerLinkKey, learnerPageUrl } from '../../src/issuance/links.js';
 import { parseEncryptionKey } from '../../src/security/encryption.js';
@@ -36,10 +37,16 @@ afterAll(async () => {
 });
 
 /** The learner's e-mail link page, and from it the offer page of their credential: the offer URI and tx code. */
-async function offerFromLearnerPage(learnerId: string, credentialId = issued.get(learnerId)!._id) {
+async function offerFromLearnerPage(
+  learnerId: string,
+  credentialId = issued.get(learnerId)!._id,
+  kind: 'badge' | 'eu' = 'badge',
+) {
   const page = learnerPageUrl(tool.url, learnerLinkKey(kek), `conformance-lms:${learnerId}`, 1);
   const html = await (await fetch(page)).text();
-  const href = /href="([^"]+)" data-wallet-offer/.exec(html)?.[1]?.replaceAll('&amp;', '&');
+  const href = new RegExp(`href="([^"]+)" data-wallet-offer="${kind}"`)
+    .exec(html)?.[1]
+    ?.replaceAll('&amp;', '&');
   expect(href).toBeDefined();
   const url = new URL(href!, tool.url);
   url.searchParams.set('credential', credentialId);
@@ -103,11 +110,11 @@ async function proofFor(wallet: Wallet, audience: string, nonce: string, signer 
 const nonceFrom = async (metadata: any) =>
   ((await (await fetch(metadata.nonce_endpoint, { method: 'POST' })).json()) as any).c_nonce as string;
 
-const requestCredential = (metadata: any, accessToken: string, proof: string) =>
+const requestCredential = (metadata: any, accessToken: string, proof: string, configuration = 'open-badge') =>
   fetch(metadata.credential_endpoint, {
     method: 'POST',
     headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ credential_configuration_id: 'open-badge', proofs: { jwt: [proof] } }),
+    body: JSON.stringify({ credential_configuration_id: configuration, proofs: { jwt: [proof] } }),
   }).then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
 
 describe('a wallet taking an Open Badge over OpenID4VCI', () => {
@@ -233,5 +240,78 @@ describe('a wallet taking an Open Badge over OpenID4VCI', () => {
     const stolen = await offerFromLearnerPage('wallet-b', issued.get('wallet-a')!._id);
     expect(stolen.status).toBe(404);
     expect(stolen.offerUri).toBeUndefined();
+  }, 60_000);
+});
+
+describe('a wallet taking the EU micro-credential as an SD-JWT VC', () => {
+  it('receives a dc+sd-jwt signed by the issuer’s key, its key in cnf, the learner’s names as disclosures', async () => {
+    const { offerUri, txCode } = await offerFromLearnerPage('wallet-b', undefined, 'eu');
+    const { offer, metadata, token } = await takeOffer(offerUri!, txCode);
+    expect(offer.credential_configuration_ids).toEqual(['eu-microcredential']);
+    const config = metadata.credential_configurations_supported['eu-microcredential'];
+    expect(config).toMatchObject({ format: 'dc+sd-jwt', cryptographic_binding_methods_supported: ['jwk'] });
+    const wallet = await newWallet();
+    const proof = await proofFor(wallet, offer.credential_issuer, await nonceFrom(metadata));
+    const { status, body } = await requestCredential(
+      metadata,
+      token.access_token,
+      proof,
+      'eu-microcredential',
+    );
+    expect(status).toBe(200);
+    const sdJwt = body.credentials[0].credential as string;
+    const [jwt, ...rest] = sdJwt.split('~');
+    const disclosures = rest.filter(Boolean);
+
+    // The issuer's keys from its JWT VC Issuer Metadata (independent of the product: jose only).
+    const issuerUrl = new URL(offer.credential_issuer);
+    const jwtVcIssuer = (await (
+      await fetch(`${issuerUrl.origin}/.well-known/jwt-vc-issuer${issuerUrl.pathname}`)
+    ).json()) as any;
+    expect(jwtVcIssuer.issuer).toBe(offer.credential_issuer);
+    const { payload, protectedHeader } = await jwtVerify(jwt!, createLocalJWKSet(jwtVcIssuer.jwks), {
+      typ: 'dc+sd-jwt',
+      issuer: offer.credential_issuer,
+    });
+    expect(protectedHeader.alg).toBe('EdDSA');
+    expect((payload.cnf as any).jwk).toMatchObject({
+      kty: 'EC',
+      crv: 'P-256',
+      x: wallet.jwk.x,
+      y: wallet.jwk.y,
+    });
+    // The 11 elements in clear; the names only as disclosures whose digests the signed payload lists.
+    expect(payload).toMatchObject({
+      title: expect.objectContaining({ en: expect.any(String) }),
+      awarding_body: expect.objectContaining({ country: expect.any(String) }),
+      date_of_issue: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/),
+      learning_outcomes: expect.any(Array),
+      assessment_type: expect.any(String),
+    });
+    expect(payload.name).toBeUndefined();
+    const revealed = Object.fromEntries(
+      disclosures.map((d) => {
+        expect(payload._sd).toContain(createHash('sha256').update(d).digest('base64url'));
+        const [, name, value] = JSON.parse(Buffer.from(d, 'base64url').toString()) as [
+          string,
+          string,
+          unknown,
+        ];
+        return [name, value];
+      }),
+    );
+    expect(revealed).toMatchObject({ name: 'Bruno Barros', given_name: 'Ana', family_name: 'Andrade' });
+    // A changed disclosure is not one the issuer signed.
+    const forged = Buffer.from(JSON.stringify(['salt', 'name', 'Eve'])).toString('base64url');
+    expect(payload._sd).not.toContain(createHash('sha256').update(forged).digest('base64url'));
+
+    // Type metadata at the vct, extending the EU micro-credential type whose claims it labels.
+    const type = (await (await fetch(payload.vct as string)).json()) as any;
+    expect(type).toMatchObject({ vct: payload.vct, extends: config.vct });
+    expect(type.display.map((d: any) => d.locale)).toContain('en');
+    const generic = (await (await fetch(config.vct)).json()) as any;
+    expect(generic.claims).toEqual(
+      expect.arrayContaining([expect.objectContaining({ path: ['name'], sd: 'always' })]),
+    );
   }, 60_000);
 });
