@@ -177,7 +177,7 @@ describe('learner', () => {
       ]);
       return readFile((await file.path())!);
     };
-    const ob3 = JSON.parse((await download(/Open Badge/)).toString('utf8')) as { type: string[] };
+    const ob3 = JSON.parse((await download(/Download Open Badge/)).toString('utf8')) as { type: string[] };
     expect(ob3.type).toContain('OpenBadgeCredential');
     // Sealed for Europass: the file is the JAdES document, its payload the European credential.
     await expect(card.locator('[data-seal="sealed"]').textContent()).resolves.toMatch(

@@ -79,6 +79,9 @@ const RULES: Record<string, Rule> = {
   'GET /.well-known/oauth-authorization-server': 'public',
   'GET /.well-known/openid-credential-issuer/wallet/issuers/:issuerId': 'public',
   'GET /wallet/offers/:offerId': 'public', // by unguessable id, used once
+  'GET /.well-known/jwt-vc-issuer/wallet/issuers/:issuerId': 'public',
+  'GET /wallet/types/eu-microcredential': 'public',
+  'GET /wallet/types/:institutionId/:key/:version': 'public',
   'POST /wallet/nonce': 'public',
   'POST /wallet/token': 'protocol',
   'POST /wallet/issuers/:issuerId/credential': 'protocol',
