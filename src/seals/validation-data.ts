@@ -187,6 +187,22 @@ function ocspStatus(certStatus: unknown): Pick<CertificateStatus, 'status' | 're
   };
 }
 
+/** The first of the candidates whose key verifies the signature, and whether one could not be tried at all. */
+async function signerAmong(
+  candidates: X509Certificate[],
+  data: Uint8Array,
+  signature: asn1js.BitString,
+  algorithm: pkijs.AlgorithmIdentifier,
+): Promise<{ signer?: X509Certificate; unusable: boolean }> {
+  let unusable = false;
+  for (const candidate of candidates) {
+    const holds = await signatureHolds(data, signature, candidate, algorithm);
+    if (holds) return { signer: candidate, unusable };
+    if (holds === undefined) unusable = true;
+  }
+  return { unusable };
+}
+
 /**
  * Reads a DER OCSPResponse: successful, basic, signed (over its ResponseData as encoded) by the responder it
  * names, found among its own certificates or `known`; and for each answer about a certificate of `known` issued
@@ -229,16 +245,12 @@ export async function readOcspResponse(
     }
     return false;
   });
-  let signer: X509Certificate | undefined;
-  let unusable = false;
-  for (const candidate of named) {
-    const holds = await signatureHolds(data.tbsView, basic.signature, candidate, basic.signatureAlgorithm);
-    if (holds) {
-      signer = candidate;
-      break;
-    }
-    if (holds === undefined) unusable = true;
-  }
+  const { signer, unusable } = await signerAmong(
+    named,
+    data.tbsView,
+    basic.signature,
+    basic.signatureAlgorithm,
+  );
   if (!signer) {
     if (!named.length)
       return { ok: false, tampered: false, problem: 'names a responder whose certificate is not at hand' };
@@ -322,16 +334,12 @@ export async function readCrl(der: Uint8Array, known: X509Certificate[]): Promis
     return { ok: false, tampered: true, problem: 'is not a DER CRL' };
   }
   const named = known.filter((c) => pkiOf(c).subject.isEqual(crl.issuer));
-  let issuer: X509Certificate | undefined;
-  let unusable = false;
-  for (const candidate of named) {
-    const holds = await signatureHolds(crl.tbsView, crl.signatureValue, candidate, crl.signatureAlgorithm);
-    if (holds) {
-      issuer = candidate;
-      break;
-    }
-    if (holds === undefined) unusable = true;
-  }
+  const { signer: issuer, unusable } = await signerAmong(
+    named,
+    crl.tbsView,
+    crl.signatureValue,
+    crl.signatureAlgorithm,
+  );
   if (!issuer) {
     if (!named.length)
       return { ok: false, tampered: false, problem: 'is issued by a CA whose certificate is not at hand' };
