@@ -15,6 +15,7 @@ import { missingWords, regradeState } from './reasons.js';
 import { credentialCard } from './views/credential-card.js';
 import QRCode from 'qrcode';
 import { findCredential, storedStatus } from '../credentials/credential-store.js';
+import { recordAudit } from '../db/models/audit-event.js';
 import { EU_MICROCREDENTIAL_CONFIGURATION } from '../wallets/eu-microcredential.js';
 import { createOffer, offerCodeKey } from '../wallets/offers.js';
 import { OPEN_BADGE_CONFIGURATION } from '../wallets/open-badge-offer.js';
@@ -135,6 +136,16 @@ export function learnerScreensRouter(config: Config, kek: Buffer): Router {
       configurationId,
       txCode: true,
     });
+    // Who offered what to a wallet, never the codes.
+    await recordAudit(
+      {
+        actor: { kind: 'learner', id: ref },
+        action: 'wallet.offer',
+        target: { kind: 'credential', id: stored._id },
+        details: { configuration: configurationId },
+      },
+      config.AUDIT_RETENTION_DAYS,
+    );
     const offerUri = `openid-credential-offer://?${new URLSearchParams({
       credential_offer_uri: `${publicUrl}/wallet/offers/${offer.offerId}`,
     })}`;

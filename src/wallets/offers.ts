@@ -126,7 +126,7 @@ export async function redeemCode(
   code: string,
   txCode: string | undefined,
   now = new Date(),
-): Promise<{ accessToken: string; expiresIn: number }> {
+): Promise<{ accessToken: string; expiresIn: number; credentialId: string; configurationId: string }> {
   const offer = await WalletOffer.findOne({ codeHash: hash(code) }).lean();
   if (!offer || offer.expiresAt <= now)
     throw new WalletError('invalid_grant', 'the pre-authorized code is unknown or has expired');
@@ -166,7 +166,12 @@ export async function redeemCode(
     configurationId: offer.configurationId,
     expiresAt: new Date(now.getTime() + TOKEN_TTL_MS),
   });
-  return { accessToken, expiresIn: TOKEN_TTL_MS / 1000 };
+  return {
+    accessToken,
+    expiresIn: TOKEN_TTL_MS / 1000,
+    credentialId: offer.credentialId,
+    configurationId: offer.configurationId,
+  };
 }
 
 export interface TokenGrant {

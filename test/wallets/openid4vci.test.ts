@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import { createLocalJWKSet, exportJWK, generateKeyPair, jwtVerify, SignJWT, type JWK } from 'jose';
 import type { StoredCredential } from '../../src/credentials/credential-store.js';
+import { AuditEvent } from '../../src/db/models/audit-event.js';
 import { learnerLinkKey, learnerPageUrl } from '../../src/issuance/links.js';
 import { parseEncryptionKey } from '../../src/security/encryption.js';
 import { createTestInstitution, publishExampleTemplate } from '../helpers/institution.js';
@@ -164,6 +165,14 @@ describe('a wallet taking an Open Badge over OpenID4VCI', () => {
     const after = await verify();
     expect(after.verified).toBe(false);
     expect(after.errors.join(' ')).toMatch(/revoked/);
+
+    // Each step is in the audit log (who, which credential), never a code.
+    const events = await AuditEvent.find({ 'target.id': issued.get('wallet-a')!._id }).lean();
+    expect(events.map((e) => e.action)).toEqual(
+      expect.arrayContaining(['wallet.offer', 'wallet.token', 'wallet.issue']),
+    );
+    expect(JSON.stringify(events)).not.toContain(grant['pre-authorized_code']);
+    expect(JSON.stringify(events)).not.toContain(`"${txCode}"`);
 
     // The offer and the access token were used once.
     const offerUrl = new URL(offerUri!).searchParams.get('credential_offer_uri')!;

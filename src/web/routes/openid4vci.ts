@@ -141,7 +141,12 @@ export function walletRouter(config: Config, kek: Buffer, documentLoader: Docume
         );
       const code = body.data['pre-authorized_code'];
       if (!code) throw new WalletError('invalid_request', 'pre-authorized_code is required');
-      const { accessToken, expiresIn } = await redeemCode(codeKey, code, body.data.tx_code);
+      const { accessToken, expiresIn, credentialId, configurationId } = await redeemCode(
+        codeKey,
+        code,
+        body.data.tx_code,
+      );
+      await audit('wallet.token', credentialId, { configuration: configurationId });
       res.setHeader('Cache-Control', 'no-store');
       res.json({ access_token: accessToken, token_type: 'Bearer', expires_in: expiresIn });
     }),
