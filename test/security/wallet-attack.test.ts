@@ -353,7 +353,8 @@ describe('OpenID4VCI attacked from outside', () => {
     expect(Buffer.from(o.offerId, 'base64url')).toHaveLength(18);
     expect(await token(o.code)).toMatchObject({ status: 400, body: { error: 'invalid_request' } });
     expect(await token(o.code, '')).toMatchObject({ status: 400 });
-    expect((await fetch(`${tool.url}/wallet/offers/${o.offerId.slice(0, -1)}A`)).status).toBe(404);
+    const other = `${o.offerId.slice(0, -1)}${o.offerId.endsWith('A') ? 'B' : 'A'}`;
+    expect((await fetch(`${tool.url}/wallet/offers/${other}`)).status).toBe(404);
     // Unknown codes and redeemed codes are distinguishable by message, but a code is a 256-bit HMAC.
     expect((await token('x'.repeat(43), '000000')).body.error).toBe('invalid_grant');
   }, 60_000);

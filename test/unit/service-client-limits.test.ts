@@ -102,7 +102,9 @@ describe('ServiceClient under LMS trouble', () => {
     const [a, b] = await Promise.all([
       get(c),
       (async () => {
-        await new Promise((r) => setTimeout(r, 100));
+        // Started once the first request has met the 429 (not at a fixed time: under load its round trip is slow).
+        while (arrivals.length === 0) await new Promise((r) => setTimeout(r, 10));
+        await new Promise((r) => setTimeout(r, 150));
         return get(c);
       })(),
     ]);
