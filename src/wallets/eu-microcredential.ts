@@ -79,6 +79,8 @@ export async function issueSdJwtVc(options: {
   kid: string;
   issuedAt: Date;
   validUntil?: Date;
+  /** Where the award's state is (IETF Token Status List): the same entry as its other documents'. */
+  status?: { idx: number; uri: string };
 }): Promise<string> {
   const signer = options.key.signer();
   const instance = new SDJwtVcInstance({
@@ -98,6 +100,7 @@ export async function issueSdJwtVc(options: {
       ...(options.validUntil ? { exp: Math.floor(options.validUntil.getTime() / 1000) } : {}),
       vct: options.vct,
       cnf: { jwk: options.holder },
+      ...(options.status ? { status: { status_list: options.status } } : {}),
     },
     { _sd: disclosed } as never,
     { header: { typ: SD_JWT_VC_TYPE, kid: options.kid } },

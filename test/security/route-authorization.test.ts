@@ -81,6 +81,7 @@ const RULES: Record<string, Rule> = {
   'GET /wallet/offers/:offerId': 'public', // by unguessable id, used once
   'GET /.well-known/jwt-vc-issuer/wallet/issuers/:issuerId': 'public',
   'GET /wallet/types/eu-microcredential': 'public',
+  'GET /wallet/status-lists/:listId': 'public',
   'GET /wallet/types/:institutionId/:key/:version': 'public',
   'POST /wallet/nonce': 'public',
   'POST /wallet/token': 'protocol',

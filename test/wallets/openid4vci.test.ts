@@ -1,6 +1,7 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- protocol answers are read as JSON */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
+import { inflateSync } from 'node:zlib';
 import { createLocalJWKSet, exportJWK, generateKeyPair, jwtVerify, SignJWT, type JWK } from 'jose';
 import type { StoredCredential } from '../../src/credentials/credential-store.js';
 import { AuditEvent } from '../../src/db/models/audit-event.js';
@@ -318,6 +319,41 @@ describe('a wallet taking the EU micro-credential as an SD-JWT VC', () => {
     const type = (await (await fetch(payload.vct as string)).json()) as any;
     expect(type).toMatchObject({ vct: payload.vct, extends: config.vct });
     expect(type.display.map((d: any) => d.locale)).toContain('en');
+    // Its state in an IETF Token Status List signed by the same issuer: valid, then invalid once revoked.
+    const statusOf = async () => {
+      const { idx, uri } = (payload.status as any).status_list as { idx: number; uri: string };
+      const res = await fetch(uri);
+      const text = await res.text();
+      expect({
+        status: res.status,
+        type: res.headers.get('content-type'),
+        text: res.ok ? '' : text,
+      }).toMatchObject({
+        status: 200,
+        type: expect.stringMatching(/^application\/statuslist\+jwt/),
+        text: '',
+      });
+      const { payload: list } = await jwtVerify(text, createLocalJWKSet(jwtVcIssuer.jwks), {
+        typ: 'statuslist+jwt',
+        subject: uri,
+      });
+      const { bits, lst } = list.status_list as { bits: number; lst: string };
+      expect(bits).toBe(2);
+      const bytes = inflateSync(Buffer.from(lst, 'base64url'));
+      return (bytes[idx >> 2]! >> ((idx & 3) * 2)) & 0b11;
+    };
+    expect(await statusOf()).toBe(0);
+    const revoked = await fetch(`${tool.url}/credentials/status`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` },
+      body: JSON.stringify({
+        credentialId: issued.get('wallet-b')!._id,
+        credentialStatus: [{ type: 'BitstringStatusListEntry', statusPurpose: 'revocation', status: true }],
+      }),
+    });
+    expect(revoked.status).toBe(200);
+    expect(await statusOf()).toBe(1);
+
     const generic = (await (await fetch(config.vct)).json()) as any;
     expect(generic.claims).toEqual(
       expect.arrayContaining([expect.objectContaining({ path: ['name'], sd: 'always' })]),

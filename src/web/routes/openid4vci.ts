@@ -35,6 +35,13 @@ import {
 import { sealedPayload } from '../../seals/sealed-document.js';
 import { findPublishedTemplate } from '../../templates/lifecycle.js';
 import { credentialPageUrl } from '../../issuance/links.js';
+import { STATE_PURPOSE } from '../../credentials/status-entry.js';
+import {
+  STATUS_LIST_TTL_SECONDS,
+  statusListToken,
+  tokenStatusList,
+  tokenStatusListUrl,
+} from '../../wallets/token-status-list.js';
 import { publicReadCors } from '../cors.js';
 
 const ISSUER_ID = /^[a-z0-9][a-z0-9-]{1,62}$/;
@@ -116,6 +123,20 @@ export function walletRouter(config: Config, kek: Buffer, documentLoader: Docume
         template.data,
       ),
     );
+  });
+
+  router.get('/wallet/status-lists/:listId', publicReadCors, async (req, res) => {
+    const listId = String(req.params.listId);
+    const list = /^[A-Za-z0-9_-]{1,100}$/.test(listId) ? await tokenStatusList(listId) : undefined;
+    const issuer = list ? await cachedIssuer(list.issuerId).catch(() => undefined) : undefined;
+    if (!list || !issuer) return refuse(res, new WalletError('not_found', 'no such status list', 404));
+    const token = await statusListToken(
+      tokenStatusListUrl(publicUrl, listId),
+      { bits: list.bits, lst: list.lst },
+      (await signingIssuer(issuer, kek)).key,
+    );
+    res.setHeader('Cache-Control', `public, max-age=${STATUS_LIST_TTL_SECONDS}`);
+    res.type('application/statuslist+jwt').send(token);
   });
 
   router.get('/wallet/offers/:offerId', publicReadCors, async (req, res) => {
@@ -213,6 +234,8 @@ export function walletRouter(config: Config, kek: Buffer, documentLoader: Docume
           (v && typeof v === 'object' ? Object.values(v)[0] : undefined) as string | undefined;
         const subject = elm.credentialSubject ?? {};
         const validUntil = (stored.ob3 as { validUntil?: string }).validUntil;
+        // Credentials issued with one two-bit entry (all since the one-entry design) carry it as their status.
+        const stateEntry = stored.status.find((s) => s.purpose === STATE_PURPOSE);
         credential = await issueSdJwtVc({
           claims: microcredentialClaims(
             template.data,
@@ -232,6 +255,9 @@ export function walletRouter(config: Config, kek: Buffer, documentLoader: Docume
           kid: signer.key.id!,
           issuedAt: new Date(),
           ...(validUntil ? { validUntil: new Date(validUntil) } : {}),
+          ...(stateEntry
+            ? { status: { idx: stateEntry.index, uri: tokenStatusListUrl(publicUrl, stateEntry.listId) } }
+            : {}),
         });
       } else {
         throw new WalletError(
