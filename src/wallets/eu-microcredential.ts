@@ -2,7 +2,12 @@ import type { Ed25519KeyPair } from '@digitalbazaar/ed25519-multikey';
 import { digest, generateSalt } from '@sd-jwt/crypto-nodejs';
 import { SDJwtVcInstance } from '@sd-jwt/sd-jwt-vc';
 import type { JWK } from 'jose';
+import type { StoredCredential } from '../credentials/credential-store.js';
+import { STATE_PURPOSE } from '../credentials/status-entry.js';
+import { textIn } from '../i18n/languages.js';
+import { sealedPayload } from '../seals/sealed-document.js';
 import type { Multilingual, Organisation, TemplateData } from '../templates/schema.js';
+import { tokenStatusListUrl } from './token-status-list.js';
 
 /** The configuration id of the EU micro-credential in the issuer metadata: an SD-JWT VC. */
 export const EU_MICROCREDENTIAL_CONFIGURATION = 'eu-microcredential';
@@ -155,4 +160,52 @@ export function templateTypeMetadata(publicUrl: string, vct: string, template: T
       return { locale, name, ...(description ? { description } : {}) };
     }),
   };
+}
+
+/**
+ * The EU micro-credential of a stored award for a wallet: the learner's names as its European credential states
+ * them (inside the seal, when it is sealed), its validity, and its state entry as the token status list's index.
+ */
+export async function walletMicrocredential(options: {
+  stored: StoredCredential;
+  template: TemplateData;
+  issuer: { institutionId: string; profile: Organisation };
+  /** The credential issuer identifier (`iss`). */
+  credentialIssuer: string;
+  holder: JWK;
+  key: Ed25519KeyPair;
+  publicUrl: string;
+  credentialUrl: string;
+}): Promise<string> {
+  const { stored, issuer, publicUrl } = options;
+  const elm = (sealedPayload(stored.elm) ?? stored.elm) as { credentialSubject?: Record<string, unknown> };
+  const subject = elm.credentialSubject ?? {};
+  const name = (v: unknown) => textIn(v as Multilingual | undefined, 'en');
+  const [fullName, givenName, familyName] = [
+    name(subject.fullName),
+    name(subject.givenName),
+    name(subject.familyName),
+  ];
+  const validUntil = (stored.ob3 as { validUntil?: string }).validUntil;
+  // Credentials issued with one two-bit entry (all since the one-entry design) carry it as their status.
+  const stateEntry = stored.status.find((s) => s.purpose === STATE_PURPOSE);
+  return issueSdJwtVc({
+    claims: microcredentialClaims(
+      options.template,
+      issuer.profile,
+      { name: fullName ?? '', ...(givenName ? { givenName } : {}), ...(familyName ? { familyName } : {}) },
+      new Date(stored.issuedAt),
+      options.credentialUrl,
+    ),
+    vct: vctOf(publicUrl, issuer.institutionId, stored.templateKey, stored.templateVersion),
+    issuer: options.credentialIssuer,
+    holder: options.holder,
+    key: options.key,
+    kid: options.key.id!,
+    issuedAt: new Date(),
+    ...(validUntil ? { validUntil: new Date(validUntil) } : {}),
+    ...(stateEntry
+      ? { status: { idx: stateEntry.index, uri: tokenStatusListUrl(publicUrl, stateEntry.listId) } }
+      : {}),
+  });
 }

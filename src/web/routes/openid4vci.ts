@@ -27,15 +27,12 @@ import { OPEN_BADGE_CONFIGURATION, walletOpenBadge } from '../../wallets/open-ba
 import {
   EU_MICROCREDENTIAL_CONFIGURATION,
   genericTypeMetadata,
-  issueSdJwtVc,
-  microcredentialClaims,
   templateTypeMetadata,
   vctOf,
+  walletMicrocredential,
 } from '../../wallets/eu-microcredential.js';
-import { sealedPayload } from '../../seals/sealed-document.js';
 import { findPublishedTemplate } from '../../templates/lifecycle.js';
 import { credentialPageUrl } from '../../issuance/links.js';
-import { STATE_PURPOSE } from '../../credentials/status-entry.js';
 import {
   STATUS_LIST_TTL_SECONDS,
   statusListToken,
@@ -226,38 +223,15 @@ export function walletRouter(config: Config, kek: Buffer, documentLoader: Docume
         );
         if (!template)
           throw new WalletError('credential_request_denied', 'the credential’s template is gone');
-        // The learner's names as the European credential states them (inside the seal, when it is sealed).
-        const elm = (sealedPayload(stored.elm) ?? stored.elm) as {
-          credentialSubject?: Record<string, unknown>;
-        };
-        const text = (v: unknown) =>
-          (v && typeof v === 'object' ? Object.values(v)[0] : undefined) as string | undefined;
-        const subject = elm.credentialSubject ?? {};
-        const validUntil = (stored.ob3 as { validUntil?: string }).validUntil;
-        // Credentials issued with one two-bit entry (all since the one-entry design) carry it as their status.
-        const stateEntry = stored.status.find((s) => s.purpose === STATE_PURPOSE);
-        credential = await issueSdJwtVc({
-          claims: microcredentialClaims(
-            template.data,
-            issuer.profile,
-            {
-              name: text(subject.fullName) ?? '',
-              ...(text(subject.givenName) ? { givenName: text(subject.givenName)! } : {}),
-              ...(text(subject.familyName) ? { familyName: text(subject.familyName)! } : {}),
-            },
-            new Date(stored.issuedAt),
-            credentialPageUrl(publicUrl, stored._id),
-          ),
-          vct: vctOf(publicUrl, issuer.institutionId, stored.templateKey, stored.templateVersion),
-          issuer: credentialIssuerId(publicUrl, issuerId),
+        credential = await walletMicrocredential({
+          stored,
+          template: template.data,
+          issuer: { institutionId: issuer.institutionId, profile: issuer.profile },
+          credentialIssuer: credentialIssuerId(publicUrl, issuerId),
           holder: holder.jwk,
           key: signer.key,
-          kid: signer.key.id!,
-          issuedAt: new Date(),
-          ...(validUntil ? { validUntil: new Date(validUntil) } : {}),
-          ...(stateEntry
-            ? { status: { idx: stateEntry.index, uri: tokenStatusListUrl(publicUrl, stateEntry.listId) } }
-            : {}),
+          publicUrl,
+          credentialUrl: credentialPageUrl(publicUrl, stored._id),
         });
       } else {
         throw new WalletError(
