@@ -4,7 +4,7 @@ import { findCredential, type StoredCredential } from '../../src/credentials/cre
 import { enqueueIssue } from '../../src/issuance/queueing.js';
 import { IssuanceRequest } from '../../src/issuance/request-model.js';
 import { findPublishedTemplate } from '../../src/templates/lifecycle.js';
-import type { ToolUnderTest } from './tool.js';
+import { ADMIN_TOKEN, type ToolUnderTest } from './tool.js';
 import { until } from './wait.js';
 
 const PLATFORM = 'conformance-lms';
@@ -72,4 +72,18 @@ export async function issueThroughWorker(
   const out = new Map<string, StoredCredential>();
   for (const [i, l] of learners.entries()) out.set(l.id, (await findCredential(ids[i]!))!);
   return out;
+}
+
+/** Revokes a credential as an operator does, through the VC API (`POST /credentials/status`); the HTTP status. */
+export async function revokeThroughApi(tool: ToolUnderTest, credentialId: string): Promise<number> {
+  const res = await fetch(`${tool.url}/credentials/status`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` },
+    body: JSON.stringify({
+      credentialId,
+      credentialStatus: [{ type: 'BitstringStatusListEntry', statusPurpose: 'revocation', status: true }],
+    }),
+  });
+  await res.body?.cancel();
+  return res.status;
 }

@@ -18,11 +18,11 @@ import { verifySeal } from '../../src/seals/jades-verify.js';
 import { importSeal } from '../../src/seals/seals.js';
 import { parseEncryptionKey } from '../../src/security/encryption.js';
 import { createTestInstitution, publishExampleTemplate } from '../helpers/institution.js';
-import { bindCourse, issueThroughWorker } from '../helpers/issuing.js';
+import { bindCourse, issueThroughWorker, revokeThroughApi } from '../helpers/issuing.js';
 import { makeSealCa } from '../helpers/seal-ca.js';
 import { startRevocationCa, type RevocationCa } from '../helpers/ocsp.js';
 import { validateElm } from '../helpers/shacl.js';
-import { startTool, ADMIN_TOKEN, type ToolUnderTest } from '../helpers/tool.js';
+import { startTool, type ToolUnderTest } from '../helpers/tool.js';
 import { startTsa } from '../helpers/tsa.js';
 
 /**
@@ -196,15 +196,7 @@ describe('a sealed European credential, as the worker issued it', () => {
 
   it('reports a revocation on the sealed document', async () => {
     const c = issued.get('pt-learner')!;
-    const res = await fetch(`${tool.url}/credentials/status`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` },
-      body: JSON.stringify({
-        credentialId: c._id,
-        credentialStatus: [{ type: 'BitstringStatusListEntry', statusPurpose: 'revocation', status: true }],
-      }),
-    });
-    expect(res.status).toBe(200);
+    expect(await revokeThroughApi(tool, c._id)).toBe(200);
     const result = await verifyCredential(c.elm, installationVerification({ ...tool.config }));
     expect(result.verified).toBe(false);
     expect(result.checks.find((x) => x.check === 'status')).toMatchObject({ ok: false });

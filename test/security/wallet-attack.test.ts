@@ -8,8 +8,8 @@ import { createLogger } from '../../src/log/logger.js';
 import { parseEncryptionKey } from '../../src/security/encryption.js';
 import { WalletClaim, WalletOffer } from '../../src/wallets/wallet-models.js';
 import { createTestInstitution, publishExampleTemplate } from '../helpers/institution.js';
-import { bindCourse, issueThroughWorker } from '../helpers/issuing.js';
-import { ADMIN_TOKEN, startTool, type ToolUnderTest } from '../helpers/tool.js';
+import { bindCourse, issueThroughWorker, revokeThroughApi } from '../helpers/issuing.js';
+import { startTool, type ToolUnderTest } from '../helpers/tool.js';
 
 /**
  * The OpenID4VCI pre-authorized code flow attacked from outside, over real HTTP, with jose only: races on the
@@ -364,15 +364,7 @@ describe('OpenID4VCI attacked from outside', () => {
     const before = await freshOffer('atk-r');
     const t = await token(before.code, before.txCode);
     expect(t.status).toBe(200);
-    const revoked = await fetch(`${tool.url}/credentials/status`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` },
-      body: JSON.stringify({
-        credentialId: issued.get('atk-r')!._id,
-        credentialStatus: [{ type: 'BitstringStatusListEntry', statusPurpose: 'revocation', status: true }],
-      }),
-    });
-    expect(revoked.status).toBe(200);
+    expect(await revokeThroughApi(tool, issued.get('atk-r')!._id)).toBe(200);
     // ... is refused at the credential endpoint, and no new offer is made.
     const res = await credential(
       issuerA,

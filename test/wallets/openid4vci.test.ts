@@ -8,8 +8,8 @@ import { AuditEvent } from '../../src/db/models/audit-event.js';
 import { learnerLinkKey, learnerPageUrl } from '../../src/issuance/links.js';
 import { parseEncryptionKey } from '../../src/security/encryption.js';
 import { createTestInstitution, publishExampleTemplate } from '../helpers/institution.js';
-import { bindCourse, issueThroughWorker } from '../helpers/issuing.js';
-import { startTool, ADMIN_TOKEN, type ToolUnderTest } from '../helpers/tool.js';
+import { bindCourse, issueThroughWorker, revokeThroughApi } from '../helpers/issuing.js';
+import { startTool, type ToolUnderTest } from '../helpers/tool.js';
 
 /**
  * A wallet taking an Open Badge over OpenID4VCI 1.0 (pre-authorized code), through real HTTP, with jose for its
@@ -154,15 +154,7 @@ describe('a wallet taking an Open Badge over OpenID4VCI', () => {
         body: JSON.stringify({ verifiableCredential: badge }),
       }).then(async (r) => (await r.json()) as any);
     expect(await verify()).toMatchObject({ verified: true });
-    const revoked = await fetch(`${tool.url}/credentials/status`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` },
-      body: JSON.stringify({
-        credentialId: issued.get('wallet-a')!._id,
-        credentialStatus: [{ type: 'BitstringStatusListEntry', statusPurpose: 'revocation', status: true }],
-      }),
-    });
-    expect(revoked.status).toBe(200);
+    expect(await revokeThroughApi(tool, issued.get('wallet-a')!._id)).toBe(200);
     const after = await verify();
     expect(after.verified).toBe(false);
     expect(after.errors.join(' ')).toMatch(/revoked/);
@@ -343,15 +335,7 @@ describe('a wallet taking the EU micro-credential as an SD-JWT VC', () => {
       return (bytes[idx >> 2]! >> ((idx & 3) * 2)) & 0b11;
     };
     expect(await statusOf()).toBe(0);
-    const revoked = await fetch(`${tool.url}/credentials/status`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` },
-      body: JSON.stringify({
-        credentialId: issued.get('wallet-b')!._id,
-        credentialStatus: [{ type: 'BitstringStatusListEntry', statusPurpose: 'revocation', status: true }],
-      }),
-    });
-    expect(revoked.status).toBe(200);
+    expect(await revokeThroughApi(tool, issued.get('wallet-b')!._id)).toBe(200);
     expect(await statusOf()).toBe(1);
 
     const generic = (await (await fetch(config.vct)).json()) as any;
