@@ -32,7 +32,7 @@ export function issuerSerial(cert: X509Certificate): string {
 }
 
 /** The JWS algorithm of a seal key: RSA as the EU sample (RS256), or ECDSA on its curve. */
-function algorithmOf(key: KeyObject): string {
+export function sealAlgorithm(key: KeyObject): string {
   if (key.asymmetricKeyType === 'rsa') return 'RS256';
   if (key.asymmetricKeyType === 'ec') {
     const curve = key.asymmetricKeyDetails?.namedCurve;
@@ -60,7 +60,7 @@ export async function sealCredential(
   const payload = JSON.stringify(credential);
   const jws = await new FlattenedSign(new TextEncoder().encode(payload))
     .setProtectedHeader({
-      alg: algorithmOf(key.privateKey),
+      alg: sealAlgorithm(key.privateKey),
       typ: 'jose+json',
       // As the EDC issuer writes them (the EU's sealed sample): the payload's type and the certificate's issuer and serial.
       cty: 'octet-stream',

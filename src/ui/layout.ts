@@ -21,6 +21,8 @@ export interface PageOptions {
   /** Query parameters the language switch keeps (a signed link's token). */
   keep?: Record<string, string>;
   status?: number;
+  /** Sources beyond our own that the page's forms may submit to or be redirected to (a wallet's redirect URI). */
+  formTargets?: string[];
 }
 
 /**
@@ -40,7 +42,7 @@ export function sendScreen(req: Request, res: Response, options: PageOptions): v
       "script-src 'self'",
       "img-src 'self' data: https:",
       "connect-src 'self'",
-      "form-action 'self'",
+      ["form-action 'self'", ...(options.formTargets ?? [])].join(' '),
       `frame-ancestors 'self' ${frame.join(' ')}`.trim(),
       "base-uri 'none'",
     ].join('; '),

@@ -11,6 +11,8 @@ import { html } from '../render/html.js';
 import { translator } from '../i18n/catalogs.js';
 import { pickLanguage } from '../web/language.js';
 import { sendScreen } from './layout.js';
+import { learnerOf } from './learner-identity.js';
+import { waitingBanner, waitingRequest } from './wallet-consent-routes.js';
 import { missingWords, regradeState } from './reasons.js';
 import { credentialCard } from './views/credential-card.js';
 import QRCode from 'qrcode';
@@ -19,6 +21,11 @@ import { recordAudit } from '../db/models/audit-event.js';
 import { EU_MICROCREDENTIAL_CONFIGURATION } from '../wallets/eu-microcredential.js';
 import { createOffer, offerCodeKey } from '../wallets/offers.js';
 import { OPEN_BADGE_CONFIGURATION } from '../wallets/open-badge-offer.js';
+import { createExchange, exchangeUrl, interactionUrl } from '../wallets/vc-api-exchange.js';
+import { walletOfferBody } from './views/wallet-offer.js';
+
+/** The Learner Credential Wallet's app link: it opens the wallet on a phone with a VC API request. */
+const LCW_REQUEST_URL = 'https://lcw.app/request';
 
 /** The learner's page that offers one credential to their wallet: in the launch session, or by the e-mail link. */
 export const WALLET_OFFER_PATHS = { session: '/lti/me/wallet-offer', link: '/my/wallet-offer' } as const;
@@ -68,6 +75,7 @@ export function learnerScreensRouter(config: Config, kek: Buffer): Router {
       keep: opts.keep,
       scripts: ['common.js'],
       body: html` ${opts.name ? html`<p>${t('signedInAs', { name: opts.name })}</p>` : ''}
+      ${waitingBanner(await waitingRequest(req), t, opts.keep?.t)}
       ${
         views.length
           ? html`<div class="cards">
@@ -101,20 +109,19 @@ export function learnerScreensRouter(config: Config, kek: Buffer): Router {
   router.get([WALLET_OFFER_PATHS.session, WALLET_OFFER_PATHS.link], async (req, res) => {
     const byLink = req.path === WALLET_OFFER_PATHS.link;
     const token = byLink && typeof req.query.t === 'string' ? req.query.t : undefined;
-    const link = token ? readLearnerLinkToken(linkKey, token) : undefined;
-    const session = byLink ? undefined : req.ltiSession;
-    const ref =
-      link && !('error' in link)
-        ? link.learnerRef
-        : session
-          ? learnerRef(String(session.platformId), session.userId)
-          : undefined;
-    if (!ref)
+    // The e-mail link's page needs its token; the launch page its session.
+    const learner = byLink
+      ? token
+        ? learnerOf(req, linkKey, token)
+        : undefined
+      : learnerOf(req, linkKey, undefined);
+    if (!learner)
       throw new HttpError(
         401,
         'no_session',
         'Open your credentials page again, from your course or your e-mail.',
       );
+    const ref = learner.ref;
     const id = typeof req.query.credential === 'string' ? req.query.credential : '';
     const stored = /^[A-Za-z0-9_-]{1,100}$/.test(id) ? await findCredential(id) : undefined;
     // Another learner's credential is "no such credential", exactly like one that does not exist.
@@ -149,28 +156,42 @@ export function learnerScreensRouter(config: Config, kek: Buffer): Router {
     const offerUri = `openid-credential-offer://?${new URLSearchParams({
       credential_offer_uri: `${publicUrl}/wallet/offers/${offer.offerId}`,
     })}`;
-    const qr = await QRCode.toDataURL(offerUri, { errorCorrectionLevel: 'M', margin: 1, width: 280 });
-    const lang = pickLanguage(req, res, session?.locale);
+    const qr = (text: string) => QRCode.toDataURL(text, { errorCorrectionLevel: 'M', margin: 1, width: 280 });
+    // The Open Badge also goes to VC API wallets (the Learner Credential Wallet): an exchange beside the offer.
+    let exchange: { qr: string; appLink: string } | undefined;
+    if (configurationId === OPEN_BADGE_CONFIGURATION) {
+      const made = await createExchange({
+        credentialId: stored._id,
+        issuerId: stored.issuerId,
+        learnerRef: ref,
+      });
+      const request = {
+        credentialRequestOrigin: publicUrl,
+        protocols: { vcapi: exchangeUrl(publicUrl, made.exchangeId) },
+      };
+      exchange = {
+        qr: await qr(interactionUrl(publicUrl, made.exchangeId)),
+        appLink: `${LCW_REQUEST_URL}?${new URLSearchParams({ request: JSON.stringify(request) })}`,
+      };
+    }
+    const lang = pickLanguage(req, res, learner.locale);
     const t = translator(lang);
     res.setHeader('Cache-Control', 'no-store');
     sendScreen(req, res, {
       lang,
       t,
-      title: t('wallet.offerTitle'),
-      body: html`<section class="card" aria-labelledby="offer-h">
-        <h2 id="offer-h">${t('wallet.offerTitle')}</h2>
-        <p>${t('wallet.offerHelp')}</p>
-        <img class="qr" src="${qr}" width="280" height="280" alt="${t('wallet.qrAlt')}" />
-        <p><a class="button" href="${offerUri}">${t('wallet.openInWallet')}</a></p>
-        <p>${t('wallet.txCodeHelp')} <strong class="tx-code" data-tx-code>${offer.txCode}</strong></p>
-        <p class="hint">${t('wallet.expires')}</p>
-        <p>
-          <a
-            href="${token ? `${LEARNER_LINK_PATH}?t=${encodeURIComponent(token)}` : PATHS.learnerCredentials}"
-            >${t('wallet.back')}</a
-          >
-        </p>
-      </section>`,
+      title: t(configurationId === OPEN_BADGE_CONFIGURATION ? 'wallet.offerTitle' : 'wallet.offerTitleEu'),
+      body: walletOfferBody(
+        {
+          kind: configurationId === OPEN_BADGE_CONFIGURATION ? 'badge' : 'eu',
+          offerUri,
+          offerQr: await qr(offerUri),
+          ...(offer.txCode ? { txCode: offer.txCode } : {}),
+          ...(exchange ? { exchange } : {}),
+          back: token ? `${LEARNER_LINK_PATH}?t=${encodeURIComponent(token)}` : PATHS.learnerCredentials,
+        },
+        t,
+      ),
     });
   });
 

@@ -1,4 +1,3 @@
-import type { Ed25519KeyPair } from '@digitalbazaar/ed25519-multikey';
 import { digest, generateSalt } from '@sd-jwt/crypto-nodejs';
 import { SDJwtVcInstance } from '@sd-jwt/sd-jwt-vc';
 import type { JWK } from 'jose';
@@ -7,6 +6,7 @@ import { STATE_PURPOSE } from '../credentials/status-entry.js';
 import { textIn } from '../i18n/languages.js';
 import { sealedPayload } from '../seals/sealed-document.js';
 import type { Multilingual, Organisation, TemplateData } from '../templates/schema.js';
+import type { SdJwtSigner } from './sd-jwt-signer.js';
 import { tokenStatusListUrl } from './token-status-list.js';
 
 /** The configuration id of the EU micro-credential in the issuer metadata: an SD-JWT VC. */
@@ -72,26 +72,23 @@ export function microcredentialClaims(
 }
 
 /**
- * Issues the SD-JWT VC: `typ` dc+sd-jwt, signed EdDSA by the issuer's key (named by `kid` in the issuer's
- * jwt-vc-issuer metadata), the holder's key in `cnf`, the learner's names as disclosures.
+ * Issues the SD-JWT VC: `typ` dc+sd-jwt, signed by the institution's seal (`x5c`) or the issuer's key (`kid` in
+ * its jwt-vc-issuer metadata), the holder's key in `cnf`, the learner's names as disclosures.
  */
 export async function issueSdJwtVc(options: {
   claims: Record<string, unknown>;
   vct: string;
   issuer: string;
   holder: JWK;
-  key: Ed25519KeyPair;
-  kid: string;
+  signer: SdJwtSigner;
   issuedAt: Date;
   validUntil?: Date;
   /** Where the award's state is (IETF Token Status List): the same entry as its other documents'. */
   status?: { idx: number; uri: string };
 }): Promise<string> {
-  const signer = options.key.signer();
   const instance = new SDJwtVcInstance({
-    signAlg: 'EdDSA',
-    signer: async (input: string) =>
-      Buffer.from(await signer.sign({ data: new TextEncoder().encode(input) })).toString('base64url'),
+    signAlg: options.signer.alg,
+    signer: options.signer.sign,
     hasher: digest,
     hashAlg: 'sha-256',
     saltGenerator: generateSalt,
@@ -108,7 +105,7 @@ export async function issueSdJwtVc(options: {
       ...(options.status ? { status: { status_list: options.status } } : {}),
     },
     { _sd: disclosed } as never,
-    { header: { typ: SD_JWT_VC_TYPE, kid: options.kid } },
+    { header: { typ: SD_JWT_VC_TYPE, ...options.signer.header } },
   );
 }
 
@@ -173,7 +170,7 @@ export async function walletMicrocredential(options: {
   /** The credential issuer identifier (`iss`). */
   credentialIssuer: string;
   holder: JWK;
-  key: Ed25519KeyPair;
+  signer: SdJwtSigner;
   publicUrl: string;
   credentialUrl: string;
 }): Promise<string> {
@@ -200,8 +197,7 @@ export async function walletMicrocredential(options: {
     vct: vctOf(publicUrl, issuer.institutionId, stored.templateKey, stored.templateVersion),
     issuer: options.credentialIssuer,
     holder: options.holder,
-    key: options.key,
-    kid: options.key.id!,
+    signer: options.signer,
     issuedAt: new Date(),
     ...(validUntil ? { validUntil: new Date(validUntil) } : {}),
     ...(stateEntry

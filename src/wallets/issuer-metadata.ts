@@ -5,6 +5,7 @@ import { EU_MICROCREDENTIAL_CONFIGURATION, genericVct, SD_JWT_VC_TYPE } from './
 import { OPEN_BADGE_CONFIGURATION } from './open-badge-offer.js';
 import { PROOF_ALGORITHMS } from './key-proof.js';
 import { PRE_AUTHORIZED_GRANT } from './offers.js';
+import { AUTHORIZATION_CODE_GRANT, CONFIGURATION_SCOPES } from './authorization.js';
 
 /** Where an issuer answers as an OpenID4VCI credential issuer: one per awarding body of the installation. */
 export function credentialIssuerId(publicUrl: string, issuerId: string): string {
@@ -21,10 +22,17 @@ const display = (name: Multilingual) =>
 
 /**
  * Credential Issuer Metadata (OpenID4VCI 1.0, 12.2): the endpoints, the installation as its authorization
- * server, the awarding body's name in each language it has, and what may be asked for: the Open Badge (OB 3.0,
- * Data Integrity eddsa-rdfc-2022) bound to a did:jwk of the wallet's key.
+ * server, the awarding body's name in each language it has, and what may be asked for (by configuration id, or
+ * by the same word as scope): the EU micro-credential as an SD-JWT VC bound to the wallet's key, and the Open
+ * Badge (OB 3.0, Data Integrity eddsa-rdfc-2022) bound to a did:jwk of that key.
  */
-export function credentialIssuerMetadata(publicUrl: string, issuerId: string, profile: Organisation) {
+export function credentialIssuerMetadata(
+  publicUrl: string,
+  issuerId: string,
+  profile: Organisation,
+  /** How its SD-JWT VCs are signed now: EdDSA by its key, or by the institution's seal. */
+  sdJwtAlgorithm = 'EdDSA',
+) {
   const issuer = credentialIssuerId(publicUrl, issuerId);
   return {
     credential_issuer: issuer,
@@ -35,9 +43,10 @@ export function credentialIssuerMetadata(publicUrl: string, issuerId: string, pr
     credential_configurations_supported: {
       [EU_MICROCREDENTIAL_CONFIGURATION]: {
         format: SD_JWT_VC_TYPE,
+        scope: EU_MICROCREDENTIAL_CONFIGURATION,
         vct: genericVct(publicUrl),
         cryptographic_binding_methods_supported: ['jwk'],
-        credential_signing_alg_values_supported: ['EdDSA'],
+        credential_signing_alg_values_supported: [sdJwtAlgorithm],
         proof_types_supported: { jwt: { proof_signing_alg_values_supported: PROOF_ALGORITHMS } },
         credential_metadata: {
           display: display(profile.legalName).map((d) => ({ ...d, name: `EU micro-credential · ${d.name}` })),
@@ -45,6 +54,7 @@ export function credentialIssuerMetadata(publicUrl: string, issuerId: string, pr
       },
       [OPEN_BADGE_CONFIGURATION]: {
         format: 'ldp_vc',
+        scope: OPEN_BADGE_CONFIGURATION,
         credential_definition: {
           '@context': [VC_V2_CONTEXT, OB3_CONTEXT],
           type: ['VerifiableCredential', 'OpenBadgeCredential'],
@@ -60,12 +70,27 @@ export function credentialIssuerMetadata(publicUrl: string, issuerId: string, pr
   };
 }
 
-/** Authorization Server Metadata (RFC 8414) of the installation: the pre-authorized code flow's token endpoint. */
+export const WALLET_PAR_PATH = '/wallet/par';
+export const WALLET_AUTHORIZE_PATH = '/wallet/authorize';
+
+/**
+ * Authorization Server Metadata (RFC 8414) of the installation: the token endpoint of both flows, and for the
+ * authorization code flow its pushed-request and authorization endpoints, public clients with PKCE S256 only.
+ */
 export function authorizationServerMetadata(publicUrl: string) {
   return {
     issuer: publicUrl,
     token_endpoint: `${publicUrl}/wallet/token`,
-    grant_types_supported: [PRE_AUTHORIZED_GRANT],
+    pushed_authorization_request_endpoint: `${publicUrl}${WALLET_PAR_PATH}`,
+    require_pushed_authorization_requests: true,
+    authorization_endpoint: `${publicUrl}${WALLET_AUTHORIZE_PATH}`,
+    response_types_supported: ['code'],
+    grant_types_supported: [AUTHORIZATION_CODE_GRANT, PRE_AUTHORIZED_GRANT],
+    code_challenge_methods_supported: ['S256'],
+    token_endpoint_auth_methods_supported: ['none'],
+    authorization_response_iss_parameter_supported: true,
+    authorization_details_types_supported: ['openid_credential'],
+    scopes_supported: CONFIGURATION_SCOPES,
     'pre-authorized_grant_anonymous_access_supported': true,
   };
 }

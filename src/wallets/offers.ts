@@ -11,7 +11,7 @@ export const TOKEN_TTL_MS = 5 * 60_000;
 export const MAX_TX_CODE_ATTEMPTS = 5;
 export const TX_CODE_LENGTH = 6;
 
-const hash = (value: string) => createHash('sha256').update(value).digest('base64url');
+export const hash = (value: string) => createHash('sha256').update(value).digest('base64url');
 
 /**
  * The pre-authorized code of an offer, derived from its id with a key derived from the KEK: the offer document
@@ -126,7 +126,7 @@ export async function redeemCode(
   code: string,
   txCode: string | undefined,
   now = new Date(),
-): Promise<{ accessToken: string; expiresIn: number; credentialId: string; configurationId: string }> {
+): Promise<IssuedToken> {
   const offer = await WalletOffer.findOne({ codeHash: hash(code) }).lean();
   if (!offer || offer.expiresAt <= now)
     throw new WalletError('invalid_grant', 'the pre-authorized code is unknown or has expired');
@@ -157,27 +157,43 @@ export async function redeemCode(
   if (!(await claimOnce(`redeem:${offer._id}`, offer.expiresAt)))
     throw new WalletError('invalid_grant', 'the offer is already redeemed');
   await WalletOffer.updateOne({ _id: offer._id }, { $set: { state: 'redeemed' } });
-  const accessToken = randomBytes(32).toString('base64url');
-  await WalletToken.create({
-    _id: hash(accessToken),
-    offerId: offer._id,
-    credentialId: offer.credentialId,
-    issuerId: offer.issuerId,
-    configurationId: offer.configurationId,
-    expiresAt: new Date(now.getTime() + TOKEN_TTL_MS),
-  });
-  return {
-    accessToken,
-    expiresIn: TOKEN_TTL_MS / 1000,
-    credentialId: offer.credentialId,
-    configurationId: offer.configurationId,
-  };
+  return issueAccessToken(offer._id, offer, now);
 }
 
 export interface TokenGrant {
   credentialId: string;
   issuerId: string;
   configurationId: string;
+}
+
+export interface IssuedToken {
+  accessToken: string;
+  expiresIn: number;
+  credentialId: string;
+  configurationId: string;
+}
+
+/** An access token for one credential, in one configuration, once; `grantId` names the offer or authorization. */
+export async function issueAccessToken(
+  grantId: string,
+  grant: TokenGrant,
+  now = new Date(),
+): Promise<IssuedToken> {
+  const accessToken = randomBytes(32).toString('base64url');
+  await WalletToken.create({
+    _id: hash(accessToken),
+    grantId,
+    credentialId: grant.credentialId,
+    issuerId: grant.issuerId,
+    configurationId: grant.configurationId,
+    expiresAt: new Date(now.getTime() + TOKEN_TTL_MS),
+  });
+  return {
+    accessToken,
+    expiresIn: TOKEN_TTL_MS / 1000,
+    credentialId: grant.credentialId,
+    configurationId: grant.configurationId,
+  };
 }
 
 /** What an access token grants, used once (a credential per offer, by one claim); invalid_token otherwise. */

@@ -30,6 +30,7 @@ import { publicScreensRouter } from '../ui/public-routes.js';
 import { deepLinkPickerRouter } from '../ui/deep-link-routes.js';
 import { instructorScreensRouter } from '../ui/instructor-routes.js';
 import { learnerScreensRouter } from '../ui/learner-routes.js';
+import { walletConsentRouter } from '../ui/wallet-consent-routes.js';
 import { staticRouter } from '../ui/static-files.js';
 
 export interface AppDeps {
@@ -67,7 +68,17 @@ export function createApp({ config, logger, redis, queues }: AppDeps): Express {
   app.get(['/credentials/:id', '/credentials/:id/verification'], limits.verify);
   app.post(['/credentials/issue', '/credentials/status'], limits.vcApi);
   // The wallet endpoints (token, nonce, credential): each request a write, at the VC API's budget.
-  app.post(['/wallet/token', '/wallet/nonce', '/wallet/issuers/:issuerId/credential'], limits.vcApi);
+  app.post(
+    [
+      '/wallet/token',
+      '/wallet/nonce',
+      '/wallet/par',
+      '/wallet/authorize',
+      '/wallet/exchanges/:exchangeId',
+      '/wallet/issuers/:issuerId/credential',
+    ],
+    limits.vcApi,
+  );
   // A wallet offer page writes an offer and draws a QR code: the same budget.
   app.get(['/lti/me/wallet-offer', '/my/wallet-offer'], limits.vcApi);
   app.use(express.json({ limit: '256kb' }));
@@ -107,6 +118,7 @@ export function createApp({ config, logger, redis, queues }: AppDeps): Express {
         deepLinkPickerRouter(lti),
         instructorScreensRouter(lti),
         learnerScreensRouter(config, kek),
+        walletConsentRouter(config, kek),
         issuance,
         gradeSourceRouter({ adminToken: config.ADMIN_API_TOKEN, encryptionKey: kek }),
       ),

@@ -86,6 +86,11 @@ const RULES: Record<string, Rule> = {
   'POST /wallet/nonce': 'public',
   'POST /wallet/token': 'protocol',
   'POST /wallet/issuers/:issuerId/credential': 'protocol',
+  'POST /wallet/par': 'protocol',
+  'GET /wallet/authorize': 'protocol', // a pushed request, then the learner's session or e-mail link
+  'POST /wallet/authorize': 'protocol', // the consent form's CSRF token, then the learner again
+  'GET /wallet/interactions/:exchangeId': 'public', // by unguessable id, used once
+  'POST /wallet/exchanges/:exchangeId': 'public', // by unguessable id; DID authentication, used once
   'GET /admin/login': 'public',
   'POST /admin/login': 'publicForm',
   'GET /admin/setup/:token': 'setupLink',

@@ -12,8 +12,15 @@ import {
   credentialIssuerMetadata,
   credentialIssuerMetadataPath,
   jwtVcIssuerMetadata,
+  WALLET_PAR_PATH,
 } from '../../wallets/issuer-metadata.js';
 import { verifyKeyProof } from '../../wallets/key-proof.js';
+import { sdJwtAlgorithm, sdJwtSigner } from '../../wallets/sd-jwt-signer.js';
+import {
+  AUTHORIZATION_CODE_GRANT,
+  pushAuthorizationRequest,
+  redeemAuthorizationCode,
+} from '../../wallets/authorization.js';
 import { newNonce } from '../../wallets/nonces.js';
 import {
   offerCodeKey,
@@ -40,6 +47,13 @@ import {
   tokenStatusListUrl,
 } from '../../wallets/token-status-list.js';
 import { publicReadCors } from '../cors.js';
+import {
+  deliveredPresentation,
+  exchangeStep,
+  EXCHANGES_PATH,
+  interactionProtocols,
+  INTERACTIONS_PATH,
+} from '../../wallets/vc-api-exchange.js';
 
 const ISSUER_ID = /^[a-z0-9][a-z0-9-]{1,62}$/;
 
@@ -47,7 +61,28 @@ const tokenBody = z.object({
   grant_type: z.string(),
   'pre-authorized_code': z.string().min(1).max(200).optional(),
   tx_code: z.string().max(50).optional(),
+  code: z.string().min(1).max(200).optional(),
+  code_verifier: z.string().max(200).optional(),
+  redirect_uri: z.string().max(1000).optional(),
+  client_id: z.string().max(200).optional(),
 });
+const parBody = z.object(
+  Object.fromEntries(
+    [
+      'response_type',
+      'client_id',
+      'redirect_uri',
+      'code_challenge',
+      'code_challenge_method',
+      'state',
+      'scope',
+      'authorization_details',
+      'resource',
+      'request',
+      'request_uri',
+    ].map((k) => [k, z.string().max(4000).optional()]),
+  ),
+);
 const credentialBody = z.object({
   credential_configuration_id: z.string().min(1).max(100),
   proofs: z.object({ jwt: z.array(z.string().max(8_000)).min(1).max(1) }).optional(),
@@ -85,6 +120,21 @@ export function walletRouter(config: Config, kek: Buffer, documentLoader: Docume
       }
     };
 
+  /** A stored credential that may still go to a wallet (neither revoked nor suspended), with its issuer's key. */
+  const deliverable = async (credentialId: string) => {
+    const stored = await findCredential(credentialId);
+    const issuer = stored ? await cachedIssuer(stored.issuerId).catch(() => undefined) : undefined;
+    if (!stored || !issuer)
+      throw new WalletError('credential_request_denied', 'the credential no longer exists');
+    const status = await storedStatus(stored.status);
+    if (status.revoked || status.suspended)
+      throw new WalletError(
+        'credential_request_denied',
+        `the credential is ${status.revoked ? 'revoked' : 'suspended'}`,
+      );
+    return { stored, issuer, signer: await signingIssuer(issuer, kek) };
+  };
+
   router.get('/.well-known/oauth-authorization-server', publicReadCors, (_req, res) => {
     res.json(authorizationServerMetadata(publicUrl));
   });
@@ -93,7 +143,14 @@ export function walletRouter(config: Config, kek: Buffer, documentLoader: Docume
     const id = String(req.params.issuerId);
     const issuer = ISSUER_ID.test(id) ? await cachedIssuer(id).catch(() => undefined) : undefined;
     if (!issuer) return refuse(res, new WalletError('not_found', 'no such credential issuer', 404));
-    res.json(credentialIssuerMetadata(publicUrl, issuer._id, issuer.profile));
+    res.json(
+      credentialIssuerMetadata(
+        publicUrl,
+        issuer._id,
+        issuer.profile,
+        await sdJwtAlgorithm(issuer.institutionId),
+      ),
+    );
   });
 
   router.get('/.well-known/jwt-vc-issuer/wallet/issuers/:issuerId', publicReadCors, async (req, res) => {
@@ -152,21 +209,38 @@ export function walletRouter(config: Config, kek: Buffer, documentLoader: Docume
     wallet(async (req, res) => {
       const body = tokenBody.safeParse(req.body ?? {});
       if (!body.success) throw new WalletError('invalid_request', 'the token request is malformed');
-      if (body.data.grant_type !== PRE_AUTHORIZED_GRANT)
+      let issued;
+      if (body.data.grant_type === PRE_AUTHORIZED_GRANT) {
+        const code = body.data['pre-authorized_code'];
+        if (!code) throw new WalletError('invalid_request', 'pre-authorized_code is required');
+        issued = await redeemCode(codeKey, code, body.data.tx_code);
+      } else if (body.data.grant_type === AUTHORIZATION_CODE_GRANT) {
+        issued = await redeemAuthorizationCode(body.data);
+      } else {
         throw new WalletError(
           'unsupported_grant_type',
-          `grant_type: only ${PRE_AUTHORIZED_GRANT} is supported`,
+          `grant_type: only ${PRE_AUTHORIZED_GRANT} and ${AUTHORIZATION_CODE_GRANT} are supported`,
         );
-      const code = body.data['pre-authorized_code'];
-      if (!code) throw new WalletError('invalid_request', 'pre-authorized_code is required');
-      const { accessToken, expiresIn, credentialId, configurationId } = await redeemCode(
-        codeKey,
-        code,
-        body.data.tx_code,
-      );
-      await audit('wallet.token', credentialId, { configuration: configurationId });
+      }
+      const { accessToken, expiresIn, credentialId, configurationId } = issued;
+      await audit('wallet.token', credentialId, {
+        configuration: configurationId,
+        grant: body.data.grant_type === PRE_AUTHORIZED_GRANT ? 'pre-authorized_code' : 'authorization_code',
+      });
       res.setHeader('Cache-Control', 'no-store');
       res.json({ access_token: accessToken, token_type: 'Bearer', expires_in: expiresIn });
+    }),
+  );
+
+  router.post(
+    WALLET_PAR_PATH,
+    urlencoded({ extended: false, limit: '16kb' }),
+    wallet(async (req, res) => {
+      const body = parBody.safeParse(req.body ?? {});
+      if (!body.success) throw new WalletError('invalid_request', 'the authorization request is malformed');
+      const { requestUri, expiresIn } = await pushAuthorizationRequest(publicUrl, body.data);
+      res.setHeader('Cache-Control', 'no-store');
+      res.status(201).json({ request_uri: requestUri, expires_in: expiresIn });
     }),
   );
 
@@ -200,18 +274,7 @@ export function walletRouter(config: Config, kek: Buffer, documentLoader: Docume
       const proof = body.data.proofs?.jwt[0];
       if (!proof) throw new WalletError('invalid_proof', 'proofs.jwt: a key proof is required');
       const holder = await verifyKeyProof(proof, credentialIssuerId(publicUrl, issuerId), codeKey);
-      const stored = await findCredential(grant.credentialId);
-      const issuer = stored ? await cachedIssuer(stored.issuerId).catch(() => undefined) : undefined;
-      if (!stored || !issuer)
-        throw new WalletError('credential_request_denied', 'the credential no longer exists');
-      // A revoked or suspended award is not handed to a wallet.
-      const status = await storedStatus(stored.status);
-      if (status.revoked || status.suspended)
-        throw new WalletError(
-          'credential_request_denied',
-          `the credential is ${status.revoked ? 'revoked' : 'suspended'}`,
-        );
-      const signer = await signingIssuer(issuer, kek);
+      const { stored, issuer, signer } = await deliverable(grant.credentialId);
       let credential: unknown;
       if (grant.configurationId === OPEN_BADGE_CONFIGURATION) {
         credential = await walletOpenBadge(stored.ob3, holder.did, signer.key, documentLoader);
@@ -229,7 +292,7 @@ export function walletRouter(config: Config, kek: Buffer, documentLoader: Docume
           issuer: { institutionId: issuer.institutionId, profile: issuer.profile },
           credentialIssuer: credentialIssuerId(publicUrl, issuerId),
           holder: holder.jwk,
-          key: signer.key,
+          signer: await sdJwtSigner(issuer.institutionId, signer.key, kek),
           publicUrl,
           credentialUrl: credentialPageUrl(publicUrl, stored._id),
         });
@@ -242,6 +305,36 @@ export function walletRouter(config: Config, kek: Buffer, documentLoader: Docume
       await audit('wallet.issue', stored._id, { configuration: grant.configurationId, holder: holder.did });
       res.setHeader('Cache-Control', 'no-store');
       res.json({ credentials: [{ credential }] });
+    }),
+  );
+
+  router.get(`${INTERACTIONS_PATH}/:exchangeId`, publicReadCors, async (req, res) => {
+    const protocols = await interactionProtocols(publicUrl, String(req.params.exchangeId));
+    res.setHeader('Cache-Control', 'no-store');
+    if (!protocols)
+      return refuse(res, new WalletError('not_found', 'the exchange is unknown, complete or expired', 404));
+    res.json(protocols);
+  });
+
+  router.post(
+    `${EXCHANGES_PATH}/:exchangeId`,
+    wallet(async (req, res) => {
+      const step = await exchangeStep(
+        publicUrl,
+        String(req.params.exchangeId),
+        (req.body ?? {}) as { verifiablePresentation?: unknown },
+        documentLoader,
+      );
+      res.setHeader('Cache-Control', 'no-store');
+      if (step.request) return void res.json(step.request);
+      const { stored, signer } = await deliverable(step.credentialId!);
+      const credential = await walletOpenBadge(stored.ob3, step.holder!, signer.key, documentLoader);
+      await audit('wallet.issue', stored._id, {
+        configuration: OPEN_BADGE_CONFIGURATION,
+        protocol: 'vc-api',
+        holder: step.holder,
+      });
+      res.json(deliveredPresentation(credential));
     }),
   );
 
