@@ -81,7 +81,8 @@ export function publicScreensRouter(
           <h3>Open Badges 3.0</h3>
           ${checkList(ob3, t, lang)}
           <h3>${t('elmName')}</h3>
-          ${sealNote(view, t)} ${checkList(elm, t, lang)}
+          <p>${sealNote(view, t)}</p>
+          ${checkList(elm, t, lang)}
         </section>
         <section aria-labelledby="raw-h">
           <h2 id="raw-h">${t('rawDocuments')}</h2>

@@ -69,11 +69,12 @@ export function facts(view: CredentialView, t: Translate, lang: Language): Html 
 
 /** One line on the European credential: sealed for Europass by whom (a test seal said so), or not sealed. */
 export function sealNote(view: CredentialView, t: Translate): Html {
-  if (!view.sealedBy) return html`<p class="hint" data-seal="none">${t('seal.notSealed')}</p>`;
-  return html`<p class="hint" data-seal="sealed">
+  if (!view.sealedBy)
+    return html`<span class="hint" data-seal="none">${t('files.helpElm')} ${t('seal.notSealed')}</span>`;
+  return html`<span class="hint" data-seal="sealed">
     ${t('seal.europassHelp', { holder: view.sealedBy.holder })}
     ${view.sealedBy.test ? html`<strong class="badge warn">${t('seal.testLabel')}</strong>` : ''}
-  </p>`;
+  </span>`;
 }
 
 /**
@@ -97,25 +98,41 @@ export function credentialCard(
       <h2 id="title-${view.id}">${view.title}</h2>
     </div>
     ${facts(view, t, lang)} ${why ? html`<p class="warning" data-why>${why}</p>` : ''}
-    <div class="actions">
-      <a class="button" href="${files}/ob3.json" download>${t('downloadOb3')}</a>
-      <a class="button" href="${files}/elm.jsonld" download
-        >${view.sealedBy ? t('seal.europassFile') : t('downloadElm')}</a
-      >
-      <a class="button" href="${files}/certificate.pdf?lang=${lang}" download>${t('downloadPdf')}</a>
+    <ul class="actions options">
+      <li>
+        <a class="button" href="${files}/ob3.json" download>${t('downloadOb3')}</a>
+        <span class="hint">${t('files.helpOb3')}</span>
+      </li>
+      <li>
+        <a class="button" href="${files}/elm.jsonld" download
+          >${view.sealedBy ? t('seal.europassFile') : t('downloadElm')}</a
+        >
+        ${sealNote(view, t)}
+      </li>
+      <li>
+        <a class="button" href="${files}/certificate.pdf?lang=${lang}" download>${t('downloadPdf')}</a>
+        <span class="hint">${t('files.helpPdf')}</span>
+      </li>
       ${
         walletOffer
-          ? html`<a class="button" href="${walletOffer('eu')}" data-wallet-offer="eu">${t('wallet.addEu')}</a>
-              <a class="button" href="${walletOffer('badge')}" data-wallet-offer="badge"
-                >${t('wallet.addOpenBadge')}</a
-              >`
+          ? html`<li>
+                <a class="button" href="${walletOffer('eu')}" data-wallet-offer="eu">${t('wallet.addEu')}</a>
+                <span class="hint">${t('wallet.helpEu')}</span>
+              </li>
+              <li>
+                <a class="button" href="${walletOffer('badge')}" data-wallet-offer="badge"
+                  >${t('wallet.addOpenBadge')}</a
+                >
+                <span class="hint">${t('wallet.helpBadge')}</span>
+              </li>`
           : ''
       }
-      <a class="button" href="${linkedInUrl(view, page)}" target="_blank" rel="noopener noreferrer"
-        >${t('addToLinkedIn')}</a
-      >
-    </div>
-    ${sealNote(view, t)}
+      <li>
+        <a class="button" href="${linkedInUrl(view, page)}" target="_blank" rel="noopener noreferrer"
+          >${t('addToLinkedIn')}</a
+        >
+      </li>
+    </ul>
     <div class="share">
       <label for="${shareId}">${t('shareLink')}</label>
       <input id="${shareId}" type="url" readonly value="${page}" />
