@@ -34,6 +34,27 @@ export function learnerPageUrl(publicUrl: string, key: Buffer, learnerRef: strin
   return `${publicUrl.replace(/\/$/, '')}${LEARNER_LINK_PATH}?t=${token}`;
 }
 
+/** The page that offers one credential to the wallet of the learner of a signed link (a fresh offer per visit). */
+export const LEARNER_WALLET_OFFER_PATH = '/my/wallet-offer';
+
+/**
+ * The links of one credential's e-mail, under one signed token: the learner's page, and the pages that offer the
+ * credential to an EU wallet (`eu`) or an Open Badges wallet (`badge`).
+ */
+export function learnerMailLinks(
+  publicUrl: string,
+  key: Buffer,
+  learnerRef: string,
+  ttlDays: number,
+  credentialId: string,
+): { page: string; wallet: { eu: string; badge: string } } {
+  const base = publicUrl.replace(/\/$/, '');
+  const t = learnerLinkToken(key, learnerRef, new Date(Date.now() + ttlDays * 86_400_000));
+  const offer = (kind: 'eu' | 'badge') =>
+    `${base}${LEARNER_WALLET_OFFER_PATH}?${new URLSearchParams({ credential: credentialId, kind, t })}`;
+  return { page: `${base}${LEARNER_LINK_PATH}?t=${t}`, wallet: { eu: offer('eu'), badge: offer('badge') } };
+}
+
 /** The learnerRef a token names, or why it is refused. */
 export function readLearnerLinkToken(
   key: Buffer,

@@ -11,8 +11,14 @@ export interface NotifyDeps {
   credentials: CredentialOps;
   logger: Logger;
   credentialUrl(credentialId: string): string;
-  /** The learner's signed "my credentials" link; the e-mail falls back to the public page without it. */
-  learnerUrl?(learnerRef: string): string;
+  /**
+   * The learner's signed links for one credential: their "my credentials" page and its wallet offers; without them,
+   * the e-mail points to the public page only.
+   */
+  learnerLinks?(
+    learnerRef: string,
+    credentialId: string,
+  ): { page: string; wallet: { eu: string; badge: string } };
 }
 
 /** E-mails the learner a link to a newly issued credential, once the request is issued. */
@@ -35,6 +41,7 @@ export function notifyProcessor(deps: NotifyDeps) {
     }
     const locale = request.learner?.locale ?? undefined;
     const { title, issuer, sealHolder } = await deps.credentials.summary(requestId, locale);
+    const links = deps.learnerLinks?.(learnerRef(request.platformId, request.learnerId), requestId);
     await deps.mailer.sendCredentialMail({
       to: email,
       name: request.learner?.name ?? '',
@@ -42,9 +49,8 @@ export function notifyProcessor(deps: NotifyDeps) {
       title,
       issuer,
       ...(sealHolder ? { sealHolder } : {}),
-      url: deps.learnerUrl
-        ? deps.learnerUrl(learnerRef(request.platformId, request.learnerId))
-        : deps.credentialUrl(requestId),
+      url: links ? links.page : deps.credentialUrl(requestId),
+      ...(links ? { wallet: links.wallet } : {}),
     });
     await IssuanceRequest.updateOne({ _id: requestId }, { $set: { notification: 'sent' } });
     deps.logger.info({ requestId }, 'credential e-mail sent');

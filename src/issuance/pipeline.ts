@@ -13,7 +13,7 @@ import { parseEncryptionKey } from '../security/encryption.js';
 import { installationCredentialOps } from './credential-ops.js';
 import { issueProcessor } from './issue.js';
 import { agsWriteBack } from './lms-write-back.js';
-import { credentialPageUrl, learnerLinkKey, learnerPageUrl } from './links.js';
+import { credentialPageUrl, learnerLinkKey, learnerMailLinks } from './links.js';
 import { notifyProcessor } from './notify.js';
 import type { CredentialOps } from './ports.js';
 import { setRetryPolicy } from './queueing.js';
@@ -63,7 +63,8 @@ export function createPipeline(
   const mailer = createMailer(config.SMTP_URL, config.MAIL_FROM);
   const credentialUrl = (id: string) => credentialPageUrl(publicUrl, id);
   const linkKey = learnerLinkKey(kek);
-  const learnerUrl = (ref: string) => learnerPageUrl(publicUrl, linkKey, ref, config.LEARNER_LINK_TTL_DAYS);
+  const learnerLinks = (ref: string, credentialId: string) =>
+    learnerMailLinks(publicUrl, linkKey, ref, config.LEARNER_LINK_TTL_DAYS, credentialId);
   const log = logger.child({ component: 'issuance' });
 
   const handlers: PipelineHandler[] = [
@@ -93,7 +94,7 @@ export function createPipeline(
     },
     {
       queue: queueNames.notify,
-      processor: notifyProcessor({ mailer, credentials, logger: log, credentialUrl, learnerUrl }),
+      processor: notifyProcessor({ mailer, credentials, logger: log, credentialUrl, learnerLinks }),
       concurrency: 4,
     },
   ];

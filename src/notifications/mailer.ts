@@ -15,6 +15,8 @@ export interface CredentialMail {
   url: string;
   /** Who sealed the European credential for Europass, when it is sealed: the e-mail says where to take it. */
   sealHolder?: string;
+  /** The pages that offer this credential to a wallet app (each makes a fresh, single-use offer). */
+  wallet?: { eu: string; badge: string };
 }
 
 /** Renders the "credential issued" e-mail in the learner's language, as plain text and escaped HTML. */
@@ -30,6 +32,14 @@ export function renderCredentialMail(mail: CredentialMail): { subject: string; t
     `${t('mail.action')}: ${mail.url}`,
     '',
     ...(mail.sealHolder ? [t('mail.europass', { holder: mail.sealHolder }), ''] : []),
+    ...(mail.wallet
+      ? [
+          t('mail.wallets'),
+          `- ${t('wallet.addEu')}: ${mail.wallet.eu}`,
+          `- ${t('wallet.addOpenBadge')}: ${mail.wallet.badge}`,
+          '',
+        ]
+      : []),
     t('mail.footer'),
   ].join('\n');
   const html = [
@@ -37,6 +47,12 @@ export function renderCredentialMail(mail: CredentialMail): { subject: string; t
     `<p>${t('mail.body', safe)}</p>`,
     `<p><a href="${safe.url}">${escapeHtml(t('mail.action'))}</a></p>`,
     ...(mail.sealHolder ? [`<p>${escapeHtml(t('mail.europass', { holder: mail.sealHolder }))}</p>`] : []),
+    ...(mail.wallet
+      ? [
+          `<p>${escapeHtml(t('mail.wallets'))} <a href="${escapeHtml(mail.wallet.eu)}">${escapeHtml(t('wallet.addEu'))}</a> · ` +
+            `<a href="${escapeHtml(mail.wallet.badge)}">${escapeHtml(t('wallet.addOpenBadge'))}</a></p>`,
+        ]
+      : []),
     `<p style="color:#555;font-size:small">${escapeHtml(t('mail.footer'))}</p>`,
   ].join('\n');
   return { subject: t('mail.subject', values), text, html };

@@ -1,7 +1,12 @@
 import { Router, type Request, type Response } from 'express';
 import type { Config } from '../config/env.js';
 import { learnerRef } from '../issuance/credential-ops.js';
-import { LEARNER_LINK_PATH, learnerLinkKey, readLearnerLinkToken } from '../issuance/links.js';
+import {
+  LEARNER_LINK_PATH,
+  LEARNER_WALLET_OFFER_PATH,
+  learnerLinkKey,
+  readLearnerLinkToken,
+} from '../issuance/links.js';
 import { regradeStatuses } from '../issuance/regrade-status.js';
 import { PATHS } from '../lti/constants.js';
 import { LtiPlatform } from '../lti/models.js';
@@ -28,7 +33,10 @@ import { walletOfferBody } from './views/wallet-offer.js';
 const LCW_REQUEST_URL = 'https://lcw.app/request';
 
 /** The learner's page that offers one credential to their wallet: in the launch session, or by the e-mail link. */
-export const WALLET_OFFER_PATHS = { session: '/lti/me/wallet-offer', link: '/my/wallet-offer' } as const;
+export const WALLET_OFFER_PATHS = {
+  session: '/lti/me/wallet-offer',
+  link: LEARNER_WALLET_OFFER_PATH,
+} as const;
 
 /**
  * "My credentials": after a learner launch (the LMS session, framed by that LMS), and standalone through the

@@ -217,6 +217,14 @@ describe('from grades to credentials', () => {
       new Set([...holders].map((id) => `user${id}@example.com`)),
     );
     expect(smtp.mails[0]!.subject).toMatch(/^Your micro-credential: /);
+    // The e-mail offers the credential to a wallet: its link opens a fresh offer of that credential.
+    const walletLink = /- Add to EU wallet: (\S+)/.exec(smtp.mails[0]!.text)?.[1];
+    expect(walletLink).toMatch(/\/my\/wallet-offer\?credential=[^&]+&kind=eu&t=/);
+    const offerPage = await fetch(walletLink!);
+    expect(offerPage.status).toBe(200);
+    expect(await offerPage.text()).toMatch(
+      /href="openid-credential-offer:\/\/\?credential_offer_uri=[^"]+"[\s\S]*data-tx-code>\d{6}</,
+    );
   });
 
   it('records nothing on a re-sync without grade changes', async () => {

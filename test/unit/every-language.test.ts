@@ -53,9 +53,12 @@ describe('every EU language', () => {
   it.each(EU_LANGUAGES)('%s: the learner e-mail is written in it', (lang) => {
     const t = translator(lang);
     const values = { name: 'Zoë', title: 'Data', issuer: 'API', url: 'https://cred.example/x' };
-    const mail = renderCredentialMail({ to: 'zoe@example.org', locale: `${lang}-XX`, ...values });
+    const wallet = { eu: 'https://cred.example/my/wallet-offer?kind=eu', badge: 'https://cred.example/b' };
+    const mail = renderCredentialMail({ to: 'zoe@example.org', locale: `${lang}-XX`, ...values, wallet });
     expect(mail.subject).toBe(t('mail.subject', values));
     expect(mail.text).toContain(t('mail.body', values));
     expect(mail.html).toContain(`>${t('mail.action')}</a>`);
+    expect(mail.text).toContain(`${t('wallet.addEu')}: ${wallet.eu}`);
+    expect(mail.html).toContain(t('mail.wallets'));
   });
 });
