@@ -141,6 +141,7 @@ export function learnerScreensRouter(config: Config, kek: Buffer): Router {
         'not_offerable',
         'This credential is revoked or suspended: it cannot go to a wallet.',
       );
+    const lang = pickLanguage(req, res, learner.locale);
     // The EU micro-credential (SD-JWT VC, EU Digital Identity wallets), or the Open Badge (Open Badges wallets).
     const configurationId =
       req.query.kind === 'eu' ? EU_MICROCREDENTIAL_CONFIGURATION : OPEN_BADGE_CONFIGURATION;
@@ -150,6 +151,7 @@ export function learnerScreensRouter(config: Config, kek: Buffer): Router {
       learnerRef: ref,
       configurationId,
       txCode: true,
+      locale: lang,
     });
     // Who offered what to a wallet, never the codes.
     await recordAudit(
@@ -182,7 +184,6 @@ export function learnerScreensRouter(config: Config, kek: Buffer): Router {
         appLink: `${LCW_REQUEST_URL}?${new URLSearchParams({ request: JSON.stringify(request) })}`,
       };
     }
-    const lang = pickLanguage(req, res, learner.locale);
     const t = translator(lang);
     res.setHeader('Cache-Control', 'no-store');
     sendScreen(req, res, {

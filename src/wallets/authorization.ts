@@ -158,8 +158,11 @@ export async function pushAuthorizationRequest(
   if (body.response_type !== 'code')
     throw new WalletError('unsupported_response_type', 'response_type: must be "code"');
   const clientId = body.client_id ?? '';
-  if (!/^[\x21-\x7e]{1,200}$/.test(clientId))
-    throw new WalletError('invalid_request', 'client_id: required, 1 to 200 visible ASCII characters');
+  if (!/^[\x20-\x7e]{1,200}$/.test(clientId))
+    throw new WalletError(
+      'invalid_request',
+      'client_id: required, 1 to 200 printable ASCII characters (RFC 6749 VSCHAR)',
+    );
   const redirectUri = body.redirect_uri ?? '';
   const problem =
     redirectUri.length > 1000 ? 'redirect_uri: at most 1000 characters' : redirectUriProblem(redirectUri);

@@ -146,15 +146,24 @@ export function genericTypeMetadata(publicUrl: string) {
   };
 }
 
-/** SD-JWT VC Type Metadata of one template version: its name and description in each language, extending the EU type. */
+/**
+ * SD-JWT VC Type Metadata of one template version: its name and description in each language, its badge image as
+ * the logo a wallet shows on the card, extending the EU type.
+ */
 export function templateTypeMetadata(publicUrl: string, vct: string, template: TemplateData) {
+  const logo = template.badgeImage?.url ?? template.badgeImage?.dataUri;
   return {
     vct,
     name: template.title?.en ?? Object.values(template.title ?? {})[0] ?? vct,
     extends: genericVct(publicUrl),
     display: Object.entries(template.title ?? {}).map(([locale, name]) => {
       const description = (template.description as Multilingual | undefined)?.[locale as keyof Multilingual];
-      return { locale, name, ...(description ? { description } : {}) };
+      return {
+        locale,
+        name,
+        ...(description ? { description } : {}),
+        ...(logo ? { rendering: { simple: { logo: { uri: logo, alt_text: name } } } } : {}),
+      };
     }),
   };
 }

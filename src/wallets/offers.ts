@@ -1,4 +1,6 @@
 import { createHash, createHmac, hkdfSync, randomBytes, randomInt } from 'node:crypto';
+import { translator } from '../i18n/catalogs.js';
+import { languageOf, type Language } from '../i18n/languages.js';
 import { claimOnce } from './claims.js';
 import { WalletOffer, WalletToken } from './wallet-models.js';
 
@@ -59,6 +61,7 @@ export async function createOffer(
     learnerRef: string;
     configurationId: string;
     txCode: boolean;
+    locale?: Language;
   },
   now = new Date(),
 ): Promise<NewOffer> {
@@ -77,6 +80,7 @@ export async function createOffer(
     codeHash: hash(preAuthorizedCode),
     ...(txCode ? { txCodeHash: txCodeMac(codeKey, preAuthorizedCode, txCode) } : {}),
     state: 'offered',
+    ...(offer.locale ? { locale: offer.locale } : {}),
     createdAt: now,
     expiresAt,
   });
@@ -107,7 +111,7 @@ export async function offerDocument(
               tx_code: {
                 input_mode: 'numeric',
                 length: TX_CODE_LENGTH,
-                description: 'The code shown beside the QR code on your credentials page',
+                description: translator(languageOf(offer.locale) ?? 'en')('wallet.txCodeDescription'),
               },
             }
           : {}),

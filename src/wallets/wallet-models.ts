@@ -18,6 +18,8 @@ const offerSchema = new Schema(
     /** HMAC of the transaction code under a key derived from the KEK: six digits, so no plain hash. */
     txCodeHash: { type: String },
     state: { type: String, required: true, enum: ['offered', 'redeemed', 'locked'] }, // for the pages; claims decide
+    /** The language of the learner's page: the wallet shows the transaction code's description in it. */
+    locale: { type: String },
     createdAt: { type: Date, required: true },
     expiresAt: { type: Date, required: true, index: true },
   },
