@@ -186,6 +186,29 @@ export const envSchema = z.object({
           message: `not a DID or https URL: ${bad.join(', ')} (comma-separated; a did:key must be Ed25519 z6Mk..., P-256 zDn... or P-384 z82...)`,
         });
     }),
+  /**
+   * Wallet app schemes a wallet's authorization code may be sent to besides https and reverse-domain schemes
+   * (comma-separated, without the colon); docs/wallets.md.
+   */
+  WALLET_REDIRECT_SCHEMES: z
+    .string()
+    .default('eudi-openid4ci')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((scheme) => scheme.trim().toLowerCase())
+        .filter(Boolean),
+    )
+    .superRefine((schemes, ctx) => {
+      const bad = schemes.filter(
+        (x) => !/^[a-z][a-z0-9+.-]*$/.test(x) || ['http', 'https', 'javascript', 'data', 'file'].includes(x),
+      );
+      if (bad.length)
+        ctx.addIssue({
+          code: 'custom',
+          message: `not a wallet app scheme: ${bad.join(', ')} (comma-separated names such as eudi-openid4ci, no colon)`,
+        });
+    }),
   /** How long a stored credential's verification result is reused (seconds; 0: not cached). */
   VERIFY_CACHE_SECONDS: z.coerce.number().int().min(0).max(3_600).default(60),
   RATE_LIMIT_VC_API_PER_MINUTE: positiveInt.default(300),

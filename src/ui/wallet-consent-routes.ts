@@ -46,10 +46,20 @@ export async function waitingRequest(req: Request): Promise<PendingRequest | und
 /** One line on the learner's page when a wallet waits for them to sign in: where to continue. */
 export function waitingBanner(request: PendingRequest | undefined, t: Translate, token?: string): Html | '' {
   if (!request) return '';
+  // Named as the consent page names it: a planted request shows whose it is before anyone clicks.
   return html`<p class="notice" role="status" data-wallet-waiting>
-    ${t('walletConsent.waiting')}
+    ${t('walletConsent.waiting')} <strong>${request.clientId}</strong> → ${destinationOf(request.redirectUri)}
     <a class="button" href="${authorizeHref(request, token)}">${t('walletConsent.continue')}</a>
   </p>`;
+}
+
+/**
+ * Whether the browser says this request is a page the person opened (Fetch Metadata `Sec-Fetch-Dest: document`),
+ * or says nothing; an image, a frame or a script's fetch says otherwise.
+ */
+function topLevelNavigation(req: Request): boolean {
+  const dest = req.get('sec-fetch-dest');
+  return !dest || dest === 'document';
 }
 
 /** Where the answer goes, as a person reads it: the host of an https address, or the wallet app's scheme. */
@@ -58,10 +68,15 @@ function destinationOf(redirectUri: string): string {
   return url.protocol === 'https:' || url.protocol === 'http:' ? url.host : url.protocol.replace(/:$/, '');
 }
 
-/** What may be named in form-action so the browser follows the answer's redirect to the wallet. */
-function formTarget(redirectUri: string): string {
+/**
+ * What may be named in form-action so the browser follows the answer's redirect to the wallet: an origin or a
+ * scheme (redirect URIs were checked when pushed); anything that is not one is left out rather than written into
+ * the policy.
+ */
+function formTarget(redirectUri: string): string[] {
   const url = new URL(redirectUri);
-  return url.protocol === 'https:' || url.protocol === 'http:' ? url.origin : url.protocol;
+  const target = url.protocol === 'https:' || url.protocol === 'http:' ? url.origin : url.protocol;
+  return /^(https?:\/\/[a-z0-9.[\]:-]+|[a-z][a-z0-9+.-]*:)$/i.test(target) ? [target] : [];
 }
 
 /**
@@ -120,13 +135,16 @@ export function walletConsentRouter(config: Config, kek: Buffer): Router {
     const t = translator(lang);
     if (!request) return expired(req, res, t, lang);
     if (!learner) {
-      setCookie(
-        res,
-        cookies,
-        PENDING_COOKIE,
-        JSON.stringify({ c: request.clientId, r: request.requestUri }),
-        PENDING_TTL_MS,
-      );
+      // Remembered for the learner's page only when the learner opened it: an image or frame another site loads
+      // could otherwise plant a stranger's request there.
+      if (topLevelNavigation(req))
+        setCookie(
+          res,
+          cookies,
+          PENDING_COOKIE,
+          JSON.stringify({ c: request.clientId, r: request.requestUri }),
+          PENDING_TTL_MS,
+        );
       return sendScreen(req, res, {
         lang,
         t,
@@ -145,7 +163,7 @@ export function walletConsentRouter(config: Config, kek: Buffer): Router {
       t,
       title: t('walletConsent.title'),
       // The form posts here, and its answer redirects to the wallet: a form target too (CSP form-action).
-      formTargets: [formTarget(request.redirectUri)],
+      formTargets: formTarget(request.redirectUri),
       body: html`<section class="card" aria-labelledby="consent-h">
         <h2 id="consent-h">${t('walletConsent.heading')}</h2>
         <p>

@@ -22,24 +22,15 @@ export const CONFIGURATION_SCOPES = [EU_MICROCREDENTIAL_CONFIGURATION, OPEN_BADG
 
 const CODE_CHALLENGE = /^[A-Za-z0-9_-]{43,128}$/;
 const CODE_VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/;
-/** Schemes a browser must never be sent to with a code, whatever a wallet registers. */
-const UNSAFE_SCHEMES = new Set([
-  'javascript:',
-  'data:',
-  'file:',
-  'vbscript:',
-  'blob:',
-  'about:',
-  'ftp:',
-  'ws:',
-  'wss:',
-]);
+const HOST = /^(?:(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]*[a-z0-9])?|\[[0-9a-f:.]+\])$/i;
+const LOOPBACK = ['127.0.0.1', '[::1]', 'localhost'];
 
 /**
- * Where a code may be sent: HTTPS, plain HTTP on the wallet's own machine (RFC 8252 loopback), or a wallet app's
- * private-use scheme; never a fragment, never a scheme a browser would run.
+ * Where a code may be sent, as an allow-list: HTTPS to a plain host name, plain HTTP on the wallet's own machine
+ * (RFC 8252 loopback), or a wallet app's scheme, which must be a reverse domain name (RFC 8252 7.1) or one the
+ * operator lists (`appSchemes`): never an operating system's protocol handler, never a fragment.
  */
-export function redirectUriProblem(value: string): string | undefined {
+export function redirectUriProblem(value: string, appSchemes: readonly string[]): string | undefined {
   let url: URL;
   try {
     url = new URL(value);
@@ -47,10 +38,16 @@ export function redirectUriProblem(value: string): string | undefined {
     return 'redirect_uri: must be an absolute URI';
   }
   if (url.hash || value.includes('#')) return 'redirect_uri: must not have a fragment';
-  if (UNSAFE_SCHEMES.has(url.protocol)) return `redirect_uri: the ${url.protocol} scheme is not allowed`;
-  if (url.protocol === 'http:' && !['127.0.0.1', '[::1]', 'localhost'].includes(url.hostname))
-    return 'redirect_uri: plain http is allowed only on the loopback interface; use https';
-  return undefined;
+  const scheme = url.protocol.slice(0, -1);
+  if (scheme === 'https' || scheme === 'http') {
+    if (url.username || url.password) return 'redirect_uri: must not carry a user name or password';
+    if (!HOST.test(url.hostname)) return 'redirect_uri: the host must be a plain DNS name or IP address';
+    if (scheme === 'http' && !LOOPBACK.includes(url.hostname))
+      return 'redirect_uri: plain http is allowed only on the loopback interface; use https';
+    return undefined;
+  }
+  if (/^[a-z][a-z0-9+-]*(\.[a-z0-9+-]+)+$/.test(scheme) || appSchemes.includes(scheme)) return undefined;
+  return `redirect_uri: the ${scheme}: scheme is not a wallet's (https, an app's reverse-domain scheme, or one of WALLET_REDIRECT_SCHEMES)`;
 }
 
 /** The issuer id a credential issuer URL of this installation names (`<PUBLIC_URL>/wallet/issuers/<id>`). */
@@ -148,6 +145,7 @@ function requestedCredential(
 export async function pushAuthorizationRequest(
   publicUrl: string,
   body: PushedRequest,
+  appSchemes: readonly string[],
   now = new Date(),
 ): Promise<{ requestUri: string; expiresIn: number }> {
   if (body.request !== undefined || body.request_uri !== undefined)
@@ -165,7 +163,9 @@ export async function pushAuthorizationRequest(
     );
   const redirectUri = body.redirect_uri ?? '';
   const problem =
-    redirectUri.length > 1000 ? 'redirect_uri: at most 1000 characters' : redirectUriProblem(redirectUri);
+    redirectUri.length > 1000
+      ? 'redirect_uri: at most 1000 characters'
+      : redirectUriProblem(redirectUri, appSchemes);
   if (problem) throw new WalletError('invalid_request', problem);
   if (body.code_challenge_method !== 'S256')
     throw new WalletError('invalid_request', 'code_challenge_method: must be "S256" (PKCE)');

@@ -95,6 +95,28 @@ function presentationRequest(publicUrl: string, exchangeId: string, challenge: s
   };
 }
 
+/** What a DID authentication may hold; anything else is refused before any canonicalization. */
+const DID_AUTH_KEYS = new Set(['@context', 'id', 'type', 'holder', 'proof']);
+/** Bytes of a DID authentication: about one kilobyte in practice (a context list, a holder, one proof). */
+const MAX_DID_AUTH_BYTES = 8_000;
+
+/**
+ * Why a presentation cannot be a DID authentication, checked cheaply first: canonicalizing a large or many-proof
+ * document costs seconds of CPU, which a stranger with a live exchange could ask for again and again.
+ */
+function didAuthShapeProblem(vp: unknown): string | undefined {
+  if (typeof vp !== 'object' || vp === null || Array.isArray(vp)) return ': must be a JSON object';
+  if (JSON.stringify(vp).length > MAX_DID_AUTH_BYTES) return `: at most ${MAX_DID_AUTH_BYTES} bytes`;
+  const extra = Object.keys(vp).find((k) => !DID_AUTH_KEYS.has(k));
+  if (extra === 'verifiableCredential')
+    return '.verifiableCredential: DID authentication carries no credentials';
+  if (extra) return `.${extra}: not part of a DID authentication`;
+  const proof = (vp as { proof?: unknown }).proof;
+  if (typeof proof !== 'object' || proof === null || Array.isArray(proof))
+    return '.proof: one proof, by the holder, is required';
+  return undefined;
+}
+
 export interface ExchangeStep {
   /** The DID the wallet proved, and the stored credential it may receive, once a presentation is accepted. */
   holder?: string;
@@ -120,15 +142,12 @@ export async function exchangeStep(
   if (!exchange) throw new WalletError('not_found', 'the exchange is unknown, complete or expired', 404);
   if (body.verifiablePresentation === undefined)
     return { request: presentationRequest(publicUrl, exchangeId, exchange.challenge) };
+  const shape = didAuthShapeProblem(body.verifiablePresentation);
+  if (shape) throw new WalletError('invalid_request', `verifiablePresentation${shape}`);
   const vp = body.verifiablePresentation as { holder?: unknown };
   const holder = typeof vp?.holder === 'string' ? vp.holder : (vp?.holder as { id?: unknown })?.id;
   if (typeof holder !== 'string' || !HOLDER_DID.test(holder))
     throw new WalletError('invalid_request', 'verifiablePresentation.holder: a did:key is required');
-  if ((vp as { verifiableCredential?: unknown }).verifiableCredential !== undefined)
-    throw new WalletError(
-      'invalid_request',
-      'verifiablePresentation.verifiableCredential: DID authentication carries no credentials',
-    );
   const result = await verifyPresentation(vp, {
     documentLoader,
     // Nothing to recognise: the presentation carries no credential, only the holder's proof.

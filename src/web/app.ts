@@ -57,13 +57,19 @@ export function createApp({ config, logger, redis, queues }: AppDeps): Express {
           method: req.method,
           path: loggablePath(req.url),
         }),
+        // The status only: a Location header can carry an authorization code and a wallet's state.
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
     }),
   );
   // Before any body is parsed: a client over its budget costs as little as possible.
   const limits = createRateLimits(config, redis, logger);
   app.post('/admin/login', limits.login);
-  app.post(['/credentials/verify', '/presentations/verify', '/verify'], limits.verify);
+  // A VC API exchange verifies a presentation (JSON-LD canonicalization): the verifiers' budget.
+  app.post(
+    ['/credentials/verify', '/presentations/verify', '/verify', '/wallet/exchanges/:exchangeId'],
+    limits.verify,
+  );
   // A stored credential's page and JSON verify both documents too (cached briefly): same budget.
   app.get(['/credentials/:id', '/credentials/:id/verification'], limits.verify);
   app.post(['/credentials/issue', '/credentials/status'], limits.vcApi);
@@ -74,7 +80,6 @@ export function createApp({ config, logger, redis, queues }: AppDeps): Express {
       '/wallet/nonce',
       '/wallet/par',
       '/wallet/authorize',
-      '/wallet/exchanges/:exchangeId',
       '/wallet/issuers/:issuerId/credential',
     ],
     limits.vcApi,

@@ -238,7 +238,11 @@ export function walletRouter(config: Config, kek: Buffer, documentLoader: Docume
     wallet(async (req, res) => {
       const body = parBody.safeParse(req.body ?? {});
       if (!body.success) throw new WalletError('invalid_request', 'the authorization request is malformed');
-      const { requestUri, expiresIn } = await pushAuthorizationRequest(publicUrl, body.data);
+      const { requestUri, expiresIn } = await pushAuthorizationRequest(
+        publicUrl,
+        body.data,
+        config.WALLET_REDIRECT_SCHEMES,
+      );
       res.setHeader('Cache-Control', 'no-store');
       res.status(201).json({ request_uri: requestUri, expires_in: expiresIn });
     }),
