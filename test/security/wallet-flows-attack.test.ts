@@ -42,7 +42,7 @@ import {
  * redirect_uri tricks, the consent page's CSP, framing, CSRF and the pending-request cookie, races on the answer
  * and on the code, cross-issuer codes), the VC API exchange (replayed and hijacked presentations, races, SSRF,
  * expensive JSON-LD), the seal-signed SD-JWT VC, and what the logs and the audit keep. Each test asserts the secure
- * behaviour: "held: ..." passed when written; "FINDING: ..." fails until the weakness it names is fixed.
+ * behaviour: "held: ..." passed when written; "fixed: ..." failed until the weakness it names was fixed.
  */
 const logLines: string[] = [];
 let tool: ToolUnderTest;
@@ -307,7 +307,7 @@ describe('the authorization code flow attacked', () => {
     expect(lies).toEqual([]);
   }, 30_000);
 
-  it('FINDING: a pushed request may name an OS protocol handler (search-ms:, ms-msdt:, smb:, ms-officecmd:) as redirect_uri', async () => {
+  it('fixed: a pushed request may name an OS protocol handler (search-ms:, ms-msdt:, smb:, ms-officecmd:) as redirect_uri', async () => {
     // No client is registered: anyone may push a request. A learner who clicks Allow, or Decline, on the
     // institution's own page is then sent by it to whatever handler the request named, with arguments of the
     // attacker's choosing (search-ms: and smb: reach a remote share from Windows Explorer).
@@ -324,7 +324,7 @@ describe('the authorization code flow attacked', () => {
     expect(accepted).toEqual([]);
   }, 30_000);
 
-  it('FINDING: a redirect_uri host with ";" or "*" is written into the consent page CSP (directive injection, form-action *)', async () => {
+  it('fixed: a redirect_uri host with ";" or "*" is written into the consent page CSP (directive injection, form-action *)', async () => {
     const injected: unknown[] = [];
     for (const redirect_uri of [
       'https://x;sandbox/cb',
@@ -472,7 +472,7 @@ describe('the authorization code flow attacked', () => {
     expect(outcomes.every((o) => o.location === null && o.status >= 400)).toBe(true);
   }, 30_000);
 
-  it('FINDING: a cross-site image load plants a wallet request that the victim’s credentials page then asks them to continue', async () => {
+  it('fixed: a cross-site image load plants a wallet request that the victim’s credentials page then asks them to continue', async () => {
     // The attacker pushes a request whose code comes to them, and makes the victim's browser load its
     // authorization URL as an <img> on any page; minutes later the victim opens their own credentials page.
     const attacker = await par({ client_id: 'EU-Digital-Identity-Wallet', redirect_uri: ATTACKER_REDIRECT });
@@ -687,7 +687,7 @@ describe('the authorization code flow attacked', () => {
     expect(Date.now() - started).toBeLessThan(5_000);
   }, 30_000);
 
-  it('FINDING: the authorization code and the wallet’s state reach the request log (the redirect’s Location header)', async () => {
+  it('fixed: the authorization code and the wallet’s state reach the request log (the redirect’s Location header)', async () => {
     const g = await grantedCode('wf-a', { state: 'state-that-should-not-be-logged-1234' });
     await new Promise((r) => setTimeout(r, 200));
     const leaking = logLines.filter(
@@ -785,7 +785,7 @@ describe('the VC API exchange attacked', () => {
     }
   }, 60_000);
 
-  it('FINDING: a live exchange canonicalizes a 250 kB presentation once per proof (four) before refusing it: seconds of CPU per request', async () => {
+  it('fixed: a live exchange canonicalizes a 250 kB presentation once per proof (four) before refusing it: seconds of CPU per request', async () => {
     const ex = await exchangeOf('wf-b');
     // A DID authentication is a few hundred bytes. This one carries 250 kB of statements (absolute IRIs, so JSON-LD
     // safe mode keeps them) and four proofs: each proof canonicalizes the whole presentation before its signature
@@ -826,7 +826,7 @@ describe('the VC API exchange attacked', () => {
     expect(costly.ms < 1_000 ? 'cheap' : costly).toBe('cheap');
   }, 60_000);
 
-  it('FINDING: the exchange id (a bearer for the learner’s badge while live) reaches the request log, and a log reader takes the badge', async () => {
+  it('fixed: the exchange id (a bearer for the learner’s badge while live) reaches the request log, and a log reader takes the badge', async () => {
     const ex = await exchangeOf('wf-a');
     // The learner's wallet reads the interaction and starts the exchange, as the Learner Credential Wallet does.
     await (await fetch(ex.interaction)).body?.cancel();
