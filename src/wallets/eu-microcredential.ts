@@ -23,15 +23,17 @@ export interface Learner {
   name: string;
   givenName?: string;
   familyName?: string;
+  /** The address the LMS gave, when it gave one: a disclosure like the names, never shown unless chosen. */
+  email?: string;
 }
 
 /** Personal data of the learner: each a separate disclosure, shown to a verifier only when the holder chooses. */
-const PERSONAL = ['given_name', 'family_name', 'name'] as const;
+const PERSONAL = ['given_name', 'family_name', 'name', 'email'] as const;
 
 /**
  * The claims of the EU micro-credential: the 11 mandatory elements of Council Recommendation 2022/C 243/02,
- * Annex I, texts as language maps (every language the template has), and the learner's names, which are
- * selectively disclosable.
+ * Annex I, texts as language maps (every language the template has), and the learner's names and e-mail address,
+ * which are selectively disclosable (no birth date: an LMS does not give one).
  */
 export function microcredentialClaims(
   template: TemplateData,
@@ -47,6 +49,7 @@ export function microcredentialClaims(
     name: learner.name,
     given_name: learner.givenName,
     family_name: learner.familyName,
+    email: learner.email,
     // 2. title; 3. country of the issuer; 4. awarding body; 5. date of issue
     title: template.title,
     awarding_body: compact({ name: body.legalName, country: body.country, homepage: body.homepage }),
@@ -114,6 +117,7 @@ const CLAIM_LABELS: [string[], string][] = [
   [['name'], 'Name'],
   [['given_name'], 'Given name'],
   [['family_name'], 'Family name'],
+  [['email'], 'E-mail address'],
   [['title'], 'Title of the micro-credential'],
   [['awarding_body'], 'Awarding body'],
   [['awarding_body', 'country'], 'Country of the awarding body'],
@@ -182,6 +186,8 @@ export async function walletMicrocredential(options: {
   signer: SdJwtSigner;
   publicUrl: string;
   credentialUrl: string;
+  /** The learner's e-mail address as their LMS gave it, if it did. */
+  email?: string;
 }): Promise<string> {
   const { stored, issuer, publicUrl } = options;
   const elm = (sealedPayload(stored.elm) ?? stored.elm) as { credentialSubject?: Record<string, unknown> };
@@ -199,7 +205,12 @@ export async function walletMicrocredential(options: {
     claims: microcredentialClaims(
       options.template,
       issuer.profile,
-      { name: fullName ?? '', ...(givenName ? { givenName } : {}), ...(familyName ? { familyName } : {}) },
+      {
+        name: fullName ?? '',
+        ...(givenName ? { givenName } : {}),
+        ...(familyName ? { familyName } : {}),
+        ...(options.email ? { email: options.email } : {}),
+      },
       new Date(stored.issuedAt),
       options.credentialUrl,
     ),

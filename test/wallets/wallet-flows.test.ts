@@ -56,7 +56,7 @@ beforeAll(async () => {
   const key = await publishExampleTemplate(institutionId, { badgeImage: { url: BADGE } });
   await tool.startWorker();
   issued = await issueThroughWorker(tool, await bindCourse(institutionId, issuerId, key), [
-    { id: 'flow-a', name: 'Carla Costa' },
+    { id: 'flow-a', name: 'Carla Costa', email: 'carla.costa@example.org' },
     { id: 'flow-b', name: 'Duarte Dias' },
   ]);
 }, 120_000);
@@ -175,7 +175,7 @@ describe('the authorization code flow (PKCE, pushed requests), the learner signe
       'eu-microcredential',
     );
     expect(got.status).toBe(200);
-    const [jwt] = (got.body.credentials[0].credential as string).split('~');
+    const [jwt, ...disclosures] = (got.body.credentials[0].credential as string).split('~');
     const url = new URL(issuer);
     const keys = (await (
       await fetch(`${url.origin}/.well-known/jwt-vc-issuer${url.pathname}`)
@@ -183,6 +183,12 @@ describe('the authorization code flow (PKCE, pushed requests), the learner signe
     const { payload } = await jwtVerify(jwt!, createLocalJWKSet(keys.jwks), { typ: 'dc+sd-jwt', issuer });
     expect((payload.cnf as any).jwk).toMatchObject({ x: jwk.x, y: jwk.y });
     expect(payload.credential_url).toBe(`${tool.url}/credentials/${issued.get('flow-a')!._id}`);
+    // The e-mail address the LMS gave is personal data like the names: a disclosure, not a plain claim.
+    expect(payload.email).toBeUndefined();
+    const revealed = disclosures
+      .filter(Boolean)
+      .map((d) => JSON.parse(Buffer.from(d, 'base64url').toString()) as [string, string, unknown]);
+    expect(revealed.find(([, claim]) => claim === 'email')?.[2]).toBe('carla.costa@example.org');
 
     // The code works once; the learner's choice is audited with the wallet's name, never the code.
     expect(await tokenByCode(as, { code, code_verifier: verifier })).toMatchObject({

@@ -40,6 +40,8 @@ import {
 } from '../../wallets/eu-microcredential.js';
 import { findPublishedTemplate } from '../../templates/lifecycle.js';
 import { credentialPageUrl } from '../../issuance/links.js';
+import { IssuanceRequest } from '../../issuance/request-model.js';
+import { learnerAddress } from '../../notifications/address.js';
 import {
   STATUS_LIST_TTL_SECONDS,
   statusListToken,
@@ -119,6 +121,13 @@ export function walletRouter(config: Config, kek: Buffer, documentLoader: Docume
         throw err;
       }
     };
+
+  /** The learner's address as the LMS gave it to the request that issued the credential (valid ones only). */
+  const learnerEmail = async (credentialId: string) => {
+    const request = await IssuanceRequest.findById(credentialId, { 'learner.email': 1 }).lean();
+    const email = learnerAddress(request?.learner?.email);
+    return email ? { email } : {};
+  };
 
   /** A stored credential that may still go to a wallet (neither revoked nor suspended), with its issuer's key. */
   const deliverable = async (credentialId: string) => {
@@ -299,6 +308,7 @@ export function walletRouter(config: Config, kek: Buffer, documentLoader: Docume
           signer: await sdJwtSigner(issuer.institutionId, signer.key, kek),
           publicUrl,
           credentialUrl: credentialPageUrl(publicUrl, stored._id),
+          ...(await learnerEmail(stored._id)),
         });
       } else {
         throw new WalletError(
