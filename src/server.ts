@@ -7,6 +7,7 @@ import { createLogger } from './log/logger.js';
 import { acceptPreviousKeys } from './security/encryption.js';
 import { createQueues } from './queue/queues.js';
 import { createRedis } from './queue/redis.js';
+import { reportQueues } from './metrics/collectors.js';
 import { createApp } from './web/app.js';
 import { adoptLegacyRecords } from './institutions/legacy-adoption.js';
 import { broadcastIssuerChanges } from './issuers/change-broadcast.js';
@@ -27,6 +28,7 @@ async function main(): Promise<void> {
   const redis = createRedis(config.REDIS_URL, 'client', logger);
   const queues = createQueues(redis, config.QUEUE_PREFIX, logger);
   const stopIssuerBroadcast = broadcastIssuerChanges(redis, config.QUEUE_PREFIX, logger);
+  const stopReporting = reportQueues(() => queues.all());
   const app = createApp({ config, logger, redis, queues });
   const server = app.listen(config.PORT, config.HOST);
   await once(server, 'listening');
@@ -36,7 +38,7 @@ async function main(): Promise<void> {
   handleShutdown(logger, config.SHUTDOWN_TIMEOUT_MS, [
     // Stop taking requests, let in-flight ones finish, then close the connections they used.
     ['http', () => new Promise<void>((resolve) => server.close(() => resolve()))],
-    ['queues', () => queues.close()],
+    ['queues', async () => (stopReporting(), await queues.close())],
     ['redis', async () => (await stopIssuerBroadcast(), await redis.quit())],
     ['mongodb', async () => (stopWatch(), await disconnectDatabase())],
   ]);

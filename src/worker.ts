@@ -3,6 +3,8 @@ import express from 'express';
 import { loadConfigOrExit } from './config/load.js';
 import { connectDatabase, disconnectDatabase, watchDatabase } from './db/connection.js';
 import { healthRouter } from './health/routes.js';
+import { reportQueues } from './metrics/collectors.js';
+import { metricsRouter } from './metrics/routes.js';
 import { scheduleMaintenance } from './jobs/maintenance.js';
 import { startWorkers } from './jobs/registry.js';
 import { createPipeline } from './issuance/pipeline.js';
@@ -39,7 +41,9 @@ async function main(): Promise<void> {
   const workers = startWorkers(blocking, config, logger, pipeline?.handlers);
   pipeline?.startReconciler();
 
+  const stopReporting = reportQueues(() => queues.all());
   const health = express();
+  health.use(metricsRouter(config.METRICS_TOKEN));
   health.use(
     healthRouter({ redis: client, timeoutMs: config.READINESS_TIMEOUT_MS }, async () => ({
       queues: workers.map((w) => ({ name: w.name, running: w.isRunning() })),
@@ -57,7 +61,7 @@ async function main(): Promise<void> {
     ['reconciler', async () => pipeline?.stop()],
     ['workers', () => Promise.all(workers.map((w) => w.close()))],
     ['health', () => new Promise<void>((resolve) => server.close(() => resolve()))],
-    ['queues', () => queues.close()],
+    ['queues', async () => (stopReporting(), await queues.close())],
     ['redis', async () => (await stopIssuerBroadcast(), await Promise.all([blocking.quit(), client.quit()]))],
     ['mongodb', async () => (stopWatch(), await disconnectDatabase())],
   ]);

@@ -55,6 +55,8 @@ export const envSchema = z.object({
     )
     .optional(),
   ADMIN_API_TOKEN: z.string().min(32, 'at least 32 characters').optional(),
+  /** Bearer token of GET /metrics on the web and worker processes (Prometheus); unset: no metrics served. */
+  METRICS_TOKEN: z.string().min(32, 'at least 32 characters').optional(),
   LTI_INSECURE_COOKIES: z
     .enum(['true', 'false'])
     .default('false')

@@ -1,3 +1,4 @@
+import { credentialsIssued, issueSeconds, secondsSince } from '../metrics/metrics.js';
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from '../log/logger.js';
 import { CourseBinding } from '../courses/binding-model.js';
@@ -95,6 +96,8 @@ export function issueProcessor(deps: IssueDeps) {
         { $set: { state: 'issued', issuedAt: new Date(), lastError: '', notification } },
       );
       if (issued.modifiedCount === 0) return 'already-issued';
+      credentialsIssued.inc();
+      issueSeconds.observe({ outcome: 'issued' }, secondsSince(started));
       // One line per credential signed, for operators: ids only, never the learner's name or address.
       deps.logger.info(
         {
@@ -124,6 +127,7 @@ export function issueProcessor(deps: IssueDeps) {
         { _id: requestId, state: 'signing', claimedAt: request.claimedAt },
         { $set: { state: lastAttempt ? 'failed' : 'queued', lastError: message } },
       );
+      issueSeconds.observe({ outcome: lastAttempt ? 'failed' : 'retried' }, secondsSince(started));
       deps.logger.warn(
         {
           requestId,

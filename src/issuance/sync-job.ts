@@ -1,3 +1,4 @@
+import { gradeSyncErrors, gradeSyncSeconds, secondsSince } from '../metrics/metrics.js';
 import type { Job } from 'bullmq';
 import { CourseBinding, type CourseBindingDoc } from '../courses/binding-model.js';
 import type { GradeSource } from '../grades/source.js';
@@ -46,9 +47,15 @@ const MAX_ROUNDS = 3;
 async function syncOnce(binding: CourseBindingDoc, deps: SyncJobDeps): Promise<SyncSummary> {
   binding.set('sync.status', 'running');
   await binding.save();
+  const started = performance.now();
+  const platform = String(binding.platformId);
   try {
-    return await syncBinding(binding, await deps.sourceFor(binding), deps);
+    const summary = await syncBinding(binding, await deps.sourceFor(binding), deps);
+    gradeSyncSeconds.observe({ platform, outcome: 'ok' }, secondsSince(started));
+    return summary;
   } catch (err) {
+    gradeSyncSeconds.observe({ platform, outcome: 'failed' }, secondsSince(started));
+    gradeSyncErrors.inc({ platform });
     // Shown to the instructor; the job is retried with backoff.
     binding.set('sync', {
       ...binding.toObject().sync,

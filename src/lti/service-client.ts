@@ -1,3 +1,4 @@
+import { lmsRequests, lmsRequestSeconds, secondsSince } from '../metrics/metrics.js';
 import { outboundFetch } from '../net/outbound.js';
 import { LtiServiceError } from './errors.js';
 import type { PlatformDoc } from './models.js';
@@ -82,6 +83,7 @@ export class ServiceClient {
       await this.limiter.acquire(key);
       let res: Response;
       const signal = AbortSignal.timeout(this.timeoutMs);
+      const started = performance.now();
       try {
         res = await outboundFetch(url, {
           method,
@@ -94,12 +96,15 @@ export class ServiceClient {
           signal,
         });
       } catch (err) {
+        lmsRequests.inc({ platform: key, method, status: 'error' });
         // No answer (timeout, reset): a read is safe to repeat; a write may have landed, so it is not.
         const error = noAnswer(err, signal.aborted, this.timeoutMs, url);
         if (method !== 'GET' || retry >= this.maxRetries) throw error;
         await sleep(this.backoff(retry));
         continue;
       }
+      lmsRequestSeconds.observe({ platform: key }, secondsSince(started));
+      lmsRequests.inc({ platform: key, method, status: String(res.status) });
       if (res.status === 401 && !refreshed) {
         refreshed = true;
         await res.body?.cancel();

@@ -1,3 +1,4 @@
+import { verifications } from '../metrics/metrics.js';
 import { Router, urlencoded, type Request, type Response } from 'express';
 import type { Config } from '../config/env.js';
 import { storedPairVerifier, type StoredPairVerifier } from '../credentials/stored-verification.js';
@@ -51,7 +52,8 @@ export function publicScreensRouter(
 
   router.get('/credentials/:id', async (req, res) => {
     const { stored, view, lang, t } = await load(req, res);
-    const { ob3, elm } = await verifyStored(stored);
+    const { ob3, elm, verdict: storedVerdict } = await verifyStored(stored);
+    verifications.inc({ kind: 'stored', verdict: storedVerdict });
     const files = `/credentials/${encodeURIComponent(view.id)}/files`;
     // A regrade's suspension or revocation says so in general words: the holder's grades are not public.
     const { state } = view;
@@ -187,9 +189,11 @@ export function publicScreensRouter(
       wrapped.verifiablePresentation ?? (types.includes('VerifiablePresentation') ? parsed : undefined);
     if (!presentation) {
       const result = await verifyCredential(wrapped.verifiableCredential ?? parsed, verification);
+      verifications.inc({ kind: 'credential', verdict: result.verdict });
       return html`${verdict([result], t, lang)}${checkList(result, t, lang)}`;
     }
     const result = await verifyPresentation(presentation, verification);
+    verifications.inc({ kind: 'presentation', verdict: result.verdict });
     const ownOk = result.checks.every((c) => c.ok);
     // The presentation's own checks (shape, the holder's proof) count in the headline like a credential's.
     const own = {

@@ -32,6 +32,7 @@ import { instructorScreensRouter } from '../ui/instructor-routes.js';
 import { learnerScreensRouter } from '../ui/learner-routes.js';
 import { walletConsentRouter } from '../ui/wallet-consent-routes.js';
 import { staticRouter } from '../ui/static-files.js';
+import { metricsRouter } from '../metrics/routes.js';
 
 export interface AppDeps {
   config: Config;
@@ -89,6 +90,7 @@ export function createApp({ config, logger, redis, queues }: AppDeps): Express {
   app.use(express.json({ limit: '256kb' }));
   app.use(rejectOperatorInjection);
   app.use(staticRouter());
+  app.use(metricsRouter(config.METRICS_TOKEN));
 
   app.use(
     healthRouter({ redis, timeoutMs: config.READINESS_TIMEOUT_MS }, async () => ({

@@ -1,3 +1,4 @@
+import { rateLimited } from '../metrics/metrics.js';
 import { createHash } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import { rateLimit, type Options } from 'express-rate-limit';
@@ -43,6 +44,7 @@ export function createRateLimits(config: Config, redis: Redis, logger: Logger): 
         warn: (err: unknown) => logger.warn({ limiter: name, err: String(err) }, 'rate limit warning'),
       } as Options['logger'],
       handler: (_req, res, _next, options) => {
+        rateLimited.inc({ limit: name });
         const retryAfter = Number(res.getHeader('retry-after')) || Math.ceil(options.windowMs / 1000);
         res.setHeader('Retry-After', String(retryAfter));
         res.status(429).json({

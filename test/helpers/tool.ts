@@ -22,8 +22,8 @@ export interface ToolUnderTest {
   env: Record<string, string>;
   queues: Queues;
   redis: Redis;
-  /** Starts a real worker process (src/worker.ts) and waits until its queues run. */
-  startWorker(): Promise<RunningProcess>;
+  /** Starts a real worker process (src/worker.ts) and waits until its queues run; `healthUrl` is its health port. */
+  startWorker(): Promise<RunningProcess & { healthUrl: string }>;
   close(): Promise<void>;
 }
 
@@ -70,7 +70,7 @@ export async function startTool(
       const worker = startEntry('src/worker.ts', { ...env, WORKER_HEALTH_PORT: String(healthPort) });
       workers.push(worker);
       await waitForStatus(`http://127.0.0.1:${healthPort}/readyz`, 200, 60_000);
-      return worker;
+      return Object.assign(worker, { healthUrl: `http://127.0.0.1:${healthPort}` });
     },
     async close() {
       for (const w of workers) w.child.kill('SIGKILL');

@@ -22,7 +22,6 @@ import { findRedisServer, startRedis } from '../../scripts/services/redis.js';
 import type { ServiceHandle } from '../../scripts/services/types.js';
 import { silentLogger } from '../helpers/env.js';
 import { until } from '../helpers/wait.js';
-import type { RunningProcess } from '../helpers/processes.js';
 import { startSmtpServer, type ReceivedMail } from '../helpers/smtp.js';
 import { startTool, type ToolUnderTest } from '../helpers/tool.js';
 import { launchInstructor, setUpInstitution } from '../helpers/lti.js';
@@ -50,7 +49,8 @@ let credentialItem: SimLineItem;
 let courseUrlId: string;
 let sessionApi: Awaited<ReturnType<typeof launchInstructor>>['api'];
 let bindingId: string;
-let worker: RunningProcess;
+let worker: Awaited<ReturnType<ToolUnderTest['startWorker']>>;
+const METRICS_TOKEN = 'pipeline-metrics-token-0123456789abcdef';
 
 function api(path: string, init: { method?: string; body?: unknown } = {}) {
   return sessionApi(tool.url, path, init);
@@ -85,6 +85,7 @@ beforeAll(async () => {
     RECONCILE_INTERVAL_MS: '1500',
     JOB_LOCK_MS: '4000',
     WORKER_CONCURRENCY: '4',
+    METRICS_TOKEN: METRICS_TOKEN,
   });
   sim = await new PlatformSimulator().start();
 
@@ -184,6 +185,30 @@ describe('from grades to credentials', () => {
     );
     expect(holders).toEqual(dryQualified);
     expect(await Credential.countDocuments()).toBe(dryQualified.size);
+
+    // What the worker reports: the sync it ran against this platform, the LMS's answers, the credentials.
+    const metrics = await (
+      await fetch(`${worker.healthUrl}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })
+    ).text();
+    const sample = (pattern: RegExp) => Number(pattern.exec(metrics)?.[1] ?? NaN);
+    const platform = String((await IssuanceRequest.findOne({ bindingId }).lean())!.platformId);
+    expect(
+      sample(
+        new RegExp(
+          `^credbridge_grade_sync_duration_seconds_count\\{platform="${platform}",outcome="ok"\\} (\\d+)$`,
+          'm',
+        ),
+      ),
+    ).toBeGreaterThanOrEqual(1);
+    expect(
+      sample(
+        new RegExp(
+          `^credbridge_lms_requests_total\\{platform="${platform}",method="GET",status="200"\\} (\\d+)$`,
+          'm',
+        ),
+      ),
+    ).toBeGreaterThanOrEqual(1);
+    expect(sample(/^credbridge_credentials_issued_total (\d+)$/m)).toBe(dryQualified.size);
   }, 240_000);
 
   it('issues credentials that verify, in both formats', async () => {

@@ -6,6 +6,7 @@ import { LtiServiceError } from '../../src/lti/errors.js';
 import type { PlatformDoc } from '../../src/lti/models.js';
 import { KeyedRateLimiter, retryAfterMs } from '../../src/lti/rate-limiter.js';
 import { ServiceClient } from '../../src/lti/service-client.js';
+import { lmsRequests, lmsRequestSeconds } from '../../src/metrics/metrics.js';
 import { configureOutbound } from '../../src/net/outbound.js';
 import type { ServiceTokens } from '../../src/lti/service-token.js';
 import { FaultInjector } from '../simulator/faults.js';
@@ -186,5 +187,25 @@ describe('ServiceClient under LMS trouble', () => {
     // 6 requests at 5/s: the last starts about 1 s after the first.
     expect(Math.max(...slowAt)).toBeGreaterThanOrEqual(950);
     expect(fastDone).toBeLessThan(700);
+  });
+});
+
+describe('what the client reports', () => {
+  it('counts each LMS request by platform, method and status, and times the answers', async () => {
+    const value = async (labels: Record<string, string>) =>
+      (await lmsRequests.get()).values.find((v) =>
+        Object.entries(labels).every(([k, x]) => (v.labels as Record<string, unknown>)[k] === x),
+      )?.value ?? 0;
+    const before = await value({ platform: 'metered', method: 'GET', status: '500' });
+    faults.inject(/members/, { kind: 'status', status: 500 }, 2);
+    await get(client('metered'), 'metered');
+    // Two answers of 500, retried, then the 200.
+    expect(await value({ platform: 'metered', method: 'GET', status: '500' })).toBe(before + 2);
+    expect(await value({ platform: 'metered', method: 'GET', status: '200' })).toBeGreaterThanOrEqual(1);
+    const timed = (await lmsRequestSeconds.get()).values.find(
+      (v) =>
+        v.metricName === 'credbridge_lms_request_duration_seconds_count' && v.labels.platform === 'metered',
+    );
+    expect(timed?.value).toBe(3);
   });
 });

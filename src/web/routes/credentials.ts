@@ -1,3 +1,4 @@
+import { verifications } from '../../metrics/metrics.js';
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import type { Config } from '../../config/env.js';
@@ -129,6 +130,7 @@ export function credentialsRouter(config: Config, deps: { verifyStored?: StoredP
     }
     if (format !== 'verification') throw new HttpError(404, 'not_found', 'Use ob3, elm or verification');
     const { verified, verdict, issuer, ob3, elm } = await verifyStored(stored);
+    verifications.inc({ kind: 'stored', verdict });
     res.json({ id, verified, verdict, issuer, issuedAt: stored.issuedAt, ob3, elm });
   });
 
@@ -207,6 +209,7 @@ export function credentialsRouter(config: Config, deps: { verifyStored?: StoredP
   router.post('/credentials/verify', async (req, res) => {
     const { verifiableCredential } = parseBody(verifyBody, req);
     const result = await verifyCredential(verifiableCredential, verification);
+    verifications.inc({ kind: 'credential', verdict: result.verdict });
     const errors = result.checks.filter((c) => !c.ok).map((c) => `${c.check}: ${c.message}`);
     res.status(result.verified ? 200 : 400).json({
       verified: result.verified,
@@ -222,6 +225,7 @@ export function credentialsRouter(config: Config, deps: { verifyStored?: StoredP
   router.post('/presentations/verify', async (req, res) => {
     const { verifiablePresentation, options } = parseBody(verifyPresentationBody, req);
     const result = await verifyPresentation(verifiablePresentation, { ...verification, ...options });
+    verifications.inc({ kind: 'presentation', verdict: result.verdict });
     const errors = [
       ...result.checks.filter((c) => !c.ok).map((c) => `presentation ${c.check}: ${c.message}`),
       ...result.credentials.flatMap((r, i) =>
