@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { parseRedisUrl } from '../queue/redis-topology.js';
 import { parseHostAllowances } from '../net/allowed-hosts.js';
 import { readTrustAnchors } from '../seals/trust-anchors.js';
 
@@ -29,7 +30,11 @@ export const envSchema = z.object({
     .default('false')
     .transform((v) => v === 'true'),
   MONGODB_URI: z.string().regex(/^mongodb(\+srv)?:\/\/.+/, 'must be a mongodb:// or mongodb+srv:// URI'),
-  REDIS_URL: z.string().regex(/^rediss?:\/\/.+/, 'must be a redis:// or rediss:// URL'),
+  /** One server, Sentinel or Cluster: src/queue/redis-topology.ts, the README's scaling section. */
+  REDIS_URL: z.string().superRefine((url, ctx) => {
+    const topology = parseRedisUrl(url);
+    if ('problem' in topology) ctx.addIssue({ code: 'custom', message: topology.problem });
+  }),
   QUEUE_PREFIX: z
     .string()
     .regex(/^[a-zA-Z0-9_-]+$/, 'letters, digits, "_" and "-" only')

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../queue/redis.js';
 import { pingDatabase, withTimeout } from '../db/connection.js';
 
 export interface CheckResult {
@@ -14,7 +14,7 @@ export interface Readiness {
 }
 
 export interface ReadinessDeps {
-  redis: Redis;
+  redis: RedisClient;
   timeoutMs: number;
 }
 

@@ -1,5 +1,6 @@
 import { Worker, type Processor } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../queue/redis.js';
+import { queueKeyPrefix } from '../queue/redis-topology.js';
 import type { Config } from '../config/env.js';
 import type { Logger } from '../log/logger.js';
 import { queueNames, type QueueName } from '../queue/queues.js';
@@ -14,7 +15,7 @@ export interface JobHandler {
 
 /** One BullMQ worker per handler: the maintenance queue always, plus what `extra` brings (the issuance pipeline). */
 export function startWorkers(
-  connection: Redis,
+  connection: RedisClient,
   config: Config,
   logger: Logger,
   extra: JobHandler[] = [],
@@ -28,7 +29,7 @@ export function startWorkers(
     // reach the database.
     const worker = new Worker(queue, retryWhileDatabaseAway(processor, config.ISSUE_BACKOFF_MS), {
       connection,
-      prefix: config.QUEUE_PREFIX,
+      prefix: queueKeyPrefix(config.QUEUE_PREFIX, queue),
       concurrency,
       // A killed worker's jobs come back after the lock lapses and the next stalled-job check runs.
       lockDuration: config.JOB_LOCK_MS,

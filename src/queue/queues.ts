@@ -1,6 +1,7 @@
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Logger } from '../log/logger.js';
+import type { RedisClient } from './redis.js';
+import { queueKeyPrefix } from './redis-topology.js';
 
 /** Every BullMQ queue of the product. Redis is only the transport: MongoDB holds the truth of each job. */
 export const queueNames = {
@@ -21,10 +22,10 @@ export type Queues = Record<keyof typeof queueNames, Queue> & {
  * The producers of every queue on one connection. `logger` receives their errors (a lost Redis), which
  * would otherwise go to stderr as unhandled 'error' events; the connection's own errors are logged already.
  */
-export function createQueues(connection: Redis, prefix: string, logger?: Logger): Queues {
+export function createQueues(connection: RedisClient, prefix: string, logger?: Logger): Queues {
   const queues = Object.fromEntries(
     Object.entries(queueNames).map(([key, name]) => {
-      const queue = new Queue(name, { connection, prefix });
+      const queue = new Queue(name, { connection, prefix: queueKeyPrefix(prefix, name) });
       queue.on('error', (err: Error) =>
         logger?.debug({ component: 'queue', queue: name, err: err.message }, 'queue error'),
       );

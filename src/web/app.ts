@@ -1,7 +1,7 @@
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../queue/redis.js';
 import type { Config } from '../config/env.js';
 import type { Logger } from '../log/logger.js';
 import { loggablePath } from '../log/paths.js';
@@ -37,7 +37,7 @@ import { metricsRouter } from '../metrics/routes.js';
 export interface AppDeps {
   config: Config;
   logger: Logger;
-  redis: Redis;
+  redis: RedisClient;
   queues: Queues;
 }
 

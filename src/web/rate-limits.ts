@@ -2,7 +2,7 @@ import { rateLimited } from '../metrics/metrics.js';
 import { createHash } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import { rateLimit, type Options } from 'express-rate-limit';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../queue/redis.js';
 import { RedisStore, type RedisReply } from 'rate-limit-redis';
 import type { Config } from '../config/env.js';
 import type { Logger } from '../log/logger.js';
@@ -23,11 +23,11 @@ const WINDOW_MS = 60_000;
 const pass: RequestHandler = (_req, _res, next) => next();
 
 /**
- * Per-client-IP limits kept in Redis, so they hold across every web process. Counting fails open: while Redis
+ * Per-client-IP limits kept in RedisClient, so they hold across every web process. Counting fails open: while RedisClient
  * is unreachable requests pass (and a warning is logged) rather than the public verifier going down with it;
  * the admin login keeps its own per-account lockout in MongoDB.
  */
-export function createRateLimits(config: Config, redis: Redis, logger: Logger): RateLimits {
+export function createRateLimits(config: Config, redis: RedisClient, logger: Logger): RateLimits {
   if (config.RATE_LIMIT_DISABLED) return { login: pass, verify: pass, vcApi: pass };
   const prefix = `${config.QUEUE_PREFIX}:rl:`;
   const limiter = (name: string, limit: number, what: string) =>
@@ -65,10 +65,10 @@ export function createRateLimits(config: Config, redis: Redis, logger: Logger): 
 /**
  * rate-limit-redis caches the SHA of its Lua script from SCRIPT LOAD and keeps a failed load forever. The app's
  * client does not queue commands while disconnected, so a load at start-up can fail: answer it with the SHA
- * computed here instead (it is the script's SHA-1), and EVALSHA's NOSCRIPT makes the store load it once Redis
- * is back (also after a Redis restart).
+ * computed here instead (it is the script's SHA-1), and EVALSHA's NOSCRIPT makes the store load it once RedisClient
+ * is back (also after a RedisClient restart).
  */
-function sendCommand(redis: Redis) {
+function sendCommand(redis: RedisClient) {
   return async (command: string, ...args: string[]): Promise<RedisReply> => {
     if (command === 'SCRIPT' && args[0] === 'LOAD' && args[1] !== undefined) {
       const script = args[1];

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import { connectDatabase, disconnectDatabase } from '../../src/db/connection.js';
 import { CourseBinding } from '../../src/courses/binding-model.js';
 import type { Rule } from '../../src/courses/rules.js';
@@ -14,7 +13,7 @@ import {
 import { IssuanceRequest } from '../../src/issuance/request-model.js';
 import { syncBinding, type SyncDeps } from '../../src/issuance/sync.js';
 import { createQueues, type Queues } from '../../src/queue/queues.js';
-import { createRedis } from '../../src/queue/redis.js';
+import { createRedis, type RedisClient } from '../../src/queue/redis.js';
 import { configureOutbound } from '../../src/net/outbound.js';
 import { silentLogger, testConfig } from '../helpers/env.js';
 import { CanvasRestSimulator, type CanvasSimCourse } from '../simulator/canvas-rest.js';
@@ -30,7 +29,7 @@ const PLATFORM = 'platform-canvas';
 const CONTEXT = 'f8a1b2c3d4e5-lti-context';
 const settings: LmsClientSettings = { canvas: { backoffMs: 20, slowDownMs: 5, perPage: 3 } };
 let sim: CanvasRestSimulator;
-let redis: Redis;
+let redis: RedisClient;
 let queues: Queues;
 let deps: SyncDeps;
 let course: CanvasSimCourse;

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import { connectDatabase, disconnectDatabase } from '../../src/db/connection.js';
 import { CourseBinding } from '../../src/courses/binding-model.js';
 import type { Rule } from '../../src/courses/rules.js';
@@ -9,7 +8,7 @@ import { gradeSourceForBinding, testLmsConnection } from '../../src/grades/lms-s
 import { IssuanceRequest } from '../../src/issuance/request-model.js';
 import { syncBinding, type SyncDeps } from '../../src/issuance/sync.js';
 import { createQueues, type Queues } from '../../src/queue/queues.js';
-import { createRedis } from '../../src/queue/redis.js';
+import { createRedis, type RedisClient } from '../../src/queue/redis.js';
 import { configureOutbound } from '../../src/net/outbound.js';
 import { silentLogger, testConfig } from '../helpers/env.js';
 import { captureLikeCourse, MoodleWsSimulator, type MoodleSimCourse } from '../simulator/moodle-ws.js';
@@ -23,7 +22,7 @@ const key = randomBytes(32);
 const TOKEN = 'moodle-token-0123456789';
 const PLATFORM = 'platform-moodle';
 let sim: MoodleWsSimulator;
-let redis: Redis;
+let redis: RedisClient;
 let queues: Queues;
 let deps: SyncDeps;
 let course: MoodleSimCourse;

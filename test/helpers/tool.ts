@@ -1,12 +1,11 @@
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
-import type { Redis } from 'ioredis';
 import { loadConfig, type Config } from '../../src/config/env.js';
 import { connectDatabase, disconnectDatabase } from '../../src/db/connection.js';
 import '../../src/db/models/index.js';
 import { createQueues, type Queues } from '../../src/queue/queues.js';
-import { createRedis } from '../../src/queue/redis.js';
+import { createRedis, type RedisClient } from '../../src/queue/redis.js';
 import { createApp } from '../../src/web/app.js';
 import { freePort } from '../../scripts/services/process.js';
 import type { Logger } from '../../src/log/logger.js';
@@ -21,7 +20,7 @@ export interface ToolUnderTest {
   config: Config;
   env: Record<string, string>;
   queues: Queues;
-  redis: Redis;
+  redis: RedisClient;
   /** Starts a real worker process (src/worker.ts) and waits until its queues run; `healthUrl` is its health port. */
   startWorker(): Promise<RunningProcess & { healthUrl: string }>;
   close(): Promise<void>;

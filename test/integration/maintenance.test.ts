@@ -1,20 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { QueueEvents, type Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { connectDatabase, disconnectDatabase } from '../../src/db/connection.js';
 import { AuditEvent, recordAudit } from '../../src/db/models/audit-event.js';
 import { SWEEP_EXPIRED, scheduleMaintenance } from '../../src/jobs/maintenance.js';
 import { startWorkers } from '../../src/jobs/registry.js';
 import { createQueues, queueNames, type Queues } from '../../src/queue/queues.js';
-import { createRedis } from '../../src/queue/redis.js';
+import { createRedis, type RedisClient } from '../../src/queue/redis.js';
+import { queueKeyPrefix } from '../../src/queue/redis-topology.js';
 import { silentLogger, testConfig } from '../helpers/env.js';
 
 /** Expiry without TTL indexes: the maintenance job, run by a real BullMQ worker, removes what has expired. */
 describe('maintenance job', () => {
   const config = testConfig({ MAINTENANCE_INTERVAL_MS: '600000' });
   const logger = silentLogger();
-  let client: Redis;
-  let blocking: Redis;
+  let client: RedisClient;
+  let blocking: RedisClient;
   let queues: Queues;
   let workers: Worker[];
   let events: QueueEvents;
@@ -26,7 +26,7 @@ describe('maintenance job', () => {
     queues = createQueues(client, config.QUEUE_PREFIX);
     events = new QueueEvents(queueNames.maintenance, {
       connection: { url: config.REDIS_URL },
-      prefix: config.QUEUE_PREFIX,
+      prefix: queueKeyPrefix(config.QUEUE_PREFIX, queueNames.maintenance),
     });
     await events.waitUntilReady();
   });

@@ -4,10 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import type { Express } from 'express';
-import type { Redis } from 'ioredis';
 import { connectDatabase, disconnectDatabase } from '../../src/db/connection.js';
 import { createQueues, type Queues } from '../../src/queue/queues.js';
-import { createRedis } from '../../src/queue/redis.js';
+import { createRedis, type RedisClient } from '../../src/queue/redis.js';
 import { createApp } from '../../src/web/app.js';
 import { startLocalServices, type LocalServices } from '../../scripts/services/index.js';
 import { silentLogger, testConfig } from '../helpers/env.js';
@@ -19,7 +18,7 @@ import { silentLogger, testConfig } from '../helpers/env.js';
 describe('health endpoints', () => {
   let dataDir: string;
   let services: LocalServices;
-  let redis: Redis;
+  let redis: RedisClient;
   let queues: Queues;
   let app: Express;
 

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../../src/config/env.js';
 import { createQueues } from '../../src/queue/queues.js';
-import { createRedis } from '../../src/queue/redis.js';
+import { createRedis, type RedisClient } from '../../src/queue/redis.js';
 import { createApp } from '../../src/web/app.js';
 import { freePort } from '../../scripts/services/process.js';
 import { silentLogger } from '../helpers/env.js';
@@ -45,7 +45,7 @@ async function secondProcess(env: Record<string, string>, options: { redisLost?:
 }
 
 /** Counting starts once the app's Redis client is connected; until then requests pass (fail open). */
-async function ready(redis: Redis) {
+async function ready(redis: RedisClient) {
   if (redis.status !== 'ready') await once(redis, 'ready');
 }
 

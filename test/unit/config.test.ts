@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
+import { parseRedisUrl, queueKeyPrefix } from '../../src/queue/redis-topology.js';
 import { ConfigError, envSchema, loadConfig } from '../../src/config/env.js';
 
 const required = { MONGODB_URI: 'mongodb://127.0.0.1:27017/credbridge', REDIS_URL: 'redis://127.0.0.1:6379' };
@@ -39,7 +40,45 @@ describe('configuration', () => {
   it('names a malformed setting with what is wrong', () => {
     const problems = problemsOf({ ...required, PORT: 'eighty', REDIS_URL: 'http://nope' });
     expect(problems.some((p) => p.startsWith('PORT:'))).toBe(true);
-    expect(problems).toContain('REDIS_URL: must be a redis:// or rediss:// URL');
+    expect(problems).toContain(
+      'REDIS_URL: must be redis://, rediss://, redis+sentinel://host:port[,host:port]/<primary name> or redis+cluster://host:port[,host:port]',
+    );
+  });
+
+  it('reads the three Redis topologies of REDIS_URL, and names what a malformed one lacks', () => {
+    expect(parseRedisUrl('rediss://user:pw@cache.example:6380/2')).toEqual({
+      kind: 'single',
+      url: 'rediss://user:pw@cache.example:6380/2',
+    });
+    expect(parseRedisUrl('redis+sentinel://:s%40cret@10.0.0.1:26379,sentinel-2:26379/primary-a/3')).toEqual({
+      kind: 'sentinel',
+      sentinels: [
+        { host: '10.0.0.1', port: 26379 },
+        { host: 'sentinel-2', port: 26379 },
+      ],
+      name: 'primary-a',
+      db: 3,
+      password: 's@cret',
+      tls: false,
+    });
+    expect(parseRedisUrl('rediss+cluster://[::1]:7000,node-b:7001')).toEqual({
+      kind: 'cluster',
+      nodes: [
+        { host: '::1', port: 7000 },
+        { host: 'node-b', port: 7001 },
+      ],
+      tls: true,
+    });
+    expect(problemsOf({ ...required, REDIS_URL: 'redis+sentinel://s1:26379' })).toEqual([
+      'REDIS_URL: a Sentinel URL must name the primary after the hosts: .../<primary name>',
+    ]);
+    expect(problemsOf({ ...required, REDIS_URL: 'redis+cluster://n1:7000,n2' })).toEqual([
+      'REDIS_URL: every host must be host:port (a port from 1 to 65535): n1:7000,n2',
+    ]);
+    expect(problemsOf({ ...required, REDIS_URL: 'redis+cluster://n1:7000/mymaster' })).toEqual([
+      'REDIS_URL: a cluster URL names seed nodes only (no primary name, no database)',
+    ]);
+    expect(queueKeyPrefix('credbridge', 'issue')).toBe('{credbridge:issue}');
   });
 
   it('refuses an out-of-range number and an unknown enum value', () => {
