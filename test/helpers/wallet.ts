@@ -55,6 +55,14 @@ export async function answerConsent(
   return { status: res.status, location: res.headers.get('location'), body: await res.text() };
 }
 
+/** The token endpoint's authorization_code grant, with the client's fields in `params`. */
+export const tokenByCode = (tokenEndpoint: string, params: Record<string, string>) =>
+  fetch(tokenEndpoint, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'authorization_code', ...params }),
+  }).then(json);
+
 /** A fresh ES256 wallet key and its key proof for `audience`, with a c_nonce from the nonce endpoint. */
 export async function keyProof(
   nonceEndpoint: string,

@@ -28,6 +28,7 @@ import { listRoutes, type RouteEntry } from './routes.js';
  *   OpenID4VCI's (a pre-authorized code, an access token); test/lti/lti-flows.test.ts, test/security/trust.test.ts
  *   and test/wallets/openid4vci.test.ts attack those messages
  * - admin: the operator's admin API bearer token only
+ * - metrics: the METRICS_TOKEN bearer only (Prometheus); without the setting, nobody (404)
  * - staff: an instructor (or LMS admin) session launched from this very course of this platform
  * - member: any session launched from this course, learners included
  * - session: any LTI session (a learner's own page)
@@ -48,6 +49,7 @@ type Rule =
   | 'link'
   | 'setupLink'
   | 'admin'
+  | 'metrics'
   | 'staff'
   | 'member'
   | 'session'
@@ -58,6 +60,7 @@ type Rule =
   | 'institutionAccount';
 
 const RULES: Record<string, Rule> = {
+  'GET /metrics': 'metrics',
   'GET /healthz': 'public',
   'GET /readyz': 'public',
   'GET /lti/jwks': 'public',

@@ -29,11 +29,11 @@ import {
   didAuthentication,
   didKey,
   hiddenFields,
-  json,
   keyProof,
   pkce,
   postExchange,
   unescapeHtml,
+  tokenByCode as redeemCode,
 } from '../helpers/wallet.js';
 
 /**
@@ -154,16 +154,7 @@ async function consent(learnerId: string, change: Record<string, string | undefi
 }
 
 const tokenByCode = (params: Record<string, string>) =>
-  fetch(`${tool.url}/wallet/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'authorization_code',
-      client_id: CLIENT,
-      redirect_uri: REDIRECT,
-      ...params,
-    }),
-  }).then(json);
+  redeemCode(`${tool.url}/wallet/token`, { client_id: CLIENT, redirect_uri: REDIRECT, ...params });
 
 const walletProof = async (issuer: string) => (await keyProof(`${tool.url}/wallet/nonce`, issuer)).proof;
 

@@ -29,6 +29,7 @@ import {
   keyProof,
   pkce,
   unescapeHtml,
+  tokenByCode as redeemCode,
 } from '../helpers/wallet.js';
 
 /**
@@ -118,16 +119,7 @@ const answer = (browser: Browser, page: Page, fields: Record<string, string>) =>
   answerConsent(tool.url, browser, page, fields);
 
 const tokenByCode = (as: any, params: Record<string, string>) =>
-  fetch(as.token_endpoint, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'authorization_code',
-      client_id: CLIENT,
-      redirect_uri: REDIRECT,
-      ...params,
-    }),
-  }).then(json);
+  redeemCode(as.token_endpoint, { client_id: CLIENT, redirect_uri: REDIRECT, ...params });
 
 describe('the authorization code flow (PKCE, pushed requests), the learner signed in by their e-mail link', () => {
   it('gives the credential the learner chose to the wallet that pushed the request', async () => {
