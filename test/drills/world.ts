@@ -82,11 +82,13 @@ export async function startDrillWorld(
     env?: Record<string, string>;
     /** FerretDB over this PostgreSQL database instead of SQLite files (for the large runs). */
     postgresqlUrl?: string;
+    /** Redis as the caller started it (a cluster, Sentinel) instead of a private single server. */
+    redis?: ServiceHandle;
   } = {},
 ): Promise<DrillWorld> {
   const log = options.log ?? (() => undefined);
   const dir = await mkdtemp(join(tmpdir(), 'credbridge-drill-'));
-  const redis = await startRedis(await findRedisServer(log), join(dir, 'redis'));
+  const redis = options.redis ?? (await startRedis(await findRedisServer(log), join(dir, 'redis')));
   const ferret = await findFerretDB(log);
   const db = ferret
     ? await startFerretDB(ferret, join(dir, 'db'), options.postgresqlUrl)
