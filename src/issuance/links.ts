@@ -30,9 +30,13 @@ export function learnerLinkToken(key: Buffer, learnerRef: string, expiresAt: Dat
  * Anyone holding the link sees that learner's credentials until it expires, like the e-mail itself.
  */
 export function learnerPageUrl(publicUrl: string, key: Buffer, learnerRef: string, ttlDays: number): string {
-  const token = learnerLinkToken(key, learnerRef, new Date(Date.now() + ttlDays * 86_400_000));
-  return `${publicUrl.replace(/\/$/, '')}${LEARNER_LINK_PATH}?t=${token}`;
+  return pageWithToken(publicUrl, tokenForDays(key, learnerRef, ttlDays));
 }
+
+const tokenForDays = (key: Buffer, learnerRef: string, ttlDays: number) =>
+  learnerLinkToken(key, learnerRef, new Date(Date.now() + ttlDays * 86_400_000));
+const pageWithToken = (publicUrl: string, token: string) =>
+  `${publicUrl.replace(/\/$/, '')}${LEARNER_LINK_PATH}?t=${token}`;
 
 /** The page that offers one credential to the wallet of the learner of a signed link (a fresh offer per visit). */
 export const LEARNER_WALLET_OFFER_PATH = '/my/wallet-offer';
@@ -48,11 +52,10 @@ export function learnerMailLinks(
   ttlDays: number,
   credentialId: string,
 ): { page: string; wallet: { eu: string; badge: string } } {
-  const base = publicUrl.replace(/\/$/, '');
-  const t = learnerLinkToken(key, learnerRef, new Date(Date.now() + ttlDays * 86_400_000));
+  const t = tokenForDays(key, learnerRef, ttlDays);
   const offer = (kind: 'eu' | 'badge') =>
-    `${base}${LEARNER_WALLET_OFFER_PATH}?${new URLSearchParams({ credential: credentialId, kind, t })}`;
-  return { page: `${base}${LEARNER_LINK_PATH}?t=${t}`, wallet: { eu: offer('eu'), badge: offer('badge') } };
+    `${publicUrl.replace(/\/$/, '')}${LEARNER_WALLET_OFFER_PATH}?${new URLSearchParams({ credential: credentialId, kind, t })}`;
+  return { page: pageWithToken(publicUrl, t), wallet: { eu: offer('eu'), badge: offer('badge') } };
 }
 
 /** The learnerRef a token names, or why it is refused. */
