@@ -107,7 +107,10 @@ export async function startSentinel(dir: string, name = 'credbridge'): Promise<S
       'get-master-addr-by-name',
       name,
     ]);
-    return Number(out.trim().split('\n')[1]);
+    // A sentinel mid-election may answer with nothing usable: say so rather than return NaN as a port.
+    const port = Number(out.trim().split('\n')[1]);
+    if (!Number.isInteger(port) || port <= 0) throw new Error(`the sentinel named no primary: ${out.trim()}`);
+    return port;
   };
   return {
     url: `redis+sentinel://${sentinels.map((s) => `127.0.0.1:${s.port}`).join(',')}/${name}`,
