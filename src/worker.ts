@@ -23,7 +23,10 @@ async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger('worker', config.LOG_LEVEL);
   acceptPreviousKeys(config); // during a key-encryption key rotation
-  await connectDatabase(config.MONGODB_URI, logger, { socketTimeoutMs: config.DB_SOCKET_TIMEOUT_MS });
+  await connectDatabase(config.MONGODB_URI, logger, {
+    socketTimeoutMs: config.DB_SOCKET_TIMEOUT_MS,
+    dashboardReadPreference: config.DB_DASHBOARD_READ_PREFERENCE,
+  });
   const stopWatch = watchDatabase(logger, {
     reconnectAfterMs: config.DB_RECONNECT_AFTER_MS,
     pingTimeoutMs: config.READINESS_TIMEOUT_MS,

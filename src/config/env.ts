@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { DASHBOARD_READ_PREFERENCES } from '../db/connection.js';
 import { parseRedisUrl } from '../queue/redis-topology.js';
 import { parseHostAllowances } from '../net/allowed-hosts.js';
 import { readTrustAnchors } from '../seals/trust-anchors.js';
@@ -45,6 +46,7 @@ export const envSchema = z.object({
   READINESS_TIMEOUT_MS: positiveInt.default(2_000),
   DB_RECONNECT_AFTER_MS: positiveInt.min(1_000).default(30_000),
   DB_SOCKET_TIMEOUT_MS: positiveInt.min(1_000).default(120_000),
+  DB_DASHBOARD_READ_PREFERENCE: z.enum(DASHBOARD_READ_PREFERENCES).default('primary'),
   MAINTENANCE_INTERVAL_MS: positiveInt.default(3_600_000),
   AUDIT_RETENTION_DAYS: positiveInt.default(365),
   KEY_ENCRYPTION_KEY: z

@@ -13,11 +13,48 @@ import type { Logger } from '../log/logger.js';
 /** What the process connected with, so the watch can open a new client the same way. */
 let opened: { uri: string; options: ConnectOptions } | undefined;
 
+/** Where the dashboards' counts are read: see DB_DASHBOARD_READ_PREFERENCE and dashboardRead(). */
+export const DASHBOARD_READ_PREFERENCES = [
+  'primary',
+  'primaryPreferred',
+  'secondary',
+  'secondaryPreferred',
+  'nearest',
+] as const;
+export type DashboardReadPreference = (typeof DASHBOARD_READ_PREFERENCES)[number];
+let dashboardReadPreference: DashboardReadPreference = 'primary';
+
+/**
+ * The read preference of the dashboards' aggregate counts (installation overview, a course's progress): on a
+ * replica set they may read a secondary, seconds behind, and leave the primary to requests and credentials.
+ * Lists a person acts on (a credential they just revoked) always read the primary.
+ */
+export function dashboardRead(): DashboardReadPreference {
+  return dashboardReadPreference;
+}
+
+/**
+ * On a replica set, every write waits for a majority (a request or credential acknowledged is not lost to a
+ * failover, even where arbiters would lower the server's default to one member), and a write or read interrupted
+ * by an election is retried once by the driver. A setting in the URI wins: the defaults fill only what it omits.
+ * On one server (and FerretDB) majority is that server.
+ */
+export function replicaSetDefaults(uri: string): ConnectOptions {
+  const given = new URLSearchParams(uri.split('?')[1] ?? '');
+  const has = (name: string) => [...given.keys()].some((k) => k.toLowerCase() === name.toLowerCase());
+  return {
+    ...(has('w') ? {} : { writeConcern: { w: 'majority', wtimeoutMS: 10_000 } }),
+    ...(has('retryWrites') ? {} : { retryWrites: true }),
+    ...(has('retryReads') ? {} : { retryReads: true }),
+  };
+}
+
 export async function connectDatabase(
   uri: string,
   logger: Logger,
-  settings: { socketTimeoutMs?: number } = {},
+  settings: { socketTimeoutMs?: number; dashboardReadPreference?: DashboardReadPreference } = {},
 ): Promise<typeof mongoose> {
+  dashboardReadPreference = settings.dashboardReadPreference ?? 'primary';
   mongoose.set('strictQuery', true);
   const conn = mongoose.connection;
   closing = false;
@@ -32,6 +69,7 @@ export async function connectDatabase(
     // Without a limit, an operation on a connection the network silently dropped waits for ever, and so does
     // the job holding it (DB_SOCKET_TIMEOUT_MS).
     socketTimeoutMS: settings.socketTimeoutMs ?? 120_000,
+    ...replicaSetDefaults(uri),
   };
   opened = { uri, options };
   await mongoose.connect(uri, options);

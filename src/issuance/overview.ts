@@ -1,3 +1,4 @@
+import { dashboardRead } from '../db/connection.js';
 import { Institution } from '../institutions/institution-model.js';
 import { LtiPlatform } from '../lti/models.js';
 import { IssuanceRequest, REQUEST_STATES, type RequestState } from './request-model.js';
@@ -26,7 +27,7 @@ function issuedSince(since: Date) {
   return IssuanceRequest.aggregate<{ _id: string; n: number }>([
     { $match: { issuedAt: { $gte: since } } },
     { $group: { _id: '$platformId', n: { $sum: 1 } } },
-  ]);
+  ]).read(dashboardRead());
 }
 
 /**
@@ -35,13 +36,14 @@ function issuedSince(since: Date) {
  * Three aggregations whatever the number of institutions: by state and platform (the `$in` of every state
  * lets MongoDB use the `{state, platformId}` index, which holds both fields the grouping reads, instead of
  * scanning the collection), and issued in the last hour and day (the `issuedAt` index: only those requests).
+ * The counts read where DB_DASHBOARD_READ_PREFERENCE says (a secondary may be seconds behind).
  */
 export async function issuanceOverview(now = new Date()): Promise<IssuanceOverview> {
   const [byState, lastHour, lastDay, platforms, institutions] = await Promise.all([
     IssuanceRequest.aggregate<{ _id: { platformId: string; state: RequestState }; n: number }>([
       { $match: { state: { $in: [...REQUEST_STATES] } } },
       { $group: { _id: { platformId: '$platformId', state: '$state' }, n: { $sum: 1 } } },
-    ]),
+    ]).read(dashboardRead()),
     issuedSince(new Date(now.getTime() - HOUR_MS)),
     issuedSince(new Date(now.getTime() - 24 * HOUR_MS)),
     LtiPlatform.find({}, { institutionId: 1 }).lean(),

@@ -1,3 +1,4 @@
+import { dashboardRead } from '../db/connection.js';
 import type { CourseBindingDoc } from '../courses/binding-model.js';
 import { evaluateRule, ruleSchema } from '../courses/rules.js';
 import { emptyEvidence, type GradeSource } from '../grades/source.js';
@@ -7,16 +8,16 @@ export type Progress = Record<RequestState | 'waiting', number> & { learners: nu
 
 /**
  * Counts per binding for the dashboard: learners seen by the last sync who do not qualify yet (waiting),
- * and requests in each state. `percentDone` is the share of requests in a final state, for the progress bar.
+ * and requests in each state, read where DB_DASHBOARD_READ_PREFERENCE says. `percentDone` is the share of requests in a final state, for the progress bar.
  */
 export async function bindingProgress(bindingId: string): Promise<Progress> {
   const [byState, waiting, learners] = await Promise.all([
     IssuanceRequest.aggregate<{ _id: RequestState; n: number }>([
       { $match: { bindingId } },
       { $group: { _id: '$state', n: { $sum: 1 } } },
-    ]),
-    GradeSnapshot.countDocuments({ bindingId, qualified: false }),
-    GradeSnapshot.countDocuments({ bindingId }),
+    ]).read(dashboardRead()),
+    GradeSnapshot.countDocuments({ bindingId, qualified: false }).read(dashboardRead()),
+    GradeSnapshot.countDocuments({ bindingId }).read(dashboardRead()),
   ]);
   const counts = Object.fromEntries(REQUEST_STATES.map((s) => [s, 0])) as Record<RequestState, number>;
   for (const { _id, n } of byState) counts[_id] = n;

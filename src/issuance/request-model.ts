@@ -73,6 +73,8 @@ const issuanceRequestSchema = new Schema(
 );
 issuanceRequestSchema.index({ bindingId: 1, learnerId: 1 }, { unique: true });
 issuanceRequestSchema.index({ state: 1, updatedAt: 1 });
+// A course's dashboard: its counts by state from the index alone, and a page of one state in order.
+issuanceRequestSchema.index({ bindingId: 1, state: 1, createdAt: 1 });
 issuanceRequestSchema.index({ platformId: 1, learnerId: 1 });
 // The operators' counts (src/issuance/overview.ts): by state and platform from the index alone, and the
 // credentials signed lately.

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { parseRedisUrl, queueKeyPrefix } from '../../src/queue/redis-topology.js';
 import { ConfigError, envSchema, loadConfig } from '../../src/config/env.js';
+import { replicaSetDefaults } from '../../src/db/connection.js';
 
 const required = { MONGODB_URI: 'mongodb://127.0.0.1:27017/credbridge', REDIS_URL: 'redis://127.0.0.1:6379' };
 
@@ -42,6 +43,21 @@ describe('configuration', () => {
     expect(problems.some((p) => p.startsWith('PORT:'))).toBe(true);
     expect(problems).toContain(
       'REDIS_URL: must be redis://, rediss://, redis+sentinel://host:port[,host:port]/<primary name> or redis+cluster://host:port[,host:port]',
+    );
+  });
+
+  it('waits for a majority and retries on a replica set unless the MongoDB URI says otherwise', () => {
+    expect(replicaSetDefaults('mongodb://db1,db2,db3/credbridge?replicaSet=rs0')).toEqual({
+      writeConcern: { w: 'majority', wtimeoutMS: 10_000 },
+      retryWrites: true,
+      retryReads: true,
+    });
+    expect(replicaSetDefaults('mongodb://db1/credbridge?w=1&retryWrites=false')).toEqual({
+      retryReads: true,
+    });
+    expect(loadConfig(required).DB_DASHBOARD_READ_PREFERENCE).toBe('primary');
+    expect(problemsOf({ ...required, DB_DASHBOARD_READ_PREFERENCE: 'secondaries' })[0]).toMatch(
+      /^DB_DASHBOARD_READ_PREFERENCE: .*secondaryPreferred/,
     );
   });
 
