@@ -1,11 +1,12 @@
 /**
  * npm run bench [-- --size full|medium|small --engine-only --store auto|sqlite|postgresql
- *                   --only rules,launch,sync,pipeline,verify,vc-api --iterations N --runs R --out FILE]
+ *                   --only rules,launch,sync,pipeline,cluster,verify,vc-api --iterations N --runs R --out FILE]
  * 1. Credential engine throughput against raw @digitalbazaar/vc for the same documents, same process, same run:
  * issue = build + sign through the engine vs vc.issue of the prebuilt document; verify = the engine's verifier
  * (input, issuer, dates, proof) vs vc.verifyCredential. Each figure is the median of R runs of N operations.
  * Target: the engine's own overhead under 15% of the raw time (ratio = engine time / raw time <= 1.15).
- * 2. The whole system on real processes (bench/system.ts): pipeline with 1 and 2 workers, grade sync over HTTP,
+ * 2. The whole system on real processes (bench/system.ts): pipeline with 1 and 2 workers, the pipeline with 1, 2
+ *    and 3 workers on a six-node Redis Cluster as ratios to the same on one Redis, grade sync over HTTP,
  *    rule evaluation, LTI launch, the public verify endpoint, the VC API (issue and verify over HTTP against the
  *    engine in this process), peak memory. `--size small` is the CI smoke size.
  * Writes bench/results/latest.json ({machine, figures}) and prints a table.
@@ -44,6 +45,7 @@ const size = sizeAt >= 0 ? process.argv[sizeAt + 1] : 'full';
 const presets: Record<string, SystemSizes> = {
   small: {
     pipelineLearners: 8,
+    clusterLearners: 4,
     syncLearners: 20,
     syncItems: 4,
     ruleLearners: 500,
@@ -52,6 +54,7 @@ const presets: Record<string, SystemSizes> = {
   },
   medium: {
     pipelineLearners: 1000,
+    clusterLearners: 200,
     syncLearners: 1000,
     syncItems: 20,
     ruleLearners: 5000,
@@ -60,6 +63,7 @@ const presets: Record<string, SystemSizes> = {
   },
   full: {
     pipelineLearners: 5000,
+    clusterLearners: 600,
     syncLearners: 5000,
     syncItems: 20,
     ruleLearners: 5000,

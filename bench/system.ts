@@ -35,12 +35,13 @@ import { enqueueIssue, enqueueSync } from '../src/issuance/queueing.js';
 import { IssuanceRequest } from '../src/issuance/request-model.js';
 import { createLogger } from '../src/log/logger.js';
 import { LtiCourse, LtiPlatform } from '../src/lti/models.js';
-import { createQueues } from '../src/queue/queues.js';
+import { createQueues, type Queues } from '../src/queue/queues.js';
 import { createRedis } from '../src/queue/redis.js';
 import { parseEncryptionKey } from '../src/security/encryption.js';
 import { importTemplate, publishTemplate } from '../src/templates/lifecycle.js';
 import { freePort } from '../scripts/services/process.js';
 import { startLocalServices } from '../scripts/services/index.js';
+import { startCluster } from '../scripts/services/redis-topologies.js';
 import { Browser, readForm } from '../test/simulator/browser.js';
 import { PlatformSimulator } from '../test/simulator/platform.js';
 import { atLeast, atMost, median, percentile, type Figure } from './figures.js';
@@ -48,6 +49,8 @@ import type { StoreChoice } from './store.js';
 
 export interface SystemSizes {
   pipelineLearners: number;
+  /** Each run of the Redis Cluster comparison (1, 2 and 3 workers, on one Redis and on the cluster). */
+  clusterLearners: number;
   syncLearners: number;
   syncItems: number;
   ruleLearners: number;
@@ -146,7 +149,7 @@ export interface SystemOptions {
   /** Raw single-process signing rate of the OB3 + ELM pair, measured when called. */
   rawPairsPerSecond: () => Promise<number>;
   store: StoreChoice;
-  /** Sections to run (rules, launch, sync, pipeline, verify, vc-api); all when absent. */
+  /** Sections to run (rules, launch, sync, pipeline, cluster, verify, vc-api); all when absent. */
   only?: string[];
   /** Interleaved runs whose median a side-by-side figure reports. */
   runs: number;
@@ -202,10 +205,10 @@ export async function systemFigures(
     const queues = createQueues(redis, env.QUEUE_PREFIX!);
     const web = await startProcess('dist/src/server.js', env, 'PORT', webPort, nodeFlagsOf('start'));
     procs.push(web);
-    const startWorker = async () => {
+    const startWorker = async (overrides: Record<string, string> = {}) => {
       const w = await startProcess(
         'dist/src/worker.js',
-        env,
+        { ...env, ...overrides },
         'WORKER_HEALTH_PORT',
         undefined,
         nodeFlagsOf('start:worker'),
@@ -463,11 +466,20 @@ export async function systemFigures(
     }
 
     // --- pipeline: requests in the outbox to signed, stored credentials -----------------------------------
-    for (const workers of wanted('pipeline') ? [1, 2] : []) {
+    /**
+     * One batch of `learners` queued requests, issued by `workers` fresh worker processes on the Redis that
+     * `redisUrl` names (this process enqueues through `on`): credentials per second from the enqueue to the last.
+     */
+    const pipelineRate = async (
+      workers: number,
+      learners: number,
+      on: { queues: Queues; redisUrl: string },
+      label: string,
+    ): Promise<number> => {
       // FerretDB over PostgreSQL pushes every equality filter down as `_jsonb->'field' @> value`, which its
       // btree indexes (on `_jsonb->'field'`) cannot serve, so even a read by _id scans the collection (seen in
       // pg_stat_activity). Each run therefore starts from empty request and credential collections, so that
-      // both worker counts meet the same store; MongoDB reads by _id through its index at any size.
+      // every run meets the same store; MongoDB reads by _id through its index at any size.
       for (const model of [IssuanceRequest, Credential]) {
         await model.collection.drop().catch(() => undefined);
         await model.createIndexes();
@@ -476,38 +488,38 @@ export async function systemFigures(
         institutionId: 'bench',
         platformId: String(platform._id),
         deploymentId: platform.deploymentIds[0],
-        contextId: `pipeline-${workers}`,
-        courseId: `pipeline-${workers}`,
+        contextId: label,
+        courseId: label,
         templateId: draft.key,
         templateVersion: draft.version,
         issuerId: 'bench',
         rule: { outcomes: [{ outcome: 0, evidence: [{ kind: 'courseCompletion' }] }] },
         source: { kind: 'manual' },
       });
-      const ids = Array.from({ length: sizes.pipelineLearners }, () => randomUUID());
+      const ids = Array.from({ length: learners }, () => randomUUID());
       await IssuanceRequest.insertMany(
         ids.map((id, i) => ({
           _id: id,
           bindingId: String(binding._id),
           platformId: String(platform._id),
           deploymentId: platform.deploymentIds[0],
-          contextId: `pipeline-${workers}`,
+          contextId: label,
           learnerId: `learner-${i}`,
           learner: { name: `Learner ${i}`, gradable: false },
           state: 'queued',
         })),
       );
-      const raw = await options.rawPairsPerSecond();
-      log(`raw signing before the pipeline run: ${raw.toFixed(1)} pairs/s`);
-      const running = await Promise.all(Array.from({ length: workers }, () => startWorker()));
+      const running = await Promise.all(
+        Array.from({ length: workers }, () => startWorker({ REDIS_URL: on.redisUrl })),
+      );
       const start = performance.now();
-      await enqueueIssue(queues, ids);
+      await enqueueIssue(on.queues, ids);
       // Watched in Redis: counting issued requests scans the collection on FerretDB (about 100 ms at 20,000
       // requests), and polling that twice a second took CPU from the workers being measured.
       await until(
-        'pipeline batch',
+        `${label} batch`,
         async () => {
-          const open = await queues.issue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
+          const open = await on.queues.issue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
           return Object.values(open).every((n) => n === 0);
         },
         50,
@@ -517,10 +529,21 @@ export async function systemFigures(
         bindingId: String(binding._id),
         state: 'issued',
       });
-      if (issued !== ids.length) throw new Error(`pipeline: ${issued} of ${ids.length} requests issued`);
+      if (issued !== ids.length) throw new Error(`${label}: ${issued} of ${ids.length} requests issued`);
+      for (const w of running) {
+        workerPeaks.push(w.peakRssMb());
+        await w.stop();
+      }
+      return rate;
+    };
+    const single = { queues, redisUrl: env.REDIS_URL! };
+    for (const workers of wanted('pipeline') ? [1, 2] : []) {
+      const raw = await options.rawPairsPerSecond();
+      log(`raw signing before the pipeline run: ${raw.toFixed(1)} pairs/s`);
+      const rate = await pipelineRate(workers, sizes.pipelineLearners, single, `pipeline-${workers}`);
       figures.push(
         atLeast(
-          `pipeline, ${ids.length} credentials (OB3 + ELM) with ${workers} worker process${workers > 1 ? 'es' : ''} (ratio to raw single-process signing; target >= ${workers === 1 ? 0.8 : 1.5})`,
+          `pipeline, ${sizes.pipelineLearners} credentials (OB3 + ELM) with ${workers} worker process${workers > 1 ? 'es' : ''} (ratio to raw single-process signing; target >= ${workers === 1 ? 0.8 : 1.5})`,
           'credentials/s',
           rate,
           raw,
@@ -528,9 +551,53 @@ export async function systemFigures(
         ),
       );
       log(`pipeline x${workers}: ${rate.toFixed(1)} credentials/s`);
-      for (const w of running) {
-        workerPeaks.push(w.peakRssMb());
-        await w.stop();
+    }
+
+    // --- the pipeline on a Redis Cluster against the same workers on one Redis ---------------------------
+    // A six-node cluster (three primaries, each with a replica) from Debian's redis-server; each worker count
+    // runs on one Redis and on the cluster in turn, `runs` times, and the figure is the median ratio.
+    if (wanted('cluster')) {
+      const cluster = await startCluster(join(dataDir, 'cluster'), 3, 1);
+      const clusterRedis = createRedis(cluster.url, 'client', logger);
+      const onCluster = { queues: createQueues(clusterRedis, env.QUEUE_PREFIX!), redisUrl: cluster.url };
+      try {
+        for (const workers of [1, 2, 3]) {
+          const ratios: number[] = [];
+          const rates: { single: number; cluster: number }[] = [];
+          for (let run = 0; run < options.runs; run++) {
+            const one = await pipelineRate(
+              workers,
+              sizes.clusterLearners,
+              single,
+              `single-${workers}-${run}`,
+            );
+            const many = await pipelineRate(
+              workers,
+              sizes.clusterLearners,
+              onCluster,
+              `cluster-${workers}-${run}`,
+            );
+            rates.push({ single: one, cluster: many });
+            ratios.push(many / one);
+          }
+          const mid = rates[ratios.indexOf(median(ratios))]!;
+          figures.push(
+            atLeast(
+              `pipeline on a Redis Cluster, ${sizes.clusterLearners} credentials with ${workers} worker process${workers > 1 ? 'es' : ''} (ratio to the same on one Redis; target >= 0.85)`,
+              'credentials/s',
+              mid.cluster,
+              mid.single,
+              0.85,
+            ),
+          );
+          log(
+            `cluster x${workers}: ${mid.cluster.toFixed(1)} credentials/s, one Redis ${mid.single.toFixed(1)} (median of ${options.runs})`,
+          );
+        }
+      } finally {
+        await onCluster.queues.close();
+        clusterRedis.disconnect();
+        await cluster.stop();
       }
     }
     if (workerPeaks.length > 0) {

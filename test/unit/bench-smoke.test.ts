@@ -39,6 +39,8 @@ describe('npm run bench (smoke)', () => {
         'credential engine ELM issue',
         'pipeline',
         '2 worker processes',
+        'on a Redis Cluster',
+        '3 worker processes',
         'grade sync, first',
         'no-change re-sync',
         'rule evaluation',
