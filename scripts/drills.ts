@@ -3,7 +3,7 @@
  *   npm run drills                               # the issue's sizes: 2,000 learners, 20 s database outage
  *   npm run drills -- --learners 300 --outage 5 --only crash,redis
  *   npm run drills -- --store postgresql           # FerretDB over PostgreSQL (BENCH_POSTGRESQL_URL), as the bench
- *   npm run drills -- --only cluster               # the scale drill: a Redis Cluster loses the issue queue's primary
+ *   npm run drills -- --only cluster,sentinel      # the scale drills: a Redis Cluster or Sentinel loses its primary
  * Env DRILL_LEARNERS / DRILL_OUTAGE_S set the same; --repeat N runs each chosen drill N times; DRILL_LOG_DIR keeps
  * each worker's log there. Exits 1 when any drill breaks exactly-once or finishes later after its fault than
  * the settings promise (recoveryBoundMs in test/drills/drills.ts).
@@ -19,7 +19,7 @@ import {
 } from '../test/drills/drills.js';
 import { chooseStore, parseStoreKind } from '../bench/store.js';
 import { orphanCredentials, startDrillWorld } from '../test/drills/world.js';
-import { clusterFailoverDrill, startClusterWorld } from '../test/drills/cluster-drill.js';
+import { scaleFailoverDrill, startScaleWorld } from '../test/drills/scale-drill.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,7 +28,7 @@ const { values } = parseArgs({
   options: {
     learners: { type: 'string', default: process.env.DRILL_LEARNERS ?? '2000' },
     outage: { type: 'string', default: process.env.DRILL_OUTAGE_S ?? '20' },
-    only: { type: 'string', default: 'crash,redis,db,lms,sigterm,cluster' },
+    only: { type: 'string', default: 'crash,redis,db,lms,sigterm,cluster,sentinel' },
     repeat: { type: 'string', default: '1' },
     store: { type: 'string', default: 'sqlite' },
   },
@@ -71,17 +71,25 @@ if (drills.some(([key]) => only.has(key))) {
   }
 }
 
-// The scale drill runs on a world of its own: a six-node Redis Cluster instead of one server.
-if (only.has('cluster')) {
-  const dir = await mkdtemp(join(tmpdir(), 'credbridge-cluster-drill-'));
-  const cw = await startClusterWorld(join(dir, 'cluster'), (line) => console.log(line), store.postgresqlUrl);
-  // Interrupted, it still stops its cluster nodes, database and workers.
-  for (const signal of ['SIGINT', 'SIGTERM'] as const)
-    process.once(signal, () => void cw.close().finally(() => process.exit(130)));
+// The scale drills run on worlds of their own: a six-node Redis Cluster, or a primary and replica behind three
+// sentinels, instead of one server; two web processes and three workers.
+for (const topology of ['cluster', 'sentinel'] as const) {
+  if (!only.has(topology)) continue;
+  const dir = await mkdtemp(join(tmpdir(), `credbridge-${topology}-drill-`));
+  const sw = await startScaleWorld(
+    topology,
+    join(dir, topology),
+    (line) => console.log(line),
+    store.postgresqlUrl,
+  );
+  // Interrupted, it still stops its Redis nodes, database, web and workers.
+  const stop = () => void sw.close().finally(() => process.exit(130));
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, stop);
   try {
-    for (let i = 0; i < repeat; i++) if (!report(await clusterFailoverDrill(cw, learners))) broken++;
+    for (let i = 0; i < repeat; i++) if (!report(await scaleFailoverDrill(sw, learners))) broken++;
   } finally {
-    await cw.close();
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.off(signal, stop);
+    await sw.close();
     await rm(dir, { recursive: true, force: true });
   }
 }
@@ -94,10 +102,16 @@ function report(result: DrillResult): boolean {
     t.credentials === t.learners &&
     t.open + t.failed + t.duplicateLearners + t.missing + t.verifyFailures === 0;
   const inTime = result.recoveryMs <= result.recoveryBoundMs;
-  // The scale drill also reads the backlog from /metrics: it must have risen, and fallen to nothing.
-  const drained =
-    !('backlogEnd' in result.notes) || (result.notes.backlogEnd === 0 && Number(result.notes.backlogMax) > 0);
-  const ok = exactlyOnce && inTime && drained;
+  // The scale drills also read the backlog from each web's /metrics: it must have risen, and fallen to nothing;
+  // and each web process must be ready and verify a credential after the failover.
+  const { backlogEnd, backlogMax, websAfter } = result.notes as {
+    backlogEnd?: unknown[];
+    backlogMax?: number;
+    websAfter?: { ready: boolean; verifies: boolean }[];
+  };
+  const drained = backlogEnd === undefined || (backlogEnd.every((n) => n === 0) && Number(backlogMax) > 0);
+  const websFine = websAfter === undefined || websAfter.every((w) => w.ready && w.verifies);
+  const ok = exactlyOnce && inTime && drained && websFine;
   console.log(
     `${ok ? 'PASS' : 'FAIL'} ${result.name}: ${t.learners} learners, ${t.issued} issued, ${t.credentials} credentials, ` +
       `${t.duplicateLearners} duplicated, ${t.missing} missing, ${t.open} open, ${t.failed} failed, ` +
