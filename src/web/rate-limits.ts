@@ -2,6 +2,7 @@ import { rateLimited } from '../metrics/metrics.js';
 import { createHash } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import { rateLimit, type Options } from 'express-rate-limit';
+import { Cluster } from 'ioredis';
 import type { RedisClient } from '../queue/redis.js';
 import { RedisStore, type RedisReply } from 'rate-limit-redis';
 import type { Config } from '../config/env.js';
@@ -72,8 +73,16 @@ function sendCommand(redis: RedisClient) {
   return async (command: string, ...args: string[]): Promise<RedisReply> => {
     if (command === 'SCRIPT' && args[0] === 'LOAD' && args[1] !== undefined) {
       const script = args[1];
-      return (redis.call('SCRIPT', 'LOAD', script) as Promise<RedisReply>).catch(() =>
-        createHash('sha1').update(script).digest('hex'),
+      // On a cluster a script is loaded where its key lives, which may be any primary: load it on every one
+      // (a lone SCRIPT LOAD reaches one node, and counting on the others failed open).
+      const load =
+        redis instanceof Cluster
+          ? Promise.all(redis.nodes('master').map((node) => node.call('SCRIPT', 'LOAD', script)))
+          : redis.call('SCRIPT', 'LOAD', script);
+      const sha = createHash('sha1').update(script).digest('hex');
+      return load.then(
+        () => sha,
+        () => sha,
       );
     }
     return redis.call(command, ...args) as Promise<RedisReply>;
