@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 
 /**
@@ -94,12 +95,30 @@ export type Shortfall =
   | { kind: 'courseNotCompleted' }
   | { kind: 'courseTotal'; percent?: number; needed: number };
 
+/**
+ * What the rule saw of one piece of evidence, met or not, with its numbers: the learner's progress shows each
+ * ("Quiz 1: 80%, 50% needed", "Quiz 2: 45%, 50% needed"). A shortfall when not met; when met, the same numbers
+ * or what was done.
+ */
+export type Observation =
+  | Shortfall
+  | { kind: 'completed'; item: string; withPass: boolean }
+  | { kind: 'proficient'; item: string }
+  | { kind: 'courseCompleted' };
+
+export interface EvidenceCheck {
+  met: boolean;
+  seen: Observation;
+}
+
 export interface OutcomeResult {
   outcome: number;
   met: boolean;
   /** Why not, in words an instructor reads ("Quiz 1: 4 of 10 points, needs 50%"). */
   reasons: string[];
   shortfalls: Shortfall[];
+  /** Each piece of evidence the outcome is mapped to, in the rule's order. */
+  checks: EvidenceCheck[];
 }
 
 export interface RuleResult {
@@ -109,48 +128,54 @@ export interface RuleResult {
   missing: string[];
   /** The same as data: what each unmet outcome lacks, then the course total. */
   shortfalls: Shortfall[];
+  /** The course total against the rule's minimum, when the rule has one. */
+  courseTotal?: { percent?: number; needed: number; met: boolean };
 }
 
-function checkEvidence(
-  e: Evidence,
-  learner: LearnerEvidence,
-  names: Record<string, string>,
-): Shortfall | undefined {
+function checkEvidence(e: Evidence, learner: LearnerEvidence, names: Record<string, string>): EvidenceCheck {
   switch (e.kind) {
     case 'assessment': {
       const item = names[e.itemId] ?? e.itemId;
       const s = learner.scores[e.itemId];
-      if (!s) return { kind: 'noGrade', item };
+      if (!s) return { met: false, seen: { kind: 'noGrade', item } };
       if (e.threshold.unit === 'percent') {
         const percent = s.max > 0 ? (s.score / s.max) * 100 : 0;
-        return percent + 1e-9 >= e.threshold.value
-          ? undefined
-          : { kind: 'percent', item, percent: round(percent), needed: e.threshold.value };
+        const seen = { kind: 'percent', item, percent: round(percent), needed: e.threshold.value } as const;
+        return { met: percent + 1e-9 >= e.threshold.value, seen };
       }
       if (e.threshold.unit === 'points') {
-        return s.score >= e.threshold.value
-          ? undefined
-          : { kind: 'points', item, points: s.score, needed: e.threshold.value };
+        const seen = { kind: 'points', item, points: s.score, needed: e.threshold.value } as const;
+        return { met: s.score >= e.threshold.value, seen };
       }
-      if (s.passMark === undefined) return { kind: 'noPassMark', item };
-      return s.score >= s.passMark
-        ? undefined
-        : { kind: 'passMark', item, points: s.score, passMark: s.passMark };
+      if (s.passMark === undefined) return { met: false, seen: { kind: 'noPassMark', item } };
+      return {
+        met: s.score >= s.passMark,
+        seen: { kind: 'passMark', item, points: s.score, passMark: s.passMark },
+      };
     }
     case 'activityCompletion': {
       const item = names[e.activityId] ?? e.activityId;
       const state = learner.activities[e.activityId] ?? 'incomplete';
-      if (state === 'passed' || (!e.requirePass && state === 'complete')) return undefined;
-      return state === 'failed'
-        ? { kind: 'failed', item }
-        : { kind: 'notCompleted', item, withPass: e.requirePass };
+      if (state === 'passed' || (!e.requirePass && state === 'complete'))
+        return { met: true, seen: { kind: 'completed', item, withPass: state === 'passed' } };
+      return {
+        met: false,
+        seen:
+          state === 'failed'
+            ? { kind: 'failed', item }
+            : { kind: 'notCompleted', item, withPass: e.requirePass },
+      };
     }
     case 'competency': {
       const item = names[e.competencyId] ?? e.competencyId;
-      return learner.competencies[e.competencyId] ? undefined : { kind: 'notProficient', item };
+      return learner.competencies[e.competencyId]
+        ? { met: true, seen: { kind: 'proficient', item } }
+        : { met: false, seen: { kind: 'notProficient', item } };
     }
     case 'courseCompletion':
-      return learner.courseCompleted ? undefined : { kind: 'courseNotCompleted' };
+      return learner.courseCompleted
+        ? { met: true, seen: { kind: 'courseCompleted' } }
+        : { met: false, seen: { kind: 'courseNotCompleted' } };
   }
 }
 
@@ -197,11 +222,13 @@ export function evaluateRule(
   let metCount = 0;
   for (const mapping of rule.outcomes) {
     const shortfalls: Shortfall[] = [];
+    const checks: EvidenceCheck[] = [];
     let anyMet = false;
     for (const e of mapping.evidence) {
-      const shortfall = checkEvidence(e, learner, names);
-      if (shortfall === undefined) anyMet = true;
-      else shortfalls.push(shortfall);
+      const check = checkEvidence(e, learner, names);
+      checks.push(check);
+      if (check.met) anyMet = true;
+      else shortfalls.push(check.seen as Shortfall);
     }
     const met = mapping.combine === 'all' ? shortfalls.length === 0 : anyMet;
     if (met) metCount++;
@@ -210,6 +237,7 @@ export function evaluateRule(
       met,
       reasons: met ? [] : shortfalls.map(shortfallText),
       shortfalls: met ? [] : shortfalls,
+      checks,
     });
   }
   const unmet = outcomes.filter((o) => !o.met);
@@ -217,9 +245,16 @@ export function evaluateRule(
   const shortfalls = unmet.flatMap((o) => o.shortfalls);
   const needed = rule.require.mode === 'all' ? rule.outcomes.length : rule.require.count;
   let qualified = metCount >= needed;
+  let courseTotal: RuleResult['courseTotal'];
   if (rule.minCourseTotalPercent !== undefined) {
     const total = learner.courseTotalPercent;
-    if (total === undefined || total + 1e-9 < rule.minCourseTotalPercent) {
+    const met = total !== undefined && total + 1e-9 >= rule.minCourseTotalPercent;
+    courseTotal = {
+      ...(total === undefined ? {} : { percent: round(total) }),
+      needed: rule.minCourseTotalPercent,
+      met,
+    };
+    if (!met) {
       qualified = false;
       const shortfall: Shortfall = {
         kind: 'courseTotal',
@@ -230,7 +265,7 @@ export function evaluateRule(
       shortfalls.push(shortfall);
     }
   }
-  return { qualified, outcomes, missing, shortfalls };
+  return { qualified, outcomes, missing, shortfalls, ...(courseTotal ? { courseTotal } : {}) };
 }
 
 /** Checks a rule against the template it is for; problems name the field (`outcomes[2].outcome`). */
@@ -242,4 +277,22 @@ export function ruleProblems(rule: Rule, outcomeCount: number): string[] {
           `outcomes[${i}].outcome: the template has ${outcomeCount} learning outcomes (0 to ${outcomeCount - 1})`,
         ],
   );
+}
+
+/** What a grade snapshot keeps of a result for the learner's progress: each outcome's checks, the course total. */
+export interface LearnerProgressRecord {
+  outcomes: { outcome: number; met: boolean; checks: EvidenceCheck[] }[];
+  courseTotal?: RuleResult['courseTotal'];
+}
+
+export function progressRecord(result: RuleResult): LearnerProgressRecord {
+  return {
+    outcomes: result.outcomes.map((o) => ({ outcome: o.outcome, met: o.met, checks: o.checks })),
+    ...(result.courseTotal ? { courseTotal: result.courseTotal } : {}),
+  };
+}
+
+/** Which rule a grade snapshot was evaluated under: after an edit of the mapping every learner is evaluated again. */
+export function ruleHash(rule: Rule): string {
+  return createHash('sha256').update(JSON.stringify(rule)).digest('base64url').slice(0, 16);
 }

@@ -117,14 +117,29 @@ const gradeSnapshotSchema = new Schema(
     bindingId: { type: String, required: true },
     learnerId: { type: String, required: true },
     fingerprint: { type: String, required: true },
+    /** The rule the learner was evaluated under (src/issuance/sync.ts): an edited rule evaluates everyone again. */
+    ruleHash: { type: String, default: '' },
     qualified: { type: Boolean, required: true },
     missing: { type: [String], default: [] },
+    /**
+     * Each outcome met or not, with every piece of evidence against its threshold (src/courses/rules.ts
+     * `OutcomeResult.checks`), and the course total: what the learner's progress shows, in their language.
+     */
+    progress: {
+      type: new Schema(
+        { outcomes: { type: [Schema.Types.Mixed], default: [] }, courseTotal: Schema.Types.Mixed },
+        { _id: false },
+      ),
+      default: undefined,
+    },
     /** Who the roster said the learner is: a manual award goes only to a learner known here, by this name. */
     learner: { type: new Schema(learnerFields, { _id: false }), default: undefined },
   },
   { timestamps: true, versionKey: false, collection: 'grade_snapshots' },
 );
 gradeSnapshotSchema.index({ bindingId: 1 });
+// A learner's progress across the courses of the e-mail link's page.
+gradeSnapshotSchema.index({ learnerId: 1 });
 
 export const snapshotId = (bindingId: string, learnerId: string) => `${bindingId}|${learnerId}`;
 export const GradeSnapshot = model('GradeSnapshot', gradeSnapshotSchema);

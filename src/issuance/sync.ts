@@ -1,7 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../log/logger.js';
 import type { CourseBindingDoc } from '../courses/binding-model.js';
-import { evaluateRule, ruleSchema, type Rule, type Shortfall } from '../courses/rules.js';
+import {
+  evaluateRule,
+  progressRecord,
+  ruleHash,
+  ruleSchema,
+  type LearnerProgressRecord,
+  type Rule,
+  type Shortfall,
+} from '../courses/rules.js';
 import {
   emptyEvidence,
   evidenceFingerprint,
@@ -61,6 +69,7 @@ export async function syncBinding(
   deps: SyncDeps,
 ): Promise<SyncSummary> {
   const rule: Rule = ruleSchema.parse(binding.rule);
+  const ruleVersion = ruleHash(rule);
   const bindingId = String(binding._id);
   const started = performance.now();
   const snapshot = await source.snapshot();
@@ -90,7 +99,10 @@ export async function syncBinding(
   const approvalNeeded =
     binding.source?.kind === 'manual' && (await awardsNeedApproval(binding.institutionId));
   const [previous, requests] = await Promise.all([
-    GradeSnapshot.find({ bindingId }, { learnerId: 1, fingerprint: 1, qualified: 1, learner: 1 }).lean(),
+    GradeSnapshot.find(
+      { bindingId },
+      { learnerId: 1, fingerprint: 1, ruleHash: 1, qualified: 1, learner: 1, progress: 1 },
+    ).lean(),
     IssuanceRequest.find(
       { bindingId },
       { learnerId: 1, state: 1, statusReason: 1, flagged: 1, 'evidence.manualAward': 1 },
@@ -104,8 +116,10 @@ export async function syncBinding(
     bindingId: string;
     learnerId: string;
     fingerprint: string;
+    ruleHash: string;
     qualified: boolean;
     missing: string[];
+    progress: LearnerProgressRecord;
     learner: Omit<RosterLearner, 'id'>;
   }[] = [];
   const newRequests: IssuanceRequestData[] = [];
@@ -118,8 +132,10 @@ export async function syncBinding(
     const evidence = snapshot.evidence.get(learner.id) ?? emptyEvidence();
     const fingerprint = evidenceFingerprint(evidence);
     const before = previousByLearner.get(learner.id);
-    // Snapshots from before the roster was kept with them are written again once, with the learner.
-    if (before?.fingerprint === fingerprint && before.learner?.name) {
+    // A learner is evaluated again when their grades or the rule changed. Snapshots from before the roster and
+    // the progress were kept with them are written again once, with both.
+    const sameGrades = before?.fingerprint === fingerprint;
+    if (sameGrades && before?.ruleHash === ruleVersion && before.learner?.name && before.progress) {
       if (before.qualified) qualified++;
       continue;
     }
@@ -131,8 +147,10 @@ export async function syncBinding(
       bindingId,
       learnerId: learner.id,
       fingerprint,
+      ruleHash: ruleVersion,
       qualified: result.qualified,
       missing: result.missing,
+      progress: progressRecord(result),
       learner: rosterIdentity(learner),
     });
 
@@ -174,8 +192,9 @@ export async function syncBinding(
         );
         if (promoted.modifiedCount) meetsRuleNow.push(request._id);
       }
-    } else if (request && !request.evidence?.manualAward) {
-      // A manual award never met the rule: a regrade says nothing about it.
+    } else if (request && !request.evidence?.manualAward && !sameGrades) {
+      // A manual award never met the rule: a regrade says nothing about it. Nor does an edit of the rule: the
+      // regrade policy answers changed grades; credentials issued under the earlier rule stand.
       regraded += await applyRegrade(binding, request, result.qualified, result, deps);
     }
   }

@@ -8,6 +8,8 @@ import type { CourseSnapshot, GradeSource } from '../../src/grades/source.js';
 import type { CredentialOps } from '../../src/issuance/ports.js';
 import { courseLaunched, enqueueSync, syncJobId } from '../../src/issuance/queueing.js';
 import { gradeSyncProcessor } from '../../src/issuance/sync-job.js';
+import { syncBinding } from '../../src/issuance/sync.js';
+import { GradeSnapshot, IssuanceRequest } from '../../src/issuance/request-model.js';
 import { createQueues, type Queues } from '../../src/queue/queues.js';
 import { createRedis } from '../../src/queue/redis.js';
 import { silentLogger, testConfig } from '../helpers/env.js';
@@ -128,5 +130,72 @@ describe('a launch asks for a sync of the course', () => {
       expect((await CourseBinding.findById(id).lean())!.syncRequests).toBe(1);
       expect(await queues.gradeSync.getJob(syncJobId(id))).toBeUndefined();
     }
+  });
+});
+
+describe('an edited rule', () => {
+  it('evaluates every learner again: a lowered threshold issues, a raised one leaves issued credentials alone', async () => {
+    const bindingId = await binding();
+    const rule = (needed: number) => ({
+      outcomes: [
+        {
+          outcome: 0,
+          evidence: [{ kind: 'assessment', itemId: 'q1', threshold: { unit: 'percent', value: needed } }],
+        },
+      ],
+    });
+    await CourseBinding.updateOne({ _id: bindingId }, { $set: { rule: rule(50) } });
+    const grades: Record<string, number> = { ana: 80, ben: 45, eva: 30 };
+    const source: GradeSource = {
+      kind: 'scripted',
+      snapshot: async () => ({
+        learners: Object.keys(grades).map((id) => ({ id, name: id, gradable: true })),
+        options: [{ id: 'q1', name: 'Quiz 1', kind: 'assessment' }],
+        evidence: new Map(
+          Object.entries(grades).map(([id, score]) => [
+            id,
+            { scores: { q1: { score, max: 100 } }, activities: {}, competencies: {} },
+          ]),
+        ),
+        complete: true,
+        problems: [],
+      }),
+    };
+    const sync = async () =>
+      syncBinding((await CourseBinding.findById(bindingId))!, source, {
+        queues,
+        credentials: noCredentials,
+        logger: silentLogger(),
+      });
+    const requested = async () =>
+      (await IssuanceRequest.find({ bindingId }, { learnerId: 1, state: 1 }).lean())
+        .map((r) => `${r.learnerId}:${r.state}`)
+        .sort();
+
+    expect((await sync()).newRequests).toBe(1);
+    expect(await requested()).toEqual(['ana:queued']);
+    await IssuanceRequest.updateOne({ bindingId, learnerId: 'ana' }, { $set: { state: 'issued' } });
+    // The grades did not change, the rule did: Ben now qualifies.
+    await CourseBinding.updateOne({ _id: bindingId }, { $set: { rule: rule(40) } });
+    const lowered = await sync();
+    expect([lowered.changed, lowered.newRequests]).toEqual([3, 1]);
+    expect(await requested()).toEqual(['ana:issued', 'ben:queued']);
+    // Raised above Ana's grade: her credential stands (the regrade policy answers changed grades, not edits).
+    await CourseBinding.updateOne({ _id: bindingId }, { $set: { rule: rule(90), regradePolicy: 'revoke' } });
+    expect((await sync()).regraded).toBe(0);
+    expect(await requested()).toEqual(['ana:issued', 'ben:queued']);
+    // Each learner's progress is kept with the numbers the rule saw.
+    const eva = (await GradeSnapshot.findById(`${bindingId}|eva`).lean())!;
+    expect(eva.progress).toEqual({
+      outcomes: [
+        {
+          outcome: 0,
+          met: false,
+          checks: [{ met: false, seen: { kind: 'percent', item: 'Quiz 1', percent: 30, needed: 90 } }],
+        },
+      ],
+    });
+    // Nothing changed at all: nobody is evaluated again.
+    expect((await sync()).changed).toBe(0);
   });
 });
