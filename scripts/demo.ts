@@ -231,7 +231,16 @@ async function main(): Promise<number> {
     await waitReady(`http://127.0.0.1:${workerHealthPort}/readyz`, 'the worker', worker);
     log(`web on ${toolUrl}, worker health on http://127.0.0.1:${workerHealthPort}/readyz`);
 
-    sim = await new PlatformSimulator().start({ port: platformPort, state: state.platform });
+    const passing = DEMO_LEARNERS.filter(passes);
+    const first = passing[0]!;
+    const short = DEMO_LEARNERS.find((l) => !passes(l))!;
+    const guide = [
+      `The instructor: “Launch as ${DEMO_INSTRUCTOR.name}” below opens the course's dashboard, with the credential, its rule, the charts and the issuance list.`,
+      `A learner who passes: “Launch as ${first.name}” shows the credential to download, share or add to a wallet.`,
+      `A learner who does not pass yet: “Launch as ${short.name}” shows what is still missing.`,
+      `The console, ${toolUrl}/admin: sign in as ${DEMO_ADMIN} with the password the demo printed, to edit the template and the institution.`,
+    ];
+    sim = await new PlatformSimulator().start({ port: platformPort, state: state.platform, guide });
     let clientId = [...sim.tools.values()].find((t) => t.status === 'active')?.clientId;
     if (!clientId) {
       clientId = await registerTool(sim, await registrationLink(services.env.MONGODB_URI, toolUrl));
@@ -248,8 +257,6 @@ async function main(): Promise<number> {
     const { bindingId, created } = await enableTemplate(instructor, templateKey, items);
     if (created) log('enabled the template in the course with its rule (quiz >= 50%, project >= 60%)');
 
-    const passing = DEMO_LEARNERS.filter(passes);
-    const first = passing[0]!;
     console.log(`
   Credbridge demo
   ---------------
@@ -258,16 +265,16 @@ async function main(): Promise<number> {
   MongoDB-compatible store:  ${services.env.MONGODB_URI}
   Redis:                     ${services.env.REDIS_URL}
   Logs:                      ${relative('.', web.logFile)}, ${relative('.', worker.logFile)}
-  Console:                   ${toolUrl}/admin  (user ${DEMO_ADMIN}, password in ${relative('.', stateFile)}: adminPassword)
+  Console:                   ${toolUrl}/admin
+    user:                    ${DEMO_ADMIN}
+    password:                ${state.adminPassword}   (kept in ${relative('.', stateFile)})
   Admin API token:           in ${relative('.', stateFile)} (adminApiToken)
 
-  What to click:
-  1. Open ${sim.url}/ : the course "${DEMO_COURSE.title}" with ${DEMO_LEARNERS.length} learners and their grades.
-  2. "Launch as ${DEMO_INSTRUCTOR.name}" opens Credbridge as the instructor: the course's credential,
-     its rule and the issuance progress.
-  3. "Launch as ${first.name}" (or any of the ${passing.length} learners who pass) opens their credentials.
-  4. Each credential has a public verification page, ${toolUrl}/credentials/<id>, linked from
-     the learner's page and the instructor's issuance list.
+  Start at ${sim.url}/ : the course "${DEMO_COURSE.title}" with ${DEMO_LEARNERS.length} learners and their grades,
+  and "Start here", which says where to click:
+${guide.map((step, i) => `  ${i + 1}. ${step}`).join('\n')}
+  Each credential has a public verification page, ${toolUrl}/credentials/<id>, linked from the learner's page
+  and the instructor's issuance list.
 
   The rule: at least 50% in the quiz and 60% in the project; ${passing.length} of ${DEMO_LEARNERS.length} learners meet it.
   Ctrl-C stops everything the demo started.

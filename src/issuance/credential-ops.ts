@@ -30,6 +30,12 @@ export function learnerRef(platformId: string, learnerId: string): string {
   return `${platformId}:${learnerId}`;
 }
 
+/** The platform and learner of a reference (a platform id has no colon; a learner id may). */
+export function parseLearnerRef(ref: string): { platformId: string; learnerId: string } {
+  const at = ref.indexOf(':');
+  return { platformId: ref.slice(0, at), learnerId: ref.slice(at + 1) };
+}
+
 function localized(text: Multilingual | undefined, locale: string | undefined): string {
   return textIn(text, languageOf(locale) ?? 'en') ?? '';
 }

@@ -22,6 +22,7 @@ import { parseEncryptionKey } from '../security/encryption.js';
 import type { TemplateData } from '../templates/schema.js';
 import { Template } from '../templates/template-model.js';
 import { localized } from './credential-view.js';
+import { courseCharts } from '../issuance/course-charts.js';
 import { html } from '../render/html.js';
 import { translator, type Translate } from '../i18n/catalogs.js';
 import { type Language } from '../i18n/languages.js';
@@ -191,22 +192,26 @@ export function instructorScreensRouter(deps: LtiDeps): Router {
             : { state: undefined, skip: 0, limit: PAGE_SIZE_DEFAULT };
         const history = state === 'superseded';
         const filter = { bindingId, ...(state && !history ? { state } : {}) };
-        const [template, progress, requests, replacedPage, replacedTotal, notYet] = await Promise.all([
-          Template.findOne(
-            { institutionId: b.institutionId, key: b.templateId, version: b.templateVersion },
-            { data: 1 },
-          ).lean(),
-          bindingProgress(bindingId),
-          history ? [] : IssuanceRequest.find(filter).sort({ createdAt: 1 }).skip(skip).limit(limit).lean(),
-          // Filtered to the history alone: the replaced requests, paged the same way.
-          history
-            ? SupersededRequest.find({ bindingId }).sort({ supersededAt: 1 }).skip(skip).limit(limit).lean()
-            : [],
-          history ? SupersededRequest.countDocuments({ bindingId }) : 0,
-          GradeSnapshot.find({ bindingId, qualified: false }, { learnerId: 1, learner: 1, missing: 1 })
-            .limit(NOT_YET_SHOWN)
-            .lean(),
-        ]);
+        const rule = ruleSchema.parse(b.rule);
+        const [template, progress, requests, replacedPage, replacedTotal, notYet, charts] = await Promise.all(
+          [
+            Template.findOne(
+              { institutionId: b.institutionId, key: b.templateId, version: b.templateVersion },
+              { data: 1 },
+            ).lean(),
+            bindingProgress(bindingId),
+            history ? [] : IssuanceRequest.find(filter).sort({ createdAt: 1 }).skip(skip).limit(limit).lean(),
+            // Filtered to the history alone: the replaced requests, paged the same way.
+            history
+              ? SupersededRequest.find({ bindingId }).sort({ supersededAt: 1 }).skip(skip).limit(limit).lean()
+              : [],
+            history ? SupersededRequest.countDocuments({ bindingId }) : 0,
+            GradeSnapshot.find({ bindingId, qualified: false }, { learnerId: 1, learner: 1, missing: 1 })
+              .limit(NOT_YET_SHOWN)
+              .lean(),
+            courseCharts(bindingId, rule),
+          ],
+        );
         // Counted from the per-state counts the progress bar reads anyway, not by counting the list again.
         const total = REQUEST_STATES.reduce((sum, s) => sum + progress[s], 0);
         const pageTotal = history ? replacedTotal : state ? progress[state] : total;
@@ -229,7 +234,7 @@ export function instructorScreensRouter(deps: LtiDeps): Router {
             title: localized(data.title, lang) || b.templateId,
             enabled: b.enabled,
             regradePolicy: b.regradePolicy,
-            rule: ruleSchema.parse(b.rule),
+            rule,
             outcomes: outcomesOf(data),
             progress,
             synced: (b.sync?.status ?? 'never') !== 'never',
@@ -251,6 +256,7 @@ export function instructorScreensRouter(deps: LtiDeps): Router {
             notYet: notYet.map((n) => ({ name: n.learner?.name ?? n.learnerId, missing: n.missing ?? [] })),
             gradebook: { has: Boolean(b.writeBackLineItemUrl), available: Boolean(course.lineItemsUrl) },
             syncNotes: [...(b.sync?.problems ?? []), ...(b.sync?.notes ?? [])],
+            charts,
           },
           items,
           t,

@@ -1,6 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import type { Config } from '../config/env.js';
-import { learnerRef } from '../issuance/credential-ops.js';
+import { learnerRef, parseLearnerRef } from '../issuance/credential-ops.js';
 import {
   LEARNER_LINK_PATH,
   LEARNER_WALLET_OFFER_PATH,
@@ -20,6 +20,8 @@ import { learnerOf } from './learner-identity.js';
 import { waitingBanner, waitingRequest } from './wallet-consent-routes.js';
 import { missingWords, regradeState } from './reasons.js';
 import { credentialCard } from './views/credential-card.js';
+import { learnerProgress } from './views/learner-progress.js';
+import { progressInCourse, progressOnPlatform } from './learner-progress.js';
 import QRCode from 'qrcode';
 import { findCredential, storedStatus } from '../credentials/credential-store.js';
 import { recordAudit } from '../db/models/audit-event.js';
@@ -57,11 +59,24 @@ export function learnerScreensRouter(config: Config, kek: Buffer): Router {
     req: Request,
     res: Response,
     ref: string,
-    opts: { locale?: string; name?: string; frame?: string[]; keep?: Record<string, string> },
+    opts: {
+      locale?: string;
+      name?: string;
+      frame?: string[];
+      keep?: Record<string, string>;
+      /** The launch's course: its credentials on offer; without it, every course that has read the learner. */
+      courseId?: string;
+    },
   ) => {
     const lang = pickLanguage(req, res, opts.locale);
     const t = translator(lang);
-    const views = await credentialsOf(ref, lang);
+    const { platformId, learnerId } = parseLearnerRef(ref);
+    const [views, offers] = await Promise.all([
+      credentialsOf(ref, lang),
+      opts.courseId
+        ? progressInCourse(opts.courseId, learnerId, lang)
+        : progressOnPlatform(platformId, learnerId, lang),
+    ]);
     // Why a regrade suspended or revoked one: the learner's own grades, so only on the learner's own page.
     const regraded = await regradeStatuses(
       views.filter((v) => v.state === 'suspended' || v.state === 'revoked').map((v) => v.id),
@@ -90,7 +105,8 @@ export function learnerScreensRouter(config: Config, kek: Buffer): Router {
               ${views.map((v) => credentialCard(v, t, lang, publicUrl, why(v), offerHref(v.id, opts.keep?.t)))}
             </div>`
           : html`<p class="empty">${t('noCredentialsYet')}</p>`
-      }`,
+      }
+      ${learnerProgress(offers, t, lang)}`,
     });
   };
 
@@ -104,6 +120,7 @@ export function learnerScreensRouter(config: Config, kek: Buffer): Router {
       );
     const platform = await LtiPlatform.findById(session.platformId, { issuer: 1, authLoginUrl: 1 }).lean();
     await render(req, res, learnerRef(String(session.platformId), session.userId), {
+      ...(session.courseId ? { courseId: String(session.courseId) } : {}),
       locale: session.locale,
       name: session.name || session.userId,
       frame: platform ? [platform.issuer, platform.authLoginUrl] : [],

@@ -1,4 +1,4 @@
-import type { Shortfall } from '../courses/rules.js';
+import type { EvidenceCheck, Shortfall } from '../courses/rules.js';
 import type { Translate } from '../i18n/catalogs.js';
 import type { Language } from '../i18n/languages.js';
 
@@ -45,6 +45,24 @@ function shortfallWords(s: Shortfall, t: Translate, lang: Language): string {
       return s.percent === undefined
         ? t('shortfall.noCourseTotal', { needed: n(s.needed) })
         : t('shortfall.courseTotal', { percent: n(s.percent), needed: n(s.needed) });
+  }
+}
+
+/**
+ * One piece of evidence as the learner's progress shows it: the numbers against the threshold whether met or not
+ * ("Quiz 1 is 80%, 50% needed"), or what was done.
+ */
+export function checkWords(check: EvidenceCheck, t: Translate, lang: Language): string {
+  const seen = check.seen;
+  switch (seen.kind) {
+    case 'completed':
+      return t(seen.withPass ? 'shown.passed' : 'shown.completed', { item: seen.item });
+    case 'proficient':
+      return t('shown.proficient', { item: seen.item });
+    case 'courseCompleted':
+      return t('shown.courseCompleted');
+    default:
+      return shortfallWords(seen, t, lang);
   }
 }
 

@@ -45,6 +45,9 @@ let kek: Buffer;
 let clientId: string;
 let institutionId: string;
 
+/** Text as a reader sees it: white space folded. */
+const words = (text: string | null) => (text ?? '').replace(/\s+/g, ' ').trim();
+
 async function accessible(page: Page, name: string): Promise<void> {
   const violations = await seriousViolations(page);
   expect({ page: name, violations }).toEqual({ page: name, violations: [] });
@@ -197,6 +200,53 @@ describe('learner', () => {
     expect(share).toMatch(/\/credentials\/[^/]+$/);
     const linkedIn = await card.getByRole('link', { name: 'Add to LinkedIn' }).getAttribute('href');
     expect(linkedIn).toContain('https://www.linkedin.com/profile/add?startTask=CERTIFICATION_NAME');
+    await page.close();
+  }, 120_000);
+
+  it('sees what is still missing towards the course’s credential, with the grades the LMS holds', async () => {
+    // A learner who does not qualify: the quiz under its threshold, the project over it (or under, for some).
+    const i = learnerIds.findIndex((_, n) => !qualifies(n) && projectOf(n) >= 60);
+    const page = await browser.context.newPage();
+    await launch(page, learnerIds[i]!);
+    const offer = page.locator('article.offer');
+    await offer.waitFor();
+    expect(await offer.count()).toBe(1);
+    await expect(offer.locator('h3').textContent().then(words)).resolves.toMatch(/Applied Data Analysis/);
+    await expect(offer.locator('.rule').textContent().then(words)).resolves.toBe(
+      'To earn it, show all 2 learning outcomes below.',
+    );
+    await expect(offer.locator('.standing').textContent().then(words)).resolves.toMatch(
+      /1 of 2 learning outcomes shown so far\./,
+    );
+    const outcomes = offer.locator('ol.outcomes > li');
+    expect(await outcomes.count()).toBe(2);
+    // Each outcome with its own evidence: the simulator's grades against the instructor's thresholds.
+    await expect(outcomes.nth(0).getAttribute('class')).resolves.toBe('unmet');
+    await expect(outcomes.nth(0).locator('.outcome-state').textContent().then(words)).resolves.toBe(
+      'Not yet shown',
+    );
+    await expect(outcomes.nth(0).locator('.checks li').textContent().then(words)).resolves.toBe(
+      `Quiz 1 is ${quizOf(i)}%, 50% needed`,
+    );
+    await expect(outcomes.nth(1).getAttribute('class')).resolves.toBe('met');
+    await expect(outcomes.nth(1).locator('.checks li').textContent().then(words)).resolves.toBe(
+      `Project is ${projectOf(i)}%, 60% needed`,
+    );
+    await expect(offer.locator('.missing').textContent().then(words)).resolves.toMatch(
+      new RegExp(`Still needed:\\s+Quiz 1 is ${quizOf(i)}%, 50% needed`),
+    );
+    await expect(page.locator('p.empty').textContent().then(words)).resolves.toMatch(/no credentials yet/);
+    await accessible(page, 'learner-progress');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await accessible(page, 'learner-progress-phone');
+    await page.setViewportSize({ width: 1280, height: 900 });
+
+    // A learner who earned it sees it so, beside the card, and nothing of anyone else's grades.
+    await launch(page, QUALIFIED[2]!);
+    await expect(page.locator('article.offer .standing').textContent().then(words)).resolves.toMatch(
+      /You have met the rule/,
+    );
+    expect(await page.locator('article.offer ol.outcomes').count()).toBe(0);
     await page.close();
   }, 120_000);
 

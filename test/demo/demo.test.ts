@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rm } from 'node:fs/promises';
-import { DEMO_COURSE, DEMO_INSTRUCTOR, DEMO_LEARNERS, passes } from '../../scripts/demo/data.js';
+import { DEMO_ADMIN, DEMO_COURSE, DEMO_INSTRUCTOR, DEMO_LEARNERS, passes } from '../../scripts/demo/data.js';
 import { createServer } from 'node:net';
 import { portAnswers } from '../../scripts/services/process.js';
 import { Browser, readForm } from '../simulator/browser.js';
@@ -166,6 +166,29 @@ describe('npm run demo', () => {
       }
     }
   }, 240_000);
+
+  it('prints a console login that signs in, and the LMS page says where to click first', async () => {
+    const user = /user:\s+(\S+)/.exec(output)?.[1];
+    const password = /password:\s+(\S+)/.exec(output)?.[1];
+    expect(user).toBe(DEMO_ADMIN);
+    expect(password).toMatch(/^[A-Za-z0-9_-]{16}$/);
+    const browser = new Browser();
+    const form = readForm(await browser.get(`${toolUrl}/admin/login`));
+    const signedIn = await browser.post(form.action, {
+      ...form.fields,
+      username: user!,
+      password: password!,
+    });
+    expect(signedIn.status).toBe(200);
+    expect(signedIn.url.startsWith(`${toolUrl}/admin/`)).toBe(true);
+    expect(signedIn.body).toContain('href="/admin/templates"');
+    const landing = await new Browser().get(`${simUrl}/`);
+    const steps = /<h2 id="guide">Start here<\/h2><ol>(.*?)<\/ol>/s.exec(landing.body)?.[1] ?? '';
+    expect(steps.match(/<li>/g)).toHaveLength(4);
+    expect(steps).toContain(`${toolUrl}/admin`);
+    expect(steps).toContain(DEMO_ADMIN);
+    expect(steps).not.toContain(password!);
+  });
 
   it('opens the tool as a learner through the launch link', async () => {
     const learner = DEMO_LEARNERS.find(passes)!;

@@ -127,7 +127,11 @@ export class PlatformSimulator {
   private nextTypeId = 2;
 
   /** Listens on 127.0.0.1 at `port` (0: any free port); `state` restores an earlier run's keys and tools. */
-  async start(options: { port?: number; state?: PlatformState } = {}): Promise<this> {
+  /** Steps the landing page shows first (the demo's "where to click"), as plain text. */
+  private guide: string[] = [];
+
+  async start(options: { port?: number; state?: PlatformState; guide?: string[] } = {}): Promise<this> {
+    this.guide = options.guide ?? [];
     if (options.state) await this.importState(options.state);
     else await this.rotateKey();
     const app = express();
@@ -803,7 +807,13 @@ export class PlatformSimulator {
             `td,th{border-bottom:1px solid #ddd;padding:.3rem .8rem;text-align:left}</style></head><body>` +
             `<h1>LTI platform simulator</h1><p>Behaves like Moodle 4.5 towards the tool. ` +
             (tool ? 'Open the tool as any person below.' : 'No tool is registered and active yet.') +
-            `</p>${courses.join('')}</body></html>`,
+            `</p>${
+              this.guide.length
+                ? `<section aria-labelledby="guide"><h2 id="guide">Start here</h2><ol>${this.guide
+                    .map((step) => `<li>${esc(step)}</li>`)
+                    .join('')}</ol></section>`
+                : ''
+            }${courses.join('')}</body></html>`,
         );
     });
     app.get('/launch', (req, res) => {

@@ -32,6 +32,7 @@ function render(page: Partial<ListPage>, lang: (typeof EU_LANGUAGES)[number] = '
     notYet: [],
     gradebook: { has: false, available: false },
     syncNotes: [],
+    charts: { learners: 0, outcomes: [], distance: [], issued: [] },
     total: 5000,
     page: { skip: 0, limit: 200, total: 5000, path: '/lti/courses/c1', ...page },
   };

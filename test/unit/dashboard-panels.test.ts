@@ -54,6 +54,7 @@ function panel(overrides: Partial<BindingPanel> = {}): BindingPanel {
     ],
     gradebook: { has: false, available: true },
     syncNotes: [],
+    charts: { learners: 0, outcomes: [], distance: [], issued: [] },
     ...overrides,
   };
 }
@@ -88,6 +89,44 @@ describe('the instructor’s credential panel', () => {
     const has = render(panel({ gradebook: { has: true, available: true } }));
     expect(has).toContain('Holders get full marks in the LMS gradebook column.');
     expect(has).not.toContain('class="gradebook-column"');
+  });
+
+  it('draws the charts and gives their numbers as tables, escaping what the LMS named', () => {
+    const bins = [0, 0, 1, 0, 2, 0, 3, 4, 0, 1];
+    const out = render(
+      panel({
+        charts: {
+          learners: 11,
+          outcomes: [
+            { outcome: 0, met: 8 },
+            { outcome: 1, met: 11 },
+          ],
+          distance: [{ item: 'Quiz <1>', needed: 60, bins, noGrade: 0 }],
+          issued: [
+            { from: new Date('2026-11-30T00:00:00Z'), days: 1, count: 5 },
+            { from: new Date('2026-12-01T00:00:00Z'), days: 1, count: 3 },
+          ],
+        },
+      }),
+    );
+    // Attainment: a bar as long as the share (8 of 11 of a 290-unit bar), and the row in the table.
+    expect(out).toContain('width="211" height="22" class="bar-met"');
+    expect(out).toContain('<th scope="row">Clean data</th> <td>8</td> <td>11</td>');
+    // The distance: each tenth of the scale, the threshold's side by colour, and the numbers.
+    expect(out).toContain('Quiz &lt;1&gt;: grades against the 60% threshold');
+    expect(out).not.toContain('Quiz <1>');
+    expect(out.match(/class="bar-below"/g)).toHaveLength(6);
+    expect(out.match(/class="bar-above"/g)).toHaveLength(4);
+    expect(out).toContain('<th scope="row">70% – 79%</th> <td>4</td>');
+    // Issuance over time, a row per day.
+    expect(out).toContain('<th scope="row">Nov 30, 2026</th> <td>5</td>');
+    // The pictures are hidden from screen readers; the tables are what they read.
+    expect(out.match(/<svg[^>]*aria-hidden="true"/g)).toHaveLength(3);
+    expect(out.match(/<div class="visually-hidden"> <table>/g)).toHaveLength(3);
+  });
+
+  it('draws no charts before a sync has read anyone', () => {
+    expect(render(panel())).not.toContain('class="charts"');
   });
 
   it('shows what the last sync noticed', () => {

@@ -1,6 +1,8 @@
 import type { Rule } from '../../courses/rules.js';
 import { LIST_STATES, PAGE_SIZE_DEFAULT, type ListState } from '../../issuance/listing.js';
+import type { CourseCharts } from '../../issuance/course-charts.js';
 import type { Progress } from '../../issuance/progress.js';
+import { courseChartsBlock } from './charts.js';
 import { REQUEST_STATES } from '../../issuance/request-model.js';
 import { html, type Html } from '../../render/html.js';
 import type { Translate } from '../../i18n/catalogs.js';
@@ -55,6 +57,8 @@ export interface BindingPanel {
   gradebook: { has: boolean; available: boolean };
   /** What the last grade sync could not read, and what it noticed (the roster and the LMS API differ). */
   syncNotes: string[];
+  /** The numbers behind the course's charts. */
+  charts: CourseCharts;
 }
 
 /** The page of the issuance list shown: its filter, first row, size, and how many rows the filter has in all. */
@@ -345,6 +349,7 @@ export function bindingSection(
       <span class="percent" aria-live="polite">${shown}%</span>
       <p class="counts">${counts(b.progress, t)}</p>
     </div>
+    ${courseChartsBlock(b.id, b.charts, b.outcomes, t, lang)}
     ${
       b.syncNotes.length
         ? html`<div class="sync-notes">
