@@ -21,6 +21,8 @@ export interface CredentialView {
   workload: string;
   outcomes: string[];
   image?: string;
+  /** Whether the badge's image is a PNG, which the baked PNG download needs. */
+  imageIsPng: boolean;
   state: CredentialState;
   /** The ELM document's seal, when sealed for Europass (JAdES); absent when it carries Data Integrity only. */
   sealedBy?: { holder: string; test: boolean };
@@ -98,6 +100,7 @@ export async function describeCredential(stored: StoredCredential, lang: Languag
     workload: workloadOf(t),
     outcomes: (t.learningOutcomes ?? []).map((o) => localized(o.title, lang)),
     image: t.badgeImage?.url ?? t.badgeImage?.dataUri,
+    imageIsPng: Boolean(t.badgeImage?.dataUri?.startsWith('data:image/png;')),
     state,
     ...(stored.sealedBy?.holder
       ? { sealedBy: { holder: stored.sealedBy.holder, test: stored.sealedBy.test ?? false } }

@@ -1,4 +1,5 @@
 import { verifications } from '../metrics/metrics.js';
+import { bakedPng, bakedSvg } from '../badges/baked-badge.js';
 import { Router, urlencoded, type Request, type Response } from 'express';
 import type { Config } from '../config/env.js';
 import { storedPairVerifier, type StoredPairVerifier } from '../credentials/stored-verification.js';
@@ -110,11 +111,27 @@ export function publicScreensRouter(
       if (view.sealedBy) res.attachment(`credential-${view.id}-europass.jsonld`).type('application/json');
       else res.attachment(`credential-${view.id}-elm.jsonld`).type('application/ld+json');
       res.send(JSON.stringify(stored.elm, null, 2));
+    } else if (file === 'badge.png' || file === 'badge.svg') {
+      // The badge picture with the Open Badge baked in. The SVG is made here (an uploaded one is only shown
+      // inside it as an image) and, opened on its own, may run nothing and load nothing.
+      const png = file === 'badge.png' ? bakedPng(stored.ob3) : undefined;
+      if (file === 'badge.png' && !png)
+        throw new HttpError(404, 'not_found', 'This badge’s image is not a PNG: use badge.svg');
+      res.setHeader(
+        'Content-Security-Policy',
+        "default-src 'none'; img-src data:; style-src 'unsafe-inline'",
+      );
+      if (png) res.attachment(`badge-${view.id}.png`).type('image/png').send(png);
+      else res.attachment(`badge-${view.id}.svg`).type('image/svg+xml').send(bakedSvg(stored.ob3));
     } else if (file === 'certificate.pdf') {
       const pdf = await certificatePdf(view, credentialPageUrl(publicUrl, view.id), t, lang);
       res.attachment(`certificate-${view.id}.pdf`).type('application/pdf').send(pdf);
     } else {
-      throw new HttpError(404, 'not_found', 'Use ob3.json, elm.jsonld or certificate.pdf');
+      throw new HttpError(
+        404,
+        'not_found',
+        'Use ob3.json, elm.jsonld, certificate.pdf, badge.png or badge.svg',
+      );
     }
   });
 

@@ -3,6 +3,9 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { Page } from 'playwright-core';
+import { PNG } from 'pngjs';
+import { verifyCredential } from '../../src/credentials/verifier.js';
+import { installationVerification } from '../../src/issuers/recognition.js';
 import { CourseBinding } from '../../src/courses/binding-model.js';
 import { generateDidKey } from '../../src/credentials/did-key.js';
 import { createDocumentLoader } from '../../src/credentials/document-loader.js';
@@ -44,6 +47,21 @@ let browser: Chromium;
 let kek: Buffer;
 let clientId: string;
 let institutionId: string;
+
+/** The text of a PNG's `iTXt` chunk with the keyword `openbadgecredential` (OB 3.0 baking), walked chunk by chunk. */
+function bakedInPng(png: Buffer): string {
+  for (let at = 8; at < png.length;) {
+    const length = png.readUInt32BE(at);
+    const type = png.toString('latin1', at + 4, at + 8);
+    const data = png.subarray(at + 8, at + 8 + length);
+    if (type === 'iTXt' && data.toString('latin1', 0, 20) === 'openbadgecredential\0') {
+      // keyword \0, flag 0, method 0, empty language tag \0, empty translated keyword \0, then the text
+      return data.subarray(24).toString('utf8');
+    }
+    at += 12 + length;
+  }
+  throw new Error('no baked credential in the PNG');
+}
 
 /** Text as a reader sees it: white space folded. */
 const words = (text: string | null) => (text ?? '').replace(/\s+/g, ' ').trim();
@@ -195,6 +213,22 @@ describe('learner', () => {
     expect((JSON.parse(sealed.payload) as { type: string[] }).type).toContain('EuropeanDigitalCredential');
     const pdf = await download(/certificate/);
     expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
+
+    // The badge pictures with the Open Badge baked in: read back without the product's code (the PNG's chunks
+    // walked here, the SVG parsed by the browser), each is the downloaded credential, and it verifies.
+    const png = await download(/Badge image \(PNG\)/);
+    expect(PNG.sync.read(png).width).toBeGreaterThan(0); // still a PNG any reader opens
+    const fromPng = bakedInPng(png);
+    const svg = (await download(/Badge image \(SVG\)/)).toString('utf8');
+    const fromSvg = (await page.evaluate(
+      `new DOMParser().parseFromString(${JSON.stringify(svg)}, 'image/svg+xml')` +
+        `.getElementsByTagNameNS('https://purl.imsglobal.org/ob/v3p0', 'credential')[0]?.textContent ?? ''`,
+    )) as string;
+    const verification = installationVerification({ PUBLIC_URL: tool.url, TRUSTED_ISSUERS: [] });
+    for (const baked of [fromPng, fromSvg]) {
+      expect(JSON.parse(baked)).toEqual(ob3);
+      expect((await verifyCredential(JSON.parse(baked), verification)).verified).toBe(true);
+    }
 
     const share = await card.getByLabel('Share link').inputValue();
     expect(share).toMatch(/\/credentials\/[^/]+$/);

@@ -18,6 +18,7 @@ const view: CredentialView = {
   level: 'EQF 5',
   workload: '2 ECTS',
   outcomes: ['Clean and reshape tabular data'],
+  imageIsPng: false,
   state: 'valid',
 };
 

@@ -113,6 +113,11 @@ export function credentialCard(
         <a class="button" href="${files}/certificate.pdf?lang=${lang}" download>${t('downloadPdf')}</a>
         <span class="hint">${t('files.helpPdf')}</span>
       </li>
+      <li>
+        ${view.imageIsPng ? html`<a class="button" href="${files}/badge.png" download>${t('downloadBadgePng')}</a>` : ''}
+        <a class="button" href="${files}/badge.svg" download>${t('downloadBadgeSvg')}</a>
+        <span class="hint">${t('files.helpBadge')}</span>
+      </li>
       ${
         walletOffer
           ? html`<li>
