@@ -49,11 +49,14 @@ export async function courseCharts(bindingId: string, rule: Rule, now = new Date
     const progress = s.progress as LearnerProgressRecord | undefined;
     if (!progress) continue;
     learners++;
+    // An assessment that proves two outcomes is one row: each learner counts there once.
+    const counted = new Set<CourseCharts['distance'][number]>();
     progress.outcomes.forEach((o, i) => {
       if (o.met && outcomes[i]) outcomes[i].met++;
       o.checks.forEach(({ seen }, j) => {
         const row = rowAt[i]?.[j];
-        if (!row) return;
+        if (!row || counted.has(row)) return;
+        counted.add(row);
         row.item = 'item' in seen ? seen.item : row.item; // the name the LMS gives it
         if (seen.kind === 'percent') row.bins[Math.min(9, Math.max(0, Math.floor(seen.percent / 10)))]!++;
         else row.noGrade++;

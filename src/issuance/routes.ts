@@ -202,7 +202,11 @@ export function issuanceRouter(deps: IssuanceRouteDeps): Router {
   router.put(`${base}/:bindingId`, json({ limit: '64kb' }), async (req, res) => {
     const { session, course, binding } = await bindingFor(req, true);
     await checkWriteBackItem(session, course, req.body);
-    res.json((await updateBinding(binding, req.body)).toObject());
+    const updated = await updateBinding(binding, req.body);
+    // A new rule: every learner is evaluated again (src/issuance/sync.ts), now rather than at the next launch.
+    if (req.body && typeof req.body === 'object' && 'rule' in req.body && updated.enabled)
+      await enqueueSync(deps.queues, String(updated._id));
+    res.json(updated.toObject());
   });
 
   /** The column's name in the gradebook: the credential's title in the instructor's language, where it has one. */

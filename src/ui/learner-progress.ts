@@ -1,5 +1,5 @@
 import { CourseBinding } from '../courses/binding-model.js';
-import { ruleSchema, type EvidenceCheck, type LearnerProgressRecord } from '../courses/rules.js';
+import { ruleHash, ruleSchema, type EvidenceCheck, type LearnerProgressRecord } from '../courses/rules.js';
 import type { Language } from '../i18n/languages.js';
 import { GradeSnapshot, IssuanceRequest, snapshotId } from '../issuance/request-model.js';
 import type { TemplateData } from '../templates/schema.js';
@@ -25,9 +25,11 @@ export interface OfferedCredential {
   standing: 'earned' | 'in-progress' | 'not-read';
   /** What the learner still needs: the checks of each unmet outcome, and the course total when short. */
   missing: EvidenceCheck[];
-  /** When the grades shown were read. */
+  /** When the grades shown were read: the course's last grade sync. */
   readAt?: Date;
 }
+
+const EARNED = new Set(['awaiting-approval', 'queued', 'signing', 'issued']);
 
 type BindingRow = {
   _id: unknown;
@@ -49,20 +51,29 @@ async function offered(
   const [snapshots, requests] = await Promise.all([
     GradeSnapshot.find(
       { _id: { $in: ids.map((id) => snapshotId(id, learnerId)) } },
-      { bindingId: 1, progress: 1, updatedAt: 1 },
+      { bindingId: 1, progress: 1, ruleHash: 1 },
     ).lean(),
     IssuanceRequest.find({ bindingId: { $in: ids }, learnerId }, { bindingId: 1, state: 1 }).lean(),
   ]);
   const snapshotOf = new Map(snapshots.map((s) => [s.bindingId, s]));
-  const requested = new Set(requests.map((r) => r.bindingId));
+  // Earned: a credential issued or on its way. A revoked, suspended or failed one is no longer (or not) held: the
+  // learner sees their progress again.
+  const requested = new Set(requests.filter((r) => EARNED.has(r.state)).map((r) => r.bindingId));
   const out: OfferedCredential[] = [];
   for (const b of bindings) {
     const bindingId = String(b._id);
     const template = await findTemplateVersion(b.institutionId, b.templateId, b.templateVersion);
     if (!template) continue;
     const data = template.data as TemplateData;
-    const rule = ruleSchema.parse(b.rule);
-    const progress = snapshotOf.get(bindingId)?.progress as LearnerProgressRecord | undefined;
+    // One binding whose stored rule no longer parses must not take the learner's whole page down.
+    const parsed = ruleSchema.safeParse(b.rule);
+    if (!parsed.success) continue;
+    const rule = parsed.data;
+    // Progress read under an earlier version of the rule would show thresholds that no longer hold: until the
+    // next sync evaluates the learner again, the course says their grades are yet to be read.
+    const snapshot = snapshotOf.get(bindingId);
+    const current = snapshot?.ruleHash === ruleHash(rule);
+    const progress = current ? (snapshot?.progress as LearnerProgressRecord | undefined) : undefined;
     const byOutcome = new Map((progress?.outcomes ?? []).map((o) => [o.outcome, o]));
     const outcomes = rule.outcomes.map((m) => ({
       title: localized(data.learningOutcomes?.[m.outcome]?.title, lang) || `#${m.outcome + 1}`,
@@ -102,7 +113,8 @@ async function offered(
               : []),
           ]
         : [],
-      ...(snapshotOf.get(bindingId)?.updatedAt ? { readAt: snapshotOf.get(bindingId)!.updatedAt } : {}),
+      // The last sync read every learner of the course, also those whose grades it found unchanged.
+      ...(current && b.sync?.at ? { readAt: b.sync.at } : {}),
     });
   }
   return out;
