@@ -73,12 +73,23 @@ export async function enableManualBinding(
   templateKey: string,
   assessment: { itemId: string; percent: number },
 ): Promise<{ bindingId: string; path: string }> {
+  return enableAssessmentRule(instructor, toolUrl, templateKey, assessment, 'manual');
+}
+
+/** Enables a template with one outcome met by one assessment at `percent`, its grades from `source`. */
+export async function enableAssessmentRule(
+  instructor: Awaited<ReturnType<typeof launchInstructor>>,
+  toolUrl: string,
+  templateKey: string,
+  assessment: { itemId: string; percent: number },
+  source?: 'manual',
+): Promise<{ bindingId: string; path: string }> {
   const bindings = `/lti/api/courses/${instructor.courseUrlId}/bindings`;
   const created = await instructor.api(toolUrl, bindings, {
     method: 'POST',
     body: {
       templateKey,
-      source: 'manual',
+      ...(source ? { source } : {}),
       rule: {
         outcomes: [
           {

@@ -7,7 +7,7 @@ import { createRedis, type RedisClient } from '../../src/queue/redis.js';
 import { IssuanceRequest } from '../../src/issuance/request-model.js';
 import { silentLogger } from '../helpers/env.js';
 import { consoleSession } from '../helpers/console.js';
-import { launchInstructor, setUpInstitution } from '../helpers/lti.js';
+import { enableAssessmentRule, launchInstructor, setUpInstitution } from '../helpers/lti.js';
 import {
   captureQueries,
   describeQuery,
@@ -77,22 +77,10 @@ describe('the queries of the dashboard, sync and issue paths', () => {
       instructor.api(tool.url, path, init);
     const itemId = `${sim.url}/mod/lti/services.php/2/lineitems/${quiz.id}/lineitem?type_id=${sim.tool(clientId).typeId}`;
     const base = `/lti/api/courses/${instructor.courseUrlId}/bindings`;
-    const created = await api(base, {
-      method: 'POST',
-      body: {
-        templateKey: 'applied-data-analysis-python',
-        rule: {
-          outcomes: [
-            {
-              outcome: 0,
-              evidence: [{ kind: 'assessment', itemId, threshold: { unit: 'percent', value: 50 } }],
-            },
-          ],
-        },
-      },
+    const { bindingId } = await enableAssessmentRule(instructor, tool.url, 'applied-data-analysis-python', {
+      itemId,
+      percent: 50,
     });
-    expect(created.status).toBe(201);
-    const bindingId = String(created.body._id);
 
     // Sync and issue: the worker's jobs, in this process so their queries are captured too.
     blocking = createRedis(tool.config.REDIS_URL, 'worker', silentLogger());

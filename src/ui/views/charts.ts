@@ -25,6 +25,37 @@ function figure(id: string, caption: string, svg: Html, table: Html, wide = fals
   </figure>`;
 }
 
+/** The picture: scaled to its box, hidden from assistive technology (the table says the same). */
+function svgFrame(height: number, body: Html): Html {
+  return html`<svg
+    viewBox="0 0 ${WIDTH} ${height}"
+    width="100%"
+    aria-hidden="true"
+    focusable="false"
+    class="chart-svg"
+  >
+    ${body}
+  </svg>`;
+}
+
+/** A chart's numbers: one header row, then a row per bar whose first cell names it. */
+function numbers(heads: string[], rows: (string | Html)[][]): Html {
+  return html`<thead>
+      <tr>
+        ${heads.map((h) => html`<th scope="col">${h}</th>`)}
+      </tr>
+    </thead>
+    <tbody>
+      ${rows.map(
+        ([name, ...cells]) =>
+          html`<tr>
+            <th scope="row">${name}</th>
+            ${cells.map((c) => html`<td>${c}</td>`)}
+          </tr>`,
+      )}
+    </tbody>`;
+}
+
 const n = (value: number, lang: Language) => new Intl.NumberFormat(lang).format(value);
 /** A percentage the reader's way ("60 %" in French and German). */
 const percent = (value: number, lang: Language) =>
@@ -36,14 +67,9 @@ function attainment(data: CourseCharts, outcomes: string[], id: string, t: Trans
   const label = 260;
   const bar = WIDTH - label - 90;
   const height = data.outcomes.length * row + 8;
-  const svg = html`<svg
-    viewBox="0 0 ${WIDTH} ${height}"
-    width="100%"
-    aria-hidden="true"
-    focusable="false"
-    class="chart-svg"
-  >
-    ${data.outcomes.map((o, i) => {
+  const svg = svgFrame(
+    height,
+    html` ${data.outcomes.map((o, i) => {
       const y = i * row + 4;
       const share = data.learners ? o.met / data.learners : 0;
       const title = outcomes[o.outcome] ?? `#${o.outcome + 1}`;
@@ -55,25 +81,16 @@ function attainment(data: CourseCharts, outcomes: string[], id: string, t: Trans
         <text x="${label + bar + 8}" y="${y + 17}" class="chart-value">
           ${n(o.met, lang)} / ${n(data.learners, lang)}
         </text>`;
-    })}
-  </svg>`;
-  const table = html`<thead>
-      <tr>
-        <th scope="col">${t('chart.outcome')}</th>
-        <th scope="col">${t('chart.shownBy')}</th>
-        <th scope="col">${t('chart.learners')}</th>
-      </tr>
-    </thead>
-    <tbody>
-      ${data.outcomes.map(
-        (o) =>
-          html`<tr>
-            <th scope="row">${outcomes[o.outcome] ?? `#${o.outcome + 1}`}</th>
-            <td>${n(o.met, lang)}</td>
-            <td>${n(data.learners, lang)}</td>
-          </tr>`,
-      )}
-    </tbody>`;
+    })}`,
+  );
+  const table = numbers(
+    [t('chart.outcome'), t('chart.shownBy'), t('chart.learners')],
+    data.outcomes.map((o) => [
+      outcomes[o.outcome] ?? `#${o.outcome + 1}`,
+      n(o.met, lang),
+      n(data.learners, lang),
+    ]),
+  );
   return figure(id, t('chart.attainment'), svg, table, true);
 }
 
@@ -90,48 +107,27 @@ function distance(d: CourseCharts['distance'][number], id: string, t: Translate,
   const range = (i: number) =>
     new Intl.NumberFormat(lang, { style: 'percent' }).formatRange(i / 10, i === 9 ? 1 : (i * 10 + 9) / 100);
   const caption = t('chart.distance', { item: d.item, needed: n(d.needed, lang) });
-  const svg = html`<svg
-    viewBox="0 0 ${WIDTH} ${height}"
-    width="100%"
-    aria-hidden="true"
-    focusable="false"
-    class="chart-svg"
-  >
-    ${d.bins.map((count, i) => {
-      const h = Math.round((count / most) * (base - 20));
-      const bx = left + i * step + 3;
-      return html`<rect x="${bx}" y="${base - h}" width="${step - 6}" height="${h}" class="${side(i)}" />
-        ${count ? html`<text x="${bx + (step - 6) / 2}" y="${base - h - 4}" class="chart-value" text-anchor="middle">${n(count, lang)}</text>` : ''}
-        <text x="${left + i * step}" y="${base + 16}" class="chart-axis">${i * 10}</text>`;
-    })}
-    <line x1="${left}" y1="${base}" x2="${WIDTH - 10}" y2="${base}" class="chart-baseline" />
-    <line x1="${x}" y1="8" x2="${x}" y2="${base}" class="chart-threshold" />
-    <text x="${x + 4}" y="18" class="chart-label">${percent(d.needed, lang)}</text>
-    ${d.noGrade ? html`<text x="${left}" y="${height - 6}" class="chart-label">${t('chart.noGrade', { count: n(d.noGrade, lang) })}</text>` : ''}
-  </svg>`;
-  const table = html`<thead>
-      <tr>
-        <th scope="col">${t('chart.gradeRange')}</th>
-        <th scope="col">${t('chart.learners')}</th>
-      </tr>
-    </thead>
-    <tbody>
-      ${d.bins.map(
-        (count, i) =>
-          html`<tr>
-            <th scope="row">${range(i)}</th>
-            <td>${n(count, lang)}</td>
-          </tr>`,
-      )}
-      ${
-        d.noGrade
-          ? html`<tr>
-              <th scope="row">${t('chart.noGradeRow')}</th>
-              <td>${n(d.noGrade, lang)}</td>
-            </tr>`
-          : ''
-      }
-    </tbody>`;
+  const svg = svgFrame(
+    height,
+    html` ${d.bins.map((count, i) => {
+        const h = Math.round((count / most) * (base - 20));
+        const bx = left + i * step + 3;
+        return html`<rect x="${bx}" y="${base - h}" width="${step - 6}" height="${h}" class="${side(i)}" />
+          ${count ? html`<text x="${bx + (step - 6) / 2}" y="${base - h - 4}" class="chart-value" text-anchor="middle">${n(count, lang)}</text>` : ''}
+          <text x="${left + i * step}" y="${base + 16}" class="chart-axis">${i * 10}</text>`;
+      })}
+      <line x1="${left}" y1="${base}" x2="${WIDTH - 10}" y2="${base}" class="chart-baseline" />
+      <line x1="${x}" y1="8" x2="${x}" y2="${base}" class="chart-threshold" />
+      <text x="${x + 4}" y="18" class="chart-label">${percent(d.needed, lang)}</text>
+      ${d.noGrade ? html`<text x="${left}" y="${height - 6}" class="chart-label">${t('chart.noGrade', { count: n(d.noGrade, lang) })}</text>` : ''}`,
+  );
+  const table = numbers(
+    [t('chart.gradeRange'), t('chart.learners')],
+    [
+      ...d.bins.map((count, i) => [range(i), n(count, lang)]),
+      ...(d.noGrade ? [[t('chart.noGradeRow'), n(d.noGrade, lang)]] : []),
+    ],
+  );
   return figure(id, caption, svg, table);
 }
 
@@ -148,44 +144,28 @@ function issued(data: CourseCharts, id: string, t: Translate, lang: Language): H
       : `${day(p.from)} – ${day(new Date(p.from.getTime() + (p.days - 1) * 86_400_000))}`;
   const first = data.issued[0];
   const last = data.issued.at(-1);
-  const svg = html`<svg
-    viewBox="0 0 ${WIDTH} ${height}"
-    width="100%"
-    aria-hidden="true"
-    focusable="false"
-    class="chart-svg"
-  >
-    ${data.issued.map((p, i) => {
-      const h = Math.round((p.count / most) * (base - 20));
-      const bx = 10 + i * step + 1;
-      return html`<rect
-          x="${bx}"
-          y="${base - h}"
-          width="${Math.max(1, step - 2)}"
-          height="${h}"
-          class="bar-met"
-        />
-        ${p.count && step >= 18 ? html`<text x="${bx + step / 2 - 1}" y="${base - h - 4}" class="chart-value" text-anchor="middle">${n(p.count, lang)}</text>` : ''}`;
-    })}
-    <line x1="10" y1="${base}" x2="${WIDTH - 10}" y2="${base}" class="chart-baseline" />
-    ${first ? html`<text x="10" y="${base + 18}" class="chart-axis">${day(first.from)}</text>` : ''}
-    ${last && last !== first ? html`<text x="${WIDTH - 10}" y="${base + 18}" class="chart-axis" text-anchor="end">${day(last.from)}</text>` : ''}
-  </svg>`;
-  const table = html`<thead>
-      <tr>
-        <th scope="col">${t('chart.period')}</th>
-        <th scope="col">${t('chart.credentials')}</th>
-      </tr>
-    </thead>
-    <tbody>
-      ${data.issued.map(
-        (p) =>
-          html`<tr>
-            <th scope="row">${period(p)}</th>
-            <td>${n(p.count, lang)}</td>
-          </tr>`,
-      )}
-    </tbody>`;
+  const svg = svgFrame(
+    height,
+    html` ${data.issued.map((p, i) => {
+        const h = Math.round((p.count / most) * (base - 20));
+        const bx = 10 + i * step + 1;
+        return html`<rect
+            x="${bx}"
+            y="${base - h}"
+            width="${Math.max(1, step - 2)}"
+            height="${h}"
+            class="bar-met"
+          />
+          ${p.count && step >= 18 ? html`<text x="${bx + step / 2 - 1}" y="${base - h - 4}" class="chart-value" text-anchor="middle">${n(p.count, lang)}</text>` : ''}`;
+      })}
+      <line x1="10" y1="${base}" x2="${WIDTH - 10}" y2="${base}" class="chart-baseline" />
+      ${first ? html`<text x="10" y="${base + 18}" class="chart-axis">${day(first.from)}</text>` : ''}
+      ${last && last !== first ? html`<text x="${WIDTH - 10}" y="${base + 18}" class="chart-axis" text-anchor="end">${day(last.from)}</text>` : ''}`,
+  );
+  const table = numbers(
+    [t('chart.period'), t('chart.credentials')],
+    data.issued.map((p) => [period(p), n(p.count, lang)]),
+  );
   return figure(id, t('chart.issued'), svg, table);
 }
 
