@@ -17,19 +17,55 @@ const FONT_DIR = join(
 );
 const fonts = { regular: join(FONT_DIR, 'DejaVuSans.ttf'), bold: join(FONT_DIR, 'DejaVuSans-Bold.ttf') };
 
+export const PAPER_SIZES = ['a4', 'letter'] as const;
+export type PaperSize = (typeof PAPER_SIZES)[number];
+
+/** Where US Letter is the paper in the printer: the Americas that use it, and the Philippines. */
+const LETTER_REGIONS = new Set([
+  'US',
+  'CA',
+  'MX',
+  'CL',
+  'CO',
+  'VE',
+  'PH',
+  'PR',
+  'GT',
+  'CR',
+  'PA',
+  'DO',
+  'SV',
+  'NI',
+  'HN',
+]);
+
+/** The paper a reader's first Accept-Language region prints on (`en-US` -> Letter); A4 otherwise. */
+export function paperFor(acceptLanguage: string | undefined): PaperSize {
+  const region = /^[a-z]{2,3}-([A-Z]{2})\b/i.exec((acceptLanguage ?? '').trim())?.[1]?.toUpperCase();
+  return region && LETTER_REGIONS.has(region) ? 'letter' : 'a4';
+}
+
+/** The badge's image when PDF can draw it (PNG or JPEG); an SVG badge is left out. */
+function badgePicture(image: string | undefined): Buffer | undefined {
+  const m = /^data:image\/(?:png|jpeg);base64,([A-Za-z0-9+/=]+)$/.exec(image ?? '');
+  return m ? Buffer.from(m[1]!, 'base64') : undefined;
+}
+
 /**
- * A printable one-page A4 certificate: who earned what from whom, when, the key facts, and a QR code to the
- * public verification page, which is the thing to trust (the PDF itself is not signed).
+ * A printable one-page certificate on A4 or US Letter: the badge, who earned what from whom, when, the key facts,
+ * who sealed it, a signature line for the awarding body, and a QR code to the public verification page, which is
+ * the thing to trust (the PDF itself is not signed).
  */
 export async function certificatePdf(
   view: CredentialView,
   verifyUrl: string,
   t: Translate,
   lang: Language,
+  paper: PaperSize = 'a4',
 ): Promise<Buffer> {
   const qr = await QRCode.toBuffer(verifyUrl, { errorCorrectionLevel: 'M', margin: 1, width: 240 });
   const doc = new PDFDocument({
-    size: 'A4',
+    size: paper === 'letter' ? 'LETTER' : 'A4',
     margin: 56,
     info: { Title: view.title, Author: view.issuer, Subject: t('certificate') },
     lang,
@@ -43,11 +79,21 @@ export async function certificatePdf(
     .rect(28, 28, doc.page.width - 56, doc.page.height - 56)
     .lineWidth(2)
     .stroke('#1d4f91');
+  const badge = badgePicture(view.image);
+  let top = 80;
+  if (badge) {
+    try {
+      doc.image(badge, (doc.page.width - 84) / 2, 52, { fit: [84, 84], align: 'center', valign: 'center' });
+      top = 148;
+    } catch {
+      // A badge image PDF cannot read is left out; the certificate is still whole.
+    }
+  }
   doc
     .font(fonts.regular)
     .fontSize(12)
     .fillColor('#444')
-    .text(t('certificate').toLocaleUpperCase(lang), 56, 80, {
+    .text(t('certificate').toLocaleUpperCase(lang), 56, top, {
       width,
       align: 'center',
       characterSpacing: 2,
@@ -84,7 +130,15 @@ export async function certificatePdf(
   if (view.outcomes.length) {
     doc.moveDown(1).font(fonts.bold).fontSize(12).text(t('outcomes'), 56);
     doc.font(fonts.regular).fontSize(10.5);
-    for (const outcome of view.outcomes.slice(0, 10)) doc.text(`•  ${outcome}`, { width, lineGap: 2 });
+    // Down to the signature line at most (a long title or many outcomes): the rest is on the verification page.
+    const limit = doc.page.height - 56 - 110 - 10 - 34 - 8;
+    for (const outcome of view.outcomes.slice(0, 10)) {
+      if (doc.y + doc.heightOfString(`•  ${outcome}`, { width, lineGap: 2 }) > limit) {
+        doc.text('…', { width });
+        break;
+      }
+      doc.text(`•  ${outcome}`, { width, lineGap: 2 });
+    }
   }
   if (view.state !== 'valid') {
     doc
@@ -99,6 +153,27 @@ export async function certificatePdf(
   }
   const qrSize = 110;
   const bottom = doc.page.height - 56 - qrSize - 10;
+  // The awarding body's line, above the QR code: its name under a rule, and who sealed it when sealed.
+  const signatureWidth = 220;
+  const signatureX = doc.page.width - 56 - signatureWidth;
+  doc
+    .moveTo(signatureX, bottom - 34)
+    .lineTo(signatureX + signatureWidth, bottom - 34)
+    .lineWidth(0.8)
+    .stroke('#444');
+  doc
+    .font(fonts.regular)
+    .fontSize(10)
+    .fillColor('#222')
+    .text(
+      view.sealedBy ? t('seal.sealedBy', { holder: view.sealedBy.holder }) : view.issuer,
+      signatureX,
+      bottom - 28,
+      {
+        width: signatureWidth,
+        align: 'center',
+      },
+    );
   doc.image(qr, 56, bottom, { width: qrSize, height: qrSize });
   doc
     .font(fonts.regular)

@@ -10,7 +10,7 @@ import { regradeStatuses } from '../issuance/regrade-status.js';
 import { installationVerification } from '../issuers/recognition.js';
 import { publicReadCors } from '../web/cors.js';
 import { HttpError } from '../web/errors.js';
-import { certificatePdf } from './certificate.js';
+import { certificatePdf, paperFor, PAPER_SIZES, type PaperSize } from './certificate.js';
 import { findCredential } from '../credentials/credential-store.js';
 import { describeCredential } from './credential-view.js';
 import { formToken, requireFormToken } from '../web/csrf.js';
@@ -124,7 +124,12 @@ export function publicScreensRouter(
       if (png) res.attachment(`badge-${view.id}.png`).type('image/png').send(png);
       else res.attachment(`badge-${view.id}.svg`).type('image/svg+xml').send(bakedSvg(stored.ob3));
     } else if (file === 'certificate.pdf') {
-      const pdf = await certificatePdf(view, credentialPageUrl(publicUrl, view.id), t, lang);
+      // ?paper=a4|letter, else the paper of the reader's region (en-US prints on Letter).
+      const asked = String(req.query.paper ?? '');
+      const paper = (PAPER_SIZES as readonly string[]).includes(asked)
+        ? (asked as PaperSize)
+        : paperFor(req.get('accept-language'));
+      const pdf = await certificatePdf(view, credentialPageUrl(publicUrl, view.id), t, lang, paper);
       res.attachment(`certificate-${view.id}.pdf`).type('application/pdf').send(pdf);
     } else {
       throw new HttpError(
