@@ -50,6 +50,13 @@ function readChunks(png: Buffer): Chunk[] {
   return chunks;
 }
 
+/** A PNG's size from its header, after every chunk's length and CRC were checked. */
+export function readPngHeader(png: Buffer): { width: number; height: number } {
+  const header = readChunks(png)[0]!.data;
+  if (header.length < 8) throw new BakingError('the PNG header is cut short');
+  return { width: header.readUInt32BE(0), height: header.readUInt32BE(4) };
+}
+
 function writeChunk({ type, data }: Chunk): Buffer {
   const head = Buffer.alloc(8);
   head.writeUInt32BE(data.length, 0);

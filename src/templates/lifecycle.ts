@@ -1,3 +1,4 @@
+import { BadgeImageError, checkedBadgeDataUri } from '../badges/badge-image.js';
 import { publishingProblems } from './elements.js';
 import { describeIssues } from '../i18n/problems.js';
 import { templateSchema, type TemplateData } from './schema.js';
@@ -27,7 +28,17 @@ function parse(json: unknown): TemplateData {
   const parsed = templateSchema.safeParse(json);
   if (!parsed.success)
     throw new TemplateError('invalid', 'template is not valid', describeIssues(parsed.error));
-  return parsed.data;
+  const data = parsed.data;
+  // The badge travels in every credential and shows on every page: a PNG must be whole, an SVG is sanitised.
+  if (data.badgeImage?.dataUri) {
+    try {
+      data.badgeImage.dataUri = checkedBadgeDataUri(data.badgeImage.dataUri);
+    } catch (err) {
+      if (!(err instanceof BadgeImageError)) throw err;
+      throw new TemplateError('invalid', 'template is not valid', [`badgeImage.dataUri: ${err.message}`]);
+    }
+  }
+  return data;
 }
 
 /** Imports template JSON as a new draft of the institution, one version after its latest of the same key. */

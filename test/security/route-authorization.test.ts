@@ -126,6 +126,7 @@ const RULES: Record<string, Rule> = {
   'GET /admin/templates/:key/:version': 'institution',
   'GET /admin/templates/:key/:version/export': 'institution',
   'POST /admin/templates/:key/:version': 'institution',
+  'POST /admin/templates/:key/:version/badge-image': 'institution',
   'POST /admin/templates/:key/:version/:action': 'institution',
   'GET /admin/approvals': 'institution',
   'POST /admin/approvals/:requestId': 'institution',

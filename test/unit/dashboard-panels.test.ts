@@ -109,8 +109,8 @@ describe('the instructor’s credential panel', () => {
         },
       }),
     );
-    // Attainment: a bar as long as the share (8 of 11 of a 290-unit bar), and the row in the table.
-    expect(out).toContain('width="211" height="22" class="bar-met"');
+    // Attainment: a bar as long as the share (8 of 11 of a 504-unit bar), and the row in the table.
+    expect(out).toContain('width="367" height="22" class="bar-met"');
     expect(out).toContain('<th scope="row">Clean data</th> <td>8</td><td>11</td>');
     // The distance: each tenth of the scale, the threshold's side by colour, and the numbers.
     expect(out).toContain('Quiz &lt;1&gt;: grades against the 60% threshold');

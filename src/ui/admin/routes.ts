@@ -8,7 +8,8 @@ import { institutionPages } from './institution-pages.js';
 import { issuerPages } from './issuer-pages.js';
 import { operationsPages } from './operations-pages.js';
 import { platformPages } from './platform-pages.js';
-import { sealPages, sealUpload } from './seal-pages.js';
+import { sealPages } from './seal-pages.js';
+import { badgeUpload, sealUpload } from './uploads.js';
 import { logoutPage, sessionPages } from './session-pages.js';
 import { templatePages } from './template-pages.js';
 
@@ -26,6 +27,7 @@ export function adminScreensRouter(config: Config, queues: Queues): Router {
   // Bodies are parsed first: the CSRF check reads the form's token.
   router.use('/admin', urlencoded({ extended: false, limit: '512kb' }), json({ limit: '512kb' }));
   router.post('/admin/seal/import', sealUpload);
+  router.post('/admin/templates/:key/:version/badge-image', badgeUpload);
   router.use('/admin', loadSessions, loadConsoleIdentity);
   router.use(sessionPages(kit));
   router.use('/admin', requireConsole);

@@ -1,5 +1,4 @@
-import { Router, type Request, type RequestHandler, type Response } from 'express';
-import multer from 'multer';
+import { Router, type Request, type Response } from 'express';
 import { Refusal } from '../../errors/refusal.js';
 import { findInstitution } from '../../institutions/institutions.js';
 import { html, type Html } from '../../render/html.js';
@@ -14,20 +13,6 @@ import { parseEncryptionKey } from '../../security/encryption.js';
 import { HttpError } from '../../web/errors.js';
 import { formatDate } from '../views/credential-card.js';
 import { institutionOf, institutionOnly, type ConsoleKit } from './console.js';
-
-/**
- * The PKCS#12 upload of the import form (multipart): parsed before the console's CSRF check, which reads the
- * form's `_csrf` field. One small file at most; a seal file is a few kilobytes.
- */
-const upload = multer({
-  storage: multer.memoryStorage(),
-  limits: { fileSize: 64 * 1024, files: 1, fields: 8, fieldSize: 64 * 1024 },
-}).single('pkcs12');
-
-export const sealUpload: RequestHandler = (req, res, next) =>
-  upload(req, res, (err: unknown) =>
-    next(err ? new HttpError(400, 'invalid_upload', `pkcs12: ${(err as Error).message}`) : undefined),
-  );
 
 interface SealForm {
   password?: string;

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { BadgeImageError, badgeDataUri, MAX_BADGE_BYTES } from '../../badges/badge-image.js';
 import { textIn } from '../../i18n/languages.js';
 import { Router, type Request, type Response } from 'express';
 import { buildElmCredential } from '../../credentials/elm.js';
@@ -230,6 +231,7 @@ ${text}</textarea>
           ${stored.status !== 'draft' ? button('new-version', t('newVersion')) : ''}
           <a class="button" href="${base}/export" download>${t('exportJson')}</a>
         </div>
+        ${stored.status === 'draft' ? badgeForm(req, t, base, data) : ''}
         ${
           stored.status === 'draft'
             ? editor(req, t, base, JSON.stringify(data, null, 2), check, data)
@@ -287,6 +289,58 @@ ${text}</textarea>
     if (!stored) throw new HttpError(404, 'not_found', 'No such template version');
     return stored;
   };
+
+  /** The badge picture of a draft: the current one, and a file to replace it (PNG or SVG, checked, SVG sanitised). */
+  const badgeForm = (req: Request, t: Translate, base: string, data: TemplateData) =>
+    html`<section aria-labelledby="badge-h" class="badge-upload">
+      <h2 id="badge-h">${t('badge.heading')}</h2>
+      ${
+        data.badgeImage?.dataUri || data.badgeImage?.url
+          ? html`<img
+              class="badge"
+              src="${data.badgeImage.dataUri ?? data.badgeImage.url}"
+              alt="${t('badge.current')}"
+              width="96"
+              height="96"
+            />`
+          : html`<p>${t('badge.none')}</p>`
+      }
+      <form method="post" action="${base}/badge-image" enctype="multipart/form-data" class="stack">
+        ${kit.csrf(req)}
+        <label for="badge-file">${t('badge.file')}</label>
+        <input id="badge-file" name="image" type="file" accept="image/png,image/svg+xml" required />
+        <p class="hint">${t('badge.help', { max: Math.round(MAX_BADGE_BYTES / 1000) })}</p>
+        <button type="submit">${t('badge.upload')}</button>
+      </form>
+    </section>`;
+
+  router.post('/admin/templates/:key/:version/badge-image', async (req, res) => {
+    const stored = await findStored(req);
+    const [t] = kit.tr(req, res);
+    const file = (req as Request & { file?: { buffer: Buffer } }).file;
+    try {
+      if (!file) throw new BadgeImageError(t('badge.noFile'));
+      const dataUri = badgeDataUri(file.buffer);
+      const data = exportTemplate(stored);
+      await updateDraft(stored.institutionId, stored.key, stored.version, {
+        ...data,
+        badgeImage: { ...(data.badgeImage?.url ? { url: data.badgeImage.url } : {}), dataUri },
+      });
+    } catch (err) {
+      if (!(err instanceof BadgeImageError || err instanceof TemplateError)) throw err;
+      const problems = err instanceof TemplateError && err.problems.length ? err.problems : [err.message];
+      const notice = html`<div class="warning" role="alert">
+        <p>${t('badge.refused')}</p>
+        <ul class="problems">
+          ${problems.map((p) => html`<li>${p}</li>`)}
+        </ul>
+      </div>`;
+      await showTemplate(req, res, stored, notice, 400);
+      return;
+    }
+    await kit.audit(req, 'template.badge-image', 'template', `${stored.key}@${stored.version}`);
+    res.redirect(303, `/admin/templates/${stored.key}/${stored.version}`);
+  });
 
   router.get('/admin/templates/:key/:version', async (req, res) => {
     await showTemplate(req, res, await findStored(req));

@@ -26,9 +26,9 @@ function figure(id: string, caption: string, svg: Html, table: Html, wide = fals
 }
 
 /** The picture: scaled to its box, hidden from assistive technology (the table says the same). */
-function svgFrame(height: number, body: Html): Html {
+function svgFrame(height: number, body: Html, width = WIDTH): Html {
   return html`<svg
-    viewBox="0 0 ${WIDTH} ${height}"
+    viewBox="0 0 ${width} ${height}"
     width="100%"
     aria-hidden="true"
     focusable="false"
@@ -64,8 +64,10 @@ const percent = (value: number, lang: Language) =>
 /** Learners who show each outcome, out of the learners the sync read: one horizontal bar each. */
 function attainment(data: CourseCharts, outcomes: string[], id: string, t: Translate, lang: Language): Html {
   const row = 30;
-  const label = 260;
-  const bar = WIDTH - label - 90;
+  // Across the whole grid: a wider drawing, so that its text stays the size of the other charts'.
+  const wide = WIDTH * 1.6;
+  const label = 420;
+  const bar = wide - label - 100;
   const height = data.outcomes.length * row + 8;
   const svg = svgFrame(
     height,
@@ -74,7 +76,7 @@ function attainment(data: CourseCharts, outcomes: string[], id: string, t: Trans
       const share = data.learners ? o.met / data.learners : 0;
       const title = outcomes[o.outcome] ?? `#${o.outcome + 1}`;
       return html`<text x="0" y="${y + 17}" class="chart-label">
-          ${title.length > 32 ? `${title.slice(0, 31)}…` : title}
+          ${title.length > 50 ? `${title.slice(0, 49)}…` : title}
         </text>
         <rect x="${label}" y="${y}" width="${bar}" height="22" class="bar-rest" />
         <rect x="${label}" y="${y}" width="${Math.round(bar * share)}" height="22" class="bar-met" />
@@ -82,6 +84,7 @@ function attainment(data: CourseCharts, outcomes: string[], id: string, t: Trans
           ${n(o.met, lang)} / ${n(data.learners, lang)}
         </text>`;
     })}`,
+    wide,
   );
   const table = numbers(
     [t('chart.outcome'), t('chart.shownBy'), t('chart.learners')],
