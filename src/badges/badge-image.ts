@@ -1,6 +1,7 @@
 import createDOMPurify from 'dompurify';
 import { JSDOM } from 'jsdom';
 import { BakingError, readPngHeader } from './baking.js';
+import { readImageDataUri } from './data-uri.js';
 
 /**
  * A badge image an administrator uploads (or puts in a template as a data: URI): a PNG or an SVG, checked before
@@ -71,8 +72,8 @@ export function badgeDataUri(bytes: Buffer): string {
 
 /** A template's data: URI badge, checked the same way (an SVG comes back sanitised). */
 export function checkedBadgeDataUri(uri: string): string {
-  const m = /^data:image\/(png|svg\+xml|jpeg);base64,([A-Za-z0-9+/=]+)$/.exec(uri);
-  if (!m) throw new BadgeImageError('a base64 data: URI of a PNG, SVG or JPEG');
-  if (m[1] === 'jpeg') return uri; // drawn by browsers and PDF as pixels only
-  return badgeDataUri(Buffer.from(m[2]!, 'base64'));
+  const image = readImageDataUri(uri);
+  if (!image) throw new BadgeImageError('a base64 data: URI of a PNG, SVG or JPEG');
+  if (image.type === 'image/jpeg') return uri; // drawn by browsers and PDF as pixels only
+  return badgeDataUri(image.bytes);
 }

@@ -1,5 +1,6 @@
 import { escape } from '../render/html.js';
 import { bakePng, bakeSvg } from './baking.js';
+import { readImageDataUri } from './data-uri.js';
 
 /**
  * The badge pictures of an issued Open Badge, each with the signed credential baked in: the PNG when the badge's
@@ -12,12 +13,10 @@ interface Ob3Shape {
   credentialSubject?: { achievement?: { name?: string; image?: { id?: string } } };
 }
 
-const DATA_URI = /^data:(image\/(?:png|svg\+xml|jpeg));base64,([A-Za-z0-9+/=]+)$/;
-
-function picture(ob3: Ob3Shape): { type: string; bytes: Buffer; uri: string } | undefined {
+function picture(ob3: Ob3Shape) {
   const uri = ob3.credentialSubject?.achievement?.image?.id ?? '';
-  const m = DATA_URI.exec(uri);
-  return m ? { type: m[1]!, bytes: Buffer.from(m[2]!, 'base64'), uri } : undefined;
+  const image = readImageDataUri(uri);
+  return image ? { ...image, uri } : undefined;
 }
 
 /** Words of a title in lines of at most `width` characters (a word longer than that gets a line of its own). */

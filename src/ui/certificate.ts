@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import PDFDocument from 'pdfkit';
 import QRCode from 'qrcode';
+import { readImageDataUri } from '../badges/data-uri.js';
 import type { CredentialView } from './credential-view.js';
 import type { Translate } from '../i18n/catalogs.js';
 import type { Language } from '../i18n/languages.js';
@@ -46,9 +47,9 @@ export function paperFor(acceptLanguage: string | undefined): PaperSize {
 }
 
 /** The badge's image when PDF can draw it (PNG or JPEG); an SVG badge is left out. */
-function badgePicture(image: string | undefined): Buffer | undefined {
-  const m = /^data:image\/(?:png|jpeg);base64,([A-Za-z0-9+/=]+)$/.exec(image ?? '');
-  return m ? Buffer.from(m[1]!, 'base64') : undefined;
+function badgePicture(uri: string | undefined): Buffer | undefined {
+  const image = readImageDataUri(uri);
+  return image && image.type !== 'image/svg+xml' ? image.bytes : undefined;
 }
 
 /**
@@ -75,6 +76,10 @@ export async function certificatePdf(
   const done = new Promise<Buffer>((resolve) => doc.on('end', () => resolve(Buffer.concat(chunks))));
 
   const width = doc.page.width - 112;
+  // The foot of the page: the QR code at the bottom, the awarding body's signature line above it.
+  const qrSize = 110;
+  const bottom = doc.page.height - 56 - qrSize - 10;
+  const signatureLine = bottom - 34;
   doc
     .rect(28, 28, doc.page.width - 56, doc.page.height - 56)
     .lineWidth(2)
@@ -131,7 +136,7 @@ export async function certificatePdf(
     doc.moveDown(1).font(fonts.bold).fontSize(12).text(t('outcomes'), 56);
     doc.font(fonts.regular).fontSize(10.5);
     // Down to the signature line at most (a long title or many outcomes): the rest is on the verification page.
-    const limit = doc.page.height - 56 - 110 - 10 - 34 - 8;
+    const limit = signatureLine - 8;
     for (const outcome of view.outcomes.slice(0, 10)) {
       if (doc.y + doc.heightOfString(`•  ${outcome}`, { width, lineGap: 2 }) > limit) {
         doc.text('…', { width });
@@ -151,14 +156,12 @@ export async function certificatePdf(
         align: 'center',
       });
   }
-  const qrSize = 110;
-  const bottom = doc.page.height - 56 - qrSize - 10;
   // The awarding body's line, above the QR code: its name under a rule, and who sealed it when sealed.
   const signatureWidth = 220;
   const signatureX = doc.page.width - 56 - signatureWidth;
   doc
-    .moveTo(signatureX, bottom - 34)
-    .lineTo(signatureX + signatureWidth, bottom - 34)
+    .moveTo(signatureX, signatureLine)
+    .lineTo(signatureX + signatureWidth, signatureLine)
     .lineWidth(0.8)
     .stroke('#444');
   doc
@@ -168,7 +171,7 @@ export async function certificatePdf(
     .text(
       view.sealedBy ? t('seal.sealedBy', { holder: view.sealedBy.holder }) : view.issuer,
       signatureX,
-      bottom - 28,
+      signatureLine + 6,
       {
         width: signatureWidth,
         align: 'center',

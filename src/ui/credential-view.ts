@@ -1,4 +1,5 @@
 import { findCredentials, storedStatus, type StoredCredential } from '../credentials/credential-store.js';
+import { readImageDataUri } from '../badges/data-uri.js';
 import { cachedIssuer } from '../issuers/issuer-cache.js';
 import type { Multilingual, TemplateData } from '../templates/schema.js';
 import { Template } from '../templates/template-model.js';
@@ -100,7 +101,7 @@ export async function describeCredential(stored: StoredCredential, lang: Languag
     workload: workloadOf(t),
     outcomes: (t.learningOutcomes ?? []).map((o) => localized(o.title, lang)),
     image: t.badgeImage?.url ?? t.badgeImage?.dataUri,
-    imageIsPng: Boolean(t.badgeImage?.dataUri?.startsWith('data:image/png;')),
+    imageIsPng: readImageDataUri(t.badgeImage?.dataUri)?.type === 'image/png',
     state,
     ...(stored.sealedBy?.holder
       ? { sealedBy: { holder: stored.sealedBy.holder, test: stored.sealedBy.test ?? false } }
