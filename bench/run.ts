@@ -46,6 +46,9 @@ const presets: Record<string, SystemSizes> = {
   small: {
     pipelineLearners: 8,
     clusterLearners: 4,
+    // The smoke size runs the cluster comparison once, with two workers: the scale drill covers the cluster's
+    // correctness, and each worker count costs six fresh worker processes.
+    clusterWorkers: [2],
     syncLearners: 20,
     syncItems: 4,
     ruleLearners: 500,
@@ -55,6 +58,7 @@ const presets: Record<string, SystemSizes> = {
   medium: {
     pipelineLearners: 1000,
     clusterLearners: 200,
+    clusterWorkers: [1, 2, 3],
     syncLearners: 1000,
     syncItems: 20,
     ruleLearners: 5000,
@@ -64,6 +68,7 @@ const presets: Record<string, SystemSizes> = {
   full: {
     pipelineLearners: 5000,
     clusterLearners: 600,
+    clusterWorkers: [1, 2, 3],
     syncLearners: 5000,
     syncItems: 20,
     ruleLearners: 5000,

@@ -49,8 +49,10 @@ import type { StoreChoice } from './store.js';
 
 export interface SystemSizes {
   pipelineLearners: number;
-  /** Each run of the Redis Cluster comparison (1, 2 and 3 workers, on one Redis and on the cluster). */
+  /** Each run of the Redis Cluster comparison (on one Redis and on the cluster, per worker count). */
   clusterLearners: number;
+  /** Worker process counts the Redis Cluster comparison runs with. */
+  clusterWorkers: number[];
   syncLearners: number;
   syncItems: number;
   ruleLearners: number;
@@ -561,7 +563,7 @@ export async function systemFigures(
       const clusterRedis = createRedis(cluster.url, 'client', logger);
       const onCluster = { queues: createQueues(clusterRedis, env.QUEUE_PREFIX!), redisUrl: cluster.url };
       try {
-        for (const workers of [1, 2, 3]) {
+        for (const workers of sizes.clusterWorkers) {
           const ratios: number[] = [];
           const rates: { single: number; cluster: number }[] = [];
           for (let run = 0; run < options.runs; run++) {
