@@ -2,7 +2,18 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import { inflateSync } from 'node:zlib';
-import { createLocalJWKSet, exportJWK, generateKeyPair, jwtVerify, SignJWT, type JWK } from 'jose';
+import { digest } from '@sd-jwt/crypto-nodejs';
+import { SDJwtVcInstance } from '@sd-jwt/sd-jwt-vc';
+import {
+  compactVerify,
+  createLocalJWKSet,
+  exportJWK,
+  generateKeyPair,
+  importJWK,
+  jwtVerify,
+  SignJWT,
+  type JWK,
+} from 'jose';
 import type { StoredCredential } from '../../src/credentials/credential-store.js';
 import { AuditEvent } from '../../src/db/models/audit-event.js';
 import { learnerLinkKey, learnerPageUrl } from '../../src/issuance/links.js';
@@ -307,6 +318,53 @@ describe('a wallet taking the EU micro-credential as an SD-JWT VC', () => {
     const forged = Buffer.from(JSON.stringify(['salt', 'name', 'Eve'])).toString('base64url');
     expect(payload._sd).not.toContain(createHash('sha256').update(forged).digest('base64url'));
 
+    // Key binding: the wallet presents one name with a KB-JWT over the presentation, made by hand with jose, and an
+    // independent SD-JWT VC library (@sd-jwt/sd-jwt-vc as a verifier) checks the issuer's signature, the digests,
+    // the KB-JWT against cnf and the status list; a KB-JWT by another key than cnf's is refused.
+    const issuerKeys = createLocalJWKSet(jwtVcIssuer.jwks);
+    const sdVerifier = new SDJwtVcInstance({
+      hasher: digest,
+      verifier: async (data, sig) =>
+        compactVerify(`${data}.${sig}`, issuerKeys).then(
+          () => true,
+          () => false,
+        ),
+      kbVerifier: async (data, sig, kbPayload) =>
+        compactVerify(
+          `${data}.${sig}`,
+          await importJWK(((kbPayload as any).cnf as { jwk: JWK }).jwk, 'ES256'),
+        ).then(
+          () => true,
+          () => false,
+        ),
+    });
+    const givenName = disclosures.find(
+      (d) => JSON.parse(Buffer.from(d, 'base64url').toString())[1] === 'given_name',
+    )!;
+    const present = async (signer: PrivateKey) => {
+      const presented = `${jwt}~${givenName}~`;
+      const kb = await new SignJWT({
+        nonce: 'verifier-nonce',
+        sd_hash: createHash('sha256').update(presented).digest('base64url'),
+      })
+        .setProtectedHeader({ alg: 'ES256', typ: 'kb+jwt' })
+        .setIssuedAt()
+        .setAudience('https://verifier.example')
+        .sign(signer);
+      return presented + kb;
+    };
+    const verified = await sdVerifier.verify(await present(wallet.key), {
+      keyBindingNonce: 'verifier-nonce',
+      requiredClaimKeys: ['given_name'],
+    });
+    expect(verified.payload).toMatchObject({ given_name: 'Ana', vct: payload.vct });
+    expect((verified.payload as any).name).toBeUndefined();
+    expect(verified.kb?.payload).toMatchObject({ aud: 'https://verifier.example', nonce: 'verifier-nonce' });
+    const stranger = await newWallet();
+    await expect(
+      sdVerifier.verify(await present(stranger.key), { keyBindingNonce: 'verifier-nonce' }),
+    ).rejects.toThrow();
+
     // Type metadata at the vct, extending the EU micro-credential type whose claims it labels.
     const type = (await (await fetch(payload.vct as string)).json()) as any;
     expect(type).toMatchObject({ vct: payload.vct, extends: config.vct });
@@ -337,6 +395,10 @@ describe('a wallet taking the EU micro-credential as an SD-JWT VC', () => {
     expect(await statusOf()).toBe(0);
     expect(await revokeThroughApi(tool, issued.get('wallet-b')!._id)).toBe(200);
     expect(await statusOf()).toBe(1);
+    // The independent verifier reads the same list and now refuses the presentation.
+    await expect(
+      sdVerifier.verify(await present(wallet.key), { keyBindingNonce: 'verifier-nonce' }),
+    ).rejects.toThrow(/status/i);
 
     const generic = (await (await fetch(config.vct)).json()) as any;
     expect(generic.claims).toEqual(
