@@ -1,22 +1,13 @@
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import PDFDocument from 'pdfkit';
 import QRCode from 'qrcode';
 import { readImageDataUri } from '../badges/data-uri.js';
+import { svgToPng } from '../badges/rasterize.js';
+import { DEFAULT_BRANDING, type Branding } from '../institutions/branding.js';
+import { fonts } from '../render/fonts.js';
 import type { CredentialView } from './credential-view.js';
 import type { Translate } from '../i18n/catalogs.js';
 import type { Language } from '../i18n/languages.js';
 import { formatDate } from './views/credential-card.js';
-
-/**
- * PDF's built-in fonts cover Western European letters only; DejaVu Sans (a dependency, so every install has it)
- * covers the Latin, Greek and Cyrillic of all 24 EU languages, and pdfkit embeds only the glyphs used.
- */
-const FONT_DIR = join(
-  dirname(createRequire(import.meta.url).resolve('dejavu-fonts-ttf/package.json')),
-  'ttf',
-);
-const fonts = { regular: join(FONT_DIR, 'DejaVuSans.ttf'), bold: join(FONT_DIR, 'DejaVuSans-Bold.ttf') };
 
 export const PAPER_SIZES = ['a4', 'letter'] as const;
 export type PaperSize = (typeof PAPER_SIZES)[number];
@@ -46,16 +37,19 @@ export function paperFor(acceptLanguage: string | undefined): PaperSize {
   return region && LETTER_REGIONS.has(region) ? 'letter' : 'a4';
 }
 
-/** The badge's image when PDF can draw it (PNG or JPEG); an SVG badge is left out. */
-function badgePicture(uri: string | undefined): Buffer | undefined {
+/** A picture PDF can draw (PNG or JPEG as they are, an SVG drawn to PNG `px` wide), or undefined. */
+async function printable(uri: string | undefined, px: number): Promise<Buffer | undefined> {
   const image = readImageDataUri(uri);
-  return image && image.type !== 'image/svg+xml' ? image.bytes : undefined;
+  if (!image) return undefined;
+  if (image.type !== 'image/svg+xml') return image.bytes;
+  // A stored SVG was sanitised on its way in; one resvg cannot draw is left out, the certificate still whole.
+  return svgToPng(image.bytes, px).catch(() => undefined);
 }
 
 /**
- * A printable one-page certificate on A4 or US Letter: the badge, who earned what from whom, when, the key facts,
- * who sealed it, a signature line for the awarding body, and a QR code to the public verification page, which is
- * the thing to trust (the PDF itself is not signed).
+ * A printable one-page certificate on A4 or US Letter, in the institution's colours with its logo: the badge, who
+ * earned what from whom, when, the key facts, who sealed it, a signature line for the awarding body, and a QR code
+ * to the public verification page, which is the thing to trust (the PDF itself is not signed).
  */
 export async function certificatePdf(
   view: CredentialView,
@@ -63,8 +57,13 @@ export async function certificatePdf(
   t: Translate,
   lang: Language,
   paper: PaperSize = 'a4',
+  branding: Branding = DEFAULT_BRANDING,
 ): Promise<Buffer> {
-  const qr = await QRCode.toBuffer(verifyUrl, { errorCorrectionLevel: 'M', margin: 1, width: 240 });
+  const [qr, badge, logo] = await Promise.all([
+    QRCode.toBuffer(verifyUrl, { errorCorrectionLevel: 'M', margin: 1, width: 240 }),
+    printable(view.image, 336),
+    printable(branding.logo, 440),
+  ]);
   const doc = new PDFDocument({
     size: paper === 'letter' ? 'LETTER' : 'A4',
     margin: 56,
@@ -83,17 +82,23 @@ export async function certificatePdf(
   doc
     .rect(28, 28, doc.page.width - 56, doc.page.height - 56)
     .lineWidth(2)
-    .stroke('#1d4f91');
-  const badge = badgePicture(view.image);
-  let top = 80;
-  if (badge) {
+    .stroke(branding.color);
+  doc
+    .rect(34, 34, doc.page.width - 68, doc.page.height - 68)
+    .lineWidth(0.8)
+    .stroke(branding.accent);
+  // PDF reads only some PNGs (not 16-bit with alpha, say): a picture it cannot read is left out, the rest whole.
+  const draw = (picture: Buffer | undefined, x: number, y: number, fit: [number, number]) => {
+    if (!picture) return false;
     try {
-      doc.image(badge, (doc.page.width - 84) / 2, 52, { fit: [84, 84], align: 'center', valign: 'center' });
-      top = 148;
+      doc.image(picture, x, y, { fit, align: 'center', valign: 'center' });
+      return true;
     } catch {
-      // A badge image PDF cannot read is left out; the certificate is still whole.
+      return false;
     }
-  }
+  };
+  draw(logo, 48, 46, [110, 56]);
+  const top = draw(badge, (doc.page.width - 84) / 2, 52, [84, 84]) ? 148 : 80;
   doc
     .font(fonts.regular)
     .fontSize(12)
@@ -114,7 +119,7 @@ export async function certificatePdf(
     .moveDown(0.5)
     .font(fonts.bold)
     .fontSize(22)
-    .fillColor('#1d4f91')
+    .fillColor(branding.color)
     .text(view.title, { width, align: 'center' });
   doc.moveDown(0.8).font(fonts.regular).fontSize(13).fillColor('#222');
   doc.text(`${t('issuer')}: ${view.issuer}`, { width, align: 'center' });
@@ -187,7 +192,7 @@ export async function certificatePdf(
     });
   doc
     .fontSize(9)
-    .fillColor('#1d4f91')
+    .fillColor(branding.color)
     .text(verifyUrl, { width: width - qrSize - 16, link: verifyUrl });
   doc.end();
   return done;

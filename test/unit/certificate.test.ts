@@ -39,7 +39,13 @@ async function read(pdf: Buffer) {
   const items = (await page.getTextContent()).items.flatMap((i) =>
     'str' in i && i.str.trim() ? [{ text: i.str, y: i.transform[5] as number }] : [],
   );
-  return { width: Math.round(width!), height: Math.round(height!), images, items };
+  // The colours drawn with (pdf.js gives each as a #rrggbb string).
+  const colours = new Set(
+    ops.fnArray.flatMap((f, i) =>
+      f === OPS.setStrokeRGBColor || f === OPS.setFillRGBColor ? [String(ops.argsArray[i]?.[0])] : [],
+    ),
+  );
+  return { width: Math.round(width!), height: Math.round(height!), images, items, colours };
 }
 
 describe('the certificate PDF', () => {
@@ -75,6 +81,34 @@ describe('the certificate PDF', () => {
     );
     expect(plain.images).toBe(1);
     expect(plain.items.some((i) => i.text === 'Atlantic Polytechnic Institute' && i.y < 300)).toBe(true);
+  });
+
+  it('is drawn in the institution’s colours with its logo, an SVG badge and logo drawn as pictures', async () => {
+    const svg = (fill: string) =>
+      `data:image/svg+xml;base64,${Buffer.from(
+        `<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40"><circle cx="20" cy="20" r="18" fill="${fill}"/></svg>`,
+      ).toString('base64')}`;
+    const branded = await read(
+      await certificatePdf({ ...view, image: svg('#aa0000') }, 'https://cred.example/c', t, 'en', 'a4', {
+        color: '#7a1f5c',
+        accent: '#22a06b',
+        logo: svg('#0000aa'),
+      }),
+    );
+    expect(branded.images).toBe(3); // the logo, the badge and the QR code
+    expect([...branded.colours]).toEqual(expect.arrayContaining(['#7a1f5c', '#22a06b']));
+    // Unbranded: the default colours, and a picture that is not one (a broken SVG) simply left out.
+    const plain = await read(
+      await certificatePdf(
+        { ...view, image: 'data:image/svg+xml;base64,' + Buffer.from('<svg').toString('base64') },
+        'https://cred.example/c',
+        t,
+        'en',
+      ),
+    );
+    expect(plain.images).toBe(1);
+    expect(plain.colours.has('#7a1f5c')).toBe(false);
+    expect(plain.colours.has('#1d4f91')).toBe(true);
   });
 
   it('picks the paper of the reader’s region', () => {
