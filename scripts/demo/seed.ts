@@ -9,6 +9,9 @@ import { createLogger } from '../../src/log/logger.js';
 import { createRegistrationLink, registrationUrl } from '../../src/lti/registration-links.js';
 import { findPublishedTemplate, importTemplate, publishTemplate } from '../../src/templates/lifecycle.js';
 import type { Organisation } from '../../src/templates/schema.js';
+import type { Multilingual } from '../../src/i18n/languages.js';
+import { generatedBadgeDataUri } from '../../src/badges/generated-badge.js';
+import { brandingOf } from '../../src/institutions/branding.js';
 import { createAdminUser, findAccount } from '../../src/accounts/accounts.js';
 import { Browser, readForm } from '../../test/simulator/browser.js';
 import type { PlatformSimulator } from '../../test/simulator/platform.js';
@@ -40,7 +43,9 @@ export async function seedInstitution(options: {
 }): Promise<{ templateKey: string }> {
   const template = JSON.parse(await readFile(DEMO_TEMPLATE_FILE, 'utf8')) as {
     key: string;
+    title: Multilingual;
     awardingBodies: Organisation[];
+    badgeImage?: { dataUri: string };
   };
   await connectDatabase(options.mongodbUri, createLogger('demo', 'silent'));
   try {
@@ -62,6 +67,14 @@ export async function seedInstitution(options: {
       options.log(`created the console administrator "${DEMO_ADMIN}" of ${DEMO_ISSUER_ID}`);
     }
     if (!(await findPublishedTemplate(DEMO_ISSUER_ID, template.key))) {
+      // The badge made from the institution's branding, as an administrator makes it on the template's page.
+      template.badgeImage = {
+        dataUri: await generatedBadgeDataUri({
+          title: textIn(template.title, 'en') ?? template.key,
+          ribbon: (await findInstitution(DEMO_ISSUER_ID))?.name,
+          ...(await brandingOf(DEMO_ISSUER_ID)),
+        }),
+      };
       const draft = await importTemplate(DEMO_ISSUER_ID, template);
       await publishTemplate(DEMO_ISSUER_ID, draft.key, draft.version);
       options.log(`imported and published the template ${DEMO_TEMPLATE_FILE}`);

@@ -15,6 +15,12 @@ const institutionSchema = new Schema(
       /** Instructors' manual awards (outside the rule) wait for an administrator's approval before signing. */
       manualAwardApproval: { type: Boolean, default: false },
     },
+    /** Its colours and logo (a checked data: URI), for the badges made from them and the certificate. */
+    branding: {
+      color: { type: String },
+      accent: { type: String },
+      logo: { type: String },
+    },
     createdAt: { type: Date, required: true, default: () => new Date() },
   },
   { versionKey: false, collection: 'institutions' },

@@ -8,6 +8,8 @@ import { verifyCredential } from '../credentials/verifier.js';
 import { credentialPageUrl } from '../issuance/links.js';
 import { regradeStatuses } from '../issuance/regrade-status.js';
 import { installationVerification } from '../issuers/recognition.js';
+import { cachedIssuer } from '../issuers/issuer-cache.js';
+import { brandingOf } from '../institutions/branding.js';
 import { publicReadCors } from '../web/cors.js';
 import { HttpError } from '../web/errors.js';
 import { certificatePdf, paperFor, PAPER_SIZES, type PaperSize } from './certificate.js';
@@ -129,7 +131,10 @@ export function publicScreensRouter(
       const paper = (PAPER_SIZES as readonly string[]).includes(asked)
         ? (asked as PaperSize)
         : paperFor(req.get('accept-language'));
-      const pdf = await certificatePdf(view, credentialPageUrl(publicUrl, view.id), t, lang, paper);
+      // In the colours and with the logo of the institution whose issuer signed it.
+      const issuer = await cachedIssuer(stored.issuerId);
+      const branding = issuer ? await brandingOf(issuer.institutionId) : undefined;
+      const pdf = await certificatePdf(view, credentialPageUrl(publicUrl, view.id), t, lang, paper, branding);
       res.attachment(`certificate-${view.id}.pdf`).type('application/pdf').send(pdf);
     } else {
       throw new HttpError(

@@ -22,6 +22,8 @@ import {
   removeAdminUser,
 } from '../../accounts/accounts.js';
 import { institutionOf, institutionOnly, operatorOnly, type ConsoleKit } from './console.js';
+import { BrandingError, brandingOf, updateBranding } from '../../institutions/branding.js';
+import { brandingSection, logoFrom } from './branding-section.js';
 import { setupUrl } from '../../accounts/setup-link.js';
 
 type InstitutionForm = Partial<Record<'id' | 'name' | 'country' | 'homepage' | 'admin', string>>;
@@ -191,7 +193,10 @@ export function institutionPages(kit: ConsoleKit): Router {
       </form>`;
     const institution = await findInstitution(institutionOf(req));
     if (!institution) throw new HttpError(404, 'not_found', 'No such institution');
-    const accounts = await listAccounts(institution._id);
+    const [accounts, branding] = await Promise.all([
+      listAccounts(institution._id),
+      brandingOf(institution._id),
+    ]);
     const check = (name: 'ltiAdminsAreAdmins' | 'manualAwardApproval') =>
       html`<label
         ><input type="checkbox" name="${name}" value="1" ${institution.settings[name] ? html`checked` : ''} />
@@ -209,6 +214,7 @@ export function institutionPages(kit: ConsoleKit): Router {
             <button type="submit">${t('saveSettings')}</button>
           </form>
         </section>
+        ${brandingSection(t, kit.csrf(req), branding, institution.name)}
         <section class="panel" aria-labelledby="admins-h">
           <h2 id="admins-h">${t('administrators')}</h2>
           <ul>
@@ -252,6 +258,42 @@ export function institutionPages(kit: ConsoleKit): Router {
     };
     await updateInstitutionSettings(institutionOf(req), settings);
     await kit.audit(req, 'institution.settings', 'institution', institutionOf(req), settings);
+    res.redirect(303, '/admin/institution');
+  });
+
+  // The colours and logo: refused as a whole, naming the field, so a bad logo changes no colour either.
+  router.post('/admin/institution/branding', institutionOnly, consoleAccountOnly, async (req, res) => {
+    const [t] = kit.tr(req, res);
+    const body = req.body as Record<string, unknown>;
+    const logo = logoFrom(req);
+    try {
+      await updateBranding(institutionOf(req), { color: body.color, accent: body.accent }, logo);
+    } catch (err) {
+      const problems =
+        err instanceof ZodError
+          ? describeIssues(err, t)
+          : err instanceof BrandingError
+            ? [err.message]
+            : undefined;
+      if (!problems) throw err;
+      await ownPage(
+        req,
+        res,
+        html`<div class="warning" role="alert">
+          <p>${t('branding.refused')}</p>
+          <ul class="problems">
+            ${problems.map((p) => html`<li>${p}</li>`)}
+          </ul>
+        </div>`,
+        400,
+      );
+      return;
+    }
+    await kit.audit(req, 'institution.branding', 'institution', institutionOf(req), {
+      color: body.color,
+      accent: body.accent,
+      logo: logo ? 'replaced' : logo === null ? 'removed' : 'kept',
+    });
     res.redirect(303, '/admin/institution');
   });
 

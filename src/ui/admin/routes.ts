@@ -9,7 +9,7 @@ import { issuerPages } from './issuer-pages.js';
 import { operationsPages } from './operations-pages.js';
 import { platformPages } from './platform-pages.js';
 import { sealPages } from './seal-pages.js';
-import { badgeUpload, sealUpload } from './uploads.js';
+import { badgeUpload, logoUpload, sealUpload } from './uploads.js';
 import { logoutPage, sessionPages } from './session-pages.js';
 import { templatePages } from './template-pages.js';
 
@@ -28,6 +28,7 @@ export function adminScreensRouter(config: Config, queues: Queues): Router {
   router.use('/admin', urlencoded({ extended: false, limit: '512kb' }), json({ limit: '512kb' }));
   router.post('/admin/seal/import', sealUpload);
   router.post('/admin/templates/:key/:version/badge-image', badgeUpload);
+  router.post('/admin/institution/branding', logoUpload);
   router.use('/admin', loadSessions, loadConsoleIdentity);
   router.use(sessionPages(kit));
   router.use('/admin', requireConsole);

@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { BadgeImageError, badgeDataUri, MAX_BADGE_BYTES } from '../../badges/badge-image.js';
+import { generatedBadgeDataUri } from '../../badges/generated-badge.js';
+import { brandingOf } from '../../institutions/branding.js';
+import { findInstitution } from '../../institutions/institutions.js';
 import { textIn } from '../../i18n/languages.js';
 import { Router, type Request, type Response } from 'express';
 import { buildElmCredential } from '../../credentials/elm.js';
@@ -312,19 +315,30 @@ ${text}</textarea>
         <p class="hint">${t('badge.help', { max: Math.round(MAX_BADGE_BYTES / 1000) })}</p>
         <button type="submit">${t('badge.upload')}</button>
       </form>
+      <form method="post" action="${base}/badge-image/generate" class="stack">
+        ${kit.csrf(req)}
+        <p class="hint">${t('badge.generateHelp')}</p>
+        <button type="submit">${t('badge.generate')}</button>
+      </form>
     </section>`;
 
-  router.post('/admin/templates/:key/:version/badge-image', async (req, res) => {
-    const stored = await findStored(req);
+  /** A draft's badge picture replaced by `dataUri` (its URL kept); refusals shown on the draft's page. */
+  const replaceBadge = async (
+    req: Request,
+    res: Response,
+    stored: StoredTemplate,
+    dataUri: () => Promise<string>,
+    action: string,
+  ) => {
     const [t] = kit.tr(req, res);
-    const file = (req as Request & { file?: { buffer: Buffer } }).file;
     try {
-      if (!file) throw new BadgeImageError(t('badge.noFile'));
-      const dataUri = badgeDataUri(file.buffer);
       const data = exportTemplate(stored);
       await updateDraft(stored.institutionId, stored.key, stored.version, {
         ...data,
-        badgeImage: { ...(data.badgeImage?.url ? { url: data.badgeImage.url } : {}), dataUri },
+        badgeImage: {
+          ...(data.badgeImage?.url ? { url: data.badgeImage.url } : {}),
+          dataUri: await dataUri(),
+        },
       });
     } catch (err) {
       if (!(err instanceof BadgeImageError || err instanceof TemplateError)) throw err;
@@ -338,8 +352,48 @@ ${text}</textarea>
       await showTemplate(req, res, stored, notice, 400);
       return;
     }
-    await kit.audit(req, 'template.badge-image', 'template', `${stored.key}@${stored.version}`);
+    await kit.audit(req, action, 'template', `${stored.key}@${stored.version}`);
     res.redirect(303, `/admin/templates/${stored.key}/${stored.version}`);
+  };
+
+  router.post('/admin/templates/:key/:version/badge-image', async (req, res) => {
+    const stored = await findStored(req);
+    const [t] = kit.tr(req, res);
+    const file = (req as Request & { file?: { buffer: Buffer } }).file;
+    await replaceBadge(
+      req,
+      res,
+      stored,
+      async () => {
+        if (!file) throw new BadgeImageError(t('badge.noFile'));
+        return badgeDataUri(file.buffer);
+      },
+      'template.badge-image',
+    );
+  });
+
+  // A badge from the institution's colours and logo, with the title in the administrator's language (or the
+  // template's first) and the institution's name on its ribbon.
+  router.post('/admin/templates/:key/:version/badge-image/generate', async (req, res) => {
+    const stored = await findStored(req);
+    const [t] = kit.tr(req, res);
+    await replaceBadge(
+      req,
+      res,
+      stored,
+      async () => {
+        const [institution, branding] = await Promise.all([
+          findInstitution(stored.institutionId),
+          brandingOf(stored.institutionId),
+        ]);
+        return generatedBadgeDataUri({
+          title: textIn((stored.data as TemplateData).title, t.language) ?? stored.key,
+          ribbon: institution?.name,
+          ...branding,
+        });
+      },
+      'template.badge-generate',
+    );
   });
 
   router.get('/admin/templates/:key/:version', async (req, res) => {

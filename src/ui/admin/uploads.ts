@@ -22,3 +22,5 @@ function singleFile(field: string, maxBytes: number): RequestHandler {
 export const sealUpload = singleFile('pkcs12', 64 * 1024);
 /** A template's badge picture. */
 export const badgeUpload = singleFile('image', MAX_BADGE_BYTES);
+/** The institution's logo, checked like a badge picture. */
+export const logoUpload = singleFile('logo', MAX_BADGE_BYTES);
