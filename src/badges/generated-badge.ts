@@ -81,7 +81,7 @@ export function badgeSvg(design: BadgeDesign): string {
   const lineHeight = size * 1.15;
   const middle = logo ? 215 : 200;
   const firstBaseline = middle - ((lines.length - 1) * lineHeight) / 2 + size * 0.35;
-  const ribbon = design.ribbon ? wrapWords(design.ribbon, 24, 1)[0] : undefined;
+  const ribbon = design.ribbon ? wrapWords(design.ribbon, 21, 1)[0] : undefined;
   const text = lines
     .map(
       (l, i) =>

@@ -728,6 +728,53 @@ describe('administrator', () => {
     }
   }, 60_000);
 
+  it('sets the institution’s colours and logo, and makes a draft’s badge from them, at desktop and phone width', async () => {
+    const page = await browser.context.newPage();
+    await page.goto(`${tool.url}/admin/institution`);
+    await page.getByLabel('Main colour').fill('#7a1f5c');
+    await page.getByLabel('Accent colour').fill('#22a06b');
+    await page.getByLabel('Logo (a PNG or SVG file)').setInputFiles({
+      name: 'logo.svg',
+      mimeType: 'image/svg+xml',
+      buffer: Buffer.from(
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 30 10"><rect width="30" height="10" fill="#7a1f5c"/></svg>',
+      ),
+    });
+    await page.getByRole('button', { name: 'Save branding' }).click();
+    await page.getByRole('img', { name: 'The logo now' }).waitFor();
+    await expect(page.getByLabel('Main colour').inputValue()).resolves.toBe('#7a1f5c');
+    // The preview is drawn: the browser decoded it at its full size.
+    const preview = page.getByRole('img', { name: 'A badge made from this branding' });
+    await expect(
+      preview.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth),
+    ).resolves.toBe(400);
+    await accessible(page, 'admin-branding');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await accessible(page, 'admin-branding-phone');
+
+    await page.setViewportSize({ width: 1280, height: 900 });
+    const draft = await importTemplate(institutionId, {
+      ...(JSON.parse(readFileSync('config/templates/applied-data-analysis.json', 'utf8')) as object),
+      key: 'branded-badge',
+      badgeImage: undefined,
+    });
+    await page.goto(`${tool.url}/admin/templates/${draft.key}/${draft.version}`);
+    await expect(page.locator('.badge-upload').textContent()).resolves.toContain('No badge image yet');
+    await page.getByRole('button', { name: 'Make a badge from the institution’s branding' }).click();
+    const badge = page.getByRole('img', { name: 'The badge image now' });
+    await badge.waitFor();
+    await expect(badge.getAttribute('src')).resolves.toMatch(/^data:image\/png;base64,/);
+    await expect(
+      badge.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth),
+    ).resolves.toBe(400);
+    await page.locator('.badge-upload').scrollIntoViewIfNeeded();
+    await accessible(page, 'admin-badge');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.locator('.badge-upload').scrollIntoViewIfNeeded();
+    await accessible(page, 'admin-badge-phone');
+    await page.close();
+  }, 60_000);
+
   it('registers a platform by hand, naming the wrong field, and adds and removes its deployment ids', async () => {
     const page = await browser.context.newPage();
     await page.goto(`${tool.url}/admin`);

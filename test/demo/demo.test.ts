@@ -1,3 +1,4 @@
+import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rm } from 'node:fs/promises';
@@ -159,6 +160,12 @@ describe('npm run demo', () => {
         const result = (await res.json()) as { verified: boolean; errors: string[] };
         // The demo's institution has a test seal: its European credentials are sealed (JAdES), not signed.
         if (format === 'elm') expect(credential).toMatchObject({ signatures: [expect.anything()] });
+        // The badge made from the institution's branding (a 400-pixel PNG), not the template file's placeholder.
+        if (format === 'ob3') {
+          const image = (credential as { credentialSubject: { achievement: { image: { id: string } } } })
+            .credentialSubject.achievement.image.id;
+          expect(PNG.sync.read(Buffer.from(image.split(',')[1]!, 'base64')).width).toBe(400);
+        }
         expect({ learner: request.learnerId, format, ...result }).toMatchObject({
           verified: true,
           errors: [],
