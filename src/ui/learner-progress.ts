@@ -48,7 +48,9 @@ async function offered(
 ): Promise<OfferedCredential[]> {
   if (bindings.length === 0) return [];
   const ids = bindings.map((b) => String(b._id));
-  const [snapshots, requests] = await Promise.all([
+  const [templates, snapshots, requests] = await Promise.all([
+    // Each binding's template version, read together rather than one after another.
+    Promise.all(bindings.map((b) => findTemplateVersion(b.institutionId, b.templateId, b.templateVersion))),
     GradeSnapshot.find(
       { _id: { $in: ids.map((id) => snapshotId(id, learnerId)) } },
       { bindingId: 1, progress: 1, ruleHash: 1 },
@@ -60,9 +62,9 @@ async function offered(
   // learner sees their progress again.
   const requested = new Set(requests.filter((r) => EARNED.has(r.state)).map((r) => r.bindingId));
   const out: OfferedCredential[] = [];
-  for (const b of bindings) {
+  for (const [i, b] of bindings.entries()) {
     const bindingId = String(b._id);
-    const template = await findTemplateVersion(b.institutionId, b.templateId, b.templateVersion);
+    const template = templates[i];
     if (!template) continue;
     const data = template.data as TemplateData;
     // One binding whose stored rule no longer parses must not take the learner's whole page down.
