@@ -72,7 +72,11 @@ export function createApp({ config, logger, redis, queues }: AppDeps): Express {
     limits.verify,
   );
   // A stored credential's page and JSON verify both documents too (cached briefly): same budget.
-  app.get(['/credentials/:id', '/credentials/:id/verification'], limits.verify);
+  // Its files too: the certificate is a PDF made on each request, the baked pictures carry the whole credential.
+  app.get(
+    ['/credentials/:id', '/credentials/:id/verification', '/credentials/:id/files/:file'],
+    limits.verify,
+  );
   app.post(['/credentials/issue', '/credentials/status'], limits.vcApi);
   // The wallet endpoints (token, nonce, credential): each request a write, at the VC API's budget.
   app.post(
