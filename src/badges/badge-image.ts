@@ -1,5 +1,4 @@
-import createDOMPurify from 'dompurify';
-import { JSDOM } from 'jsdom';
+import type createDOMPurify from 'dompurify';
 import { BakingError, readPngHeader } from './baking.js';
 import { readImageDataUri } from './data-uri.js';
 
@@ -16,28 +15,44 @@ export const MAX_SIDE = 2048;
 
 export class BadgeImageError extends Error {}
 
-const window = new JSDOM('').window;
-const purify = createDOMPurify(window as unknown as Parameters<typeof createDOMPurify>[0]);
 /** Only same-document fragments and embedded raster pictures may be referenced. */
 const LOCAL_REFERENCE = /^(#[\w.-]+|data:image\/(png|jpeg);base64,[A-Za-z0-9+/=\s]+)$/;
-purify.addHook('uponSanitizeAttribute', (_node, data) => {
-  if (/^(xlink:)?href$/i.test(data.attrName) && !LOCAL_REFERENCE.test(data.attrValue.trim()))
-    data.keepAttr = false;
-  // url(...) in presentation attributes and inline styles may fetch: only fragments.
-  if (/url\s*\(\s*['"]?(?!#)/i.test(data.attrValue)) data.keepAttr = false;
-});
-purify.addHook('uponSanitizeElement', (node, data) => {
-  if (data.tagName === 'style' && /@import|url\s*\(\s*['"]?(?!#)/i.test(node.textContent ?? ''))
-    node.textContent = '';
-});
 
-export function sanitiseSvg(svg: string): string {
-  const clean = purify.sanitize(svg, {
-    USE_PROFILES: { svg: true, svgFilters: true },
-    FORBID_TAGS: ['foreignObject', 'animate', 'set', 'animateMotion', 'animateTransform'],
-  });
-  if (!/^<svg[\s>]/.test(clean.trim())) throw new BadgeImageError('the file is not an SVG image');
-  return clean.trim();
+type Purifier = ReturnType<typeof createDOMPurify>;
+let purifier: Promise<Purifier> | undefined;
+/** DOMPurify on jsdom, loaded on the first SVG (jsdom costs about a second and 60 MB that most processes never need). */
+function svgPurifier(): Promise<Purifier> {
+  purifier ??= (async () => {
+    const [{ JSDOM }, { default: createPurify }] = await Promise.all([import('jsdom'), import('dompurify')]);
+    const purify = createPurify(new JSDOM('').window as unknown as Parameters<typeof createDOMPurify>[0]);
+    purify.addHook('uponSanitizeAttribute', (_node, data) => {
+      if (/^(xlink:)?href$/i.test(data.attrName) && !LOCAL_REFERENCE.test(data.attrValue.trim()))
+        data.keepAttr = false;
+      // url(...) in presentation attributes and inline styles may fetch: only fragments.
+      if (/url\s*\(\s*['"]?(?!#)/i.test(data.attrValue)) data.keepAttr = false;
+    });
+    purify.addHook('uponSanitizeElement', (node, data) => {
+      if (data.tagName === 'style' && /@import|url\s*\(\s*['"]?(?!#)/i.test(node.textContent ?? ''))
+        node.textContent = '';
+    });
+    return purify;
+  })();
+  return purifier;
+}
+
+export async function sanitiseSvg(svg: string): Promise<string> {
+  const purify = await svgPurifier();
+  let clean = purify
+    .sanitize(svg, {
+      USE_PROFILES: { svg: true, svgFilters: true },
+      FORBID_TAGS: ['foreignObject', 'animate', 'set', 'animateMotion', 'animateTransform'],
+    })
+    .trim();
+  if (!/^<svg[\s>]/.test(clean)) throw new BadgeImageError('the file is not an SVG image');
+  // Browsers draw an <svg> without its namespace inside HTML, but not as an image file: give it the namespace.
+  if (!/^<svg[^>]*\sxmlns=/.test(clean))
+    clean = clean.replace(/^<svg/, '<svg xmlns="http://www.w3.org/2000/svg"');
+  return clean;
 }
 
 function checkPng(bytes: Buffer): void {
@@ -56,7 +71,7 @@ function checkPng(bytes: Buffer): void {
 }
 
 /** The image as the data: URI a template stores, after the checks; refuses naming what is wrong. */
-export function badgeDataUri(bytes: Buffer): string {
+export async function badgeDataUri(bytes: Buffer): Promise<string> {
   if (bytes.length === 0) throw new BadgeImageError('the file is empty');
   if (bytes.length > MAX_BADGE_BYTES)
     throw new BadgeImageError(`the file is ${bytes.length} bytes; at most ${MAX_BADGE_BYTES}`);
@@ -66,12 +81,12 @@ export function badgeDataUri(bytes: Buffer): string {
   }
   const text = bytes.toString('utf8');
   if (/<svg[\s>]/.test(text))
-    return `data:image/svg+xml;base64,${Buffer.from(sanitiseSvg(text)).toString('base64')}`;
+    return `data:image/svg+xml;base64,${Buffer.from(await sanitiseSvg(text)).toString('base64')}`;
   throw new BadgeImageError('the file is neither a PNG nor an SVG image');
 }
 
 /** A template's data: URI badge, checked the same way (an SVG comes back sanitised). */
-export function checkedBadgeDataUri(uri: string): string {
+export async function checkedBadgeDataUri(uri: string): Promise<string> {
   const image = readImageDataUri(uri);
   if (!image) throw new BadgeImageError('a base64 data: URI of a PNG, SVG or JPEG');
   if (image.type === 'image/jpeg') return uri; // drawn by browsers and PDF as pixels only

@@ -1,6 +1,7 @@
 import { escape } from '../render/html.js';
 import { readImageDataUri } from './data-uri.js';
-import { svgToPng } from './rasterize.js';
+import { BadgeImageError } from './badge-image.js';
+import { RasterizeError, svgToPng } from './rasterize.js';
 
 /**
  * A badge made from an institution's branding when it has no picture of its own: a round seal in its colour, an
@@ -72,16 +73,21 @@ function titleLines(title: string): { size: number; lines: string[] } {
   return { size, lines: wrapWords(title, Math.floor(TEXT_WIDTH / (size * EM_PER_CHAR)), 3) };
 }
 
+/** Characters XML 1.0 cannot hold (controls, non-characters, lone surrogates): a title may carry them, SVG not. */
+const NOT_XML =
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
 /** The badge as SVG (every text escaped; the logo only as a checked data: URI). */
 export function badgeSvg(design: BadgeDesign): string {
   const { color, accent } = design;
   const ink = textColorOn(color);
   const logo = readImageDataUri(design.logo) ? design.logo : undefined;
-  const { size, lines } = titleLines(design.title);
+  const { size, lines } = titleLines(design.title.replace(NOT_XML, ''));
   const lineHeight = size * 1.15;
   const middle = logo ? 215 : 200;
   const firstBaseline = middle - ((lines.length - 1) * lineHeight) / 2 + size * 0.35;
-  const ribbon = design.ribbon ? wrapWords(design.ribbon, 21, 1)[0] : undefined;
+  const ribbon = design.ribbon ? wrapWords(design.ribbon.replace(NOT_XML, ''), 21, 1)[0] : undefined;
   const text = lines
     .map(
       (l, i) =>
@@ -105,8 +111,13 @@ export function badgeSvg(design: BadgeDesign): string {
   ].join('');
 }
 
-/** The badge as the PNG data: URI a template stores. */
+/** The badge as the PNG data: URI a template stores; refused (BadgeImageError) when it cannot be drawn. */
 export async function generatedBadgeDataUri(design: BadgeDesign): Promise<string> {
-  const png = await svgToPng(badgeSvg(design), GENERATED_BADGE_PX);
-  return `data:image/png;base64,${png.toString('base64')}`;
+  try {
+    const png = await svgToPng(badgeSvg(design), { width: GENERATED_BADGE_PX, height: GENERATED_BADGE_PX });
+    return `data:image/png;base64,${png.toString('base64')}`;
+  } catch (err) {
+    if (err instanceof RasterizeError) throw new BadgeImageError(`the badge: ${err.message}`);
+    throw err;
+  }
 }

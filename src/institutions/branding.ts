@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { BadgeImageError, badgeDataUri } from '../badges/badge-image.js';
+import { checkPrintable, PRINT_BOXES } from '../badges/printable.js';
 import { Institution } from './institution-model.js';
 
 /**
@@ -53,7 +54,8 @@ export async function updateBranding(
   let logoUri: string | undefined;
   if (logo) {
     try {
-      logoUri = badgeDataUri(logo);
+      logoUri = await badgeDataUri(logo);
+      await checkPrintable(logoUri, PRINT_BOXES.logo);
     } catch (err) {
       if (err instanceof BadgeImageError) throw new BrandingError(`logo: ${err.message}`);
       throw err;

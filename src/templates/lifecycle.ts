@@ -1,4 +1,5 @@
 import { BadgeImageError, checkedBadgeDataUri } from '../badges/badge-image.js';
+import { checkPrintable, PRINT_BOXES } from '../badges/printable.js';
 import { publishingProblems } from './elements.js';
 import { describeIssues } from '../i18n/problems.js';
 import { templateSchema, type TemplateData } from './schema.js';
@@ -24,7 +25,7 @@ export interface StoredTemplate {
   data: TemplateData;
 }
 
-function parse(json: unknown): TemplateData {
+async function parse(json: unknown): Promise<TemplateData> {
   const parsed = templateSchema.safeParse(json);
   if (!parsed.success)
     throw new TemplateError('invalid', 'template is not valid', describeIssues(parsed.error));
@@ -32,7 +33,9 @@ function parse(json: unknown): TemplateData {
   // The badge travels in every credential and shows on every page: a PNG must be whole, an SVG is sanitised.
   if (data.badgeImage?.dataUri) {
     try {
-      data.badgeImage.dataUri = checkedBadgeDataUri(data.badgeImage.dataUri);
+      data.badgeImage.dataUri = await checkedBadgeDataUri(data.badgeImage.dataUri);
+      // The certificate prints it: drawn now, so one that cannot be is refused here rather than left out later.
+      await checkPrintable(data.badgeImage.dataUri, PRINT_BOXES.badge);
     } catch (err) {
       if (!(err instanceof BadgeImageError)) throw err;
       throw new TemplateError('invalid', 'template is not valid', [`badgeImage.dataUri: ${err.message}`]);
@@ -43,7 +46,7 @@ function parse(json: unknown): TemplateData {
 
 /** Imports template JSON as a new draft of the institution, one version after its latest of the same key. */
 export async function importTemplate(institutionId: string, json: unknown): Promise<StoredTemplate> {
-  const data = parse(json);
+  const data = await parse(json);
   const latest = await Template.findOne({ institutionId, key: data.key }).sort({ version: -1 }).lean();
   const version = (latest?.version ?? 0) + 1;
   const created = await Template.create({
@@ -63,7 +66,7 @@ export async function updateDraft(
   version: number,
   json: unknown,
 ): Promise<StoredTemplate> {
-  const data = parse(json);
+  const data = await parse(json);
   if (data.key !== key) throw new TemplateError('invalid', 'the key of a template cannot change');
   const updated = await Template.findOneAndUpdate(
     { institutionId, key, version, status: 'draft' },

@@ -1,8 +1,6 @@
 import PDFDocument from 'pdfkit';
 import QRCode from 'qrcode';
-import { readImageDataUri } from '../badges/data-uri.js';
-import { svgToPng } from '../badges/rasterize.js';
-import { DEFAULT_BRANDING, type Branding } from '../institutions/branding.js';
+import { DEFAULT_BRANDING } from '../institutions/branding.js';
 import { fonts } from '../render/fonts.js';
 import type { CredentialView } from './credential-view.js';
 import type { Translate } from '../i18n/catalogs.js';
@@ -37,13 +35,13 @@ export function paperFor(acceptLanguage: string | undefined): PaperSize {
   return region && LETTER_REGIONS.has(region) ? 'letter' : 'a4';
 }
 
-/** A picture PDF can draw (PNG or JPEG as they are, an SVG drawn to PNG `px` wide), or undefined. */
-async function printable(uri: string | undefined, px: number): Promise<Buffer | undefined> {
-  const image = readImageDataUri(uri);
-  if (!image) return undefined;
-  if (image.type !== 'image/svg+xml') return image.bytes;
-  // A stored SVG was sanitised on its way in; one resvg cannot draw is left out, the certificate still whole.
-  return svgToPng(image.bytes, px).catch(() => undefined);
+/** How a certificate looks: its paper, the institution's colours, and the pictures to print (PNGs from printablePng). */
+export interface CertificateLook {
+  paper: PaperSize;
+  color: string;
+  accent: string;
+  badge?: Buffer;
+  logo?: Buffer;
 }
 
 /**
@@ -56,14 +54,10 @@ export async function certificatePdf(
   verifyUrl: string,
   t: Translate,
   lang: Language,
-  paper: PaperSize = 'a4',
-  branding: Branding = DEFAULT_BRANDING,
+  look: CertificateLook = { paper: 'a4', color: DEFAULT_BRANDING.color, accent: DEFAULT_BRANDING.accent },
 ): Promise<Buffer> {
-  const [qr, badge, logo] = await Promise.all([
-    QRCode.toBuffer(verifyUrl, { errorCorrectionLevel: 'M', margin: 1, width: 240 }),
-    printable(view.image, 336),
-    printable(branding.logo, 440),
-  ]);
+  const { paper, badge, logo } = look;
+  const qr = await QRCode.toBuffer(verifyUrl, { errorCorrectionLevel: 'M', margin: 1, width: 240 });
   const doc = new PDFDocument({
     size: paper === 'letter' ? 'LETTER' : 'A4',
     margin: 56,
@@ -82,12 +76,12 @@ export async function certificatePdf(
   doc
     .rect(28, 28, doc.page.width - 56, doc.page.height - 56)
     .lineWidth(2)
-    .stroke(branding.color);
+    .stroke(look.color);
   doc
     .rect(34, 34, doc.page.width - 68, doc.page.height - 68)
     .lineWidth(0.8)
-    .stroke(branding.accent);
-  // PDF reads only some PNGs (not 16-bit with alpha, say): a picture it cannot read is left out, the rest whole.
+    .stroke(look.accent);
+  // resvg's PNGs are ones pdfkit reads; should one still fail, the certificate is whole without it.
   const draw = (picture: Buffer | undefined, x: number, y: number, fit: [number, number]) => {
     if (!picture) return false;
     try {
@@ -119,7 +113,7 @@ export async function certificatePdf(
     .moveDown(0.5)
     .font(fonts.bold)
     .fontSize(22)
-    .fillColor(branding.color)
+    .fillColor(look.color)
     .text(view.title, { width, align: 'center' });
   doc.moveDown(0.8).font(fonts.regular).fontSize(13).fillColor('#222');
   doc.text(`${t('issuer')}: ${view.issuer}`, { width, align: 'center' });
@@ -192,7 +186,7 @@ export async function certificatePdf(
     });
   doc
     .fontSize(9)
-    .fillColor(branding.color)
+    .fillColor(look.color)
     .text(verifyUrl, { width: width - qrSize - 16, link: verifyUrl });
   doc.end();
   return done;

@@ -9,7 +9,8 @@ import { credentialPageUrl } from '../issuance/links.js';
 import { regradeStatuses } from '../issuance/regrade-status.js';
 import { installationVerification } from '../issuers/recognition.js';
 import { cachedIssuer } from '../issuers/issuer-cache.js';
-import { brandingOf } from '../institutions/branding.js';
+import { brandingOf, DEFAULT_BRANDING } from '../institutions/branding.js';
+import { printablePng, PRINT_BOXES } from '../badges/printable.js';
 import { publicReadCors } from '../web/cors.js';
 import { HttpError } from '../web/errors.js';
 import { certificatePdf, paperFor, PAPER_SIZES, type PaperSize } from './certificate.js';
@@ -131,10 +132,21 @@ export function publicScreensRouter(
       const paper = (PAPER_SIZES as readonly string[]).includes(asked)
         ? (asked as PaperSize)
         : paperFor(req.get('accept-language'));
-      // In the colours and with the logo of the institution whose issuer signed it.
+      // In the colours and with the logo of the institution whose issuer signed it. The pictures were drawn when
+      // they were uploaded and are read here: this request draws no administrator's picture itself.
       const issuer = await cachedIssuer(stored.issuerId);
-      const branding = issuer ? await brandingOf(issuer.institutionId) : undefined;
-      const pdf = await certificatePdf(view, credentialPageUrl(publicUrl, view.id), t, lang, paper, branding);
+      const branding = issuer ? await brandingOf(issuer.institutionId) : DEFAULT_BRANDING;
+      const [badge, logo] = await Promise.all([
+        printablePng(view.image, PRINT_BOXES.badge),
+        printablePng(branding.logo, PRINT_BOXES.logo),
+      ]);
+      const pdf = await certificatePdf(view, credentialPageUrl(publicUrl, view.id), t, lang, {
+        paper,
+        color: branding.color,
+        accent: branding.accent,
+        ...(badge ? { badge } : {}),
+        ...(logo ? { logo } : {}),
+      });
       res.attachment(`certificate-${view.id}.pdf`).type('application/pdf').send(pdf);
     } else {
       throw new HttpError(

@@ -29,8 +29,8 @@ const HOSTILE_SVG = `<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http:/
 const png = (width: number, height: number) => PNG.sync.write(new PNG({ width, height }));
 
 describe('an SVG badge', () => {
-  it('keeps its drawing and loses every script, handler, foreign object and outside reference', () => {
-    const clean = sanitiseSvg(HOSTILE_SVG);
+  it('keeps its drawing and loses every script, handler, foreign object and outside reference', async () => {
+    const clean = await sanitiseSvg(HOSTILE_SVG);
     for (const kept of ['<circle', 'fill="url(#g)"', '<text', 'Badge', 'data:image/png;base64,iVBORw0KGgo='])
       expect(clean).toContain(kept);
     for (const gone of [
@@ -46,21 +46,21 @@ describe('an SVG badge', () => {
       expect(clean).not.toContain(gone);
   });
 
-  it('is refused when it is no SVG at all', () => {
-    expect(() => badgeDataUri(Buffer.from('<html><body>hi</body></html>'))).toThrow(BadgeImageError);
-    expect(() => badgeDataUri(Buffer.from('GIF89a...'))).toThrow('neither a PNG nor an SVG');
+  it('is refused when it is no SVG at all', async () => {
+    await expect(badgeDataUri(Buffer.from('<html><body>hi</body></html>'))).rejects.toThrow(BadgeImageError);
+    await expect(badgeDataUri(Buffer.from('GIF89a...'))).rejects.toThrow('neither a PNG nor an SVG');
   });
 });
 
 describe('a PNG badge', () => {
-  it('is taken whole, and refused broken, huge or too heavy, naming why', () => {
-    expect(badgeDataUri(png(64, 64))).toMatch(/^data:image\/png;base64,/);
+  it('is taken whole, and refused broken, huge or too heavy, naming why', async () => {
+    expect(await badgeDataUri(png(64, 64))).toMatch(/^data:image\/png;base64,/);
     const broken = png(64, 64);
     broken.writeUInt8(broken.readUInt8(20) ^ 1, 20);
-    expect(() => badgeDataUri(broken)).toThrow('the PNG is broken: a PNG chunk is corrupt');
-    expect(() => badgeDataUri(png(3000, 1))).toThrow('the PNG is 3000×1 pixels; at most 2048 a side');
-    expect(() => badgeDataUri(Buffer.alloc(0))).toThrow('the file is empty');
-    expect(() => badgeDataUri(Buffer.concat([png(1, 1), Buffer.alloc(150_001)]))).toThrow(
+    await expect(badgeDataUri(broken)).rejects.toThrow('the PNG is broken: a PNG chunk is corrupt');
+    await expect(badgeDataUri(png(3000, 1))).rejects.toThrow('the PNG is 3000×1 pixels; at most 2048 a side');
+    await expect(badgeDataUri(Buffer.alloc(0))).rejects.toThrow('the file is empty');
+    await expect(badgeDataUri(Buffer.concat([png(1, 1), Buffer.alloc(150_001)]))).rejects.toThrow(
       /bytes; at most 150000/,
     );
   });

@@ -2,6 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { PNG } from 'pngjs';
 import { Institution } from '../../src/institutions/institution-model.js';
 import { findTemplateVersion, importTemplate, publishTemplate } from '../../src/templates/lifecycle.js';
+import { getDocument, OPS } from 'pdfjs-dist/legacy/build/pdf.mjs';
+import { issueAndStoreCredential } from '../../src/credentials/credential-store.js';
+import { findIssuer, signingIssuer } from '../../src/issuers/issuers.js';
+import { installationDocumentLoader } from '../../src/issuers/resolvers.js';
+import { parseEncryptionKey } from '../../src/security/encryption.js';
 import { consoleSession } from '../helpers/console.js';
 import { createTestInstitution, exampleTemplate } from '../helpers/institution.js';
 import { startTool, type ToolUnderTest } from '../helpers/tool.js';
@@ -21,9 +26,13 @@ let tool: ToolUnderTest;
 let admin: Awaited<ReturnType<typeof consoleSession>>;
 let other: Awaited<ReturnType<typeof consoleSession>>;
 
+let issuerId = '';
+
 beforeAll(async () => {
   tool = await startTool();
-  await createTestInstitution(tool, { id: 'brand-u', rootDid: false });
+  ({
+    issuer: { _id: issuerId },
+  } = await createTestInstitution(tool, { id: 'brand-u', rootDid: false }));
   await createTestInstitution(tool, { id: 'brand-v', rootDid: false });
   admin = await consoleSession(tool.url, 'brand-admin', 'brand-u');
   other = await consoleSession(tool.url, 'brand-other', 'brand-v');
@@ -164,5 +173,45 @@ describe('the institution’s branding in the console', () => {
     expect((await findTemplateVersion('brand-u', published.key, published.version))!.data.badgeImage).toEqual(
       published.data.badgeImage,
     );
+  });
+
+  it('prints the certificate of an issued credential in those colours, with the logo and an SVG badge', async () => {
+    const svg = (fill: string) =>
+      `<svg width="40" height="40"><circle cx="20" cy="20" r="18" fill="${fill}"/></svg>`; // no xmlns: added
+    const form = brandingForm(
+      { color: '#0b6e4f', accent: '#f4a259' },
+      { name: 'logo.svg', type: 'image/svg+xml', body: svg('#0000aa') },
+    );
+    expect((await admin.upload('/admin/institution/branding', form)).status).toBe(303);
+    const badge = `data:image/svg+xml;base64,${Buffer.from(svg('#aa0000')).toString('base64')}`;
+    const template = await importTemplate('brand-u', {
+      ...exampleTemplate(),
+      key: 'printed',
+      badgeImage: { dataUri: badge },
+    });
+    await publishTemplate('brand-u', template.key, template.version);
+    const kek = parseEncryptionKey(tool.config.KEY_ENCRYPTION_KEY!);
+    const credentialId = 'printed-1';
+    await issueAndStoreCredential({
+      template: { ...template.data, version: template.version },
+      issuer: await signingIssuer((await findIssuer(issuerId))!, kek),
+      learner: { fullName: 'Ada Learner' },
+      learnerRef: 'brand-lms:ada',
+      evidence: { grade: '90', courseTitle: 'Course', assessedAt: new Date().toISOString() },
+      credentialId,
+      publicUrl: tool.url,
+      documentLoader: installationDocumentLoader(tool.url),
+    });
+    const res = await fetch(`${tool.url}/credentials/${credentialId}/files/certificate.pdf`);
+    expect(res.status).toBe(200);
+    const page = await (
+      await getDocument({ data: new Uint8Array(await res.arrayBuffer()) }).promise
+    ).getPage(1);
+    const ops = await page.getOperatorList();
+    expect(ops.fnArray.filter((f) => f === OPS.paintImageXObject)).toHaveLength(3); // logo, badge, QR code
+    const colours = ops.fnArray.flatMap((f, i) =>
+      f === OPS.setStrokeRGBColor || f === OPS.setFillRGBColor ? [String(ops.argsArray[i]?.[0])] : [],
+    );
+    expect(colours).toEqual(expect.arrayContaining(['#0b6e4f', '#f4a259']));
   });
 });

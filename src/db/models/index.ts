@@ -12,3 +12,4 @@ export * from '../../accounts/accounts.js';
 export * from '../../accounts/login-lockout.js';
 export * from '../../seals/seal-model.js';
 export * from '../../wallets/wallet-models.js';
+export * from '../../badges/printable.js';

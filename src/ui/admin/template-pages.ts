@@ -366,7 +366,7 @@ ${text}</textarea>
       stored,
       async () => {
         if (!file) throw new BadgeImageError(t('badge.noFile'));
-        return badgeDataUri(file.buffer);
+        return await badgeDataUri(file.buffer);
       },
       'template.badge-image',
     );
