@@ -307,9 +307,12 @@ describe('verification of stored credentials', () => {
       expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
       expect(((await res.json()) as { error: { code: string } }).error.code).toBe('rate_limited');
     }
-    // Downloads verify nothing and stay open.
-    for (const path of ['ob3', 'elm', 'files/ob3.json', 'files/elm.jsonld']) {
+    // The plain JSON verifies nothing and stays open; the files (a PDF made on each request) share the budget.
+    for (const path of ['ob3', 'elm']) {
       expect((await fetch(`${limited.url}/credentials/${genuineId}/${path}`)).status).toBe(200);
+    }
+    for (const path of ['files/ob3.json', 'files/certificate.pdf']) {
+      expect((await fetch(`${limited.url}/credentials/${genuineId}/${path}`)).status).toBe(429);
     }
   });
 
