@@ -57,7 +57,8 @@ export function readPngHeader(png: Buffer): { width: number; height: number } {
   return { width: header.readUInt32BE(0), height: header.readUInt32BE(4) };
 }
 
-function writeChunk({ type, data }: Chunk): Buffer {
+/** One PNG chunk with its length and CRC (exported for tests that craft PNGs). */
+export function writeChunk({ type, data }: Chunk): Buffer {
   const head = Buffer.alloc(8);
   head.writeUInt32BE(data.length, 0);
   head.write(type, 4, 'latin1');

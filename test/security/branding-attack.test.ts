@@ -14,6 +14,7 @@ import { findTemplateVersion, importTemplate, publishTemplate } from '../../src/
 import { hashToken, randomToken } from '../../src/web/cookies.js';
 import { LaunchSession, SESSION_COOKIES } from '../../src/web/sessions.js';
 import { svgToPng } from '../../src/badges/rasterize.js';
+import { writeChunk } from '../../src/badges/baking.js';
 import { freePort } from '../../scripts/services/process.js';
 import { consoleSession } from '../helpers/console.js';
 import { createTestInstitution, exampleTemplate } from '../helpers/institution.js';
@@ -99,24 +100,7 @@ async function stallDuring<T>(fn: () => Promise<T>): Promise<{ result: T; stall:
 }
 
 // --- PNG building (valid chunk CRCs, so badge-image.ts's check passes) ---
-const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-function crc32(bytes: Buffer): number {
-  let c = 0xffffffff;
-  for (const b of bytes) c = CRC_TABLE[(c ^ b) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
-function chunk(type: string, data: Buffer): Buffer {
-  const len = Buffer.alloc(4);
-  len.writeUInt32BE(data.length);
-  const typeAndData = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(typeAndData));
-  return Buffer.concat([len, typeAndData, crc]);
-}
+const chunk = (type: string, data: Buffer) => writeChunk({ type, data });
 /** A 4×4 RGBA PNG whose chunks are intact but whose IDAT is not zlib data. */
 function pngWithBrokenPixels(): Buffer {
   const ihdr = Buffer.alloc(13);
