@@ -18,7 +18,7 @@ export interface BadgeDesign {
   logo?: string;
 }
 
-export const GENERATED_BADGE_PX = 400;
+/** The badge's side, in the SVG's units and in the stored PNG's pixels. */
 const SIZE = 400;
 /** Room for the title across the seal, in the SVG's units. */
 const TEXT_WIDTH = 270;
@@ -114,7 +114,7 @@ export function badgeSvg(design: BadgeDesign): string {
 /** The badge as the PNG data: URI a template stores; refused (BadgeImageError) when it cannot be drawn. */
 export async function generatedBadgeDataUri(design: BadgeDesign): Promise<string> {
   try {
-    const png = await svgToPng(badgeSvg(design), { width: GENERATED_BADGE_PX, height: GENERATED_BADGE_PX });
+    const png = await svgToPng(badgeSvg(design), { width: SIZE, height: SIZE });
     return `data:image/png;base64,${png.toString('base64')}`;
   } catch (err) {
     if (err instanceof RasterizeError) throw new BadgeImageError(`the badge: ${err.message}`);

@@ -12,12 +12,18 @@ import { RasterizeError, svgToPng, type Box } from './rasterize.js';
  * ever sees small 8-bit PNGs that resvg wrote (a PNG whose pixels do not decode would throw inside pdfkit where no
  * request can catch it). Uploads draw theirs before they are stored, so a picture that cannot be printed is refused.
  */
-export const PRINT_BOXES = {
-  /** 84 pt on the page, at four pixels a point. */
-  badge: { width: 336, height: 336 },
-  /** 110 × 56 pt. */
-  logo: { width: 440, height: 224 },
-} satisfies Record<string, Box>;
+/** Where the certificate prints each picture, in PDF points (width, height). */
+export const PRINTED_SIZES = { badge: [84, 84], logo: [110, 56] } as const satisfies Record<
+  string,
+  [number, number]
+>;
+/** Pixels drawn per point, so the printed picture stays sharp. */
+const PX_PER_POINT = 4;
+const box = ([width, height]: readonly [number, number]): Box => ({
+  width: width * PX_PER_POINT,
+  height: height * PX_PER_POINT,
+});
+export const PRINT_BOXES = { badge: box(PRINTED_SIZES.badge), logo: box(PRINTED_SIZES.logo) };
 
 const renditionSchema = new Schema(
   {
@@ -33,10 +39,12 @@ export const ImageRendition = model('ImageRendition', renditionSchema);
 
 export type Rendition = { png: Buffer } | { refused: string };
 
-/** A raster picture inside an SVG of the box, so resvg decodes it (safely, away from the event loop) and scales it. */
-function asSvg(uri: string, type: string, box: Box): string {
-  if (type === 'image/svg+xml')
-    return Buffer.from(uri.slice(uri.indexOf(',') + 1), 'base64').toString('utf8');
+/**
+ * An SVG as it is; a raster picture inside an SVG of the box, so that resvg decodes it (safely, away from the event
+ * loop) and scales it.
+ */
+function asSvg(uri: string, image: { type: string; bytes: Buffer }, box: Box): string | Buffer {
+  if (image.type === 'image/svg+xml') return image.bytes;
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${box.width}" height="${box.height}"><image href="${escape(uri)}" width="${box.width}" height="${box.height}" preserveAspectRatio="xMidYMid meet"/></svg>`;
 }
 
@@ -57,7 +65,7 @@ export async function rendition(uri: string, box: Box): Promise<Rendition> {
   const draw = (async (): Promise<Rendition> => {
     let made: Rendition;
     try {
-      made = { png: await svgToPng(asSvg(uri, image.type, box), box) };
+      made = { png: await svgToPng(asSvg(uri, image, box), box) };
     } catch (err) {
       if (!(err instanceof RasterizeError)) throw err;
       made = { refused: err.message };

@@ -2,6 +2,7 @@ import PDFDocument from 'pdfkit';
 import QRCode from 'qrcode';
 import { DEFAULT_BRANDING } from '../institutions/branding.js';
 import { fonts } from '../render/fonts.js';
+import { PRINTED_SIZES } from '../badges/printable.js';
 import type { CredentialView } from './credential-view.js';
 import type { Translate } from '../i18n/catalogs.js';
 import type { Language } from '../i18n/languages.js';
@@ -82,17 +83,18 @@ export async function certificatePdf(
     .lineWidth(0.8)
     .stroke(look.accent);
   // resvg's PNGs are ones pdfkit reads; should one still fail, the certificate is whole without it.
-  const draw = (picture: Buffer | undefined, x: number, y: number, fit: [number, number]) => {
+  const draw = (picture: Buffer | undefined, x: number, y: number, [w, h]: readonly [number, number]) => {
     if (!picture) return false;
     try {
-      doc.image(picture, x, y, { fit, align: 'center', valign: 'center' });
+      doc.image(picture, x, y, { fit: [w, h], align: 'center', valign: 'center' });
       return true;
     } catch {
       return false;
     }
   };
-  draw(logo, 48, 46, [110, 56]);
-  const top = draw(badge, (doc.page.width - 84) / 2, 52, [84, 84]) ? 148 : 80;
+  draw(logo, 48, 46, PRINTED_SIZES.logo);
+  const [badgeWidth] = PRINTED_SIZES.badge;
+  const top = draw(badge, (doc.page.width - badgeWidth) / 2, 52, PRINTED_SIZES.badge) ? 148 : 80;
   doc
     .font(fonts.regular)
     .fontSize(12)
