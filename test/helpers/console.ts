@@ -32,3 +32,15 @@ export async function consoleSession(toolUrl: string, username: string, institut
     },
   };
 }
+
+/** The institution's branding form as a browser sends it: its fields (a list for a field sent twice) and a logo. */
+export function brandingForm(
+  fields: Record<string, string | string[]>,
+  logo?: { name: string; type: string; body: string | Buffer },
+): FormData {
+  const form = new FormData();
+  for (const [k, v] of Object.entries(fields))
+    for (const one of Array.isArray(v) ? v : [v]) form.append(k, one);
+  if (logo) form.set('logo', new Blob([logo.body], { type: logo.type }), logo.name);
+  return form;
+}

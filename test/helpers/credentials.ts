@@ -5,6 +5,7 @@ import type { DocumentLoader } from '../../src/credentials/document-loader.js';
 import { issueCredentialPair, type SignedPair } from '../../src/credentials/issue-pair.js';
 import { templateSchema, type TemplateData } from '../../src/templates/schema.js';
 import { projectPath } from '../../src/credentials/project-files.js';
+import type { CredentialView } from '../../src/ui/credential-view.js';
 
 export const EXAMPLE_TEMPLATE_FILE = projectPath('config', 'templates', 'applied-data-analysis.json');
 
@@ -49,4 +50,23 @@ export function issueExamplePair(
     key,
     documentLoader,
   });
+}
+
+/** A credential as a person sees it (what the certificate and the e-mail are made from), with `overrides`. */
+export function sampleCredentialView(overrides: Partial<CredentialView> = {}): CredentialView {
+  return {
+    id: 'c1',
+    title: 'Applied Data Analysis with Python',
+    description: '',
+    issuer: 'Atlantic Polytechnic Institute',
+    learnerName: 'Zoë Ó Súilleabháin',
+    issuedAt: new Date('2026-12-01T10:00:00Z'),
+    validUntil: new Date('2031-12-01T10:00:00Z'),
+    level: 'EQF 5',
+    workload: '2 ECTS',
+    outcomes: ['Clean and reshape tabular data'],
+    imageIsPng: false,
+    state: 'valid',
+    ...overrides,
+  };
 }

@@ -16,7 +16,7 @@ import { LaunchSession, SESSION_COOKIES } from '../../src/web/sessions.js';
 import { svgToPng } from '../../src/badges/rasterize.js';
 import { writeChunk } from '../../src/badges/baking.js';
 import { freePort } from '../../scripts/services/process.js';
-import { consoleSession } from '../helpers/console.js';
+import { brandingForm, consoleSession } from '../helpers/console.js';
 import { createTestInstitution, exampleTemplate } from '../helpers/institution.js';
 import { startEntry, waitForStatus, type RunningProcess } from '../helpers/processes.js';
 import { startTool, type ToolUnderTest } from '../helpers/tool.js';
@@ -55,17 +55,6 @@ const U = 'atk-u';
 const V = 'atk-v';
 
 const stored = async (id: string) => (await Institution.findById(id).lean())?.branding;
-
-function brandingForm(
-  fields: Record<string, string | string[]>,
-  logo?: { name: string; type: string; body: string | Buffer },
-) {
-  const form = new FormData();
-  for (const [k, v] of Object.entries(fields))
-    for (const one of Array.isArray(v) ? v : [v]) form.append(k, one);
-  if (logo) form.set('logo', new Blob([logo.body], { type: logo.type }), logo.name);
-  return form;
-}
 
 const uploadLogo = (svgOrPng: string | Buffer, colours = { color: '#7a1f5c', accent: '#22a06b' }) =>
   admin.upload(

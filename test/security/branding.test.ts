@@ -7,7 +7,7 @@ import { issueAndStoreCredential } from '../../src/credentials/credential-store.
 import { findIssuer, signingIssuer } from '../../src/issuers/issuers.js';
 import { installationDocumentLoader } from '../../src/issuers/resolvers.js';
 import { parseEncryptionKey } from '../../src/security/encryption.js';
-import { consoleSession } from '../helpers/console.js';
+import { brandingForm, consoleSession } from '../helpers/console.js';
 import { createTestInstitution, exampleTemplate } from '../helpers/institution.js';
 import { startTool, type ToolUnderTest } from '../helpers/tool.js';
 
@@ -42,16 +42,6 @@ afterAll(async () => {
 });
 
 const stored = async (id: string) => (await Institution.findById(id).lean())?.branding;
-
-function brandingForm(
-  fields: Record<string, string>,
-  logo?: { name: string; type: string; body: string | Buffer },
-) {
-  const form = new FormData();
-  for (const [k, v] of Object.entries(fields)) form.set(k, v);
-  if (logo) form.set('logo', new Blob([logo.body], { type: logo.type }), logo.name);
-  return form;
-}
 
 describe('the institution’s branding in the console', () => {
   it('stores the colours and a sanitised logo, shows them, and removes the logo when asked', async () => {

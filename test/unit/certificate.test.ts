@@ -1,39 +1,25 @@
 import { describe, expect, it } from '@jest/globals';
-import { readFileSync } from 'node:fs';
 import { getDocument, OPS } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import { translator } from '../../src/i18n/catalogs.js';
-import type { CredentialView } from '../../src/ui/credential-view.js';
+import { exampleTemplate, sampleCredentialView } from '../helpers/credentials.js';
+import { readImageDataUri } from '../../src/badges/data-uri.js';
 import { certificatePdf, paperFor } from '../../src/ui/certificate.js';
 import { DEFAULT_BRANDING } from '../../src/institutions/branding.js';
 
 /** The printed certificate's layout, read back with pdf.js: paper, pictures, and nothing drawn over anything. */
-const template = JSON.parse(readFileSync('config/templates/applied-data-analysis.json', 'utf8')) as {
-  badgeImage: { dataUri: string };
-};
-const view: CredentialView = {
-  id: 'c1',
+const view = sampleCredentialView({
   title: 'Applied Data Analysis with Python, a micro-credential with a long title that wraps',
-  description: '',
-  issuer: 'Atlantic Polytechnic Institute',
-  learnerName: 'Zoë Ó Súilleabháin',
-  issuedAt: new Date('2026-12-01T10:00:00Z'),
-  validUntil: new Date('2031-12-01T10:00:00Z'),
-  level: 'EQF 5',
-  workload: '2 ECTS',
   // The most the certificate lists, each long enough to wrap.
   outcomes: Array.from(
     { length: 10 },
     (_, i) => `Outcome ${i + 1}: clean, reshape and document tabular data with pandas for others to reuse`,
   ),
-  image: template.badgeImage.dataUri,
-  imageIsPng: true,
-  state: 'valid',
   sealedBy: { holder: 'Atlantic Polytechnic Institute', test: false },
-};
+});
 const t = translator('en');
-/** The template's badge as the certificate gets it: PNG bytes. */
 const COLOURS = { color: DEFAULT_BRANDING.color, accent: DEFAULT_BRANDING.accent };
-const PNG_BADGE = Buffer.from(template.badgeImage.dataUri.split(',')[1]!, 'base64');
+/** The example template's badge as the certificate gets it: PNG bytes. */
+const PNG_BADGE = readImageDataUri(exampleTemplate().badgeImage?.dataUri)!.bytes;
 
 async function read(pdf: Buffer) {
   const page = await (await getDocument({ data: new Uint8Array(pdf) }).promise).getPage(1);
@@ -78,14 +64,9 @@ describe('the certificate PDF', () => {
       const listed = new Set(outcomes.flatMap((o) => /Outcome (\d+)/.exec(o.text)?.[1] ?? []));
       expect(listed.size === 10 || (listed.size >= 5 && outcomes.at(-1)!.text === '…')).toBe(true);
     }
-    // Without a picture PDF can draw, the QR code alone; unsealed, the issuer signs.
+    // Without pictures to print, the QR code alone; unsealed, the issuer signs.
     const plain = await read(
-      await certificatePdf(
-        { ...view, image: undefined, sealedBy: undefined },
-        'https://cred.example/c',
-        t,
-        'en',
-      ),
+      await certificatePdf({ ...view, sealedBy: undefined }, 'https://cred.example/c', t, 'en'),
     );
     expect(plain.images).toBe(1);
     expect(plain.items.some((i) => i.text === 'Atlantic Polytechnic Institute' && i.y < 300)).toBe(true);

@@ -4,23 +4,10 @@ import { translator } from '../../src/i18n/catalogs.js';
 import { EU_LANGUAGES } from '../../src/i18n/languages.js';
 import { renderCredentialMail } from '../../src/notifications/mailer.js';
 import { certificatePdf } from '../../src/ui/certificate.js';
-import type { CredentialView } from '../../src/ui/credential-view.js';
+import { sampleCredentialView } from '../helpers/credentials.js';
 
 /** The certificate and the learner e-mail in each of the 24 EU languages, read back as a person would get them. */
-const view: CredentialView = {
-  id: 'c1',
-  title: 'Ανάλυση δεδομένων — Łódź — Žilina — Ħamrun',
-  description: '',
-  issuer: 'Atlantic Polytechnic Institute',
-  learnerName: 'Zoë Ó Súilleabháin',
-  issuedAt: new Date('2026-12-01T10:00:00Z'),
-  validUntil: new Date('2031-12-01T10:00:00Z'),
-  level: 'EQF 5',
-  workload: '2 ECTS',
-  outcomes: ['Clean and reshape tabular data'],
-  imageIsPng: false,
-  state: 'valid',
-};
+const view = sampleCredentialView({ title: 'Ανάλυση δεδομένων — Łódź — Žilina — Ħamrun' });
 
 /** Every text of the first page, without the line breaks and spacing layout puts in. */
 async function pdfText(pdf: Buffer): Promise<string> {
